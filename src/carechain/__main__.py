@@ -1,0 +1,5 @@
+"""python -m carechain → the command line."""
+
+from carechain.cli import main
+
+main()

@@ -1,0 +1,37 @@
+"""create_app(node) → the node's ASGI app."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+
+from carechain import __version__
+from carechain.api import problems, records
+from carechain.api.limits import BodyLimit
+from carechain.node import Node
+
+__all__ = ["MAX_REQUEST_BYTES", "create_app"]
+
+MAX_REQUEST_BYTES = 64 * 1024
+
+
+def create_app(node: Node) -> FastAPI:
+    """Return the HTTP API of a node."""
+    app = FastAPI(
+        title=f"carechain {node.info.role} node",
+        version=__version__,
+        description="Signed, end-to-end encrypted patient care records. Errors are RFC 9457 "
+        "problem details with a stable `type`.",
+    )
+    app.state.node = node
+    problems.install(app)
+    app.include_router(records.router)
+
+    @app.get("/health", tags=["node"], summary="Who this node is and how much it holds")
+    def health() -> dict[str, Any]:
+        return {"node": node.info.name, "role": node.info.role, "org": node.info.org,
+                "entries": node.store.count()}
+
+    app.add_middleware(BodyLimit, max_bytes=MAX_REQUEST_BYTES)
+    return app

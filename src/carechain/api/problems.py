@@ -1,0 +1,78 @@
+"""The one place errors become HTTP answers: RFC 9457 problem details.
+
+A deliberate error answers its own status and stable `type`; a request that fails schema
+validation answers `field-invalid` naming the field and the rule; anything unexpected
+answers a bare 500 that never echoes internals.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from carechain.errors import PROBLEM_BASE, CarechainError
+
+__all__ = ["PROBLEM_MEDIA_TYPE", "install", "problem"]
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+log = logging.getLogger("carechain.api")
+
+
+def problem(status: int, code: str, title: str, detail: str, **extra: Any) -> JSONResponse:
+    """Return a problem-details response."""
+    body = {"type": PROBLEM_BASE + code, "title": title, "status": status, "detail": detail}
+    body.update({k: v for k, v in extra.items() if v is not None})
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE)
+
+
+def _field_path(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc if p != "body"]
+    return ".".join(parts) or "body"
+
+
+_RULES = {
+    "missing": "is required",
+    "json_invalid": "must be valid JSON",
+    "string_type": "must be text",
+    "dict_type": "must be an object",
+    "model_type": "must be an object",
+    "extra_forbidden": "is not a known field",
+}
+
+
+def install(app: FastAPI) -> None:
+    """Register the handlers that turn every error into problem details."""
+
+    @app.exception_handler(CarechainError)
+    async def _carechain(_: Request, exc: CarechainError) -> JSONResponse:
+        if exc.status >= 500:
+            log.error("internal error: %s", exc.detail)
+            return problem(500, "internal", "Internal error", "the node could not do this")
+        return problem(exc.status, exc.code, exc.title, exc.detail, **exc.extra)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+        first = exc.errors()[0]
+        field = _field_path(tuple(first.get("loc", ())))
+        rule = _RULES.get(str(first.get("type")), str(first.get("msg", "is not valid")))
+        if first.get("type") == "json_invalid":
+            return problem(400, "malformed-json", "Malformed JSON", "body: must be valid JSON",
+                           field="body", rule="must be valid JSON")
+        return problem(422, "field-invalid", "A field breaks a rule", f"{field}: {rule}",
+                       field=field, rule=rule)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        codes = {404: "not-found", 405: "method-not-allowed", 413: "body-too-large"}
+        code = codes.get(exc.status_code, f"http-{exc.status_code}")
+        return problem(exc.status_code, code, str(exc.detail), str(exc.detail))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+        log.exception("unexpected error", exc_info=exc)
+        return problem(500, "internal", "Internal error", "the node could not do this")

@@ -1,0 +1,26 @@
+"""The `carechain` command: one module per command group."""
+
+from __future__ import annotations
+
+import typer
+
+from carechain.cli import demo, node, serve, trust, verify
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="carechain",
+    help="Patient care records for ambulance services that keep working when a server is lost.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+app.add_typer(trust.app, name="trust")
+app.add_typer(node.app, name="node")
+app.command("serve")(serve.serve)
+app.command("verify")(verify.verify)
+app.command("demo")(demo.demo)
+
+
+def main() -> None:
+    """Run the command line."""
+    app()

@@ -1,0 +1,183 @@
+"""The entry: a signed header over an encrypted body, named by the hash of both.
+
+Signed map (deterministic CBOR, see docs/canonical-encoding.md):
+
+    {"v": 1, "rec": record id (16 bytes), "cls": entry class, "aut": author key id (32),
+     "usr": author user id, "hlc": [ms, counter], "par": sorted parent ids,
+     "rcp": sorted recipient key ids, "non": AEAD nonce (24 bytes, or empty),
+     "len": body length, "body": body bytes}
+
+The id is SHA-256 of that encoding; the signature is Ed25519 over the id. The AEAD's
+associated data is the same map without "body", so a ciphertext cannot be moved to
+another record, author or recipient set without failing to decrypt.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any
+
+from carechain.entries import canonical
+from carechain.entries.hlc import HLC
+from carechain.errors import BadEncoding, BadId, MalformedEntry
+
+__all__ = [
+    "ENTRY_CLASSES",
+    "MAX_BODY_BYTES",
+    "Entry",
+    "Header",
+    "decode_entry",
+    "decode_signed",
+]
+
+FORMAT_VERSION = 1
+ENTRY_CLASSES = ("clinical", "grant", "stream", "audit", "directory")
+MAX_BODY_BYTES = 256 * 1024
+MAX_PARENTS = 64
+MAX_RECIPIENTS = 64
+MAX_USER_CHARS = 128
+RECORD_ID_BYTES = 16
+HASH_BYTES = 32
+
+
+@dataclass(frozen=True)
+class Header:
+    """Routing metadata that the hub may read, all of it signed."""
+
+    record: bytes
+    cls: str
+    author: bytes
+    user: str
+    hlc: HLC
+    parents: tuple[bytes, ...] = ()
+    recipients: tuple[bytes, ...] = ()
+    nonce: bytes = b""
+
+    def aad_map(self, body_length: int) -> dict[str, Any]:
+        """Return the signed map without the body: the AEAD's associated data."""
+        return {
+            "v": FORMAT_VERSION,
+            "rec": self.record,
+            "cls": self.cls,
+            "aut": self.author,
+            "usr": self.user,
+            "hlc": self.hlc.to_wire(),
+            "par": list(self.parents),
+            "rcp": list(self.recipients),
+            "non": self.nonce,
+            "len": body_length,
+        }
+
+    def aad(self, body_length: int) -> bytes:
+        """Return the associated data bound into the body's AEAD."""
+        return canonical.encode(self.aad_map(body_length))
+
+
+@dataclass(frozen=True)
+class Entry:
+    """An immutable, signed entry; `signed` is its exact canonical encoding."""
+
+    header: Header
+    body: bytes
+    signature: bytes
+    signed: bytes = field(repr=False)
+    id: bytes
+
+    @classmethod
+    def assemble(cls, header: Header, body: bytes, signature: bytes) -> Entry:
+        """Encode a header and body and name the result."""
+        signed_map = header.aad_map(len(body))
+        signed_map["body"] = body
+        signed = canonical.encode(signed_map)
+        return cls(header, body, signature, signed, hashlib.sha256(signed).digest())
+
+    @property
+    def hex(self) -> str:
+        """Return the id as lowercase hex."""
+        return self.id.hex()
+
+    def to_wire(self) -> bytes:
+        """Return the entry as it travels and is stored: [signed map bytes, signature]."""
+        return canonical.encode([self.signed, self.signature])
+
+
+def _need(m: dict[str, Any], key: str, kind: type | tuple[type, ...]) -> Any:
+    value = m.get(key)
+    if not isinstance(value, kind) or isinstance(value, bool) and kind is int:
+        raise MalformedEntry(f"entry field {key!r} is missing or has the wrong type")
+    return value
+
+
+def _hash_list(m: dict[str, Any], key: str, limit: int) -> tuple[bytes, ...]:
+    items = _need(m, key, list)
+    if len(items) > limit:
+        raise MalformedEntry(f"entry field {key!r} has more than {limit} items")
+    if not all(isinstance(i, bytes) and len(i) == HASH_BYTES for i in items):
+        raise MalformedEntry(f"entry field {key!r} must hold 32-byte ids")
+    if items != sorted(set(items)):
+        raise BadEncoding(f"entry field {key!r} must be sorted and without repeats")
+    return tuple(items)
+
+
+def decode_signed(signed: bytes, signature: bytes) -> Entry:
+    """Parse a signed map and signature, checking encoding and shape (not the signature)."""
+    m = canonical.decode(signed)
+    if not isinstance(m, dict):
+        raise MalformedEntry("an entry must be a map")
+    expected = {"v", "rec", "cls", "aut", "usr", "hlc", "par", "rcp", "non", "len", "body"}
+    if set(m) != expected:
+        raise MalformedEntry(f"entry fields must be exactly {sorted(expected)}")
+    if m["v"] != FORMAT_VERSION:
+        raise MalformedEntry(f"entry format version {m['v']!r} is not supported")
+    record = _need(m, "rec", bytes)
+    if len(record) != RECORD_ID_BYTES:
+        raise MalformedEntry("entry field 'rec' must be 16 bytes")
+    cls_ = _need(m, "cls", str)
+    if cls_ not in ENTRY_CLASSES:
+        raise MalformedEntry(f"entry class {cls_!r} is not one of {', '.join(ENTRY_CLASSES)}")
+    author = _need(m, "aut", bytes)
+    if len(author) != HASH_BYTES:
+        raise MalformedEntry("entry field 'aut' must be 32 bytes")
+    user = _need(m, "usr", str)
+    if len(user) > MAX_USER_CHARS:
+        raise MalformedEntry(f"entry field 'usr' is longer than {MAX_USER_CHARS} characters")
+    try:
+        hlc = HLC.from_wire(m["hlc"])
+    except ValueError as exc:
+        raise MalformedEntry(f"entry field 'hlc': {exc}") from None
+    nonce = _need(m, "non", bytes)
+    body = _need(m, "body", bytes)
+    if len(body) > MAX_BODY_BYTES:
+        raise MalformedEntry(f"entry body is larger than {MAX_BODY_BYTES} bytes")
+    if _need(m, "len", int) != len(body):
+        raise MalformedEntry("entry field 'len' does not match the body length")
+    if not isinstance(signature, bytes) or len(signature) != 64:
+        raise MalformedEntry("entry signature must be 64 bytes")
+    header = Header(
+        record=record,
+        cls=cls_,
+        author=author,
+        user=user,
+        hlc=hlc,
+        parents=_hash_list(m, "par", MAX_PARENTS),
+        recipients=_hash_list(m, "rcp", MAX_RECIPIENTS),
+        nonce=nonce,
+    )
+    return Entry(header, body, signature, signed, hashlib.sha256(signed).digest())
+
+
+def decode_entry(wire: bytes, *, expected_id: bytes | None = None) -> Entry:
+    """Parse an entry from its wire form; check its id against `expected_id` if given."""
+    pair = canonical.decode(wire)
+    if (
+        not isinstance(pair, list)
+        or len(pair) != 2
+        or not isinstance(pair[0], bytes)
+        or not isinstance(pair[1], bytes)
+    ):
+        raise MalformedEntry("an entry travels as [signed bytes, signature]")
+    entry = decode_signed(pair[0], pair[1])
+    if expected_id is not None and entry.id != expected_id:
+        raise BadId(f"entry content hashes to {entry.hex}, not {expected_id.hex()}")
+    return entry

@@ -1,0 +1,141 @@
+"""Make entries: encrypt a body under the record's content key, sign, and grant keys.
+
+A record's content key is random (32 bytes). A `grant` entry carries it sealed to each
+recipient's X25519 key as `record id || content key`, so an opened grant also proves which
+record the key belongs to. A sealed box does not say who sealed it; the author's
+signature over the grant's id does.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from carechain.entries import canonical, crypto
+from carechain.entries.hlc import HLC
+from carechain.entries.model import RECORD_ID_BYTES, Entry, Header
+from carechain.errors import MalformedEntry, Undecryptable
+
+__all__ = [
+    "Signer",
+    "encode_plain",
+    "make_encrypted",
+    "make_grant",
+    "make_plain",
+    "new_record_id",
+    "open_body",
+    "open_grant",
+]
+
+
+class Signer(Protocol):
+    """Whatever holds a signing key: a node, or the trust root."""
+
+    @property
+    def key_id(self) -> bytes:
+        """Return the id of the signing public key."""
+        ...
+
+    def sign(self, message: bytes) -> bytes:
+        """Return an Ed25519 signature of message."""
+        ...
+
+
+@dataclass(frozen=True)
+class Draft:
+    """The parts of a header the author chooses."""
+
+    record: bytes
+    cls: str
+    user: str
+    hlc: HLC
+    parents: tuple[bytes, ...]
+    recipients: tuple[bytes, ...]
+
+
+def new_record_id() -> bytes:
+    """Return a fresh random record id."""
+    return crypto.random_bytes(RECORD_ID_BYTES)
+
+
+def encode_plain(body: dict[str, Any]) -> bytes:
+    """Encode a clinical body as compact, key-sorted UTF-8 JSON."""
+    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def _header(draft: Draft, signer: Signer, nonce: bytes) -> Header:
+    return Header(
+        record=draft.record,
+        cls=draft.cls,
+        author=signer.key_id,
+        user=draft.user,
+        hlc=draft.hlc,
+        parents=tuple(sorted(set(draft.parents))),
+        recipients=tuple(sorted(set(draft.recipients))),
+        nonce=nonce,
+    )
+
+
+def _finish(header: Header, body: bytes, signer: Signer) -> Entry:
+    unsigned = Entry.assemble(header, body, b"")
+    return Entry.assemble(header, body, signer.sign(unsigned.id))
+
+
+def make_encrypted(draft: Draft, signer: Signer, content_key: bytes, body: dict[str, Any]) -> Entry:
+    """Return a signed entry whose body is encrypted under the record's content key."""
+    plaintext = encode_plain(body)
+    nonce = crypto.random_bytes(crypto.NONCE_BYTES)
+    header = _header(draft, signer, nonce)
+    aad = header.aad(len(plaintext) + 16)
+    return _finish(header, crypto.aead_encrypt(content_key, nonce, plaintext, aad), signer)
+
+
+def make_plain(draft: Draft, signer: Signer, body: Any) -> Entry:
+    """Return a signed entry whose body is public CBOR (directory entries)."""
+    return _finish(_header(draft, signer, b""), canonical.encode(body), signer)
+
+
+def make_grant(
+    draft: Draft, signer: Signer, content_key: bytes, recipients: dict[bytes, bytes]
+) -> Entry:
+    """Return a grant sealing the content key to each recipient (key id → X25519 key)."""
+    sealed = [
+        [rid, crypto.seal(pub, draft.record + content_key)] for rid, pub in sorted(recipients.items())
+    ]
+    d = Draft(draft.record, "grant", draft.user, draft.hlc, draft.parents, tuple(recipients))
+    return make_plain(d, signer, {"keys": sealed})
+
+
+def open_grant(entry: Entry, my_key_id: bytes, my_private: bytes) -> bytes | None:
+    """Return the content key a grant holds for this node, or None if none is for it."""
+    body = canonical.decode(entry.body)
+    keys = body.get("keys") if isinstance(body, dict) else None
+    if not isinstance(keys, list):
+        raise MalformedEntry("grant body must hold a list of keys")
+    for item in keys:
+        if isinstance(item, list) and len(item) == 2 and item[0] == my_key_id:
+            if item[0] not in entry.header.recipients:
+                raise Undecryptable("grant holds a key for a recipient its header does not name")
+            opened = crypto.unseal(my_private, item[1])
+            if opened is None or len(opened) != RECORD_ID_BYTES + crypto.KEY_BYTES:
+                raise Undecryptable(f"grant {entry.hex} does not open with this node's key")
+            if opened[:RECORD_ID_BYTES] != entry.header.record:
+                raise Undecryptable(f"grant {entry.hex} holds the key of another record")
+            return opened[RECORD_ID_BYTES:]
+    return None
+
+
+def open_body(entry: Entry, content_key: bytes) -> dict[str, Any]:
+    """Decrypt and parse an encrypted body, or raise Undecryptable."""
+    aad = entry.header.aad(len(entry.body))
+    plaintext = crypto.aead_decrypt(content_key, entry.header.nonce, entry.body, aad)
+    if plaintext is None:
+        raise Undecryptable(
+            f"entry {entry.hex} does not decrypt: its ciphertext or header was altered, "
+            "or it was moved from another record"
+        )
+    value = json.loads(plaintext)
+    if not isinstance(value, dict):
+        raise Undecryptable(f"entry {entry.hex} body is not an object")
+    return value

@@ -1,0 +1,6 @@
+"""A node: its data directory, keys, log, and the services that read and write records."""
+
+from carechain.node.home import NodeHome, NodeInfo, enroll, init_node
+from carechain.node.service import IngestResult, Node
+
+__all__ = ["IngestResult", "Node", "NodeHome", "NodeInfo", "enroll", "init_node"]

@@ -1,0 +1,129 @@
+"""A node's data directory: what each file holds and how it is created.
+
+    node.json        public facts: name, role, organisation, trust root public key
+    keys.sealed      the node's private keys, sealed under the operator secret (Argon2id)
+    request.cbor     the certificate request to take to the trust
+    store.db         the append-only entry log (SQLite, WAL); bodies are end-to-end
+                     encrypted, so it holds no clinical plaintext
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from carechain.entries import canonical, crypto, decode_entry
+from carechain.errors import InvalidInput, KeyStoreLocked
+from carechain.store import SqliteStore
+from carechain.trust import (
+    ROLES,
+    Certificate,
+    CertRequest,
+    Directory,
+    KdfCost,
+    NodeKeys,
+    open_file,
+    seal_file,
+)
+
+__all__ = ["NodeHome", "NodeInfo", "enroll", "init_node"]
+
+
+@dataclass(frozen=True)
+class NodeInfo:
+    """The public facts of a node."""
+
+    name: str
+    role: str
+    org: str
+    root_public: str = ""
+
+
+@dataclass(frozen=True)
+class NodeHome:
+    """Paths in a node's data directory."""
+
+    path: Path
+
+    @property
+    def info_file(self) -> Path:
+        """Return the public facts file."""
+        return self.path / "node.json"
+
+    @property
+    def keys_file(self) -> Path:
+        """Return the sealed private keys."""
+        return self.path / "keys.sealed"
+
+    @property
+    def request_file(self) -> Path:
+        """Return the certificate request."""
+        return self.path / "request.cbor"
+
+    @property
+    def store_file(self) -> Path:
+        """Return the entry log."""
+        return self.path / "store.db"
+
+    def info(self) -> NodeInfo:
+        """Read the node's public facts."""
+        if not self.info_file.exists():
+            raise InvalidInput(f"{self.path} is not a carechain node directory (no node.json)")
+        return NodeInfo(**json.loads(self.info_file.read_text()))
+
+    def write_info(self, info: NodeInfo) -> None:
+        """Write the node's public facts."""
+        self.info_file.write_text(json.dumps(asdict(info), indent=2) + "\n")
+
+    def keys(self, secret: str) -> NodeKeys:
+        """Unseal the node's private keys with the operator secret."""
+        value = open_file(self.keys_file, secret)
+        if not isinstance(value, dict):
+            raise KeyStoreLocked("key file holds no keys")
+        return NodeKeys.from_secret(value)
+
+
+def init_node(
+    path: Path, *, name: str, role: str, org: str, secret: str, cost: KdfCost | None = None
+) -> CertRequest:
+    """Create a node's keys and certificate request in an empty directory."""
+    if role not in ROLES:
+        raise InvalidInput(f"role must be one of {', '.join(ROLES)}")
+    home = NodeHome(path)
+    path.mkdir(parents=True, exist_ok=True)
+    if home.info_file.exists():
+        raise InvalidInput(f"{path} already holds a node")
+    keys = NodeKeys.generate()
+    seal_file(home.keys_file, secret, keys.to_secret(), cost)
+    body = {"name": name, "role": role, "org": org, "sig_key": keys.sign_public,
+            "box_key": keys.box_public}
+    request = CertRequest(signature=keys.sign(canonical.encode(body)), **body)  # type: ignore[arg-type]
+    home.request_file.write_bytes(request.to_bytes())
+    home.write_info(NodeInfo(name=name, role=role, org=org))
+    return request
+
+
+def enroll(path: Path, *, root_public: bytes, certificate: bytes) -> Certificate:
+    """Install the trust root and this node's certificate entry into a node directory."""
+    home = NodeHome(path)
+    info = home.info()
+    request = CertRequest.from_bytes(home.request_file.read_bytes())
+    entry = decode_entry(certificate)
+    directory = Directory(root_public)
+    directory.check_signature(entry)
+    directory.absorb(entry)
+    cert = next((c[0] for k, c in directory.certs.items() if k == crypto.key_id(request.sig_key)),
+                None)
+    if cert is None:
+        raise InvalidInput("this certificate is not for this node's key")
+    if cert.role != info.role:
+        raise InvalidInput(f"certificate is for role {cert.role!r}, node is {info.role!r}")
+    store = SqliteStore(home.store_file)
+    try:
+        store.append([entry])
+    finally:
+        store.close()
+    home.write_info(NodeInfo(name=cert.name, role=cert.role, org=cert.org,
+                             root_public=root_public.hex()))
+    return cert

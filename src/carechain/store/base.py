@@ -1,0 +1,89 @@
+"""The storage seam: an append-only log of entries with a local sequence number.
+
+Narrow on purpose, so that another engine (PostgreSQL, for a hub or a vault) implements
+the same few operations. Entries are verified before they reach the store; the store
+only keeps them durably and finds them again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from carechain.entries import Entry
+
+__all__ = ["RawRow", "RecordSummary", "Store", "Stored"]
+
+
+@dataclass(frozen=True)
+class Stored:
+    """An entry and its place in this node's log."""
+
+    seq: int
+    entry: Entry
+
+
+@dataclass(frozen=True)
+class RawRow:
+    """A log row exactly as stored, before any decoding: what `verify` checks."""
+
+    seq: int
+    id: bytes
+    record: bytes
+    signed: bytes
+    signature: bytes
+
+
+@dataclass(frozen=True)
+class RecordSummary:
+    """One record as the log sees it (routing metadata only)."""
+
+    record: bytes
+    entries: int
+    first_ms: int
+    last_ms: int
+
+
+class Store(Protocol):
+    """An append-only, durable log of verified entries."""
+
+    def append(self, entries: Sequence[Entry]) -> list[tuple[int, bool]]:
+        """Store entries in one durable transaction; return (seq, newly stored) for each."""
+        ...
+
+    def get(self, entry_id: bytes) -> Stored | None:
+        """Return an entry by id."""
+        ...
+
+    def record(self, record: bytes) -> list[Stored]:
+        """Return every entry of a record in log order."""
+        ...
+
+    def records(self) -> list[RecordSummary]:
+        """Return every record in the log, newest activity first."""
+        ...
+
+    def since(self, seq: int, limit: int) -> list[Stored]:
+        """Return up to `limit` entries with a sequence number above `seq`."""
+        ...
+
+    def raw(self) -> Iterator[RawRow]:
+        """Yield every row as stored, in log order."""
+        ...
+
+    def count(self) -> int:
+        """Return the number of entries."""
+        ...
+
+    def get_meta(self, key: str) -> bytes | None:
+        """Return a value of node-local bookkeeping."""
+        ...
+
+    def set_meta(self, key: str, value: bytes) -> None:
+        """Durably set a value of node-local bookkeeping."""
+        ...
+
+    def close(self) -> None:
+        """Release the store."""
+        ...

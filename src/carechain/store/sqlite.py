@@ -1,0 +1,161 @@
+"""The embedded engine: SQLite in WAL mode with `synchronous=FULL`.
+
+An append returns only after its transaction is committed and the WAL is fsync'd, so an
+acknowledged entry survives a crash or power loss. Triggers make the log append-only in
+the database itself: UPDATE and DELETE of an entry are refused whoever asks.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+from carechain.entries import Entry, decode_signed
+from carechain.errors import StoreError
+from carechain.store.base import RawRow, RecordSummary, Stored
+
+__all__ = ["MIGRATIONS", "SqliteStore"]
+
+# Each migration moves the schema one version up; `PRAGMA user_version` records where it is.
+MIGRATIONS: list[list[str]] = [
+    [
+        """CREATE TABLE entries (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            id BLOB NOT NULL UNIQUE,
+            record BLOB NOT NULL,
+            cls TEXT NOT NULL,
+            author BLOB NOT NULL,
+            hlc_ms INTEGER NOT NULL,
+            hlc_counter INTEGER NOT NULL,
+            signed BLOB NOT NULL,
+            signature BLOB NOT NULL,
+            stored_ms INTEGER NOT NULL
+        )""",
+        "CREATE INDEX entries_by_record ON entries (record, seq)",
+        """CREATE TRIGGER entries_append_only_update BEFORE UPDATE ON entries
+           BEGIN SELECT RAISE(ABORT, 'entries are append-only'); END""",
+        """CREATE TRIGGER entries_append_only_delete BEFORE DELETE ON entries
+           BEGIN SELECT RAISE(ABORT, 'entries are append-only'); END""",
+        "CREATE TABLE meta (key TEXT PRIMARY KEY, value BLOB NOT NULL)",
+    ],
+]
+
+
+class SqliteStore:
+    """An append-only entry log in one SQLite file (or in memory, for tests)."""
+
+    def __init__(self, path: Path | str) -> None:
+        self._lock = threading.RLock()
+        self._db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=FULL")
+        self._db.execute("PRAGMA foreign_keys=ON")
+        self._migrate()
+
+    def _migrate(self) -> None:
+        with self._lock:
+            version = int(self._db.execute("PRAGMA user_version").fetchone()[0])
+            for number, statements in enumerate(MIGRATIONS[version:], start=version + 1):
+                self._db.execute("BEGIN IMMEDIATE")
+                try:
+                    for sql in statements:
+                        self._db.execute(sql)
+                    self._db.execute(f"PRAGMA user_version={number}")
+                    self._db.execute("COMMIT")
+                except BaseException:
+                    self._db.execute("ROLLBACK")
+                    raise
+
+    def append(self, entries: Sequence[Entry]) -> list[tuple[int, bool]]:
+        """Store entries in one durable transaction; return (seq, newly stored) for each."""
+        now = time.time_ns() // 1_000_000
+        out: list[tuple[int, bool]] = []
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                for e in entries:
+                    row = self._db.execute("SELECT seq FROM entries WHERE id = ?", (e.id,)).fetchone()
+                    if row is not None:
+                        out.append((int(row[0]), False))
+                        continue
+                    cur = self._db.execute(
+                        "INSERT INTO entries (id, record, cls, author, hlc_ms, hlc_counter, signed,"
+                        " signature, stored_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        (e.id, e.header.record, e.header.cls, e.header.author, e.header.hlc.ms,
+                         e.header.hlc.counter, e.signed, e.signature, now),
+                    )
+                    out.append((int(cur.lastrowid or 0), True))
+                self._db.execute("COMMIT")
+            except sqlite3.Error as exc:
+                self._db.execute("ROLLBACK")
+                raise StoreError(f"append failed: {exc}") from exc
+        return out
+
+    def _rows(self, sql: str, args: tuple[object, ...]) -> list[Stored]:
+        with self._lock:
+            rows = self._db.execute(sql, args).fetchall()
+        return [Stored(int(seq), decode_signed(signed, sig)) for seq, signed, sig in rows]
+
+    def get(self, entry_id: bytes) -> Stored | None:
+        """Return an entry by id."""
+        found = self._rows("SELECT seq, signed, signature FROM entries WHERE id = ?", (entry_id,))
+        return found[0] if found else None
+
+    def record(self, record: bytes) -> list[Stored]:
+        """Return every entry of a record in log order."""
+        return self._rows(
+            "SELECT seq, signed, signature FROM entries WHERE record = ? ORDER BY seq", (record,)
+        )
+
+    def records(self) -> list[RecordSummary]:
+        """Return every record in the log, newest activity first."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT record, COUNT(*), MIN(hlc_ms), MAX(hlc_ms) FROM entries "
+                "GROUP BY record ORDER BY MAX(seq) DESC"
+            ).fetchall()
+        return [RecordSummary(bytes(r), int(n), int(a), int(b)) for r, n, a, b in rows]
+
+    def since(self, seq: int, limit: int) -> list[Stored]:
+        """Return up to `limit` entries with a sequence number above `seq`."""
+        return self._rows(
+            "SELECT seq, signed, signature FROM entries WHERE seq > ? ORDER BY seq LIMIT ?",
+            (seq, limit),
+        )
+
+    def raw(self) -> Iterator[RawRow]:
+        """Yield every row as stored, in log order."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT seq, id, record, signed, signature FROM entries ORDER BY seq"
+            ).fetchall()
+        for seq, id_, record, signed, sig in rows:
+            yield RawRow(int(seq), bytes(id_), bytes(record), bytes(signed), bytes(sig))
+
+    def count(self) -> int:
+        """Return the number of entries."""
+        with self._lock:
+            return int(self._db.execute("SELECT COUNT(*) FROM entries").fetchone()[0])
+
+    def get_meta(self, key: str) -> bytes | None:
+        """Return a value of node-local bookkeeping."""
+        with self._lock:
+            row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else bytes(row[0])
+
+    def set_meta(self, key: str, value: bytes) -> None:
+        """Durably set a value of node-local bookkeeping."""
+        with self._lock:
+            self._db.execute(
+                "INSERT INTO meta (key, value) VALUES (?, ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
+
+    def close(self) -> None:
+        """Checkpoint and close the database."""
+        with self._lock:
+            self._db.close()

@@ -1,0 +1,118 @@
+"""The node directory: certificates and revocations, as directory entries signed by the root.
+
+Directory entries live in the reserved record `DIRECTORY_RECORD` (sixteen zero bytes),
+have class `directory`, are authored by the trust root key, and carry a public CBOR body:
+
+    {"kind": "certificate", "cert": {cert, sig}}
+    {"kind": "revocation", "key": key id, "at": ms since epoch, "reason": text}
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from carechain.entries import HLC, Draft, Entry, canonical, crypto, make_plain
+from carechain.errors import (
+    BadSignature,
+    CertificateInvalid,
+    MalformedEntry,
+    Revoked,
+    UnknownAuthor,
+)
+from carechain.trust.certificate import Certificate
+from carechain.trust.keys import RootKey
+
+__all__ = ["DIRECTORY_RECORD", "Directory", "certificate_entry", "revocation_entry"]
+
+DIRECTORY_RECORD = bytes(16)
+
+
+def certificate_entry(root: RootKey, cert: Certificate, hlc: HLC) -> Entry:
+    """Return the directory entry that publishes a certificate."""
+    draft = Draft(DIRECTORY_RECORD, "directory", "trust-root", hlc, (), ())
+    return make_plain(draft, root, {"kind": "certificate", "cert": cert.to_map()})
+
+
+def revocation_entry(root: RootKey, key_id: bytes, at_ms: int, reason: str, hlc: HLC) -> Entry:
+    """Return the directory entry that revokes a node key from a time on."""
+    draft = Draft(DIRECTORY_RECORD, "directory", "trust-root", hlc, (), ())
+    body = {"kind": "revocation", "key": key_id, "at": at_ms, "reason": reason}
+    return make_plain(draft, root, body)
+
+
+@dataclass
+class Directory:
+    """What a node knows of the trust: its root key, certificates and revocations."""
+
+    root_public: bytes
+    certs: dict[bytes, list[Certificate]] = field(default_factory=dict)
+    revoked: dict[bytes, tuple[int, str]] = field(default_factory=dict)
+
+    @property
+    def root_id(self) -> bytes:
+        """Return the trust root's key id."""
+        return crypto.key_id(self.root_public)
+
+    def check_signature(self, entry: Entry) -> Certificate | None:
+        """Check who signed the entry and that they might; return their certificate."""
+        if entry.header.cls == "directory":
+            if entry.header.author != self.root_id:
+                raise UnknownAuthor(f"directory entry {entry.hex} is not by the trust root")
+            if not crypto.verify_signature(self.root_public, entry.id, entry.signature):
+                raise BadSignature(f"entry {entry.hex}: signature does not verify")
+            return None
+        certs = self.certs.get(entry.header.author)
+        if not certs:
+            raise UnknownAuthor(
+                f"entry {entry.hex}: author key {entry.header.author.hex()[:16]} has no "
+                "certificate from this trust"
+            )
+        if not crypto.verify_signature(certs[0].sig_key, entry.id, entry.signature):
+            raise BadSignature(f"entry {entry.hex}: signature does not verify")
+        at = entry.header.hlc.ms
+        valid = [c for c in certs if c.valid_at(at)]
+        if not valid:
+            raise CertificateInvalid(
+                f"entry {entry.hex}: no certificate of {certs[0].name!r} is valid at its time"
+            )
+        revoked = self.revoked.get(entry.header.author)
+        if revoked is not None and at >= revoked[0]:
+            raise Revoked(
+                f"entry {entry.hex}: key of {certs[0].name!r} was revoked before the entry's "
+                f"time ({revoked[1]})"
+            )
+        return valid[0]
+
+    def absorb(self, entry: Entry) -> None:
+        """Learn from a directory entry whose signature has been checked."""
+        body: Any = canonical.decode(entry.body)
+        if not isinstance(body, dict):
+            raise MalformedEntry(f"directory entry {entry.hex} body is not a map")
+        if body.get("kind") == "certificate":
+            cert = Certificate.from_map(body.get("cert"), self.root_public)
+            known = self.certs.setdefault(cert.key_id, [])
+            if cert not in known:
+                known.append(cert)
+        elif body.get("kind") == "revocation":
+            key, at = body.get("key"), body.get("at")
+            if not isinstance(key, bytes) or not isinstance(at, int):
+                raise MalformedEntry(f"revocation {entry.hex} needs key and at")
+            current = self.revoked.get(key)
+            if current is None or at < current[0]:
+                self.revoked[key] = (at, str(body.get("reason", "")))
+        else:
+            raise MalformedEntry(f"directory entry {entry.hex} has unknown kind")
+
+    def certificate_for_box_key(self, box_key_id: bytes) -> Certificate | None:
+        """Return the certificate that holds a receiving key."""
+        for certs in self.certs.values():
+            for cert in certs:
+                if cert.box_key_id == box_key_id:
+                    return cert
+        return None
+
+    def nodes(self, role: str | None = None) -> list[Certificate]:
+        """Return the newest certificate of every known node, optionally of one role."""
+        newest = [max(c, key=lambda x: x.exp) for c in self.certs.values()]
+        return [c for c in newest if role is None or c.role == role]

@@ -28,7 +28,7 @@ class OpenRecord(Strict):
 
 class AppendEntry(Strict):
     user: str = USER
-    kind: str = Field(min_length=1, max_length=64, description="Entry kind, e.g. observation.recorded")
+    kind: str = Field(min_length=1, max_length=64, description="e.g. observation.recorded")
     data: dict[str, Any]
 
 

@@ -73,9 +73,9 @@ class Node:
                 self.directory.absorb(stored.entry)
             except CarechainError:
                 continue  # `carechain verify` names it; a bad entry must not stop the node
-        last = store.since(max(store.count() - 1, 0), 1)
-        for s in last:
-            self.clock.observe(s.entry.header.hlc)
+        last = store.last_hlc()
+        if last is not None:
+            self.clock.observe(last)
 
     @classmethod
     def open(cls, path: Path, secret: str, clock: Clock | None = None) -> Node:

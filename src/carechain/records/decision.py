@@ -62,10 +62,8 @@ def _news2_input(obs: dict[str, Any]) -> News2Input:
 
 
 def _latest(observations: list[dict[str, Any]], *fields: str) -> dict[str, Any] | None:
-    for obs in reversed(observations):
-        if all(obs.get(f) is not None for f in fields):
-            return obs
-    return None
+    found = [obs for obs in observations if all(obs.get(f) is not None for f in fields)]
+    return found[-1] if found else None
 
 
 def _last_time(state: dict[str, Any]) -> datetime | None:

@@ -11,7 +11,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from carechain.entries import Entry
+from carechain.entries import HLC, Entry
 
 __all__ = ["RawRow", "RecordSummary", "Store", "Stored"]
 
@@ -74,6 +74,10 @@ class Store(Protocol):
 
     def count(self) -> int:
         """Return the number of entries."""
+        ...
+
+    def last_hlc(self) -> HLC | None:
+        """Return the latest HLC reading of any stored entry."""
         ...
 
     def get_meta(self, key: str) -> bytes | None:

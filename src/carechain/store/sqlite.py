@@ -13,7 +13,7 @@ import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from carechain.entries import Entry, decode_signed
+from carechain.entries import HLC, Entry, decode_signed
 from carechain.errors import StoreError
 from carechain.store.base import RawRow, RecordSummary, Stored
 
@@ -139,6 +139,15 @@ class SqliteStore:
         """Return the number of entries."""
         with self._lock:
             return int(self._db.execute("SELECT COUNT(*) FROM entries").fetchone()[0])
+
+    def last_hlc(self) -> HLC | None:
+        """Return the latest HLC reading of any stored entry."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT hlc_ms, hlc_counter FROM entries ORDER BY hlc_ms DESC, hlc_counter DESC "
+                "LIMIT 1"
+            ).fetchone()
+        return None if row is None else HLC(int(row[0]), int(row[1]))
 
     def get_meta(self, key: str) -> bytes | None:
         """Return a value of node-local bookkeeping."""

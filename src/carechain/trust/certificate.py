@@ -8,6 +8,7 @@ the same keys with a validity window. Both are deterministic CBOR maps.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from collections.abc import Mapping
 from typing import Any
 
 from carechain.entries import canonical, crypto
@@ -18,7 +19,7 @@ __all__ = ["ROLES", "CertRequest", "Certificate"]
 ROLES = ("crew", "hub", "hospital", "vault")
 
 
-def _fields(m: Any, required: dict[str, type]) -> dict[str, Any]:
+def _fields(m: Any, required: Mapping[str, type]) -> dict[str, Any]:
     if not isinstance(m, dict) or set(m) != set(required):
         raise MalformedEntry(f"expected exactly the fields {sorted(required)}")
     for key, kind in required.items():

@@ -104,7 +104,7 @@ class Entry:
 
 def _need(m: dict[str, Any], key: str, kind: type | tuple[type, ...]) -> Any:
     value = m.get(key)
-    if not isinstance(value, kind) or isinstance(value, bool) and kind is int:
+    if not isinstance(value, kind) or (isinstance(value, bool) and kind is int):
         raise MalformedEntry(f"entry field {key!r} is missing or has the wrong type")
     return value
 

@@ -9,7 +9,11 @@ from fastapi import FastAPI
 from carechain import __version__
 from carechain.api import problems, records
 from carechain.api.limits import BodyLimit
+from carechain.hub import TransparencyLog
 from carechain.node import Node
+from carechain.sync import routes as sync_routes
+from carechain.sync.service import SyncService
+from carechain.sync.wire import MAX_SYNC_BYTES
 
 __all__ = ["MAX_REQUEST_BYTES", "create_app"]
 
@@ -25,13 +29,17 @@ def create_app(node: Node) -> FastAPI:
         "problem details with a stable `type`.",
     )
     app.state.node = node
+    log = TransparencyLog(node.store, node.keys, node.wall) if node.info.role == "hub" else None
+    app.state.sync = SyncService(node, log)
     problems.install(app)
     app.include_router(records.router)
+    app.include_router(sync_routes.router)
 
     @app.get("/health", tags=["node"], summary="Who this node is and how much it holds")
     def health() -> dict[str, Any]:
         return {"node": node.info.name, "role": node.info.role, "org": node.info.org,
                 "entries": node.store.count()}
 
-    app.add_middleware(BodyLimit, max_bytes=MAX_REQUEST_BYTES)
+    app.add_middleware(BodyLimit, max_bytes=MAX_REQUEST_BYTES,
+                       limits={"/sync/": MAX_SYNC_BYTES})
     return app

@@ -14,18 +14,21 @@ __all__ = ["BodyLimit"]
 class BodyLimit:
     """ASGI middleware answering 413 problem details for bodies over `max_bytes`."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, limits: dict[str, int] | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.limits = limits or {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Pass the request on, or refuse it once it grows past the limit."""
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = next((n for p, n in self.limits.items() if scope["path"].startswith(p)),
+                     self.max_bytes)
         for name, value in scope.get("headers", []):
-            if name == b"content-length" and value.isdigit() and int(value) > self.max_bytes:
-                await self._refuse(send)
+            if name == b"content-length" and value.isdigit() and int(value) > limit:
+                await self._refuse(send, limit)
                 return
         chunks: list[bytes] = []
         seen = 0
@@ -35,8 +38,8 @@ class BodyLimit:
                 break
             chunks.append(message.get("body", b""))
             seen += len(chunks[-1])
-            if seen > self.max_bytes:
-                await self._refuse(send)
+            if seen > limit:
+                await self._refuse(send, limit)
                 return
             if not message.get("more_body", False):
                 break
@@ -52,14 +55,14 @@ class BodyLimit:
 
         await self.app(scope, replay, send)
 
-    async def _refuse(self, send: Send) -> None:
+    async def _refuse(self, send: Send, limit: int) -> None:
         body = json.dumps({
             "type": PROBLEM_BASE + "body-too-large",
             "title": "Body too large",
             "status": 413,
-            "detail": f"body: must be at most {self.max_bytes} bytes",
+            "detail": f"body: must be at most {limit} bytes",
             "field": "body",
-            "rule": f"must be at most {self.max_bytes} bytes",
+            "rule": f"must be at most {limit} bytes",
         }).encode()
         await send({"type": "http.response.start", "status": 413,
                     "headers": [(b"content-type", b"application/problem+json"),

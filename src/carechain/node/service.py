@@ -7,7 +7,7 @@ durable before it returns (the acknowledgement).
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,11 +30,13 @@ from carechain.errors import (
     BadParents,
     CarechainError,
     FieldInvalid,
+    Forbidden,
     InvalidInput,
     NotFound,
     Undecryptable,
 )
 from carechain.node.home import NodeHome, NodeInfo
+from carechain.node.notify import LogNotifier
 from carechain.records import build_state, kinds
 from carechain.records.fold import AMENDMENT_KIND, FoldEntry, hlc_iso
 from carechain.store import SqliteStore, Store, Stored
@@ -63,10 +65,12 @@ class Node:
         self.info = info
         self.keys = keys
         self.store = store
-        self.clock = HybridClock(clock or SystemClock())
+        self.wall: Clock = clock or SystemClock()
+        self.clock = HybridClock(self.wall)
         self.directory = Directory(bytes.fromhex(info.root_public))
         self._content_keys: dict[bytes, bytes] = {}
         self._lock = threading.RLock()
+        self.notifier = LogNotifier()
         for stored in store.record(DIRECTORY_RECORD):
             try:
                 self.directory.check_signature(stored.entry)
@@ -87,50 +91,69 @@ class Node:
         keys = home.keys(secret)
         return cls(info=info, keys=keys, store=SqliteStore(home.store_file), clock=clock)
 
+    def clock_ms(self) -> int:
+        """Return this node's wall-clock time in milliseconds."""
+        return self.wall.now_ms()
+
     # --- receiving -------------------------------------------------------------------
 
-    def check(self, entry: Entry, batch: dict[bytes, Entry] | None = None) -> None:
-        """Verify an entry against the trust and this node's log, or raise why not."""
+    def check(self, entry: Entry, parents: Mapping[bytes, bytes]) -> None:
+        """Verify an entry against the trust and its parents' records (id → record)."""
         self.directory.check_signature(entry)
         for parent in entry.header.parents:
-            found = (batch or {}).get(parent)
-            if found is None:
-                stored = self.store.get(parent)
-                found = None if stored is None else stored.entry
-            if found is None:
+            record = parents.get(parent)
+            if record is None:
                 raise BadParents(f"entry {entry.hex}: parent {parent.hex()} is not known here")
-            if found.header.record != entry.header.record:
+            if record != entry.header.record:
                 raise BadParents(f"entry {entry.hex}: parent {parent.hex()} is of another record")
         if entry.header.cls == "grant" and self.keys.box_key_id in entry.header.recipients:
             open_grant(entry, self.keys.box_key_id, self.keys.box_private)
 
-    def ingest(self, entries: Sequence[Entry]) -> list[IngestResult]:
-        """Verify and durably store entries; answer for each."""
+    def ingest(
+        self, entries: Sequence[Entry], *, keep: Callable[[Entry], bool] | None = None
+    ) -> list[IngestResult]:
+        """Verify and durably store entries in one transaction; answer for each.
+
+        `keep` decides which valid entries this node holds (see sync.policy); the others
+        are refused as not addressed to it.
+        """
         results: list[IngestResult] = []
         accepted: dict[bytes, Entry] = {}
         with self._lock:
+            wanted = {p for e in entries for p in e.header.parents} | {e.id for e in entries}
+            known = self.store.records_of(sorted(wanted))
             for entry in entries:
-                existing = self.store.get(entry.id)
-                if existing is not None:
-                    results.append(IngestResult(entry.id, existing.seq, False))
+                if entry.id in known and entry.id not in accepted:
+                    results.append(IngestResult(entry.id, None, False))
+                    continue
+                if entry.id in accepted:
+                    results.append(IngestResult(entry.id, None, False))
                     continue
                 try:
-                    self.check(entry, accepted)
+                    if keep is not None and not keep(entry):
+                        raise Forbidden(f"entry {entry.hex}: its record is not addressed to "
+                                        "this node")
+                    self.check(entry, known)
                     if entry.header.cls == "directory":
                         self.directory.absorb(entry)
                 except CarechainError as exc:
                     results.append(IngestResult(entry.id, None, False, exc))
                     continue
                 accepted[entry.id] = entry
+                known[entry.id] = entry.header.record
                 self.clock.observe(entry.header.hlc)
                 results.append(IngestResult(entry.id, None, True))
-            stored = iter(self.store.append(list(accepted.values())))
-            out = []
-            for r in results:
-                if r.new:
-                    seq, new = next(stored)
-                    r = IngestResult(r.id, seq, new)
-                out.append(r)
+            seqs = dict(zip(accepted, self.store.append(list(accepted.values())), strict=True))
+            missing = [r.id for r in results if r.error is None and r.id not in seqs]
+            if missing:
+                seqs.update((s.entry.id, (s.seq, False)) for s in map(self.store.get, missing)
+                            if s is not None)
+        out = [
+            r if r.error is not None else IngestResult(r.id, seqs[r.id][0], seqs[r.id][1])
+            for r in results
+        ]
+        if accepted:
+            self.notifier.notify(max(seq for seq, _ in seqs.values()))
         return out
 
     # --- authoring -------------------------------------------------------------------
@@ -141,6 +164,7 @@ class Node:
 
     def _commit(self, entry: Entry) -> Stored:
         seq, _ = self.store.append([entry])[0]
+        self.notifier.notify(seq)
         return Stored(seq, entry)
 
     def default_recipients(self) -> dict[bytes, bytes]:
@@ -188,7 +212,25 @@ class Node:
             if not spec.multi:
                 merged = {**state["sections"].get(spec.section, {}), **clean}
                 kinds.check_section(spec.section, merged)
+            if kind == "disposition.recorded" and "hospital_node" in clean:
+                self.address_to(record=record, user=user, node_name=clean["hospital_node"],
+                                field="data.hospital_node")
             return self._append_body(record, user, kind, clean)
+
+    def address_to(
+        self, *, record: bytes, user: str, node_name: str, field: str = "node"
+    ) -> Stored | None:
+        """Grant a record to a named hospital or vault node; None if it already holds it."""
+        certs = [c for c in self.directory.nodes() if c.name == node_name
+                 and c.role in ("hospital", "vault", "crew")]
+        if not certs:
+            raise FieldInvalid(field, f"no hospital, vault or crew node named {node_name!r} is "
+                               "in this node's directory")
+        cert = certs[0]
+        with self._lock:
+            if cert.box_key_id in self.recipients(record):
+                return None
+            return self.grant(record=record, user=user, recipients={cert.box_key_id: cert.box_key})
 
     def amend(
         self, *, record: bytes, user: str, supersedes: str, reason: str, data: Any

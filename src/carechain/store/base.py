@@ -68,6 +68,27 @@ class Store(Protocol):
         """Return up to `limit` entries with a sequence number above `seq`."""
         ...
 
+    def has(self, ids: Sequence[bytes]) -> set[bytes]:
+        """Return which of the ids are stored."""
+        ...
+
+    def records_of(self, ids: Sequence[bytes]) -> dict[bytes, bytes]:
+        """Return the record of each stored entry among the ids."""
+        ...
+
+    def since_for(self, key_id: bytes, seq: int, limit: int) -> list[Stored]:
+        """Return up to `limit` entries after `seq` of the directory and of records granted
+        to the receiving key `key_id`."""
+        ...
+
+    def granted_between(self, key_id: bytes, after: int, upto: int) -> list[bytes]:
+        """Return records first granted to `key_id` by an entry with seq in (after, upto]."""
+        ...
+
+    def ids(self, after: int, limit: int) -> list[bytes]:
+        """Return the ids of up to `limit` entries after `after`, in log order."""
+        ...
+
     def raw(self) -> Iterator[RawRow]:
         """Yield every row as stored, in log order."""
         ...
@@ -86,6 +107,10 @@ class Store(Protocol):
 
     def set_meta(self, key: str, value: bytes) -> None:
         """Durably set a value of node-local bookkeeping."""
+        ...
+
+    def meta_items(self, prefix: str) -> list[tuple[str, bytes]]:
+        """Return every bookkeeping value whose key starts with prefix, in key order."""
         ...
 
     def close(self) -> None:

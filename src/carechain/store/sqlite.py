@@ -41,6 +41,16 @@ MIGRATIONS: list[list[str]] = [
            BEGIN SELECT RAISE(ABORT, 'entries are append-only'); END""",
         "CREATE TABLE meta (key TEXT PRIMARY KEY, value BLOB NOT NULL)",
     ],
+    [
+        # Which receiving keys a record is granted to, and from which log position on.
+        """CREATE TABLE access (
+            record BLOB NOT NULL,
+            key BLOB NOT NULL,
+            seq INTEGER NOT NULL,
+            PRIMARY KEY (record, key)
+        )""",
+        "CREATE INDEX access_by_key ON access (key, seq)",
+    ],
 ]
 
 
@@ -87,7 +97,13 @@ class SqliteStore:
                         (e.id, e.header.record, e.header.cls, e.header.author, e.header.hlc.ms,
                          e.header.hlc.counter, e.signed, e.signature, now),
                     )
-                    out.append((int(cur.lastrowid or 0), True))
+                    seq = int(cur.lastrowid or 0)
+                    if e.header.cls == "grant":
+                        self._db.executemany(
+                            "INSERT OR IGNORE INTO access (record, key, seq) VALUES (?, ?, ?)",
+                            [(e.header.record, k, seq) for k in e.header.recipients],
+                        )
+                    out.append((seq, True))
                 self._db.execute("COMMIT")
             except sqlite3.Error as exc:
                 self._db.execute("ROLLBACK")
@@ -126,6 +142,49 @@ class SqliteStore:
             (seq, limit),
         )
 
+    def has(self, ids: Sequence[bytes]) -> set[bytes]:
+        """Return which of the ids are stored."""
+        return set(self.records_of(ids))
+
+    def records_of(self, ids: Sequence[bytes]) -> dict[bytes, bytes]:
+        """Return the record of each stored entry among the ids."""
+        found: dict[bytes, bytes] = {}
+        with self._lock:
+            for i in range(0, len(ids), 500):
+                chunk = list(ids[i : i + 500])
+                marks = ",".join("?" * len(chunk))
+                rows = self._db.execute(
+                    f"SELECT id, record FROM entries WHERE id IN ({marks})", chunk
+                )
+                found.update((bytes(r[0]), bytes(r[1])) for r in rows)
+        return found
+
+    def since_for(self, key_id: bytes, seq: int, limit: int) -> list[Stored]:
+        """Return up to `limit` entries after `seq` of the directory and of records granted
+        to the receiving key `key_id`."""
+        return self._rows(
+            "SELECT seq, signed, signature FROM entries WHERE seq > ? AND (record = ? OR record IN"
+            " (SELECT record FROM access WHERE key = ?)) ORDER BY seq LIMIT ?",
+            (seq, bytes(16), key_id, limit),
+        )
+
+    def granted_between(self, key_id: bytes, after: int, upto: int) -> list[bytes]:
+        """Return records first granted to `key_id` by an entry with seq in (after, upto]."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT record FROM access WHERE key = ? AND seq > ? AND seq <= ? ORDER BY seq",
+                (key_id, after, upto),
+            ).fetchall()
+        return [bytes(r[0]) for r in rows]
+
+    def ids(self, after: int, limit: int) -> list[bytes]:
+        """Return the ids of up to `limit` entries after `after`, in log order."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT id FROM entries WHERE seq > ? ORDER BY seq LIMIT ?", (after, limit)
+            ).fetchall()
+        return [bytes(r[0]) for r in rows]
+
     def raw(self) -> Iterator[RawRow]:
         """Yield every row as stored, in log order."""
         with self._lock:
@@ -163,6 +222,15 @@ class SqliteStore:
                 "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                 (key, value),
             )
+
+    def meta_items(self, prefix: str) -> list[tuple[str, bytes]]:
+        """Return every bookkeeping value whose key starts with prefix, in key order."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT key, value FROM meta WHERE substr(key, 1, ?) = ? ORDER BY key",
+                (len(prefix), prefix),
+            ).fetchall()
+        return [(str(k), bytes(v)) for k, v in rows]
 
     def close(self) -> None:
         """Checkpoint and close the database."""

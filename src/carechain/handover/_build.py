@@ -1,0 +1,160 @@
+"""Build a handover from a folded record: ATMIST(ER) for trauma, SBAR otherwise.
+
+ATMIST: Age and sex, Time of incident, Mechanism, Injuries, Signs, Treatment, then ETA
+and Requirements (ATMISTER). SBAR: Situation, Background, Assessment, Recommendation.
+Source: the project's clinical reference (clinical.md, "ATMIST"). Every field is text;
+missing data reads "not recorded".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from carechain.handover._care import destination, flags, injuries, signs, treatment
+from carechain.handover._model import NOT_RECORDED, Handover
+from carechain.handover._read import mapping, section, strings, text
+from carechain.handover._words import age_sex, clock_and_relative, say
+
+
+def is_trauma(state: Mapping[str, Any]) -> bool:
+    """Tell whether the record is trauma (impression, history flag, or a mechanism)."""
+    impression = section(state, "impression")
+    history = section(state, "history")
+    return (
+        impression.get("category") == "trauma"
+        or impression.get("trauma") is True
+        or history.get("trauma") is True
+        or text(history.get("mechanism_of_injury")) is not None
+    )
+
+
+def _join(parts: list[str | None]) -> str:
+    found = [p for p in parts if p]
+    return "; ".join(found) if found else NOT_RECORDED
+
+
+def _atmist(state: Mapping[str, Any], now: datetime) -> dict[str, str]:
+    history = section(state, "history")
+    # The record has no separate time of injury: the call is the earliest time it holds.
+    when = clock_and_relative(section(state, "incident").get("call_received"), now)
+    return {
+        "age_sex": age_sex(section(state, "patient"), now) or NOT_RECORDED,
+        "time_of_incident": when or NOT_RECORDED,
+        "mechanism": text(history.get("mechanism_of_injury")) or NOT_RECORDED,
+        "injuries": injuries(state) or NOT_RECORDED,
+        "signs": signs(state, now) or NOT_RECORDED,
+        "treatment": treatment(state, now) or NOT_RECORDED,
+        "eta_requirements": destination(state, now) or NOT_RECORDED,
+    }
+
+
+def _allergies(history: Mapping[str, Any]) -> str:
+    listed = []
+    allergies = history.get("allergies")
+    for entry in allergies if isinstance(allergies, list) else []:
+        allergy = mapping(entry)
+        substance = text(allergy.get("substance"))
+        if substance:
+            about = [w for w in (text(allergy.get("reaction")), text(allergy.get("severity"))) if w]
+            listed.append(substance + (f" ({', '.join(about)})" if about else ""))
+    if listed:
+        return "allergies: " + ", ".join(listed)
+    if history.get("no_known_allergies") is True:
+        return "allergies: NKDA"
+    return "allergies: not recorded"
+
+
+def _situation(state: Mapping[str, Any], now: datetime) -> str:
+    impression = section(state, "impression")
+    complaint = text(section(state, "history").get("presenting_complaint"))
+    working = text(impression.get("working_impression")) or say(impression.get("category"))
+    return _join(
+        [
+            age_sex(section(state, "patient"), now),
+            f"presenting complaint: {complaint}" if complaint else None,
+            f"working impression: {working}" if working else None,
+        ]
+    )
+
+
+def _background(state: Mapping[str, Any], now: datetime) -> str:
+    history = section(state, "history")
+    hpc = text(history.get("history_of_presenting_complaint"))
+    pmh = strings(history.get("past_medical_history"))
+    meds = strings(history.get("medications"))
+    safeguarding = mapping(history.get("safeguarding"))
+    capacity = mapping(history.get("capacity"))
+    called = clock_and_relative(section(state, "incident").get("call_received"), now)
+    parts: list[str | None] = [
+        hpc,
+        "PMH: " + ", ".join(pmh) if pmh else None,
+        "medications: " + ", ".join(meds) if meds else None,
+        _allergies(history),
+        "safeguarding concerns: " + (text(safeguarding.get("details")) or "yes")
+        if safeguarding.get("concerns") is True
+        else None,
+        "lacks capacity: " + (text(capacity.get("assessment")) or "assessed")
+        if capacity.get("has_capacity") is False
+        else None,
+        f"call received {called}" if called else None,
+    ]
+    return _join(parts)
+
+
+def _primary_survey(state: Mapping[str, Any]) -> str | None:
+    letters = {
+        "airway": "A",
+        "breathing": "B",
+        "circulation": "C",
+        "disability": "D",
+        "exposure": "E",
+    }
+    survey = section(state, "primary_survey")
+    found = []
+    for name, letter in letters.items():
+        finding = mapping(survey.get(name))
+        status = text(finding.get("status"))
+        if status in (None, "normal", "patent", "not-assessed"):
+            continue
+        notes = text(finding.get("notes"))
+        found.append(f"{letter} {say(status)}" + (f" ({notes})" if notes else ""))
+    return "primary survey: " + ", ".join(found) if found else None
+
+
+def _assessment(state: Mapping[str, Any], now: datetime) -> str:
+    found_flags = flags(state)
+    given = treatment(state, now)
+    return _join(
+        [
+            signs(state, now),
+            _primary_survey(state),
+            ", ".join(found_flags) if found_flags else None,
+            f"treatment: {given}" if given else None,
+        ]
+    )
+
+
+def _sbar(state: Mapping[str, Any], now: datetime) -> dict[str, str]:
+    return {
+        "situation": _situation(state, now),
+        "background": _background(state, now),
+        "assessment": _assessment(state, now),
+        "recommendation": destination(state, now) or NOT_RECORDED,
+    }
+
+
+def build_handover(state: Mapping[str, Any], *, now: datetime) -> Handover:
+    """Return the handover of a folded record: ATMIST for trauma, else SBAR.
+
+    Times are shown in `now`'s time zone, relative times measured from `now`, which must
+    be timezone-aware. Anything missing reads "not recorded"; nothing in `state` raises.
+    """
+    if now.tzinfo is None or now.utcoffset() is None:
+        raise ValueError("now must be a timezone-aware datetime")
+    state = mapping(state)
+    record_id = text(state.get("record_id"))
+    if is_trauma(state):
+        return Handover("ATMIST", _atmist(state, now), record_id, now)
+    return Handover("SBAR", _sbar(state, now), record_id, now)

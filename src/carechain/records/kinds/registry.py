@@ -1,0 +1,108 @@
+"""The registry of clinical entry kinds, and the two checks every write goes through.
+
+A clinical body is `{"kind": name, "v": version, "data": {...}}`. `validate_body` checks
+one entry's `data` against its kind's schema and returns it normalised; `check_section`
+checks the rules that span entries on a single-valued section after the fold has merged
+it (times in order across entries, a name for a known patient, …).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from carechain.errors import UnknownKind
+from carechain.records.kinds._care import MedicationAdministered, ProcedurePerformed
+from carechain.records.kinds._errors import field_invalid
+from carechain.records.kinds._history import HistoryRecorded
+from carechain.records.kinds._incident import IncidentRecorded
+from carechain.records.kinds._observation import ObservationRecorded
+from carechain.records.kinds._outcome import DispositionRecorded, ImpressionRecorded
+from carechain.records.kinds._patient import PatientRecorded
+from carechain.records.kinds._record import NoteAdded, RecordOpened, RecordSigned
+from carechain.records.kinds._survey import SurveyPrimary, SurveySecondary
+
+__all__ = ["KINDS", "SECTIONS", "KindSpec", "check_section", "validate_body"]
+
+
+@dataclass(frozen=True)
+class KindSpec:
+    """One entry kind: its schema, and where the fold puts its data."""
+
+    kind: str
+    version: int
+    model: type[BaseModel]
+    section: str
+    # True: each entry adds one item to a list; False: an entry sets the fields it
+    # carries in a single-valued section (a partial update).
+    multi: bool
+
+
+_SPECS = (
+    KindSpec("record.opened", 1, RecordOpened, "record", multi=False),
+    KindSpec("incident.recorded", 1, IncidentRecorded, "incident", multi=False),
+    KindSpec("patient.recorded", 1, PatientRecorded, "patient", multi=False),
+    KindSpec("history.recorded", 1, HistoryRecorded, "history", multi=False),
+    KindSpec("survey.primary", 1, SurveyPrimary, "primary_survey", multi=False),
+    KindSpec("survey.secondary", 1, SurveySecondary, "secondary_survey", multi=False),
+    KindSpec("observation.recorded", 1, ObservationRecorded, "observations", multi=True),
+    KindSpec("medication.administered", 1, MedicationAdministered, "medications", multi=True),
+    KindSpec("procedure.performed", 1, ProcedurePerformed, "procedures", multi=True),
+    KindSpec("impression.recorded", 1, ImpressionRecorded, "impression", multi=False),
+    KindSpec("disposition.recorded", 1, DispositionRecorded, "disposition", multi=False),
+    KindSpec("note.added", 1, NoteAdded, "notes", multi=True),
+    KindSpec("record.signed", 1, RecordSigned, "signoff", multi=False),
+)
+
+KINDS: dict[str, KindSpec] = {spec.kind: spec for spec in _SPECS}
+# Section name → the kind that writes it (one kind per section).
+SECTIONS: dict[str, KindSpec] = {spec.section: spec for spec in _SPECS}
+
+
+def _spec(kind: str, version: int) -> KindSpec:
+    spec = KINDS.get(kind)
+    if spec is None:
+        raise UnknownKind(f"unknown entry kind {kind!r}", kind=kind)
+    if spec.version != version:
+        raise UnknownKind(
+            f"entry kind {kind!r} has no version {version!r} (known: {spec.version})",
+            kind=kind,
+            version=version,
+        )
+    return spec
+
+
+def validate_body(kind: str, data: object, *, version: int = 1) -> dict[str, Any]:
+    """Return an entry's `data` checked against its kind and normalised to JSON values.
+
+    Fields the entry does not carry are omitted. In a single-valued section an explicit
+    null is kept (it clears that field); in a multi-valued kind nulls are dropped.
+    Raises UnknownKind, or FieldInvalid naming the first field that breaks a rule.
+    """
+    spec = _spec(kind, version)
+    try:
+        model = spec.model.model_validate(data, context={"merged": False})
+    except ValidationError as exc:
+        raise field_invalid(exc) from exc
+    return model.model_dump(mode="json", exclude_unset=True, exclude_none=spec.multi)
+
+
+def check_section(section: str, merged: Mapping[str, Any]) -> None:
+    """Check the rules that span entries on a merged single-valued section.
+
+    `merged` is the section as the fold builds it from `validate_body` outputs. A
+    multi-valued section has no such rules and always passes. Raises UnknownKind for a
+    section no kind writes, FieldInvalid for a broken rule.
+    """
+    spec = SECTIONS.get(section)
+    if spec is None:
+        raise UnknownKind(f"no entry kind writes section {section!r}", section=section)
+    if spec.multi:
+        return
+    try:
+        spec.model.model_validate(dict(merged), context={"merged": True})
+    except ValidationError as exc:
+        raise field_invalid(exc) from exc

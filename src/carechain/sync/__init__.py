@@ -1,0 +1,1 @@
+"""Sync between any two nodes: protocol, policy, client, server, tree-head checks."""

@@ -1,0 +1,174 @@
+"""What a node believes of each hub's log: the last head it accepted, and its alerts.
+
+A node accepts a new head from a hub only if it is signed by a certified hub key and is
+provably an extension of the last head it accepted (RFC 9162 consistency proof). Anything
+else raises an integrity alert that names the hub and both heads, and the node stops
+syncing with that hub until an operator clears it. Heads gossiped by other nodes are
+compared the same way, so a hub showing two histories is caught.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from carechain.errors import CarechainError
+from carechain.store import Store
+from carechain.sync.wire import decode_head, encode_head
+from carechain.transparency import (
+    HeadSignatureError,
+    LogMisbehaviour,
+    GossipResult,
+    SignedTreeHead,
+    check_extension,
+    compare_gossip,
+    describe_head,
+    log_id_from_key,
+    verify_head,
+)
+from carechain.trust import Certificate, Directory
+
+__all__ = ["HeadKeeper", "HubMisbehaved"]
+
+ProofFetcher = Callable[[int, int], Sequence[bytes]]
+
+
+class HubMisbehaved(CarechainError):
+    """A hub's answers are not consistent with what it signed before."""
+
+    code = "hub-misbehaved"
+    status = 502
+    title = "Hub integrity alert"
+
+
+@dataclass(frozen=True)
+class Alert:
+    """One integrity alert."""
+
+    at_ms: int
+    hub: str
+    kind: str
+    detail: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the alert as JSON."""
+        return {"at_ms": self.at_ms, "hub": self.hub, "kind": self.kind, "detail": self.detail}
+
+
+class HeadKeeper:
+    """Keeps the last accepted head of every hub log, and the alerts raised about them."""
+
+    def __init__(self, store: Store, directory: Directory) -> None:
+        self._store = store
+        self._directory = directory
+
+    def hub_for(self, log_id: bytes) -> Certificate | None:
+        """Return the certificate of the hub whose key this log id names."""
+        for cert in self._directory.nodes("hub"):
+            if log_id_from_key(cert.sig_key) == log_id:
+                return cert
+        return None
+
+    def accepted(self, log_id: bytes) -> SignedTreeHead | None:
+        """Return the last head of this log that the node accepted."""
+        raw = self._store.get_meta(f"head:{log_id.hex()}")
+        return None if raw is None else decode_head(raw)
+
+    def heads(self) -> list[SignedTreeHead]:
+        """Return every accepted head, for gossip."""
+        return [decode_head(v) for _, v in self._store.meta_items("head:") if v]
+
+    def blocked(self, log_id: bytes) -> bool:
+        """Return whether syncing with this hub is stopped by an alert."""
+        return bool(self._store.get_meta(f"blocked:{log_id.hex()}"))
+
+    def alerts(self) -> list[Alert]:
+        """Return every alert, oldest first."""
+        return [Alert(**json.loads(v)) for _, v in self._store.meta_items("alert:")]
+
+    def clear(self, log_id: bytes) -> None:
+        """Let syncing with a hub resume (an operator has dealt with the alert)."""
+        self._store.set_meta(f"blocked:{log_id.hex()}", b"")
+
+    def alert(self, hub: str, log_id: bytes, kind: str, detail: str) -> HubMisbehaved:
+        """Record an alert, stop syncing with the hub, and return the error to raise."""
+        now = time.time_ns() // 1_000_000
+        alert = Alert(now, hub, kind, detail)
+        key = f"alert:{now:015d}:{log_id.hex()[:16]}:{kind}"
+        self._store.set_meta(key, json.dumps(alert.to_dict()).encode())
+        self._store.set_meta(f"blocked:{log_id.hex()}", kind.encode())
+        return HubMisbehaved(f"hub {hub}: {kind}: {detail}", hub=hub, kind=kind)
+
+    def _verified(self, sth: SignedTreeHead) -> Certificate:
+        cert = self.hub_for(sth.head.log_id)
+        if cert is None:
+            raise HubMisbehaved(f"tree head of unknown log {sth.head.log_id.hex()[:16]}")
+        try:
+            verify_head(sth, cert.sig_key)
+        except HeadSignatureError:
+            raise self.alert(cert.name, sth.head.log_id, "bad-head-signature",
+                             f"head {describe_head(sth.head)} is not signed by the hub") from None
+        return cert
+
+    def offer(self, sth: SignedTreeHead, fetch: ProofFetcher) -> None:
+        """Accept a hub's new head if it extends the last one accepted, else alert."""
+        cert = self._verified(sth)
+        log_id = sth.head.log_id
+        if self.blocked(log_id):
+            raise HubMisbehaved(f"hub {cert.name} is blocked by an earlier integrity alert")
+        old = self.accepted(log_id)
+        if old is not None:
+            proof: Sequence[bytes] = ()
+            try:
+                if 0 < old.size < sth.size:
+                    proof = fetch(old.size, sth.size)
+                check_extension(old, sth, proof)
+            except LogMisbehaviour as exc:
+                raise self.alert(cert.name, log_id, type(exc).__name__, str(exc)) from None
+            if sth.size < old.size:
+                return
+        self._store.set_meta(f"head:{log_id.hex()}", encode_head(sth))
+
+    def gossip(self, theirs: Sequence[SignedTreeHead], fetch: ProofFetcher | None) -> list[str]:
+        """Compare heads another node holds with ours; alert on any fork. Return notes."""
+        notes: list[str] = []
+        for sth in theirs:
+            try:
+                cert = self._verified(sth)
+            except HubMisbehaved as exc:
+                notes.append(exc.detail)
+                continue
+            mine = self.accepted(sth.head.log_id)
+            if mine is None:
+                self._store.set_meta(f"head:{sth.head.log_id.hex()}", encode_head(sth))
+                continue
+            try:
+                result = compare_gossip(mine, sth, fetch)
+            except LogMisbehaviour as exc:
+                raise self.alert(cert.name, sth.head.log_id, "fork-seen-in-gossip",
+                                 str(exc)) from None
+            if result is GossipResult.UNCHECKED:
+                key = f"pending:{sth.head.log_id.hex()}:{sth.size:020d}"
+                self._store.set_meta(key, encode_head(sth))
+            notes.append(f"{cert.name}: {result.value}")
+        return notes
+
+    def check_pending(self, log_id: bytes, fetch: ProofFetcher) -> None:
+        """Check heads gossiped earlier, when sizes differed, now that the hub can prove."""
+        mine = self.accepted(log_id)
+        if mine is None:
+            return
+        for key, raw in self._store.meta_items(f"pending:{log_id.hex()}:"):
+            if not raw:
+                continue  # settled earlier
+            theirs = decode_head(raw)
+            try:
+                compare_gossip(mine, theirs, fetch)
+            except LogMisbehaviour as exc:
+                cert = self.hub_for(log_id)
+                raise self.alert(cert.name if cert else log_id.hex()[:16], log_id,
+                                 "fork-seen-in-gossip", str(exc)) from None
+            self._store.set_meta(key, b"")

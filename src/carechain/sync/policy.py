@@ -1,0 +1,59 @@
+"""Which entries a node may hand to a peer, and which a receiver keeps.
+
+- a hub or a vault receives everything;
+- a crew or hospital node receives the directory and the records granted to its receiving
+  key (a hospital those addressed to it, a crew node its own), whole: when a record is
+  granted to it later, the entries written before the grant come with the grant.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from carechain.entries import Entry
+from carechain.store import Store, Stored
+from carechain.trust import DIRECTORY_RECORD, Certificate
+
+__all__ = ["FULL_ROLES", "Page", "accessible_records", "page_for"]
+
+FULL_ROLES = ("hub", "vault")
+ALL = 2**62
+
+
+class Page:
+    """Entries for a peer after a cursor, and the cursor to continue from."""
+
+    def __init__(self, entries: list[Stored], next_cursor: int, more: bool) -> None:
+        self.entries = entries
+        self.next = next_cursor
+        self.more = more
+
+
+def page_for(store: Store, peer: Certificate, after: int, limit: int) -> Page:
+    """Return the next page of this log that the peer may receive."""
+    end = store.count()  # entries are numbered densely, so this is the last seq now
+    if peer.role in FULL_ROLES:
+        page = [s for s in store.since(after, limit) if s.seq <= end]
+        more = len(page) == limit
+        return Page(page, page[-1].seq if more else max(end, after), more)
+    key = peer.box_key_id
+    page = [s for s in store.since_for(key, after, limit) if s.seq <= end]
+    more = len(page) == limit
+    upto = page[-1].seq if more else max(end, after)
+    backfill: list[Stored] = []
+    for record in store.granted_between(key, after, upto):
+        backfill.extend(s for s in store.record(record) if s.seq <= after)
+    backfill.sort(key=lambda s: s.seq)
+    return Page(backfill + page, upto, more)
+
+
+def accessible_records(store: Store, role: str, box_key_id: bytes,
+                       batch: Sequence[Entry]) -> set[bytes] | None:
+    """Return the records a receiver keeps (None: every record)."""
+    if role in FULL_ROLES:
+        return None
+    records = set(store.granted_between(box_key_id, 0, ALL))
+    records.add(DIRECTORY_RECORD)
+    records.update(e.header.record for e in batch
+                   if e.header.cls == "grant" and box_key_id in e.header.recipients)
+    return records

@@ -1,0 +1,83 @@
+"""The serving side of sync, without HTTP: push, pull, heads and proofs for a peer."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from carechain.entries import Entry
+from carechain.errors import CarechainError, FieldInvalid
+from carechain.hub import TransparencyLog
+from carechain.node import Node
+from carechain.sync.heads import HeadKeeper
+from carechain.sync.policy import accessible_records, page_for
+from carechain.sync.wire import PullPage, PushResult
+from carechain.transparency import SignedTreeHead
+from carechain.trust import Certificate
+
+__all__ = ["SyncService"]
+
+
+class SyncService:
+    """What a node answers to its peers."""
+
+    def __init__(self, node: Node, log: TransparencyLog | None = None) -> None:
+        self.node = node
+        self.log = log
+        self.heads = HeadKeeper(node.store, node.directory)
+
+    def head(self) -> SignedTreeHead | None:
+        """Return this node's signed tree head, if it keeps a transparency log."""
+        return None if self.log is None else self.log.head()
+
+    def push(
+        self, peer: Certificate, items: Sequence[Entry | CarechainError]
+    ) -> tuple[list[PushResult], SignedTreeHead | None]:
+        """Verify and store a pushed batch; answer per entry (with inclusion proofs on a hub)."""
+        entries = [i for i in items if isinstance(i, Entry)]
+        allowed = accessible_records(self.node.store, self.node.info.role,
+                                     self.node.keys.box_key_id, entries)
+        keep = None if allowed is None else (lambda e: e.header.record in allowed)
+        ingested = iter(self.node.ingest(entries, keep=keep))
+        results: list[PushResult] = []
+        for item in items:
+            if isinstance(item, CarechainError):
+                results.append(PushResult(b"", None, False, item.code, item.detail))
+                continue
+            r = next(ingested)
+            if r.error is not None:
+                results.append(PushResult(r.id, None, False, r.error.code, r.error.detail))
+            else:
+                results.append(PushResult(r.id, r.seq, r.new))
+        head = self.head()
+        if head is not None and self.log is not None:
+            results = [
+                r if r.seq is None or r.seq > head.size
+                else PushResult(r.id, r.seq, r.new, proof=self.log.inclusion(r.seq, head.size))
+                for r in results
+            ]
+        return results, head
+
+    def pull(self, peer: Certificate, after: int, limit: int, proofs: bool) -> PullPage:
+        """Return the next page of entries the peer may receive."""
+        if after < 0:
+            raise FieldInvalid("after", "must be 0 or more")
+        if not 1 <= limit <= 1000:
+            raise FieldInvalid("limit", "must be between 1 and 1000")
+        page = page_for(self.node.store, peer, after, limit)
+        head = self.head()
+        out: list[tuple[int, bytes, list[bytes] | None]] = []
+        for s in page.entries:
+            proof = None
+            if proofs and head is not None and self.log is not None and s.seq <= head.size:
+                proof = self.log.inclusion(s.seq, head.size)
+            out.append((s.seq, s.entry.to_wire(), proof))
+        return PullPage(out, page.next, page.more, head)
+
+    def consistency(self, first: int, second: int) -> list[bytes]:
+        """Return a consistency proof between two sizes of this node's log."""
+        if self.log is None:
+            raise FieldInvalid("first", "this node keeps no transparency log")
+        try:
+            return self.log.consistency(first, second)
+        except ValueError as exc:
+            raise FieldInvalid("second", str(exc)) from None

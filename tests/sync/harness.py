@@ -1,0 +1,50 @@
+"""A chain of real nodes in one process: each served by its own ASGI app, reached over
+httpx (Starlette's TestClient), so sync runs the real protocol without sockets."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+
+from carechain.api import create_app
+from carechain.node import Node
+from carechain.sync.client import SyncReport, sync_with
+from carechain.testing import Trust, make_node
+
+
+@dataclass
+class Chain:
+    """Named nodes and an HTTP client for each."""
+
+    nodes: dict[str, Node] = field(default_factory=dict)
+    clients: dict[str, TestClient] = field(default_factory=dict)
+
+    def add(self, path: Path, trust: Trust, name: str, role: str) -> Node:
+        node = make_node(path / name, trust, role=role, name=name)
+        self.nodes[name] = node
+        self.clients[name] = TestClient(create_app(node))
+        return node
+
+    def sync(self, a: str, b: str) -> SyncReport:
+        """Node a runs one sync round with node b."""
+        return sync_with(self.nodes[a], self.clients[b])
+
+    def close(self) -> None:
+        for c in self.clients.values():
+            c.close()
+        for n in self.nodes.values():
+            n.close()
+
+
+def standard_chain(path: Path, trust: Trust) -> Chain:
+    """Return crew-1, hub, hospital-a, vault, introduced to each other through the hub."""
+    chain = Chain()
+    chain.add(path, trust, "hub", "hub")
+    chain.add(path, trust, "crew-1", "crew")
+    chain.add(path, trust, "hospital-a", "hospital")
+    chain.add(path, trust, "vault", "vault")
+    for name in ("vault", "hospital-a", "crew-1", "vault", "hospital-a"):
+        chain.sync(name, "hub")
+    return chain

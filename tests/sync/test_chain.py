@@ -1,0 +1,96 @@
+"""Records move crew → hub → hospital and vault, and crew → hospital when the hub is gone."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from carechain.demo import chest_pain_stemi
+from carechain.store import Store
+from carechain.testing import Trust
+from tests.sync.harness import Chain, standard_chain
+
+
+@pytest.fixture
+def chain(tmp_path: Path, trust: Trust) -> Iterator[Chain]:
+    c = standard_chain(tmp_path, trust)
+    yield c
+    c.close()
+
+
+def _document(chain: Chain, crew: str = "crew-1", hospital: str = "hospital-a") -> bytes:
+    node = chain.nodes[crew]
+    case = chest_pain_stemi()
+    record, _ = node.open_record(user="P1", data=case.opened)
+    for kind, data in case.at(datetime(2026, 11, 26, 9, 0, tzinfo=UTC)):
+        if kind == "disposition.recorded":
+            data = {**data, "hospital_node": hospital}
+        node.append(record=record, user="P1", kind=kind, data=data)
+    return record
+
+
+def _ids(store: Store, record: bytes) -> set[bytes]:
+    return {s.entry.id for s in store.record(record)}
+
+
+def test_crew_hub_hospital_vault(chain: Chain) -> None:
+    record = _document(chain)
+    crew = chain.nodes["crew-1"]
+    report = chain.sync("crew-1", "hub")
+    assert report.pushed == len(crew.store.record(record)) + 0 or report.pushed > 0
+    chain.sync("hospital-a", "hub")
+    chain.sync("vault", "hub")
+    expected = _ids(crew.store, record)
+    for name in ("hub", "hospital-a", "vault"):
+        assert _ids(chain.nodes[name].store, record) == expected, name
+    # The hospital and the vault read it; the hub cannot.
+    want = crew.state(record)["sections"]["patient"]
+    assert chain.nodes["hospital-a"].state(record)["sections"]["patient"] == want
+    assert chain.nodes["vault"].state(record)["sections"]["patient"] == want
+    from carechain.errors import Undecryptable
+
+    with pytest.raises(Undecryptable):
+        chain.nodes["hub"].state(record)
+    # Every entry the crew pushed is at the hub with a verified inclusion proof.
+    for stored in crew.store.record(record):
+        assert crew.store.get_meta(f"at-hub:{stored.entry.hex}") is not None
+
+
+def test_a_second_sync_changes_nothing(chain: Chain) -> None:
+    _document(chain)
+    chain.sync("crew-1", "hub")
+    counts = {n: node.store.count() for n, node in chain.nodes.items()}
+    again = chain.sync("crew-1", "hub")
+    assert again.pushed == 0 and again.pulled == 0
+    assert {n: node.store.count() for n, node in chain.nodes.items()} == counts
+
+
+def test_hospital_receives_only_what_is_addressed_to_it(chain: Chain) -> None:
+    mine = _document(chain, hospital="hospital-a")
+    chain.nodes["crew-1"].open_record(user="P1", data={"callsign": "not for the hospital"})
+    chain.sync("crew-1", "hub")
+    chain.sync("hospital-a", "hub")
+    records = {r.record for r in chain.nodes["hospital-a"].store.records()}
+    assert records == {bytes(16), mine}
+
+
+def test_hub_gone_crew_hands_over_directly_and_all_converges(chain: Chain) -> None:
+    record = _document(chain)
+    # No hub: the crew syncs straight with the hospital.
+    chain.sync("crew-1", "hospital-a")
+    crew, hospital = chain.nodes["crew-1"], chain.nodes["hospital-a"]
+    assert _ids(hospital.store, record) == _ids(crew.store, record)
+    hospital.append(record=record, user="ED1", kind="note.added",
+                    data={"text": "Received in resus; cath lab informed"})
+    chain.sync("crew-1", "hospital-a")
+    assert _ids(crew.store, record) == _ids(hospital.store, record)
+    # The hub returns: everything converges through it.
+    for a in ("crew-1", "hospital-a", "vault", "crew-1"):
+        chain.sync(a, "hub")
+    ids = _ids(crew.store, record)
+    for name in ("hub", "hospital-a", "vault"):
+        assert _ids(chain.nodes[name].store, record) == ids
+    assert chain.nodes["vault"].state(record)["items"]["notes"][-1]["text"].startswith("Received")

@@ -6,15 +6,20 @@ init`, which uses libsodium's interactive profile, and the trust root its modera
 
 from __future__ import annotations
 
+import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+import uvicorn
 
 from carechain.entries import Clock, SystemClock
 from carechain.node import Node, enroll, init_node
 from carechain.trust import KdfCost, RootKey
 from carechain.trust.authority import TrustHome, certify
 
-__all__ = ["FAST_KDF", "Trust", "make_node", "make_trust"]
+__all__ = ["FAST_KDF", "ServedApp", "Trust", "make_node", "make_trust"]
 
 FAST_KDF = KdfCost(1, 8 * 1024 * 1024)
 
@@ -52,3 +57,26 @@ def make_node(
     _, entry = certify(trust.root, request, not_before_ms=start, days=days)
     enroll(path, root_public=trust.root.public, certificate=entry.to_wire())
     return Node.open(path, secret, clock=clock)
+
+
+class ServedApp:
+    """An ASGI app served by uvicorn on 127.0.0.1 in a background thread."""
+
+    def __init__(self, app: Any, port: int = 0) -> None:
+        config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
+                                ws="websockets-sansio")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.thread.start()
+        while not self.server.started:
+            if not self.thread.is_alive():
+                raise RuntimeError("the server did not start")
+            time.sleep(0.02)
+        sock = self.server.servers[0].sockets[0]
+        self.port = int(sock.getsockname()[1])
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    def stop(self) -> None:
+        """Stop serving and wait for the thread."""
+        self.server.should_exit = True
+        self.thread.join(10)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
 from typing import Any
 
 from fastapi import FastAPI
@@ -12,6 +14,7 @@ from carechain.api.limits import BodyLimit
 from carechain.hub import TransparencyLog
 from carechain.node import Node
 from carechain.sync import routes as sync_routes
+from carechain.sync.live import LiveHub
 from carechain.sync.service import SyncService
 from carechain.sync.wire import MAX_SYNC_BYTES
 
@@ -22,7 +25,13 @@ MAX_REQUEST_BYTES = 64 * 1024
 
 def create_app(node: Node) -> FastAPI:
     """Return the HTTP API of a node."""
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        await app.state.live.close()
+
     app = FastAPI(
+        lifespan=lifespan,
         title=f"carechain {node.info.role} node",
         version=__version__,
         description="Signed, end-to-end encrypted patient care records. Errors are RFC 9457 "
@@ -31,6 +40,7 @@ def create_app(node: Node) -> FastAPI:
     app.state.node = node
     log = TransparencyLog(node.store, node.keys, node.wall) if node.info.role == "hub" else None
     app.state.sync = SyncService(node, log)
+    app.state.live = LiveHub(app.state.sync)
     problems.install(app)
     app.include_router(records.router)
     app.include_router(sync_routes.router)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, WebSocket
 from fastapi.responses import Response
 
 from carechain.entries import Entry
 from carechain.errors import FieldInvalid
 from carechain.sync.auth import check_request
+from carechain.sync.live import LiveHub
 from carechain.sync.service import SyncService
 from carechain.sync.wire import (
     CBOR,
@@ -116,3 +117,10 @@ async def heads(request: Request, service: Service, peer: Peer) -> Response:
         raise FieldInvalid("heads", "must be a list")
     notes = service.heads.gossip(theirs, None)
     return _cbor({"heads": [encode_head(h) for h in service.heads.heads()], "notes": notes})
+
+
+@router.websocket("/live")
+async def live(websocket: WebSocket) -> None:
+    """Stream new entries the caller may receive, from `?after=` its cursor."""
+    hub: LiveHub = websocket.app.state.live
+    await hub.serve(websocket)

@@ -1,0 +1,163 @@
+"""Live delivery: new entries pushed to subscribers over a WebSocket the moment they are stored.
+
+A subscriber (a hospital dashboard, a vault, any node) opens `/sync/v1/live?after=N` with
+the same signed headers as any sync request. It first receives every entry after its cursor
+that it may receive (as a pull would give it), then each new one as soon as it is stored —
+by this process, or by another hub process sharing the PostgreSQL database (their
+`NOTIFY` wakes this one). Messages are CBOR `{"v": 1, "entries": [[seq, wire], …],
+"next": cursor}`; a subscriber that reconnects with its last `next` misses nothing.
+
+One dispatcher per process reads each new entry once and hands it to every subscriber
+entitled to it, so the cost of a new entry does not grow with a query per subscriber.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from dataclasses import dataclass, field
+
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from carechain.errors import CarechainError
+from carechain.store import Stored
+from carechain.sync.auth import check_request
+from carechain.sync.policy import ALL, FULL_ROLES, page_for
+from carechain.sync.service import SyncService
+from carechain.sync.wire import encode_message
+from carechain.trust import DIRECTORY_RECORD, Certificate
+
+__all__ = ["LiveHub"]
+
+READ_PAGE = 1000
+QUEUE_LIMIT = 10_000
+
+
+@dataclass(eq=False)
+class Subscriber:
+    """One live connection and what it may receive."""
+
+    peer: Certificate
+    records: set[bytes] | None
+    queue: asyncio.Queue[list[tuple[int, bytes, bool]]] = field(
+        default_factory=lambda: asyncio.Queue(QUEUE_LIMIT)
+    )
+    overflowed: bool = False
+
+    def wants(self, stored: Stored) -> bool:
+        """Return whether this subscriber may receive the entry."""
+        return self.records is None or stored.entry.header.record in self.records
+
+
+class LiveHub:
+    """The per-process dispatcher of new entries to live subscribers."""
+
+    def __init__(self, service: SyncService) -> None:
+        self.service = service
+        self.subscribers: set[Subscriber] = set()
+        self.cursor = service.node.store.count()
+        self._task: asyncio.Task[None] | None = None
+        self._event: asyncio.Event | None = None
+        self._stop_listening: object = None
+
+    def _ensure_running(self) -> None:
+        if self._task is not None and not self._task.done():
+            return
+        loop = asyncio.get_running_loop()
+        self._event = asyncio.Event()
+        self._stop_listening = self.service.node.notifier.listen_async(loop, self._event)
+        self.cursor = self.service.node.store.count()
+        self._task = loop.create_task(self._dispatch())
+
+    async def _dispatch(self) -> None:
+        assert self._event is not None
+        store = self.service.node.store
+        while True:
+            await self._event.wait()
+            self._event.clear()
+            while True:
+                page = await asyncio.to_thread(store.since, self.cursor, READ_PAGE)
+                if not page:
+                    break
+                self.cursor = page[-1].seq
+                await self._hand_out(page)
+
+    async def _hand_out(self, page: list[Stored]) -> None:
+        store = self.service.node.store
+        for sub in list(self.subscribers):
+            batch: list[tuple[int, bytes, bool]] = []  # seq, wire, backfilled for a new grant
+            for s in page:
+                if (sub.records is not None and s.entry.header.cls == "grant"
+                        and sub.peer.box_key_id in s.entry.header.recipients
+                        and s.entry.header.record not in sub.records):
+                    sub.records.add(s.entry.header.record)
+                    older = await asyncio.to_thread(store.record, s.entry.header.record)
+                    batch += [(o.seq, o.entry.to_wire(), True) for o in older if o.seq < s.seq]
+                if sub.wants(s):
+                    batch.append((s.seq, s.entry.to_wire(), False))
+            if batch:
+                try:
+                    sub.queue.put_nowait(batch)
+                except asyncio.QueueFull:
+                    sub.overflowed = True  # the connection closes; the peer resumes by cursor
+
+    async def serve(self, websocket: WebSocket) -> None:
+        """Authenticate a subscriber, catch it up from its cursor, then stream."""
+        node = self.service.node
+        try:
+            peer = check_request(node.directory, websocket.headers, "GET", websocket.url.path,
+                                 websocket.url.query, b"", node.clock_ms())
+            after = int(websocket.query_params.get("after", "0"))
+            if after < 0:
+                raise ValueError
+        except (CarechainError, ValueError) as exc:
+            reason = exc.detail if isinstance(exc, CarechainError) else "after must be >= 0"
+            await websocket.close(code=1008, reason=reason[:120])
+            return
+        await websocket.accept()
+        self._ensure_running()
+        records = None if peer.role in FULL_ROLES else set(
+            await asyncio.to_thread(node.store.granted_between, peer.box_key_id, 0, ALL)
+        )
+        if records is not None:
+            records.add(DIRECTORY_RECORD)
+        sub = Subscriber(peer, records)
+        self.subscribers.add(sub)
+        try:
+            sent = await self._catch_up(websocket, sub, after)
+            while not sub.overflowed:
+                batch = await sub.queue.get()
+                while not sub.queue.empty():
+                    batch += sub.queue.get_nowait()
+                fresh = [[seq, wire] for seq, wire, backfill in batch if backfill or seq > sent]
+                if fresh:
+                    sent = max([sent] + [seq for seq, _, backfill in batch if not backfill])
+                    await websocket.send_bytes(encode_message({"entries": fresh, "next": sent}))
+            await websocket.close(code=1013, reason="subscriber fell behind; resume by cursor")
+        except WebSocketDisconnect:
+            pass
+        finally:
+            self.subscribers.discard(sub)
+
+    async def _catch_up(self, websocket: WebSocket, sub: Subscriber, after: int) -> int:
+        store = self.service.node.store
+        floor = self.cursor
+        cursor = after
+        while True:
+            page = await asyncio.to_thread(page_for, store, sub.peer, cursor, 500)
+            if page.entries:
+                await websocket.send_bytes(encode_message({
+                    "entries": [[s.seq, s.entry.to_wire()] for s in page.entries],
+                    "next": page.next}))
+            cursor = page.next
+            if not page.more and cursor >= floor:
+                if not page.entries:
+                    await websocket.send_bytes(encode_message({"entries": [], "next": cursor}))
+                return cursor
+
+    async def close(self) -> None:
+        """Stop the dispatcher."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task

@@ -5,6 +5,7 @@
     │   ├── FieldInvalid          one named field breaks one named rule
     │   ├── UnknownKind           an entry kind that no schema describes
     │   ├── BodyTooLarge          the request or entry body is over the size limit
+    │   ├── FormularyBreach       a medication breaks the formulary (maybe with a reason)
     │   └── MalformedEntry        bytes that do not decode as a canonical entry
     ├── NotFound                  no such record, entry or node
     ├── Forbidden                 the caller may not do this
@@ -76,6 +77,13 @@ class BodyTooLarge(InvalidInput):
     code = "body-too-large"
     status = 413
     title = "Body too large"
+
+
+class FormularyBreach(InvalidInput):
+    """A medication breaks formulary rules: refused, or allowed with an override reason."""
+
+    code = "formulary-breach"
+    title = "Medication breaks the formulary"
 
 
 class MalformedEntry(InvalidInput):

@@ -153,6 +153,35 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "signed_at": "2024-05-01T15:45:00+01:00",
         "declaration": True,
     },
+    "receipt.recorded": {
+        "received_at": "2024-05-01T15:50:00+01:00",
+        "node": "hospital-colchester",
+        "accepted_by": "ED4411",
+        "handover_accepted": True,
+    },
+    "safety.override": {
+        "drug": "morphine",
+        "breaches": [{"rule": "dose.max-single", "message": "12 mg is over the 10 mg maximum"}],
+        "reason": "Senior clinician advice by phone; severe pain uncontrolled",
+        "by": "P100234",
+        "at": "2024-05-01T15:10:00+01:00",
+    },
+    "vitals.frame": {
+        "at": "2024-05-01T15:10:01+01:00",
+        "source": "monitor-1",
+        "heart_rate": 112,
+        "spo2": 93,
+        "respiratory_rate": 24,
+        "systolic_bp": 102,
+        "diastolic_bp": 64,
+        "etco2_kpa": 4.8,
+    },
+    "ecg.chunk": {
+        "at": "2024-05-01T15:10:00+01:00",
+        "lead": "II",
+        "sample_rate_hz": 250,
+        "samples_uv": [0, 120, 900, -200, 40],
+    },
 }
 
 
@@ -225,6 +254,10 @@ def test_registry_shape() -> None:
         "disposition.recorded": ("disposition", False),
         "note.added": ("notes", True),
         "record.signed": ("signoff", False),
+        "receipt.recorded": ("receipts", True),
+        "safety.override": ("overrides", True),
+        "vitals.frame": ("vitals", True),
+        "ecg.chunk": ("ecg", True),
     }
     assert {k: (s.section, s.multi) for k, s in KINDS.items()} == expected
     for name, spec in KINDS.items():

@@ -420,7 +420,7 @@ def test_check_section_multi_sections_pass() -> None:
 
 def test_check_section_unknown_section() -> None:
     with pytest.raises(UnknownKind):
-        check_section("vitals", {})
+        check_section("no-such-section", {})
 
 
 def test_check_section_refuses_bad_values() -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from carechain.demo import chest_pain_stemi
+from carechain.node.replication import replication
 from carechain.store import Store
 from carechain.testing import Trust
 from tests.sync.harness import Chain, standard_chain
@@ -39,10 +40,13 @@ def _ids(store: Store, record: bytes) -> set[bytes]:
 def test_crew_hub_hospital_vault(chain: Chain) -> None:
     record = _document(chain)
     crew = chain.nodes["crew-1"]
+    assert replication(crew, record)["counts"]["hub"] == 0
     report = chain.sync("crew-1", "hub")
-    assert report.pushed == len(crew.store.record(record)) + 0 or report.pushed > 0
-    chain.sync("hospital-a", "hub")
+    assert report.pushed == len(crew.store.record(record))
+    assert {e["state"] for e in replication(crew, record)["entries"]} == {"hub"}
+    chain.sync("hospital-a", "hub")  # receives it, and signs a receipt
     chain.sync("vault", "hub")
+    chain.sync("crew-1", "hub")  # the receipt comes back to the crew
     expected = _ids(crew.store, record)
     for name in ("hub", "hospital-a", "vault"):
         assert _ids(chain.nodes[name].store, record) == expected, name
@@ -54,9 +58,15 @@ def test_crew_hub_hospital_vault(chain: Chain) -> None:
 
     with pytest.raises(Undecryptable):
         chain.nodes["hub"].state(record)
-    # Every entry the crew pushed is at the hub with a verified inclusion proof.
-    for stored in crew.store.record(record):
-        assert crew.store.get_meta(f"at-hub:{stored.entry.hex}") is not None
+    # Every entry the crew wrote is at the hub (verified inclusion proof) and received by
+    # the hospital (its signed receipt descends from it).
+    status = replication(crew, record)
+    received = [e for e in status["entries"] if e["state"] == "hospital"]
+    assert {e["received_by"] for e in received} == {"hospital-a"}
+    receipt = [s for s in crew.store.record(record)
+               if s.entry.header.author == chain.nodes["hospital-a"].keys.key_id]
+    assert len(receipt) == 1
+    assert status["counts"]["hospital"] == len(crew.store.record(record)) - 1
 
 
 def test_a_second_sync_changes_nothing(chain: Chain) -> None:
@@ -82,7 +92,7 @@ def test_hub_gone_crew_hands_over_directly_and_all_converges(chain: Chain) -> No
     # No hub: the crew syncs straight with the hospital.
     chain.sync("crew-1", "hospital-a")
     crew, hospital = chain.nodes["crew-1"], chain.nodes["hospital-a"]
-    assert _ids(hospital.store, record) == _ids(crew.store, record)
+    assert _ids(crew.store, record) < _ids(hospital.store, record)  # plus its receipt
     hospital.append(record=record, user="ED1", kind="note.added",
                     data={"text": "Received in resus; cath lab informed"})
     chain.sync("crew-1", "hospital-a")

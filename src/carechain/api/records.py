@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from carechain.api.deps import NodeDep, RecordId
+from carechain.handover import build_handover
+from carechain.node.replication import replication
 from carechain.node.verify import verify_record
 
 __all__ = ["router"]
@@ -37,6 +40,11 @@ class Amend(Strict):
     supersedes: str = Field(min_length=64, max_length=64, description="Id of the entry to amend")
     reason: str = Field(min_length=1, max_length=1000)
     data: dict[str, Any]
+
+
+class AddRecipient(Strict):
+    user: str = USER
+    node: str = Field(min_length=1, max_length=128, description="Name of a hospital or vault node")
 
 
 class Written(BaseModel):
@@ -82,6 +90,24 @@ def read_state(record_id: RecordId, node: NodeDep) -> dict[str, Any]:
 def read_history(record_id: RecordId, node: NodeDep) -> list[dict[str, Any]]:
     history: list[dict[str, Any]] = node.state(record_id)["history"]
     return history
+
+
+@router.get("/{record_id}/replication", summary="Where each entry has reached")
+def read_replication(record_id: RecordId, node: NodeDep) -> dict[str, Any]:
+    return replication(node, record_id)
+
+
+@router.post("/{record_id}/recipients", status_code=201, summary="Address the record to a node")
+def add_recipient(record_id: RecordId, body: AddRecipient, node: NodeDep) -> dict[str, Any]:
+    stored = node.address_to(record=record_id, user=body.user, node_name=body.node)
+    return {"record_id": record_id.hex(), "granted": stored is not None,
+            "entry_id": None if stored is None else stored.entry.hex}
+
+
+@router.get("/{record_id}/handover", summary="ATMIST or SBAR handover from the record")
+def read_handover(record_id: RecordId, node: NodeDep) -> dict[str, Any]:
+    handover = build_handover(node.state(record_id), now=datetime.now(UTC))
+    return {**handover.to_dict(), "text": handover.to_text()}
 
 
 @router.get("/{record_id}/verify", summary="Verify every entry of the record")

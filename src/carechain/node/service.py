@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from carechain.clinical import Formulary, load_example_formulary
 from carechain.entries import (
     HLC,
     Clock,
@@ -31,6 +32,7 @@ from carechain.errors import (
     CarechainError,
     FieldInvalid,
     Forbidden,
+    FormularyBreach,
     InvalidInput,
     NotFound,
     Undecryptable,
@@ -39,6 +41,7 @@ from carechain.node.home import NodeHome, NodeInfo
 from carechain.node.notify import LogNotifier
 from carechain.records import build_state, kinds
 from carechain.records.fold import AMENDMENT_KIND, FoldEntry, hlc_iso
+from carechain.records.safety import check_medication
 from carechain.store import SqliteStore, Store, Stored
 from carechain.trust import DIRECTORY_RECORD, Directory, NodeKeys
 from carechain.trust.certificate import Certificate
@@ -60,7 +63,8 @@ class Node:
     """One carechain node: its keys, its directory of the trust, and its log."""
 
     def __init__(
-        self, *, info: NodeInfo, keys: NodeKeys, store: Store, clock: Clock | None = None
+        self, *, info: NodeInfo, keys: NodeKeys, store: Store, clock: Clock | None = None,
+        formulary: Formulary | None = None,
     ) -> None:
         self.info = info
         self.keys = keys
@@ -71,6 +75,7 @@ class Node:
         self._content_keys: dict[bytes, bytes] = {}
         self._lock = threading.RLock()
         self.notifier = LogNotifier()
+        self.formulary = formulary or load_example_formulary()
         for stored in store.record(DIRECTORY_RECORD):
             try:
                 self.directory.check_signature(stored.entry)
@@ -197,7 +202,8 @@ class Node:
 
     def _append_body(self, record: bytes, user: str, kind: str, data: dict[str, Any]) -> Stored:
         key = self.content_key(record)
-        draft = self._draft(record, "clinical", user, sorted(self.recipients(record)))
+        cls = kinds.KINDS[kind].cls if kind in kinds.KINDS else "clinical"
+        draft = self._draft(record, cls, user, sorted(self.recipients(record)))
         body = {"kind": kind, "v": 1, "data": data}
         return self._commit(make_encrypted(draft, self.keys, key, body))
 
@@ -206,16 +212,40 @@ class Node:
         if kind == AMENDMENT_KIND or kind == "record.opened":
             raise FieldInvalid("kind", f"{kind} has its own operation")
         clean = kinds.validate_body(kind, data)
+        spec = kinds.KINDS[kind]
         with self._lock:
-            state = self.state(record)
-            spec = kinds.KINDS[kind]
             if not spec.multi:
+                state = self.state(record)
                 merged = {**state["sections"].get(spec.section, {}), **clean}
                 kinds.check_section(spec.section, merged)
+            elif not self.store.record(record):
+                raise NotFound(f"no record {record.hex()}")
+            if kind == "medication.administered":
+                self._check_medication(record, user, clean)
             if kind == "disposition.recorded" and "hospital_node" in clean:
                 self.address_to(record=record, user=user, node_name=clean["hospital_node"],
                                 field="data.hospital_node")
             return self._append_body(record, user, kind, clean)
+
+    def _check_medication(self, record: bytes, user: str, data: dict[str, Any]) -> None:
+        """Refuse a formulary breach, or record the clinician's override before the dose."""
+        breaches = check_medication(self.formulary, self.state(record), data)
+        if not breaches:
+            return
+        listed = [b.to_dict() for b in breaches]
+        blocking = [b for b in breaches if not b.overridable]
+        reason = data.get("override_reason")
+        if blocking or not reason:
+            first = (blocking or breaches)[0]
+            hint = "" if blocking else "; give override_reason to proceed"
+            raise FormularyBreach(f"data.{first.field}: {first.message}{hint}",
+                                  field=f"data.{first.field}", rule=first.message,
+                                  breaches=listed, overridable=not blocking)
+        override = kinds.validate_body("safety.override", {
+            "drug": data["drug"], "reason": reason, "by": data["given_by"], "at": data["given_at"],
+            "breaches": [{"rule": b.rule, "message": b.message} for b in breaches],
+        })
+        self._append_body(record, user, "safety.override", override)
 
     def address_to(
         self, *, record: bytes, user: str, node_name: str, field: str = "node"

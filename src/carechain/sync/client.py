@@ -18,6 +18,7 @@ import httpx
 from carechain.entries import Entry, decode_entry
 from carechain.errors import CarechainError, MalformedEntry, NotFound
 from carechain.node import Node
+from carechain.node.replication import acknowledge
 from carechain.sync.auth import sign_request
 from carechain.sync.heads import HeadKeeper, HubMisbehaved
 from carechain.sync.policy import accessible_records, page_for
@@ -165,16 +166,18 @@ def _ingest_from(node: Node, cert: Certificate, keeper: HeadKeeper,
                  report: SyncReport) -> int:
     allowed = accessible_records(node.store, node.info.role, node.keys.box_key_id, entries)
     keep = None if allowed is None else (lambda e: e.header.record in allowed)
-    new = 0
+    new: list[Entry] = []
     for entry, result in zip(entries, node.ingest(entries, keep=keep), strict=True):
         if result.error is None:
-            new += int(result.new)
+            if result.new:
+                new.append(entry)
             continue
         if head is not None and result.error.code in VERIFY_CODES:
             raise keeper.alert(cert.name, head.head.log_id, "forged-or-altered-entry",
                                f"entry {entry.hex}: {result.error.detail}")
         report.refused.append(f"{entry.hex}: {result.error.code}")
-    return new
+    acknowledge(node, new)
+    return len(new)
 
 
 def _push(node: Node, peer: PeerClient, cert: Certificate, keeper: HeadKeeper,

@@ -14,6 +14,7 @@ from websockets.asyncio.client import connect
 
 from carechain.entries import Entry, decode_entry
 from carechain.node import Node
+from carechain.node.replication import acknowledge
 from carechain.sync.auth import sign_request
 from carechain.sync.policy import accessible_records
 from carechain.sync.wire import decode_message
@@ -26,7 +27,8 @@ OnEntries = Callable[[list[Entry]], None]
 def _store(node: Node, peer_key: str, entries: list[Entry], cursor: int) -> None:
     allowed = accessible_records(node.store, node.info.role, node.keys.box_key_id, entries)
     keep = None if allowed is None else (lambda e: e.header.record in allowed)
-    node.ingest(entries, keep=keep)
+    results = node.ingest(entries, keep=keep)
+    acknowledge(node, [e for e, r in zip(entries, results, strict=True) if r.new])
     node.store.set_meta(f"pull:{peer_key}", str(cursor).encode())
 
 

@@ -8,6 +8,7 @@ from carechain.entries import Entry
 from carechain.errors import CarechainError, FieldInvalid
 from carechain.hub import TransparencyLog
 from carechain.node import Node
+from carechain.node.replication import acknowledge
 from carechain.sync.heads import HeadKeeper
 from carechain.sync.policy import accessible_records, page_for
 from carechain.sync.wire import PullPage, PushResult
@@ -37,7 +38,9 @@ class SyncService:
         allowed = accessible_records(self.node.store, self.node.info.role,
                                      self.node.keys.box_key_id, entries)
         keep = None if allowed is None else (lambda e: e.header.record in allowed)
-        ingested = iter(self.node.ingest(entries, keep=keep))
+        done = self.node.ingest(entries, keep=keep)
+        acknowledge(self.node, [e for e, r in zip(entries, done, strict=True) if r.new])
+        ingested = iter(done)
         results: list[PushResult] = []
         for item in items:
             if isinstance(item, CarechainError):

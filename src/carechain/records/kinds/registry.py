@@ -17,6 +17,12 @@ from pydantic import BaseModel, ValidationError
 from carechain.errors import UnknownKind
 from carechain.records.kinds._care import MedicationAdministered, ProcedurePerformed
 from carechain.records.kinds._errors import field_invalid
+from carechain.records.kinds._exchange import (
+    EcgChunk,
+    ReceiptRecorded,
+    SafetyOverride,
+    VitalsFrame,
+)
 from carechain.records.kinds._history import HistoryRecorded
 from carechain.records.kinds._incident import IncidentRecorded
 from carechain.records.kinds._observation import ObservationRecorded
@@ -39,6 +45,8 @@ class KindSpec:
     # True: each entry adds one item to a list; False: an entry sets the fields it
     # carries in a single-valued section (a partial update).
     multi: bool
+    # The entry class it is written as: `clinical`, or `stream` for monitor frames.
+    cls: str = "clinical"
 
 
 _SPECS = (
@@ -55,6 +63,10 @@ _SPECS = (
     KindSpec("disposition.recorded", 1, DispositionRecorded, "disposition", multi=False),
     KindSpec("note.added", 1, NoteAdded, "notes", multi=True),
     KindSpec("record.signed", 1, RecordSigned, "signoff", multi=False),
+    KindSpec("receipt.recorded", 1, ReceiptRecorded, "receipts", multi=True),
+    KindSpec("safety.override", 1, SafetyOverride, "overrides", multi=True),
+    KindSpec("vitals.frame", 1, VitalsFrame, "vitals", multi=True, cls="stream"),
+    KindSpec("ecg.chunk", 1, EcgChunk, "ecg", multi=True, cls="stream"),
 )
 
 KINDS: dict[str, KindSpec] = {spec.kind: spec for spec in _SPECS}

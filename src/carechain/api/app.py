@@ -15,6 +15,7 @@ from carechain.hub import TransparencyLog
 from carechain.node import Node
 from carechain.sync import routes as sync_routes
 from carechain.sync.live import LiveHub
+from carechain.sync.loop import SyncLoop
 from carechain.sync.service import SyncService
 from carechain.sync.wire import MAX_SYNC_BYTES
 
@@ -23,8 +24,8 @@ __all__ = ["MAX_REQUEST_BYTES", "create_app"]
 MAX_REQUEST_BYTES = 64 * 1024
 
 
-def create_app(node: Node) -> FastAPI:
-    """Return the HTTP API of a node."""
+def create_app(node: Node, *, sync_loop: SyncLoop | None = None) -> FastAPI:
+    """Return the HTTP API of a node (with its background sync loop, if it runs one)."""
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
@@ -41,6 +42,7 @@ def create_app(node: Node) -> FastAPI:
     log = TransparencyLog(node.store, node.keys, node.wall) if node.info.role == "hub" else None
     app.state.sync = SyncService(node, log)
     app.state.live = LiveHub(app.state.sync)
+    app.state.sync_loop = sync_loop
     problems.install(app)
     app.include_router(records.router)
     app.include_router(sync_routes.router)
@@ -49,6 +51,20 @@ def create_app(node: Node) -> FastAPI:
     def health() -> dict[str, Any]:
         return {"node": node.info.name, "role": node.info.role, "org": node.info.org,
                 "entries": node.store.count()}
+
+    @app.get("/sync/status", tags=["sync"], summary="Each peer: reachable, last sync, error")
+    def sync_status() -> dict[str, Any]:
+        peers = [] if sync_loop is None else sync_loop.status()
+        hub = [p for p in peers if p["role"] == "hub" or p["name"] == "hub"]
+        keeper = app.state.sync.heads
+        return {"peers": peers, "hub_reachable": any(p["reachable"] for p in hub),
+                "alerts": [a.to_dict() for a in keeper.alerts()]}
+
+    @app.post("/sync/now", tags=["sync"], status_code=202, summary="Sync with every peer now")
+    def sync_now() -> dict[str, Any]:
+        if sync_loop is not None:
+            sync_loop.kick()
+        return {"kicked": sync_loop is not None}
 
     app.add_middleware(BodyLimit, max_bytes=MAX_REQUEST_BYTES,
                        limits={"/sync/": MAX_SYNC_BYTES})

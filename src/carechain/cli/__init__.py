@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from carechain.cli import demo, node, serve, trust, verify
+from carechain.cli import demo, node, serve, sync, trust, verify
 
 __all__ = ["app", "main"]
 
@@ -17,6 +17,7 @@ app = typer.Typer(
 app.add_typer(trust.app, name="trust")
 app.add_typer(node.app, name="node")
 app.command("serve")(serve.serve)
+app.command("sync")(sync.sync)
 app.command("verify")(verify.verify)
 app.command("demo")(demo.demo)
 

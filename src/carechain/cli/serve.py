@@ -1,18 +1,26 @@
-"""`carechain serve`: run a node's HTTP API."""
+"""`carechain serve`: run a node's HTTP API, with background sync and live follow."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 import uvicorn
 
 from carechain.api import create_app
 from carechain.cli._common import DirOpt, SecretOpt, fail, handle, secret_or_prompt
+from carechain.clinical import load_formulary
+from carechain.clinical.errors import ClinicalValueError
+from carechain.config import Settings
 from carechain.errors import CarechainError
 from carechain.node import Node
+from carechain.sync.loop import SyncLoop
 
-__all__ = ["serve"]
+if TYPE_CHECKING:
+    from carechain.store.postgres import PgListener
+
+__all__ = ["run_node", "serve"]
 
 
 def serve(
@@ -20,17 +28,60 @@ def serve(
     role: Annotated[str | None, typer.Option(help="Refuse to start unless the node has this role.")] = None,
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8470,
+    peer: Annotated[list[str] | None, typer.Option(help="A node to sync with (repeat).")] = None,
+    live: Annotated[list[str] | None, typer.Option(help="A node whose live stream to follow (repeat).")] = None,
+    database: Annotated[str | None, typer.Option(help="Store URL, e.g. postgresql://… (hub, vault).")] = None,
+    sync_interval: Annotated[float, typer.Option(help="Seconds between sync rounds.")] = 5.0,
+    formulary: Annotated[Path | None, typer.Option(help="The trust's formulary (YAML or JSON).")] = None,
+    tls_cert: Annotated[Path | None, typer.Option(help="TLS certificate (PEM).")] = None,
+    tls_key: Annotated[Path | None, typer.Option(help="TLS private key (PEM).")] = None,
+    dev: Annotated[bool, typer.Option(help="Allow insecure settings on a test machine.")] = False,
     secret: SecretOpt = None,
 ) -> None:
     """Run the node's HTTP API (OpenAPI schema at /openapi.json)."""
     try:
-        node = Node.open(dir, secret_or_prompt(secret, "operator secret"))
+        settings = Settings(data_dir=dir, host=host, port=port, peers=tuple(peer or ()),
+                            live=tuple(live or ()), database_url=database,
+                            sync_interval_s=sync_interval, formulary=formulary,
+                            tls_cert=tls_cert, tls_key=tls_key, dev=dev)
+        chosen = load_formulary(formulary.read_text()) if formulary else None
+        node = Node.open(dir, secret_or_prompt(secret, "operator secret"),
+                         store_url=settings.database_url, formulary=chosen)
     except CarechainError as exc:
         handle(exc)
+    except ClinicalValueError as exc:
+        fail(f"formulary: {exc}")
     if role is not None and role != node.info.role:
         fail(f"this node's role is {node.info.role!r}, not {role!r}")
-    typer.echo(f"{node.info.role} node {node.info.name!r} on http://{host}:{port}")
+    run_node(node, settings)
+
+
+def run_node(node: Node, settings: Settings) -> None:
+    """Serve a node until interrupted, syncing in the background."""
+    loop = SyncLoop(node, settings.peers, settings.live, settings.sync_interval_s)
+    listener = _listen_for_other_processes(node, settings)
+    scheme = "https" if settings.tls_cert else "http"
+    typer.echo(f"{node.info.role} node {node.info.name!r} on "
+               f"{scheme}://{settings.host}:{settings.port}")
+    loop.start()
     try:
-        uvicorn.run(create_app(node), host=host, port=port, log_level="warning")
+        uvicorn.run(create_app(node, sync_loop=loop), host=settings.host, port=settings.port,
+                    log_level="warning", ssl_certfile=settings.tls_cert,
+                    ssl_keyfile=settings.tls_key)
     finally:
+        loop.stop()
+        if listener is not None:
+            listener.stop()
         node.close()
+
+
+def _listen_for_other_processes(node: Node, settings: Settings) -> PgListener | None:
+    """Wake this process's live subscribers for entries stored by other hub processes."""
+    url = settings.database_url
+    if url is None or not url.startswith(("postgresql://", "postgres://")):
+        return None
+    from carechain.store.postgres import PgListener
+
+    listener = PgListener(url)
+    listener.start(node.notifier.notify)
+    return listener

@@ -42,7 +42,7 @@ from carechain.node.notify import LogNotifier
 from carechain.records import build_state, kinds
 from carechain.records.fold import AMENDMENT_KIND, FoldEntry, hlc_iso
 from carechain.records.safety import check_medication
-from carechain.store import SqliteStore, Store, Stored
+from carechain.store import SqliteStore, Store, Stored, open_store
 from carechain.trust import DIRECTORY_RECORD, Directory, NodeKeys
 from carechain.trust.certificate import Certificate
 
@@ -87,14 +87,30 @@ class Node:
             self.clock.observe(last)
 
     @classmethod
-    def open(cls, path: Path, secret: str, clock: Clock | None = None) -> Node:
-        """Open an enrolled node's directory with its operator secret."""
+    def open(
+        cls, path: Path, secret: str, clock: Clock | None = None, *,
+        store_url: str | None = None, formulary: Formulary | None = None,
+    ) -> Node:
+        """Open an enrolled node's directory with its operator secret.
+
+        The log is the directory's SQLite file unless `store_url` names another store (a
+        PostgreSQL database for a hub or vault); the node's certificate is copied into it.
+        """
         home = NodeHome(path)
         info = home.info()
         if not info.root_public:
             raise InvalidInput(f"node {info.name!r} is not enrolled: run `carechain node enroll`")
         keys = home.keys(secret)
-        return cls(info=info, keys=keys, store=SqliteStore(home.store_file), clock=clock)
+        if store_url is None:
+            return cls(info=info, keys=keys, store=SqliteStore(home.store_file), clock=clock,
+                       formulary=formulary)
+        store = open_store(store_url)
+        local = SqliteStore(home.store_file)
+        try:
+            store.append([s.entry for s in local.record(DIRECTORY_RECORD)])
+        finally:
+            local.close()
+        return cls(info=info, keys=keys, store=store, clock=clock, formulary=formulary)
 
     def clock_ms(self) -> int:
         """Return this node's wall-clock time in milliseconds."""

@@ -1,0 +1,59 @@
+"""Settings: one typed object, built once from the command line, passed in; never read
+from the environment at import time. Insecure choices are refused outside `--dev`."""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from carechain.errors import FieldInvalid
+
+__all__ = ["Settings"]
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How one node runs."""
+
+    data_dir: Path
+    host: str = "127.0.0.1"
+    port: int = 8470
+    peers: tuple[str, ...] = ()
+    live: tuple[str, ...] = ()
+    database_url: str | None = None
+    sync_interval_s: float = 5.0
+    formulary: Path | None = None
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
+    dev: bool = False
+    extra: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not 0 < self.port < 65536:
+            raise FieldInvalid("port", "must be between 1 and 65535")
+        if not 0.2 <= self.sync_interval_s <= 3600:
+            raise FieldInvalid("sync_interval_s", "must be between 0.2 and 3600 seconds")
+        for url in self.peers + self.live:
+            if not url.startswith(("http://", "https://")):
+                raise FieldInvalid("peers", f"{url!r} must be an http:// or https:// URL")
+        if (self.tls_cert is None) != (self.tls_key is None):
+            raise FieldInvalid("tls_cert", "give both --tls-cert and --tls-key, or neither")
+        if self.database_url is not None and not self.database_url.startswith(
+            ("postgresql://", "postgres://", "sqlite:///")
+        ):
+            raise FieldInvalid("database_url", "must be a postgresql:// or sqlite:/// URL")
+        if not self.dev and not self.loopback and self.tls_cert is None:
+            raise FieldInvalid(
+                "host", f"listening on {self.host} without TLS is refused; give --tls-cert and "
+                "--tls-key, listen on 127.0.0.1, or pass --dev on a test machine")
+
+    @property
+    def loopback(self) -> bool:
+        """Return whether the node listens only on this machine."""
+        if self.host == "localhost":
+            return True
+        try:
+            return ipaddress.ip_address(self.host).is_loopback
+        except ValueError:
+            return False

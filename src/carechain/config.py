@@ -4,7 +4,7 @@ from the environment at import time. Insecure choices are refused outside `--dev
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from carechain.errors import FieldInvalid
@@ -27,7 +27,6 @@ class Settings:
     tls_cert: Path | None = None
     tls_key: Path | None = None
     dev: bool = False
-    extra: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not 0 < self.port < 65536:

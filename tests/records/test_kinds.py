@@ -176,6 +176,16 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "diastolic_bp": 64,
         "etco2_kpa": 4.8,
     },
+    "audit.event": {
+        "v": 1,
+        "action": "record.view",
+        "staff_id": "ED4411",
+        "role": "ed_clinician",
+        "at_ms": 1714572600000,
+        "outcome": "success",
+        "record": "00112233445566778899aabbccddeeff",
+        "detail": {"page": "patient"},
+    },
     "ecg.chunk": {
         "at": "2024-05-01T15:10:00+01:00",
         "lead": "II",
@@ -258,6 +268,7 @@ def test_registry_shape() -> None:
         "safety.override": ("overrides", True),
         "vitals.frame": ("vitals", True),
         "ecg.chunk": ("ecg", True),
+        "audit.event": ("audit", True),
     }
     assert {k: (s.section, s.multi) for k, s in KINDS.items()} == expected
     for name, spec in KINDS.items():

@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from carechain import __version__
+from carechain.accounts import AccountStore
 from carechain.api import problems, records
 from carechain.api.limits import BodyLimit
 from carechain.hub import TransparencyLog
@@ -24,8 +25,11 @@ __all__ = ["MAX_REQUEST_BYTES", "create_app"]
 MAX_REQUEST_BYTES = 64 * 1024
 
 
-def create_app(node: Node, *, sync_loop: SyncLoop | None = None) -> FastAPI:
-    """Return the HTTP API of a node (with its background sync loop, if it runs one)."""
+def create_app(
+    node: Node, *, sync_loop: SyncLoop | None = None, accounts: AccountStore | None = None
+) -> FastAPI:
+    """Return the HTTP API of a node (with its background sync loop, if it runs one), and
+    its web apps when it has an accounts store."""
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
@@ -65,6 +69,11 @@ def create_app(node: Node, *, sync_loop: SyncLoop | None = None) -> FastAPI:
         if sync_loop is not None:
             sync_loop.kick()
         return {"kicked": sync_loop is not None}
+
+    if accounts is not None:
+        from carechain.web import install_web
+
+        install_web(app, node, accounts, sync_loop)
 
     app.add_middleware(BodyLimit, max_bytes=MAX_REQUEST_BYTES,
                        limits={"/sync/": MAX_SYNC_BYTES})

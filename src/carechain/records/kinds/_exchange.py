@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
@@ -20,7 +20,14 @@ from carechain.records.kinds._common import (
     one_of,
 )
 
-__all__ = ["EcgChunk", "OverrideBreach", "ReceiptRecorded", "SafetyOverride", "VitalsFrame"]
+__all__ = [
+    "AuditEvent",
+    "EcgChunk",
+    "OverrideBreach",
+    "ReceiptRecorded",
+    "SafetyOverride",
+    "VitalsFrame",
+]
 
 Lead = Literal["I", "II", "III", "aVR", "aVL", "aVF", "V1", "V2", "V3", "V4", "V5", "V6"]
 
@@ -73,3 +80,18 @@ class EcgChunk(KindModel):
     sample_rate_hz: Annotated[Int, Between(100, 1000, "Hz")]
     samples_uv: Annotated[list[Annotated[Int, Between(-10000, 10000, "µV")]],
                           Field(min_length=1, max_length=5000)]
+
+
+class AuditEvent(KindModel):
+    """`audit.event` (audit): a login, record view, export, key grant or break-glass access,
+    as built by `carechain.accounts.audit_event`."""
+
+    v: Int
+    action: ShortText
+    staff_id: ShortText | None = None
+    role: ShortText | None = None
+    at_ms: Annotated[Int, Between(0, 2**53, "ms")]
+    outcome: Annotated[Literal["success", "failure", "refused"],
+                       one_of(Literal["success", "failure", "refused"])]
+    record: ShortText | None = None
+    detail: dict[str, Any] = Field(default_factory=dict)

@@ -18,6 +18,7 @@ from carechain.errors import UnknownKind
 from carechain.records.kinds._care import MedicationAdministered, ProcedurePerformed
 from carechain.records.kinds._errors import field_invalid
 from carechain.records.kinds._exchange import (
+    AuditEvent,
     EcgChunk,
     ReceiptRecorded,
     SafetyOverride,
@@ -67,6 +68,7 @@ _SPECS = (
     KindSpec("safety.override", 1, SafetyOverride, "overrides", multi=True),
     KindSpec("vitals.frame", 1, VitalsFrame, "vitals", multi=True, cls="stream"),
     KindSpec("ecg.chunk", 1, EcgChunk, "ecg", multi=True, cls="stream"),
+    KindSpec("audit.event", 1, AuditEvent, "audit", multi=True, cls="audit"),
 )
 
 KINDS: dict[str, KindSpec] = {spec.kind: spec for spec in _SPECS}

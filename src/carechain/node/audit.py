@@ -1,0 +1,49 @@
+"""Every access leaves a trace (P6): audit events as `audit` entries in the signed log.
+
+Each node keeps its audit events in one record of its own, whose id is derived from the
+node's key; like any record it is end-to-end encrypted, granted to the node itself and to
+the trust's records vaults, signed, and synced. The bodies come from
+`carechain.accounts.audit_event`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from carechain.entries import crypto, make_grant
+from carechain.errors import NotFound
+from carechain.node.service import Node
+from carechain.records import kinds
+from carechain.store import Stored
+
+__all__ = ["audit_record", "read_audit", "write_audit"]
+
+
+def audit_record(node: Node) -> bytes:
+    """Return the id of this node's audit record."""
+    return hashlib.sha256(b"carechain-audit-v1:" + node.keys.key_id).digest()[:16]
+
+
+def write_audit(node: Node, event: dict[str, Any]) -> Stored:
+    """Append one audit event, durably, creating the audit record on first use."""
+    record = audit_record(node)
+    data = kinds.validate_body("audit.event", event)
+    with node._lock:
+        if not node.store.record(record):
+            key = crypto.random_bytes(crypto.KEY_BYTES)
+            draft = node._draft(record, "grant", node.info.name, ())
+            node._commit(make_grant(draft, node.keys, key, node.default_recipients()))
+            node._content_keys[record] = key
+        return node._append_body(record, str(event.get("staff_id") or node.info.name),
+                                 "audit.event", data)
+
+
+def read_audit(node: Node) -> list[dict[str, Any]]:
+    """Return this node's audit events, oldest first."""
+    try:
+        state = node.state(audit_record(node))
+    except NotFound:
+        return []
+    events: list[dict[str, Any]] = state["items"].get("audit", [])
+    return sorted(events, key=lambda e: (e.get("at_ms", 0), e["entry"]))

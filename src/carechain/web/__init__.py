@@ -1,0 +1,63 @@
+"""Server-rendered web apps on each node: the crew app, the hospital dashboard, the admin
+console; log in, log out and the audit view are shared."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nacl.encoding
+import nacl.hash
+from fastapi import FastAPI, Request
+from fastapi.responses import RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from carechain.accounts import AccountStore
+from carechain.errors import Forbidden
+from carechain.node import Node
+from carechain.sync.loop import SyncLoop
+from carechain.web import login
+from carechain.web.context import WebContext
+from carechain.web.render import render
+from carechain.web.session import LoginRequired
+
+__all__ = ["WebContext", "accounts_key", "install_web", "open_accounts"]
+
+STATIC = Path(login.__file__).parent / "static"
+
+
+def install_web(app: FastAPI, node: Node, accounts: AccountStore,
+                sync_loop: SyncLoop | None = None) -> None:
+    """Add the pages for this node's role to its app."""
+    app.state.web = WebContext(node, accounts, sync_loop)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.include_router(login.router)
+
+    @app.exception_handler(LoginRequired)
+    async def _login(request: Request, exc: LoginRequired) -> Response:
+        if request.url.path.startswith(("/crew/api", "/hospital/api")):
+            from carechain.api.problems import problem
+
+            return problem(401, exc.code, exc.title, "log in first")
+        return RedirectResponse(f"/login?next={exc.detail}", status_code=303)
+
+    @app.exception_handler(Forbidden)
+    async def _forbidden(request: Request, exc: Forbidden) -> Response:
+        accept = request.headers.get("accept", "")
+        if "text/html" in accept:
+            return render(request, "error.html", None, status=403, title="Not allowed",
+                          message=exc.detail)
+        from carechain.api.problems import problem
+
+        return problem(403, exc.code, exc.title, exc.detail, **exc.extra)
+
+
+def accounts_key(node: Node) -> bytes:
+    """Return the node's accounts key: derived from its receiving key, itself sealed under the
+    operator secret, so the accounts file alone gives up no TOTP secret."""
+    return bytes(nacl.hash.blake2b(b"carechain-accounts-v1", key=node.keys.box_private,
+                                   digest_size=32, encoder=nacl.encoding.RawEncoder))
+
+
+def open_accounts(path: Path, node: Node) -> AccountStore:
+    """Open (creating if need be) the accounts file in a node's data directory."""
+    return AccountStore(path / "accounts.db", accounts_key(node))

@@ -1,0 +1,115 @@
+"""The accounts file: one SQLite database per node, migrated on open, one writer at a time."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from carechain.errors import StoreError
+
+__all__ = ["MIGRATIONS", "Database"]
+
+# Each migration moves the schema one version up; `PRAGMA user_version` records where it is.
+MIGRATIONS: list[list[str]] = [
+    [
+        """CREATE TABLE people (
+            staff_id TEXT PRIMARY KEY,
+            display_name TEXT NOT NULL,
+            role TEXT NOT NULL,
+            secret_kind TEXT NOT NULL CHECK (secret_kind IN ('pin', 'password')),
+            secret_hash TEXT NOT NULL,
+            totp_secret BLOB,
+            totp_last_step INTEGER NOT NULL DEFAULT 0,
+            failed_attempts INTEGER NOT NULL DEFAULT 0,
+            locked_until_ms INTEGER NOT NULL DEFAULT 0,
+            disabled INTEGER NOT NULL DEFAULT 0,
+            created_ms INTEGER NOT NULL
+        )""",
+        """CREATE TABLE sessions (
+            token_hash BLOB PRIMARY KEY,
+            staff_id TEXT NOT NULL REFERENCES people (staff_id),
+            csrf_token TEXT NOT NULL,
+            created_ms INTEGER NOT NULL,
+            last_seen_ms INTEGER NOT NULL,
+            idle_ms INTEGER NOT NULL,
+            absolute_expires_ms INTEGER NOT NULL
+        )""",
+        "CREATE INDEX sessions_by_person ON sessions (staff_id)",
+        """CREATE TABLE break_glass (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            staff_id TEXT NOT NULL REFERENCES people (staff_id),
+            record TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            at_ms INTEGER NOT NULL
+        )""",
+        "CREATE INDEX break_glass_by_person ON break_glass (staff_id, record, at_ms)",
+        "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    ],
+]
+
+FAILED_LOGINS_REMEMBERED = 10_000
+
+
+class Database:
+    """One accounts file (or `":memory:"`) behind a lock; `tx()` is the unit of work."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.lock = threading.RLock()
+        if str(path) != ":memory:" and not Path(path).exists():
+            # Owner-only from the first byte: the file holds hashes and sealed secrets.
+            os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+        self.conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+        self.conn.execute("PRAGMA journal_mode=WAL")
+        self.conn.execute("PRAGMA synchronous=FULL")
+        self.conn.execute("PRAGMA foreign_keys=ON")
+        # Zero deleted rows so an ended session or replaced hash leaves nothing behind.
+        self.conn.execute("PRAGMA secure_delete=ON")
+        self.unknown_failures: dict[str, tuple[int, int]] = {}
+        """Failed logins of staff ids with no account: (count, locked_until_ms), in memory."""
+        self._migrate()
+
+    def _migrate(self) -> None:
+        with self.lock:
+            version = int(self.conn.execute("PRAGMA user_version").fetchone()[0])
+            if version > len(MIGRATIONS):
+                raise StoreError(f"accounts file is schema v{version}, newer than this code")
+            for number, statements in enumerate(MIGRATIONS[version:], start=version + 1):
+                with self.tx():
+                    for sql in statements:
+                        self.conn.execute(sql)
+                    self.conn.execute(f"PRAGMA user_version={number}")
+
+    @contextmanager
+    def tx(self) -> Iterator[sqlite3.Connection]:
+        """Hold the lock and run one durable transaction; roll back on any error."""
+        with self.lock:
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.conn
+            except BaseException:
+                self.conn.execute("ROLLBACK")
+                raise
+            self.conn.execute("COMMIT")
+
+    def read(self, sql: str, args: tuple[object, ...] = ()) -> list[tuple[Any, ...]]:
+        """Return every row of a query, under the lock."""
+        with self.lock:
+            return list(self.conn.execute(sql, args).fetchall())
+
+    def remember_unknown(self, staff_id: str, value: tuple[int, int]) -> None:
+        """Keep a failure count for a staff id that has no account, forgetting the oldest."""
+        with self.lock:
+            self.unknown_failures.pop(staff_id, None)
+            self.unknown_failures[staff_id] = value
+            while len(self.unknown_failures) > FAILED_LOGINS_REMEMBERED:
+                del self.unknown_failures[next(iter(self.unknown_failures))]
+
+    def close(self) -> None:
+        """Close the file."""
+        with self.lock:
+            self.conn.close()

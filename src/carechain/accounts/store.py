@@ -1,0 +1,148 @@
+"""`AccountStore`: one node's accounts file and everything the web layer asks of it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from carechain.accounts import breakglass, service, sessions
+from carechain.accounts._db import Database
+from carechain.accounts.credentials import INTERACTIVE, HashCost, SecretKeys
+from carechain.accounts.models import NodeRole, Person, Session
+from carechain.accounts.sessions import SESSION_POLICIES, SessionPolicy
+
+__all__ = ["AccountStore"]
+
+
+class AccountStore:
+    """People, sessions and break-glass grants in one SQLite file (or `":memory:"`).
+
+    `secret_key` is the node's 32-byte accounts key, derived from its operator secret:
+    it peppers every PIN and password hash and seals every TOTP secret, so the file
+    alone gives up neither. Every method that depends on time takes `now_ms`. Without a
+    `session_policy`, sessions follow `SESSION_POLICIES` for the file's node role; `cost`
+    is the Argon2id cost of new hashes (`FAST_FOR_TESTS` only in tests).
+    """
+
+    def __init__(
+        self,
+        path: Path | str,
+        secret_key: bytes,
+        *,
+        session_policy: SessionPolicy | None = None,
+        cost: HashCost = INTERACTIVE,
+    ) -> None:
+        self._keys = SecretKeys(secret_key)
+        self._db = Database(path)
+        self._cost = cost
+        self._session_policy = session_policy
+
+    # -- people ---------------------------------------------------------------------------
+
+    def create_person(
+        self,
+        staff_id: str,
+        display_name: str,
+        role: str,
+        secret: str,
+        *,
+        node_role: str,
+        now_ms: int,
+        totp: bool | None = None,
+        issuer: str = "carechain",
+    ) -> tuple[Person, str | None]:
+        """Add an account; return it and the TOTP provisioning URI (show it once), if any."""
+        return service.create_person(
+            self._db, self._keys, self._cost, staff_id=staff_id, display_name=display_name,
+            role=role, secret=secret, node_role=node_role, now_ms=now_ms, totp=totp,
+            issuer=issuer,
+        )
+
+    def person(self, staff_id: str) -> Person | None:
+        """Return one account, or None."""
+        return service.get_person(self._db, staff_id=staff_id)
+
+    def list_people(self) -> list[Person]:
+        """Return every account, by staff id."""
+        return service.list_people(self._db)
+
+    def unlock(self, staff_id: str) -> Person:
+        """Clear an account's lock and failure count."""
+        return service.unlock(self._db, staff_id=staff_id)
+
+    def disable(self, staff_id: str) -> Person:
+        """Disable an account and end its sessions."""
+        return service.disable(self._db, staff_id=staff_id)
+
+    def reset_totp(self, staff_id: str, *, issuer: str = "carechain") -> str:
+        """Replace an account's TOTP secret; return the new provisioning URI."""
+        return service.reset_totp(self._db, self._keys, staff_id=staff_id, issuer=issuer)
+
+    @property
+    def node_role(self) -> NodeRole | None:
+        """Return the node role this file's accounts were created for, if any yet."""
+        return service.node_role(self._db)
+
+    # -- login and sessions ---------------------------------------------------------------
+
+    def authenticate(
+        self, staff_id: str, secret: str, totp: str | None = None, *, now_ms: int
+    ) -> Person:
+        """Return the person if the staff id, secret and any TOTP code are right."""
+        return service.authenticate(self._db, self._keys, self._cost, staff_id=staff_id,
+                                    secret=secret, totp=totp, now_ms=now_ms)
+
+    def create_session(self, person: Person, *, now_ms: int) -> Session:
+        """Start a session for a person who has just logged in."""
+        return sessions.create_session(self._db, self.session_policy, person=person,
+                                       now_ms=now_ms)
+
+    @property
+    def session_policy(self) -> SessionPolicy:
+        """Return the policy given, else the default for this file's node role."""
+        return self._session_policy or SESSION_POLICIES[self.node_role or "crew"]
+
+    def session(self, token: str, *, now_ms: int) -> tuple[Person, Session] | None:
+        """Return the live session for a cookie token and its person, or None."""
+        return sessions.lookup_session(self._db, token=token, now_ms=now_ms)
+
+    def end_session(self, token: str) -> bool:
+        """End one session (logout); return whether there was one."""
+        return sessions.end_session(self._db, token=token)
+
+    def end_sessions(self, staff_id: str) -> int:
+        """End every session of one person."""
+        return sessions.end_sessions(self._db, staff_id=staff_id)
+
+    def purge_expired(self, *, now_ms: int) -> int:
+        """Delete expired sessions; return how many."""
+        return sessions.purge_expired(self._db, now_ms=now_ms)
+
+    check_csrf = staticmethod(sessions.check_csrf)
+
+    # -- break-glass ----------------------------------------------------------------------
+
+    def break_glass(self, person: Person, record: str, reason: str, *,
+                    now_ms: int) -> dict[str, Any]:
+        """Grant emergency access to a record for 4 hours; return the audit body."""
+        return breakglass.break_glass(self._db, person=person, record=record, reason=reason,
+                                      now_ms=now_ms)
+
+    def has_break_glass(self, staff_id: str, record: str, *, now_ms: int) -> bool:
+        """Return whether `staff_id` holds live break-glass access to `record`."""
+        return breakglass.has_break_glass(self._db, staff_id=staff_id, record=record,
+                                          now_ms=now_ms)
+
+    # -- lifetime -------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Close the accounts file."""
+        self._db.close()
+
+    def __enter__(self) -> AccountStore:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()

@@ -9,6 +9,7 @@ import logging
 import random
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -60,9 +61,12 @@ class SyncLoop:
         self._threads: list[threading.Thread] = []
         self._live_stop: asyncio.Event | None = None
         self._live_loop: asyncio.AbstractEventLoop | None = None
+        self._unlisten: Callable[[], None] | None = None
 
     def start(self) -> None:
-        """Start the sync thread (and a live-follow thread if asked)."""
+        """Start the sync thread (and a live-follow thread if asked); sync at once whenever
+        this node stores something new, so a pre-alert leaves as soon as it is written."""
+        self._unlisten = self.node.notifier.listen(lambda _seq: self.kick())
         t = threading.Thread(target=self._run, name="carechain-sync", daemon=True)
         t.start()
         self._threads.append(t)
@@ -75,6 +79,8 @@ class SyncLoop:
         """Stop and wait for the threads."""
         self._stop.set()
         self._wake.set()
+        if self._unlisten is not None:
+            self._unlisten()
         if self._live_loop is not None and self._live_stop is not None:
             self._live_loop.call_soon_threadsafe(self._live_stop.set)
         for t in self._threads:

@@ -3,6 +3,7 @@ console; log in, log out and the audit view are shared."""
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 
 import nacl.encoding
@@ -20,7 +21,10 @@ from carechain.web.context import WebContext
 from carechain.web.render import render
 from carechain.web.session import LoginRequired
 
-__all__ = ["WebContext", "accounts_key", "install_web", "open_accounts"]
+__all__ = ["APPS", "WebContext", "accounts_key", "install_web", "open_accounts"]
+
+# The web apps, each a module with `router` and `ROLES` (the node roles that serve it).
+APPS = ("crew", "hospital", "admin", "audit_view")
 
 STATIC = Path(login.__file__).parent / "static"
 
@@ -31,6 +35,10 @@ def install_web(app: FastAPI, node: Node, accounts: AccountStore,
     app.state.web = WebContext(node, accounts, sync_loop)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(login.router)
+    for name in APPS:
+        module = importlib.import_module(f"carechain.web.{name}")
+        if node.info.role in module.ROLES:
+            app.include_router(module.router)
 
     @app.exception_handler(LoginRequired)
     async def _login(request: Request, exc: LoginRequired) -> Response:

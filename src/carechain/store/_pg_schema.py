@@ -1,0 +1,192 @@
+"""The PostgreSQL schema: migrations, the schema a URL selects, lock keys and the channel.
+
+A store's tables live in one PostgreSQL schema: the first schema of the connection's
+`search_path` (set with `?options=-csearch_path%3D<schema>` in the URL, `public` if not).
+Advisory-lock keys and the notification channel are derived from that schema's name, so
+two logs kept in two schemas of one database neither block nor wake each other.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import psycopg
+from psycopg import sql
+from psycopg.rows import TupleRow
+
+__all__ = [
+    "CHANNEL",
+    "MIGRATIONS",
+    "channel_for",
+    "create_schema",
+    "drop_schema",
+    "first_schema",
+    "lock_key",
+    "migrate",
+]
+
+# The channel an append notifies on, qualified by the schema outside `public`.
+CHANNEL = "carechain_entries"
+_MAX_IDENTIFIER_BYTES = 63  # NAMEDATALEN - 1: longer channel names are refused or cut
+
+# The same versions, tables, columns and indexes as `sqlite.MIGRATIONS`, written for
+# PostgreSQL: `bytea` for blobs, `bigint` for sequence numbers and milliseconds. The seq
+# is assigned by `PostgresStore.append` under an advisory lock, never by a sequence
+# (a sequence leaves a gap when a transaction rolls back).
+MIGRATIONS: list[list[str]] = [
+    [
+        """CREATE TABLE entries (
+            seq bigint PRIMARY KEY CHECK (seq > 0),
+            id bytea NOT NULL UNIQUE,
+            record bytea NOT NULL,
+            cls text NOT NULL,
+            author bytea NOT NULL,
+            hlc_ms bigint NOT NULL,
+            hlc_counter bigint NOT NULL,
+            signed bytea NOT NULL,
+            signature bytea NOT NULL,
+            stored_ms bigint NOT NULL
+        )""",
+        "CREATE INDEX entries_by_record ON entries (record, seq)",
+        """CREATE FUNCTION entries_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+           BEGIN
+               RAISE EXCEPTION 'entries are append-only';
+           END
+           $$""",
+        """CREATE TRIGGER entries_append_only_update BEFORE UPDATE ON entries
+           FOR EACH ROW EXECUTE FUNCTION entries_append_only()""",
+        """CREATE TRIGGER entries_append_only_delete BEFORE DELETE ON entries
+           FOR EACH ROW EXECUTE FUNCTION entries_append_only()""",
+        # TRUNCATE skips row triggers; SQLite has no TRUNCATE to guard against.
+        """CREATE TRIGGER entries_append_only_truncate BEFORE TRUNCATE ON entries
+           FOR EACH STATEMENT EXECUTE FUNCTION entries_append_only()""",
+        # Byte-order collation, so `meta_items` lists keys in SQLite's order.
+        'CREATE TABLE meta (key text COLLATE "C" PRIMARY KEY, value bytea NOT NULL)',
+    ],
+    [
+        # Which receiving keys a record is granted to, and from which log position on.
+        """CREATE TABLE access (
+            record bytea NOT NULL,
+            key bytea NOT NULL,
+            seq bigint NOT NULL,
+            PRIMARY KEY (record, key)
+        )""",
+        "CREATE INDEX access_by_key ON access (key, seq)",
+    ],
+]
+
+
+def lock_key(schema: str, purpose: str) -> int:
+    """Return the advisory-lock key (a signed 64-bit integer) for `purpose` in `schema`."""
+    digest = hashlib.blake2b(f"carechain:{purpose}:{schema}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+def channel_for(schema: str) -> str:
+    """Return the NOTIFY channel of the log kept in `schema`."""
+    if schema == "public":
+        return CHANNEL
+    name = f"{CHANNEL}.{schema}"
+    if len(name.encode()) > _MAX_IDENTIFIER_BYTES:
+        name = f"{CHANNEL}.{hashlib.sha256(schema.encode()).hexdigest()[:32]}"
+    return name
+
+
+def first_schema(search_path: str) -> str | None:
+    """Return the first schema named by a `search_path` setting, skipping `$user`."""
+    names: list[str] = []
+    current, quoted, was_quoted, i = "", False, False, 0
+    while i < len(search_path):
+        ch = search_path[i]
+        if quoted:
+            if ch == '"' and search_path[i + 1 : i + 2] == '"':
+                current += '"'
+                i += 1
+            elif ch == '"':
+                quoted = False
+            else:
+                current += ch
+        elif ch == '"':
+            quoted = was_quoted = True
+        elif ch == ",":
+            names.append(current if was_quoted else current.strip().lower())
+            current, was_quoted = "", False
+        elif not ch.isspace() or current:
+            current += ch
+        i += 1
+    names.append(current if was_quoted else current.strip().lower())
+    for name in names:
+        if name and name != "$user":
+            return name
+    return None
+
+
+def _url_schema(conn: psycopg.Connection[TupleRow]) -> str:
+    """Return the schema a connection's search_path selects, as the server parsed it."""
+    row = conn.execute("SHOW search_path").fetchone()
+    schema = first_schema(str(row[0])) if row else None
+    if schema is None:
+        raise ValueError("the URL's search_path names no schema")
+    return schema
+
+
+def create_schema(url: str) -> str:
+    """Create the schema the URL's search_path selects, if missing; return its name."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        schema = _url_schema(conn)
+        with conn.transaction():
+            # CREATE SCHEMA IF NOT EXISTS can still collide with a concurrent twin.
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", (lock_key(schema, "schema"),))
+            conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
+    return schema
+
+
+def drop_schema(url: str) -> None:
+    """Drop the schema the URL's search_path selects, with everything in it."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        schema = _url_schema(conn)
+        if schema in ("public", "information_schema") or schema.startswith("pg_"):
+            raise ValueError(f"refusing to drop schema {schema!r}")
+        conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema)))
+
+
+def _applied(conn: psycopg.Connection[TupleRow]) -> set[int]:
+    # Asks pg_class in SQL rather than through to_regclass: reading the catalog in a
+    # statement locks it, which makes this backend take in the invalidations that other
+    # sessions' committed DDL sent, so a stale "no such table" cached before the advisory
+    # lock was granted cannot survive into the checks and DDL that follow it.
+    row = conn.execute(
+        "SELECT EXISTS (SELECT FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n"
+        " ON n.oid = c.relnamespace WHERE n.nspname = current_schema()"
+        " AND c.relname = 'schema_migrations')"
+    ).fetchone()
+    if not row or not row[0]:
+        return set()
+    return {int(v) for (v,) in conn.execute("SELECT version FROM schema_migrations")}
+
+
+def migrate(conn: psycopg.Connection[TupleRow], schema: str) -> list[int]:
+    """Bring `schema` up to the last migration; return the versions this call applied.
+
+    Each migration runs in its own transaction after `pg_advisory_xact_lock`, and checks
+    again under the lock whether it is still needed, so processes opening one database
+    at once apply each migration exactly once. `conn` must be in autocommit mode.
+    """
+    if _applied(conn) >= set(range(1, len(MIGRATIONS) + 1)):
+        return []
+    done: list[int] = []
+    key = lock_key(schema, "migrate")
+    for version, statements in enumerate(MIGRATIONS, start=1):
+        with conn.transaction():
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", (key,))
+            # A new statement, so a new snapshot (READ COMMITTED): sees the lock holder's work.
+            if version in _applied(conn):
+                continue
+            conn.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations (version int PRIMARY KEY)"
+            )
+            for statement in statements:
+                conn.execute(statement)
+            conn.execute("INSERT INTO schema_migrations (version) VALUES (%s)", (version,))
+            done.append(version)
+    return done

@@ -1,0 +1,328 @@
+"""The hub engine: PostgreSQL, shared by several hub processes on several hosts.
+
+Same contract and schema as the SQLite engine (see docs/storage.md). What differs:
+
+- **Dense seq across processes.** Each append transaction first takes a transaction-level
+  advisory lock for the store's schema, then reads `max(seq)` and numbers the new entries
+  from there. Appends from every process are serialised on that lock and commit in seq
+  order, so the log is 1, 2, 3, … with no gap (a rollback consumes nothing, unlike a
+  sequence) and a reader never sees seq n + 1 without n.
+- **Durable on return.** An append returns after COMMIT, which with `synchronous_commit`
+  on (the default, and forced on for this store's session if the server turned it off)
+  returns only once the commit record is flushed to disk.
+- **Live fan-out.** An append that stored anything notifies the store's channel
+  (`carechain_entries`, schema-qualified outside `public`) with the highest new seq, in
+  the same transaction, so the notice goes out on commit. `PgListener` receives it.
+- **Append-only in the database.** Triggers refuse UPDATE, DELETE and TRUNCATE of entries.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+
+import psycopg
+from psycopg import IsolationLevel
+from psycopg.rows import TupleRow
+
+from carechain.entries import HLC, Entry, decode_signed
+from carechain.errors import StoreError
+from carechain.store._pg_listener import PgListener
+from carechain.store._pg_schema import (
+    CHANNEL,
+    MIGRATIONS,
+    channel_for,
+    create_schema,
+    drop_schema,
+    lock_key,
+    migrate,
+)
+from carechain.store.base import RawRow, RecordSummary, Stored
+
+__all__ = [
+    "CHANNEL",
+    "MIGRATIONS",
+    "PgListener",
+    "PostgresStore",
+    "channel_for",
+    "create_schema",
+    "drop_schema",
+]
+
+_COLUMNS = "seq, id, record, cls, author, hlc_ms, hlc_counter, signed, signature, stored_ms"
+_COPY = f"COPY entries ({_COLUMNS}) FROM STDIN (FORMAT BINARY)"
+_COPY_TYPES = ["int8", "bytea", "bytea", "text", "bytea", "int8", "int8", "bytea", "bytea", "int8"]
+_RAW_PAGE = 1000
+
+Connection = psycopg.Connection[TupleRow]
+
+
+def _connect(url: str) -> tuple[Connection, str]:
+    """Open an autocommit, READ COMMITTED connection with durable commits; return it and
+    the schema its search_path selects."""
+    conn = psycopg.connect(url, autocommit=True)
+    try:
+        # The append lock relies on each statement taking a fresh snapshot after the lock.
+        conn.isolation_level = IsolationLevel.READ_COMMITTED
+        row = conn.execute(
+            "SELECT current_schema(), current_setting('synchronous_commit')"
+        ).fetchone()
+        schema, sync = (row[0], row[1]) if row else (None, "on")
+        if schema is None:
+            raise StoreError(
+                "no schema of the URL's search_path exists: create it first "
+                "(carechain.store.postgres.create_schema)"
+            )
+        if sync == "off":
+            # An acknowledged entry must survive a crash; stronger settings are kept.
+            conn.execute("SET synchronous_commit = on")
+    except BaseException:
+        conn.close()
+        raise
+    return conn, str(schema)
+
+
+class PostgresStore:
+    """An append-only entry log in one schema of a PostgreSQL database.
+
+    One connection guarded by a re-entrant lock, like the SQLite engine; a lost connection
+    is reopened by the next call (the call that met the loss fails with StoreError).
+    """
+
+    def __init__(self, url: str) -> None:
+        self._url = url
+        self._lock = threading.RLock()
+        self._closed = False
+        try:
+            self._conn, self.schema = _connect(url)
+        except psycopg.Error as exc:
+            raise StoreError(f"cannot open the PostgreSQL store: {exc}") from exc
+        self.channel = channel_for(self.schema)
+        self._append_key = lock_key(self.schema, "append")
+        try:
+            with self._lock:
+                migrate(self._conn, self.schema)
+        except psycopg.Error as exc:
+            self._conn.close()
+            raise StoreError(f"migrating the PostgreSQL store failed: {exc}") from exc
+
+    @contextmanager
+    def _using(self, what: str) -> Iterator[Connection]:
+        """Hold the lock and the live connection; report database errors as StoreError."""
+        with self._lock:
+            if self._closed:
+                raise StoreError("the store is closed")
+            try:
+                if self._conn.closed:
+                    self._conn, _ = _connect(self._url)
+                yield self._conn
+            except psycopg.Error as exc:
+                raise StoreError(f"{what} failed: {exc}") from exc
+
+    def append(self, entries: Sequence[Entry]) -> list[tuple[int, bool]]:
+        """Store entries in one durable transaction; return (seq, newly stored) for each."""
+        if not entries:
+            return []
+        now = time.time_ns() // 1_000_000
+        out: list[tuple[int, bool]] = []
+        with self._using("append") as conn, conn.transaction():
+            # Lock first, then read in later statements: under READ COMMITTED each of them
+            # sees every append committed before the lock was granted.
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", (self._append_key,))
+            seqs: dict[bytes, int] = {}
+            top = 0
+            for id_, seq in conn.execute(
+                "SELECT id, seq FROM entries WHERE id = ANY(%s) "
+                "UNION ALL SELECT NULL, coalesce(max(seq), 0) FROM entries",
+                (list({e.id for e in entries}),),
+                binary=True,
+            ):
+                if id_ is None:
+                    top = int(seq)
+                else:
+                    seqs[bytes(id_)] = int(seq)
+            rows: list[tuple[object, ...]] = []
+            grants: dict[tuple[bytes, bytes], int] = {}
+            for e in entries:
+                known = seqs.get(e.id)
+                if known is not None:
+                    out.append((known, False))
+                    continue
+                top += 1
+                seqs[e.id] = top
+                h = e.header
+                rows.append((top, e.id, h.record, h.cls, h.author, h.hlc.ms, h.hlc.counter,
+                             e.signed, e.signature, now))
+                if h.cls == "grant":
+                    for key in h.recipients:
+                        grants.setdefault((h.record, key), top)  # the first grant counts
+                out.append((top, True))
+            if rows:
+                with conn.cursor() as cur, cur.copy(_COPY) as copy:
+                    copy.set_types(_COPY_TYPES)
+                    for row in rows:
+                        copy.write_row(row)
+                if grants:
+                    conn.execute(
+                        "INSERT INTO access (record, key, seq) SELECT * FROM "
+                        "unnest(%s::bytea[], %s::bytea[], %s::int8[]) ON CONFLICT DO NOTHING",
+                        ([r for r, _ in grants], [k for _, k in grants], list(grants.values())),
+                    )
+                conn.execute("SELECT pg_notify(%s, %s)", (self.channel, str(top)))
+        return out
+
+    def _rows(self, what: str, query: str, args: tuple[object, ...]) -> list[Stored]:
+        with self._using(what) as conn:
+            rows = conn.execute(query, args, binary=True).fetchall()
+        return [Stored(int(seq), decode_signed(bytes(signed), bytes(sig)))
+                for seq, signed, sig in rows]
+
+    def get(self, entry_id: bytes) -> Stored | None:
+        """Return an entry by id."""
+        found = self._rows(
+            "get", "SELECT seq, signed, signature FROM entries WHERE id = %s", (entry_id,)
+        )
+        return found[0] if found else None
+
+    def record(self, record: bytes) -> list[Stored]:
+        """Return every entry of a record in log order."""
+        return self._rows(
+            "record",
+            "SELECT seq, signed, signature FROM entries WHERE record = %s ORDER BY seq",
+            (record,),
+        )
+
+    def records(self) -> list[RecordSummary]:
+        """Return every record in the log, newest activity first."""
+        with self._using("records") as conn:
+            rows = conn.execute(
+                "SELECT record, count(*), min(hlc_ms), max(hlc_ms) FROM entries "
+                "GROUP BY record ORDER BY max(seq) DESC",
+                binary=True,
+            ).fetchall()
+        return [RecordSummary(bytes(r), int(n), int(a), int(b)) for r, n, a, b in rows]
+
+    def since(self, seq: int, limit: int) -> list[Stored]:
+        """Return up to `limit` entries with a sequence number above `seq`."""
+        return self._rows(
+            "since",
+            "SELECT seq, signed, signature FROM entries WHERE seq > %s ORDER BY seq LIMIT %s",
+            (seq, limit),
+        )
+
+    def has(self, ids: Sequence[bytes]) -> set[bytes]:
+        """Return which of the ids are stored."""
+        return set(self.records_of(ids))
+
+    def records_of(self, ids: Sequence[bytes]) -> dict[bytes, bytes]:
+        """Return the record of each stored entry among the ids."""
+        if not ids:
+            return {}
+        with self._using("records_of") as conn:
+            rows = conn.execute(
+                "SELECT id, record FROM entries WHERE id = ANY(%s)", (list(ids),), binary=True
+            ).fetchall()
+        return {bytes(i): bytes(r) for i, r in rows}
+
+    def since_for(self, key_id: bytes, seq: int, limit: int) -> list[Stored]:
+        """Return up to `limit` entries after `seq` of the directory and of records granted
+        to the receiving key `key_id`."""
+        return self._rows(
+            "since_for",
+            "SELECT seq, signed, signature FROM entries WHERE seq > %s AND (record = %s OR "
+            "record IN (SELECT record FROM access WHERE key = %s)) ORDER BY seq LIMIT %s",
+            (seq, bytes(16), key_id, limit),
+        )
+
+    def granted_between(self, key_id: bytes, after: int, upto: int) -> list[bytes]:
+        """Return records first granted to `key_id` by an entry with seq in (after, upto]."""
+        with self._using("granted_between") as conn:
+            rows = conn.execute(
+                "SELECT record FROM access WHERE key = %s AND seq > %s AND seq <= %s "
+                "ORDER BY seq",
+                (key_id, after, upto),
+                binary=True,
+            ).fetchall()
+        return [bytes(r[0]) for r in rows]
+
+    def ids(self, after: int, limit: int) -> list[bytes]:
+        """Return the ids of up to `limit` entries after `after`, in log order."""
+        with self._using("ids") as conn:
+            rows = conn.execute(
+                "SELECT id FROM entries WHERE seq > %s ORDER BY seq LIMIT %s",
+                (after, limit),
+                binary=True,
+            ).fetchall()
+        return [bytes(r[0]) for r in rows]
+
+    def raw(self) -> Iterator[RawRow]:
+        """Yield every row as stored, in log order (the log as it was at the first row)."""
+        end: int | None = None
+        after = 0
+        while end is None or after < end:
+            with self._using("raw") as conn:
+                if end is None:
+                    row = conn.execute("SELECT coalesce(max(seq), 0) FROM entries").fetchone()
+                    end = int(row[0]) if row else 0
+                # Pages by seq, so a long log is neither held in memory nor under the lock.
+                rows = conn.execute(
+                    "SELECT seq, id, record, signed, signature FROM entries "
+                    "WHERE seq > %s AND seq <= %s ORDER BY seq LIMIT %s",
+                    (after, end, _RAW_PAGE),
+                    binary=True,
+                ).fetchall()
+            if not rows:
+                return
+            for seq, id_, record, signed, sig in rows:
+                yield RawRow(int(seq), bytes(id_), bytes(record), bytes(signed), bytes(sig))
+            after = int(rows[-1][0])
+
+    def count(self) -> int:
+        """Return the number of entries."""
+        with self._using("count") as conn:
+            row = conn.execute("SELECT count(*) FROM entries").fetchone()
+        return int(row[0]) if row else 0
+
+    def last_hlc(self) -> HLC | None:
+        """Return the latest HLC reading of any stored entry."""
+        with self._using("last_hlc") as conn:
+            row = conn.execute(
+                "SELECT hlc_ms, hlc_counter FROM entries "
+                "ORDER BY hlc_ms DESC, hlc_counter DESC LIMIT 1"
+            ).fetchone()
+        return None if row is None else HLC(int(row[0]), int(row[1]))
+
+    def get_meta(self, key: str) -> bytes | None:
+        """Return a value of node-local bookkeeping."""
+        with self._using("get_meta") as conn:
+            row = conn.execute(
+                "SELECT value FROM meta WHERE key = %s", (key,), binary=True
+            ).fetchone()
+        return None if row is None else bytes(row[0])
+
+    def set_meta(self, key: str, value: bytes) -> None:
+        """Durably set a value of node-local bookkeeping."""
+        with self._using("set_meta") as conn:
+            conn.execute(
+                "INSERT INTO meta (key, value) VALUES (%s, %s) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
+
+    def meta_items(self, prefix: str) -> list[tuple[str, bytes]]:
+        """Return every bookkeeping value whose key starts with prefix, in key order."""
+        with self._using("meta_items") as conn:
+            rows = conn.execute(
+                "SELECT key, value FROM meta WHERE starts_with(key, %s) ORDER BY key",
+                (prefix,),
+                binary=True,
+            ).fetchall()
+        return [(str(k), bytes(v)) for k, v in rows]
+
+    def close(self) -> None:
+        """Close the connection; later calls fail with StoreError."""
+        with self._lock:
+            self._closed = True
+            self._conn.close()

@@ -77,10 +77,12 @@ async def push(request: Request, service: Service, peer: Peer) -> Response:
     items = decode_entries(message.get("entries"))
     theirs = decode_heads(message.get("heads"))
     results, head = service.push(peer, items)
-    notes = service.heads.gossip(theirs, None) if theirs else []
+    gossiping = service.log is None  # a hub proves its own log; it keeps no heads of others
+    notes = service.heads.gossip(theirs, None) if theirs and gossiping else []
+    mine = service.heads.heads() if gossiping else []
     return _cbor({"results": [r.to_wire() for r in results],
                   "head": None if head is None else encode_head(head),
-                  "heads": [encode_head(h) for h in service.heads.heads()], "notes": notes})
+                  "heads": [encode_head(h) for h in mine], "notes": notes})
 
 
 @router.get("/pull", summary="Entries after a cursor that the caller may receive")

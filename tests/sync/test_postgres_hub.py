@@ -1,0 +1,139 @@
+"""A hub on PostgreSQL, over a real connection: sync through it, and two hub processes
+sharing one database deliver live to a subscriber of the other."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from carechain.api import create_app
+from carechain.node import Node
+from carechain.node.verify import verify_node
+from carechain.store.postgres import create_schema, drop_schema
+from carechain.sync.client import sync_with
+from carechain.sync.follow import follow
+from carechain.testing import Trust, make_node
+from tests.store.engines import fresh_pg_url
+
+SECRET = "operator-secret"
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    url = fresh_pg_url()
+    create_schema(url)
+    try:
+        yield url
+    finally:
+        drop_schema(url)
+
+
+def test_sync_through_a_postgresql_hub(tmp_path: Path, trust: Trust, pg_url: str) -> None:
+    make_node(tmp_path / "hub", trust, role="hub", name="hub", secret=SECRET).close()
+    hub = Node.open(tmp_path / "hub", SECRET, store_url=pg_url)
+    crew = make_node(tmp_path / "crew", trust, name="crew-1")
+    hospital = make_node(tmp_path / "hospital", trust, role="hospital", name="hospital-a")
+    client = TestClient(create_app(hub))
+    try:
+        sync_with(hospital, client)
+        sync_with(crew, client)
+        record, _ = crew.open_record(user="P1", data={"callsign": "RRV-1"})
+        crew.address_to(record=record, user="P1", node_name="hospital-a")
+        crew.append(record=record, user="P1", kind="note.added", data={"text": "on PostgreSQL"})
+        assert sync_with(crew, client).pushed == 4  # grant, opened, grant to hospital, note
+        sync_with(hospital, client)
+        assert hospital.state(record)["items"]["notes"][0]["text"] == "on PostgreSQL"
+        assert verify_node(hub) == []
+        assert hub.store.count() == len({s.entry.id for s in hub.store.since(0, 1000)})
+    finally:
+        client.close()
+        for n in (hub, crew, hospital):
+            n.close()
+
+
+def _port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _serve(hub_dir: Path, port: int, url: str) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "CARECHAIN_SECRET": SECRET}
+    return subprocess.Popen([sys.executable, "-m", "carechain", "serve", "--dir", str(hub_dir),
+                             "--port", str(port), "--database", url],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def _up(base: str) -> None:
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(base + "/health", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            time.sleep(0.05)
+    raise AssertionError(f"{base} did not start")
+
+
+def test_two_hub_processes_share_one_database_and_deliver_live(
+    tmp_path: Path, trust: Trust, pg_url: str
+) -> None:
+    make_node(tmp_path / "hub", trust, role="hub", name="hub", secret=SECRET).close()
+    crew = make_node(tmp_path / "crew", trust, name="crew-1")
+    hospital = make_node(tmp_path / "hospital", trust, role="hospital", name="hospital-a")
+    ports = [_port(), _port()]
+    procs = [_serve(tmp_path / "hub", p, pg_url) for p in ports]
+    a, b = (f"http://127.0.0.1:{p}" for p in ports)
+    try:
+        _up(a)
+        _up(b)
+        with httpx.Client(base_url=b) as hb:
+            sync_with(hospital, hb)  # the hospital is introduced through hub process B
+        with httpx.Client(base_url=a) as ha:
+            sync_with(crew, ha)  # the crew only ever talks to hub process A
+            record, _ = crew.open_record(user="P1", data={"callsign": "RRV-1"})
+            crew.address_to(record=record, user="P1", node_name="hospital-a")
+            sync_with(crew, ha)
+
+            async def scenario() -> list[float]:
+                stop = asyncio.Event()
+                arrived: list[float] = []
+                key = crew.directory.nodes("hub")[0].key_id.hex()
+                task = asyncio.create_task(follow(hospital, b, key, stop=stop,
+                                                  on_entries=lambda es: arrived.append(
+                                                      time.monotonic())))
+                await asyncio.sleep(0.5)
+                sent = time.monotonic()
+                await asyncio.to_thread(crew.append, record=record, user="P1",
+                                        kind="note.added", data={"text": "via hub A"})
+                await asyncio.to_thread(sync_with, crew, ha)
+                deadline = time.monotonic() + 10
+                while time.monotonic() < deadline and not any(
+                        n.get("text") == "via hub A"
+                        for n in hospital.state(record)["items"].get("notes", [])):
+                    await asyncio.sleep(0.02)
+                stop.set()
+                await asyncio.wait_for(task, 5)
+                return [t - sent for t in arrived]
+
+            delays = asyncio.run(scenario())
+        notes = hospital.state(record)["items"]["notes"]
+        assert [n["text"] for n in notes] == ["via hub A"]
+        assert delays, "nothing arrived over hub B's live stream"
+    finally:
+        for p in procs:
+            p.kill()
+            p.wait()
+        crew.close()
+        hospital.close()

@@ -1,73 +1,115 @@
-"""`carechain demo`: a trust and a crew node on SQLite, a patient case played through the API."""
+"""`carechain demo`: the whole chain on one machine, on SQLite, with a patient to follow.
+
+A hub, two crew nodes, a hospital and a vault, with a trust, certificates and demo
+accounts; a chest-pain case documented on one crew with a STEMI pre-alert to the hospital,
+and a simulated monitor streaming a deteriorating patient's vital signs into it.
+"""
 
 from __future__ import annotations
 
-import threading
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated
 
-import httpx
 import typer
-import uvicorn
 
-from carechain.api import create_app
-from carechain.demo import chest_pain_stemi, play_case, render_state
-from carechain.node import Node, NodeHome
-from carechain.testing import make_node, make_trust
+from carechain.demo import chest_pain_stemi
+from carechain.demo.chain import DEMO_PEOPLE, DemoChain
+from carechain.demo.monitor import Monitor
 
 __all__ = ["demo"]
 
-DEMO_SECRET = "demo-only-secret"
+PORTS = {"crew-ambulance-412": 8470, "hub": 8471, "crew-ambulance-217": 8472,
+         "hospital-essex-cardiothoracic": 8473, "vault-records": 8474}
+HOSPITAL = "hospital-essex-cardiothoracic"
+PATHS = {"crew": "/crew", "hospital": "/hospital", "hub": "/admin", "vault": "/admin"}
 
 
-def _crew(root: Path) -> Node:
-    crew_dir = root / "crew"
-    if NodeHome(crew_dir).info_file.exists():
-        return Node.open(crew_dir, DEMO_SECRET)
-    trust = make_trust(root / "trust", DEMO_SECRET)
-    vault = make_node(root / "vault", trust, role="vault", name="vault-records",
-                      secret=DEMO_SECRET)
-    crew = make_node(crew_dir, trust, role="crew", name="crew-ambulance-412", secret=DEMO_SECRET)
-    crew.ingest([s.entry for s in vault.store.since(0, 100)])
-    vault.close()
-    return crew
+def _document(chain: DemoChain) -> bytes:
+    """Play the chest-pain case on the first crew, addressed to the hospital."""
+    crew = chain.nodes["crew-ambulance-412"].node
+    deadline = time.monotonic() + 30
+    while not [c for c in crew.directory.nodes("hospital") if c.name == HOSPITAL]:
+        if time.monotonic() > deadline:
+            raise typer.Exit(1)
+        time.sleep(0.1)  # the crew learns of the hospital through the hub
+    case = chest_pain_stemi()
+    record, _ = crew.open_record(user="P100234", data=case.opened)
+    base = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=20)
+    for kind, data in case.at(base):
+        if kind == "disposition.recorded":
+            data = {**data, "hospital_node": HOSPITAL, "eta": (base + timedelta(minutes=45))
+                    .isoformat()}
+        crew.append(record=record, user="P100234", kind=kind, data=data)
+    return record
+
+
+def _print_logins(chain: DemoChain) -> None:
+    for name, (role, people) in DEMO_PEOPLE.items():
+        n = chain.nodes[name]
+        typer.secho(f"{role:9} {name:32} {n.url}{PATHS[role]}", bold=True)
+        for p in people:
+            kind = "PIN" if role == "crew" else "password"
+            line = f"    {p.role:13} staff id {p.staff_id:8} {kind} {p.secret!r}"
+            if p.staff_id in n.totp:
+                line += f"  + TOTP secret {n.totp[p.staff_id]} (any authenticator app)"
+            typer.echo(line)
 
 
 def demo(
     dir: Annotated[Path, typer.Option("--dir", help="Where the demo keeps its nodes.")] = Path(
-        "var/demo"
-    ),
-    port: Annotated[int, typer.Option(help="Port of the crew node's API.")] = 8470,
-    once: Annotated[bool, typer.Option(help="Play the case, print it, and stop.")] = False,
+        "var/demo"),
+    once: Annotated[bool, typer.Option(help="Wait until the hospital has the patient and "
+                                       "some live frames, print it, and stop.")] = False,
+    random_ports: Annotated[bool, typer.Option(help="Use free ports instead of 8470-8474.")] =
+    False,
 ) -> None:
-    """Start a crew node on SQLite and document a realistic chest-pain case through its API."""
-    node = _crew(dir)
-    server = uvicorn.Server(uvicorn.Config(create_app(node), host="127.0.0.1", port=port,
-                                           log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        if not thread.is_alive():
-            raise typer.Exit(1)
-        time.sleep(0.05)
-    url = f"http://127.0.0.1:{port}"
-    typer.echo(f"crew node {node.info.name!r} ({node.info.org}) on {url}  (API docs: {url}/docs)")
-    with httpx.Client(base_url=url, timeout=10) as client:
-        base = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=30)
-        record = play_case(client, chest_pain_stemi(), base=base, user="P100234")
-        typer.echo(render_state(client.get(f"/records/{record}").json()))
-        verified = client.get(f"/records/{record}/verify").json()
-        typer.echo(f"verify: {'every entry verifies' if verified['ok'] else verified['findings']}")
-        typer.echo(f"record: {url}/records/{record}   history: {url}/records/{record}/history")
-    if not once:
-        typer.echo("the crew node keeps running; press Ctrl-C to stop")
-        try:
-            while thread.is_alive():
-                thread.join(0.5)
-        except KeyboardInterrupt:
-            pass
-    server.should_exit = True
-    thread.join(5)
-    node.close()
+    """Start a hub, two crews, a hospital and a vault on SQLite, and a patient to follow."""
+    chain = DemoChain(dir, ports={} if random_ports else PORTS)
+    typer.echo(f"starting the chain in {dir} …")
+    chain.start()
+    monitor = None
+    try:
+        record = _document(chain)
+        monitor = Monitor(chain.nodes["crew-ambulance-412"].node, record, "P100234")
+        monitor.start()
+        typer.echo("")
+        _print_logins(chain)
+        typer.echo("")
+        typer.echo(f"patient record {record.hex()}: documented on crew-ambulance-412 with a "
+                   f"STEMI pre-alert to {HOSPITAL}; a monitor streams vital signs every second.")
+        typer.echo("Open the crew app and the hospital dashboard to follow the patient.")
+        hospital = chain.nodes[HOSPITAL].node
+        if once:
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                if len(_vitals(hospital, record)) >= 3:
+                    break
+                time.sleep(0.2)
+            frames = _vitals(hospital, record)
+            typer.echo(f"hospital has the record with {len(frames)} live frames; latest "
+                       f"HR {frames[-1]['heart_rate'] if frames else '-'}")
+            if len(frames) < 3:
+                raise typer.Exit(1)
+            return
+        typer.echo("Press Ctrl-C to stop.")
+        while True:
+            time.sleep(1)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if monitor is not None:
+            monitor.stop()
+        chain.stop()
+
+
+def _vitals(node: object, record: bytes) -> list[dict[str, object]]:
+    from carechain.errors import CarechainError
+    from carechain.node import Node
+
+    assert isinstance(node, Node)
+    try:
+        return list(node.state(record)["items"].get("vitals", []))
+    except CarechainError:
+        return []

@@ -19,9 +19,9 @@ from carechain.errors import CarechainError
 from carechain.store import Store
 from carechain.sync.wire import decode_head, encode_head
 from carechain.transparency import (
+    GossipResult,
     HeadSignatureError,
     LogMisbehaviour,
-    GossipResult,
     SignedTreeHead,
     check_extension,
     compare_gossip,

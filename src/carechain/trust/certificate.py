@@ -7,8 +7,8 @@ the same keys with a validity window. Both are deterministic CBOR maps.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from carechain.entries import canonical, crypto

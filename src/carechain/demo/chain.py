@@ -1,0 +1,146 @@
+"""The whole chain on one machine: a hub, two crews, a hospital and a vault, each a real
+node with its own SQLite store, HTTP server, web app, accounts and background sync.
+
+Used by `carechain demo` and by the end-to-end browser tests.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from carechain.accounts import AccountStore, HashCost
+from carechain.api import create_app
+from carechain.node import Node, NodeHome
+from carechain.sync.loop import SyncLoop
+from carechain.testing import ServedApp, make_node, make_trust
+from carechain.web import accounts_key
+
+__all__ = ["DEMO_PEOPLE", "DEMO_SECRET", "DemoChain", "DemoNode", "Person"]
+
+DEMO_SECRET = "demo-only-secret"
+
+
+@dataclass(frozen=True)
+class Person:
+    """A demo account."""
+
+    staff_id: str
+    name: str
+    role: str
+    secret: str
+
+
+# node name → (node role, people). Passwords are for the demo only.
+DEMO_PEOPLE: dict[str, tuple[str, tuple[Person, ...]]] = {
+    "hub": ("hub", (Person("A9001", "Robin Admin", "admin", "hub admin demo pass 41"),
+                    Person("AU7001", "Avery Quinn", "auditor", "auditor demo pass 17"))),
+    "hospital-essex-cardiothoracic": (
+        "hospital", (Person("ED4411", "Dr Jo Lee", "ed_clinician", "emergency dept demo 23"),
+                     Person("AU7002", "Morgan Reid", "auditor", "auditor demo pass 29"))),
+    "vault-records": ("vault", (Person("A9002", "Casey Admin", "admin", "vault admin demo 53"),
+                                Person("AU7003", "Jamie Fox", "auditor", "auditor demo pass 31"))),
+    "crew-ambulance-412": ("crew", (Person("P100234", "Sam Patel", "paramedic", "482913"),
+                                    Person("T200117", "Alex Brown", "technician", "739201"))),
+    "crew-ambulance-217": ("crew", (Person("P100981", "Kim Evans", "paramedic", "615204"),)),
+}
+
+
+@dataclass
+class DemoNode:
+    """One running node of the chain."""
+
+    name: str
+    node: Node
+    accounts: AccountStore
+    loop: SyncLoop
+    served: ServedApp
+    totp: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def url(self) -> str:
+        """Return the node's base URL."""
+        return self.served.url
+
+
+class DemoChain:
+    """Create (first time) and run the five nodes."""
+
+    def __init__(self, root: Path, *, ports: dict[str, int] | None = None,
+                 interval: float = 2.0, cost: HashCost | None = None) -> None:
+        self.root = root
+        self.ports = ports or {}
+        self.interval = interval
+        self.cost = cost
+        self.nodes: dict[str, DemoNode] = {}
+
+    def _ensure(self) -> dict[str, str]:
+        """Create the trust, nodes and accounts once; return TOTP secrets of new admins."""
+        totp: dict[str, str] = {}
+        if (self.root / "trust" / "root.pub").exists():
+            return totp
+        trust = make_trust(self.root / "trust", DEMO_SECRET)
+        for name, (role, people) in DEMO_PEOPLE.items():
+            node = make_node(self.root / name, trust, role=role, name=name, secret=DEMO_SECRET)
+            accounts = self._accounts(name, node)
+            for p in people:
+                _, uri = accounts.create_person(p.staff_id, p.name, p.role, p.secret,
+                                                node_role=role, now_ms=node.clock_ms())
+                if uri:
+                    secret = uri.split("secret=")[1].split("&")[0]
+                    totp[p.staff_id] = secret
+                    (self.root / name / f"totp-{p.staff_id}.txt").write_text(secret + "\n")
+            accounts.close()
+            node.close()
+        return totp
+
+    def _accounts(self, name: str, node: Node) -> AccountStore:
+        path = self.root / name / "accounts.db"
+        if self.cost is None:
+            return AccountStore(path, accounts_key(node))
+        return AccountStore(path, accounts_key(node), cost=self.cost)
+
+    def start(self) -> None:
+        """Start every node: hub first, then the others syncing with it."""
+        self._ensure()
+        hub_url = ""
+        hospitals: list[str] = []
+        for name, (role, _) in DEMO_PEOPLE.items():
+            node = Node.open(self.root / name, DEMO_SECRET)
+            accounts = self._accounts(name, node)
+            # Crews also sync straight with the hospitals: a handover that needs no hub.
+            peers = () if role == "hub" else (
+                (hub_url, *hospitals) if role == "crew" else (hub_url,))
+            live = (hub_url,) if role in ("hospital", "vault") else ()
+            loop = SyncLoop(node, peers, live, self.interval)
+            app = create_app(node, sync_loop=loop, accounts=accounts)
+            served = ServedApp(app, self.ports.get(name, 0))
+            if role == "hub":
+                hub_url = served.url
+            if role == "hospital":
+                hospitals.append(served.url)
+            loop.start()
+            totp = {p.staff_id: (self.root / name / f"totp-{p.staff_id}.txt").read_text().strip()
+                    for p in DEMO_PEOPLE[name][1]
+                    if (self.root / name / f"totp-{p.staff_id}.txt").exists()}
+            self.nodes[name] = DemoNode(name, node, accounts, loop, served, totp)
+        for n in self.nodes.values():  # introduce everyone to everyone through the hub
+            n.loop.kick()
+
+    def by_role(self, role: str) -> list[DemoNode]:
+        """Return the running nodes of one role."""
+        return [n for n in self.nodes.values() if n.node.info.role == role]
+
+    def stop(self) -> None:
+        """Stop every node."""
+        for n in reversed(list(self.nodes.values())):
+            n.loop.stop()
+            n.served.stop()
+            n.accounts.close()
+            n.node.close()
+        self.nodes.clear()
+
+    @staticmethod
+    def exists(root: Path) -> bool:
+        """Return whether a demo chain was created under root."""
+        return NodeHome(root / "hub").info_file.exists()

@@ -16,6 +16,7 @@
     │   ├── UnknownAuthor         no certificate from the trust root for the author key
     │   ├── CertificateInvalid    certificate not yet valid, expired, or wrongly signed
     │   ├── Revoked               the author key was revoked before the entry's time
+    │   ├── RoleNotAllowed        the author's role may not write this (a hub writes no record)
     │   ├── BadParents            a parent is missing, or belongs to another record
     │   └── Undecryptable         a body this node should read does not decrypt
     ├── KeyStoreLocked            the operator secret is missing or wrong
@@ -138,6 +139,11 @@ class CertificateInvalid(EntryRejected):
 class Revoked(EntryRejected):
     code = "revoked"
     title = "Author key was revoked before the entry's time"
+
+
+class RoleNotAllowed(EntryRejected):
+    code = "role-not-allowed"
+    title = "The author's role may not write this entry"
 
 
 class BadParents(EntryRejected):

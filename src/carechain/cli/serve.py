@@ -16,6 +16,7 @@ from carechain.config import Settings
 from carechain.errors import CarechainError
 from carechain.node import Node
 from carechain.sync.loop import SyncLoop
+from carechain.web import open_accounts
 
 if TYPE_CHECKING:
     from carechain.store.postgres import PgListener
@@ -63,13 +64,15 @@ def run_node(node: Node, settings: Settings) -> None:
     scheme = "https" if settings.tls_cert else "http"
     typer.echo(f"{node.info.role} node {node.info.name!r} on "
                f"{scheme}://{settings.host}:{settings.port}")
+    accounts = open_accounts(settings.data_dir, node)
     loop.start()
     try:
-        uvicorn.run(create_app(node, sync_loop=loop), host=settings.host, port=settings.port,
-                    log_level="warning", ssl_certfile=settings.tls_cert,
+        uvicorn.run(create_app(node, sync_loop=loop, accounts=accounts), host=settings.host,
+                    port=settings.port, log_level="warning", ssl_certfile=settings.tls_cert,
                     ssl_keyfile=settings.tls_key)
     finally:
         loop.stop()
+        accounts.close()
         if listener is not None:
             listener.stop()
         node.close()

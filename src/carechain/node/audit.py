@@ -8,7 +8,6 @@ the trust's records vaults, signed, and synced. The bodies come from
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 from carechain.entries import crypto, make_grant
@@ -16,13 +15,14 @@ from carechain.errors import NotFound
 from carechain.node.service import Node
 from carechain.records import kinds
 from carechain.store import Stored
+from carechain.trust.directory import audit_record_of
 
 __all__ = ["audit_record", "read_audit", "write_audit"]
 
 
 def audit_record(node: Node) -> bytes:
     """Return the id of this node's audit record."""
-    return hashlib.sha256(b"carechain-audit-v1:" + node.keys.key_id).digest()[:16]
+    return audit_record_of(node.keys.key_id)
 
 
 def write_audit(node: Node, event: dict[str, Any]) -> Stored:

@@ -127,8 +127,20 @@ class Node:
                 raise BadParents(f"entry {entry.hex}: parent {parent.hex()} is not known here")
             if record != entry.header.record:
                 raise BadParents(f"entry {entry.hex}: parent {parent.hex()} is of another record")
-        if entry.header.cls == "grant" and self.keys.box_key_id in entry.header.recipients:
+        mine = self.keys.box_key_id in entry.header.recipients
+        if entry.header.cls == "grant" and mine:
             open_grant(entry, self.keys.box_key_id, self.keys.box_private)
+        elif entry.header.cls in ("clinical", "stream", "audit") and mine:
+            key = self._known_key(entry.header.record)
+            if key is not None:
+                open_body(entry, key)  # a body addressed to this node must open
+
+    def _known_key(self, record: bytes) -> bytes | None:
+        """Return the record's content key if this node already holds a grant of it."""
+        try:
+            return self.content_key(record)
+        except (NotFound, Undecryptable):
+            return None
 
     def ingest(
         self, entries: Sequence[Entry], *, keep: Callable[[Entry], bool] | None = None
@@ -346,19 +358,26 @@ class Node:
         entries = self.store.record(record)
         if not entries or record == DIRECTORY_RECORD:
             raise NotFound(f"no record {record.hex()}")
-        fold_entries = [
-            FoldEntry(
+        self.content_key(record)  # this node must hold the record's key at all
+        unreadable: list[str] = []
+        fold_entries = []
+        for s in entries:
+            try:
+                body = self.body(s.entry)
+            except Undecryptable:
+                body = None  # shown as unreadable, never allowed to hide the rest
+                unreadable.append(s.entry.hex)
+            fold_entries.append(FoldEntry(
                 id=s.entry.id,
                 hlc=s.entry.header.hlc,
                 parents=s.entry.header.parents,
                 cls=s.entry.header.cls,
                 user=s.entry.header.user,
                 author=self.author_name(s.entry.header.author),
-                body=self.body(s.entry),
-            )
-            for s in entries
-        ]
+                body=body,
+            ))
         state = build_state(record, fold_entries)
+        state["unreadable"] = unreadable
         state["recipients"] = [self._recipient_name(r) for r in sorted(self.recipients(record))]
         return state
 

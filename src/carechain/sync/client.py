@@ -31,14 +31,21 @@ from carechain.sync.wire import (
     encode_head,
     encode_message,
 )
-from carechain.transparency import ProofError, SignedTreeHead, leaf_hash, verify_inclusion
+from carechain.transparency import (
+    ProofError,
+    SignedTreeHead,
+    leaf_hash,
+    log_id_from_key,
+    verify_inclusion,
+)
 from carechain.trust import DIRECTORY_RECORD, Certificate
 
 __all__ = ["PeerClient", "SyncReport", "sync_with"]
 
 PAGE = 500
 VERIFY_CODES = {"bad-encoding", "bad-id", "bad-signature", "unknown-author", "malformed-entry",
-                "certificate-invalid", "revoked", "bad-parents", "undecryptable"}
+                "certificate-invalid", "revoked", "bad-parents", "undecryptable",
+                "role-not-allowed"}
 
 
 class PeerClient:
@@ -68,8 +75,18 @@ class PeerClient:
         return decode_message(r.content)
 
     def consistency(self, first: int, second: int) -> list[bytes]:
-        """Fetch a consistency proof from the peer's log."""
-        proof = self.call("GET", "/sync/v1/consistency", {"first": first, "second": second})
+        """Fetch a consistency proof from the peer's log.
+
+        A hub that answers a refusal (4xx) cannot prove what it signed: that is an empty
+        proof, which fails the check and raises an alert. Network errors and 5xx are not
+        evidence of anything and propagate, so the head is simply not accepted this time.
+        """
+        try:
+            proof = self.call("GET", "/sync/v1/consistency", {"first": first, "second": second})
+        except PeerRefused as exc:
+            if 400 <= int(exc.extra.get("status", 500)) < 500:
+                return []
+            raise
         return list(proof["proof"])
 
 
@@ -195,19 +212,42 @@ def _push(node: Node, peer: PeerClient, cert: Certificate, keeper: HeadKeeper,
             if len(results) != len(page.entries):
                 raise MalformedEntry("the peer answered a different number of results")
             head = _check_head(keeper, peer, cert, answer.get("head"))
+            stop_at: int | None = None
             for stored, result in zip(page.entries, results, strict=True):
                 if result.code is not None:
                     report.refused.append(f"{stored.entry.hex}: {result.code}")
+                    if cert.role == "hub" and result.code in VERIFY_CODES and stop_at is None:
+                        stop_at = stored.seq
+                        _refused_valid(node, keeper, cert, stored.entry, result)
                     continue
                 report.pushed += int(result.new)
                 if head is not None:
                     _record_inclusion(node, keeper, cert, head, stored.entry, result)
+            if stop_at is not None:
+                # Keep what was refused for the next round instead of passing it by.
+                node.store.set_meta(cursor_key, str(max(after, stop_at - 1)).encode())
+                return
             report.notes += [str(n) for n in answer.get("notes", [])]
-            keeper.gossip(decode_heads(answer.get("heads")), None)
+            if cert.role != "hub":
+                report.notes += keeper.gossip_noting(decode_heads(answer.get("heads")))
         after = page.next
         node.store.set_meta(cursor_key, str(after).encode())
         if not page.more:
             return
+
+
+def _refused_valid(node: Node, keeper: HeadKeeper, cert: Certificate, entry: Entry,
+                   result: PushResult) -> None:
+    """A hub refusing, as invalid, an entry that verifies here is misbehaving."""
+    try:
+        node.directory.check_signature(entry)
+    except CarechainError:
+        return  # it really is invalid (say, revoked since): the refusal is right
+    if cert.role == "hub":
+        log_id = log_id_from_key(cert.sig_key)
+        raise keeper.alert(cert.name, log_id, "refused-valid-entry",
+                           f"entry {entry.hex} verifies here but the hub answered "
+                           f"{result.code}: {result.detail}")
 
 
 def _record_inclusion(node: Node, keeper: HeadKeeper, cert: Certificate, head: SignedTreeHead,
@@ -246,5 +286,5 @@ def sync_with(node: Node, http: httpx.Client) -> SyncReport:
     if cert.role != "hub":
         answer = peer.call("POST", "/sync/v1/heads",
                            body={"heads": [encode_head(h) for h in keeper.heads()]})
-        report.notes += keeper.gossip(decode_heads(answer.get("heads")), None)
+        report.notes += keeper.gossip_noting(decode_heads(answer.get("heads")))
     return report

@@ -132,6 +132,17 @@ class HeadKeeper:
                 return
         self._store.set_meta(f"head:{log_id.hex()}", encode_head(sth))
 
+    def gossip_noting(self, theirs: Sequence[SignedTreeHead]) -> list[str]:
+        """Compare gossiped heads; a fork is alerted and noted, never fatal to the exchange.
+
+        Between two nodes that are not hubs, a misbehaving hub must not stop a direct
+        handover: the alert is kept and the sync goes on.
+        """
+        try:
+            return self.gossip(theirs, None)
+        except HubMisbehaved as exc:
+            return [exc.detail]
+
     def gossip(self, theirs: Sequence[SignedTreeHead], fetch: ProofFetcher | None) -> list[str]:
         """Compare heads another node holds with ours; alert on any fork. Return notes."""
         notes: list[str] = []

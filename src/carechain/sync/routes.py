@@ -78,7 +78,7 @@ async def push(request: Request, service: Service, peer: Peer) -> Response:
     theirs = decode_heads(message.get("heads"))
     results, head = service.push(peer, items)
     gossiping = service.log is None  # a hub proves its own log; it keeps no heads of others
-    notes = service.heads.gossip(theirs, None) if theirs and gossiping else []
+    notes = service.heads.gossip_noting(theirs) if theirs and gossiping else []
     mine = service.heads.heads() if gossiping else []
     return _cbor({"results": [r.to_wire() for r in results],
                   "head": None if head is None else encode_head(head),
@@ -117,7 +117,7 @@ async def heads(request: Request, service: Service, peer: Peer) -> Response:
     theirs = decode_heads(message.get("heads"))
     if not isinstance(message.get("heads"), list):
         raise FieldInvalid("heads", "must be a list")
-    notes = service.heads.gossip(theirs, None)
+    notes = service.heads.gossip_noting(theirs)
     return _cbor({"heads": [encode_head(h) for h in service.heads.heads()], "notes": notes})
 
 

@@ -9,6 +9,7 @@ have class `directory`, are authored by the trust root key, and carry a public C
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,14 +19,26 @@ from carechain.errors import (
     CertificateInvalid,
     MalformedEntry,
     Revoked,
+    RoleNotAllowed,
     UnknownAuthor,
 )
 from carechain.trust.certificate import Certificate
 from carechain.trust.keys import RootKey
 
-__all__ = ["DIRECTORY_RECORD", "Directory", "certificate_entry", "revocation_entry"]
+__all__ = [
+    "DIRECTORY_RECORD",
+    "Directory",
+    "audit_record_of",
+    "certificate_entry",
+    "revocation_entry",
+]
 
 DIRECTORY_RECORD = bytes(16)
+
+
+def audit_record_of(key_id: bytes) -> bytes:
+    """Return the id of the audit record kept by the node with this signing key id."""
+    return hashlib.sha256(b"carechain-audit-v1:" + key_id).digest()[:16]
 
 
 def certificate_entry(root: RootKey, cert: Certificate, hlc: HLC) -> Entry:
@@ -81,6 +94,11 @@ class Directory:
             raise Revoked(
                 f"entry {entry.hex}: key of {certs[0].name!r} was revoked before the entry's "
                 f"time ({revoked[1]})"
+            )
+        # A hub relays records; it writes none, only its own audit trail.
+        if valid[0].role == "hub" and entry.header.record != audit_record_of(entry.header.author):
+            raise RoleNotAllowed(
+                f"entry {entry.hex}: hub {valid[0].name!r} may write only its own audit record"
             )
         return valid[0]
 

@@ -48,9 +48,14 @@ def test_entry_vector_reproduces_signed_bytes_id_and_signature() -> None:
     assert keys.box_key_id.hex() == v["recipient"]
     h = v["header"]
     header = Header(
-        record=bytes.fromhex(h["record"]), cls=h["cls"], author=keys.key_id, user=h["user"],
-        hlc=HLC(*h["hlc"]), parents=tuple(bytes.fromhex(p) for p in h["parents"]),
-        recipients=(keys.box_key_id,), nonce=bytes.fromhex(h["nonce"]),
+        record=bytes.fromhex(h["record"]),
+        cls=h["cls"],
+        author=keys.key_id,
+        user=h["user"],
+        hlc=HLC(*h["hlc"]),
+        parents=tuple(bytes.fromhex(p) for p in h["parents"]),
+        recipients=(keys.box_key_id,),
+        nonce=bytes.fromhex(h["nonce"]),
     )
     body = bytes.fromhex(v["body"])
     unsigned = Entry.assemble(header, body, b"")

@@ -36,7 +36,7 @@ def test_body_round_trips_for_the_recipient() -> None:
 
 
 def test_ciphertext_moved_to_another_record_does_not_decrypt() -> None:
-    author, _, _, key, entry = _setup()
+    _, _, _, key, entry = _setup()
     moved_header = dataclasses.replace(entry.header, record=new_record_id())
     moved = Entry.assemble(moved_header, entry.body, entry.signature)
     assert moved.id != entry.id

@@ -18,11 +18,13 @@ KINDS = {
 RECORD = bytes(range(16))
 
 
-def _entry(n: int, parents: tuple[bytes, ...], ms: int, kind: str, data: dict[str, Any],
-           user: str = "P1") -> FoldEntry:
+def _entry(
+    n: int, parents: tuple[bytes, ...], ms: int, kind: str, data: dict[str, Any], user: str = "P1"
+) -> FoldEntry:
     eid = hashlib.sha256(f"{n}".encode()).digest()
-    return FoldEntry(eid, HLC(ms, 0), parents, "clinical", user, "crew-1",
-                     {"kind": kind, "v": 1, "data": data})
+    return FoldEntry(
+        eid, HLC(ms, 0), parents, "clinical", user, "crew-1", {"kind": kind, "v": 1, "data": data}
+    )
 
 
 @st.composite
@@ -30,8 +32,11 @@ def dags(draw: st.DrawFn) -> list[FoldEntry]:
     count = draw(st.integers(1, 14))
     out: list[FoldEntry] = []
     for n in range(count):
-        parents = tuple(sorted({out[i].id for i in draw(st.lists(st.integers(0, n - 1), max_size=3))}
-                               )) if n else ()
+        parents = (
+            tuple(sorted({out[i].id for i in draw(st.lists(st.integers(0, n - 1), max_size=3))}))
+            if n
+            else ()
+        )
         ms = draw(st.integers(0, 5))  # few distinct times: ties are common
         if draw(st.booleans()):
             data = {draw(st.sampled_from(["given_name", "sex"])): draw(st.sampled_from(["a", "b"]))}
@@ -41,7 +46,7 @@ def dags(draw: st.DrawFn) -> list[FoldEntry]:
             assert target.body is not None
             inner = target.body["data"] if target.body["kind"] != AMENDMENT_KIND else {"text": "x"}
             amended = {"supersedes": target.id.hex(), "reason": "typo", "data": dict(inner)}
-            out.append(_entry(n, parents + (target.id,), ms, AMENDMENT_KIND, amended))
+            out.append(_entry(n, (*parents, target.id), ms, AMENDMENT_KIND, amended))
         else:
             out.append(_entry(n, parents, ms, "note.added", {"text": f"note {n}"}))
     return out
@@ -81,8 +86,13 @@ def test_sequential_writes_are_not_a_conflict() -> None:
 
 def test_amendment_supersedes_in_place_and_keeps_the_original_in_history() -> None:
     a = _entry(1, (), 2, "note.added", {"text": "GCS 13"})
-    fix = _entry(2, (a.id,), 3, AMENDMENT_KIND,
-                 {"supersedes": a.id.hex(), "reason": "wrong patient", "data": {"text": "GCS 15"}})
+    fix = _entry(
+        2,
+        (a.id,),
+        3,
+        AMENDMENT_KIND,
+        {"supersedes": a.id.hex(), "reason": "wrong patient", "data": {"text": "GCS 15"}},
+    )
     state = fold(RECORD, [fix, a], KINDS)
     [note] = state["items"]["notes"]
     assert note["text"] == "GCS 15" and note["amended_by"] == fix.id.hex()
@@ -95,9 +105,19 @@ def test_amendment_supersedes_in_place_and_keeps_the_original_in_history() -> No
 
 def test_two_concurrent_amendments_of_one_entry_are_a_conflict() -> None:
     a = _entry(1, (), 2, "note.added", {"text": "x"})
-    f1 = _entry(2, (a.id,), 3, AMENDMENT_KIND,
-                {"supersedes": a.id.hex(), "reason": "r", "data": {"text": "y"}})
-    f2 = _entry(3, (a.id,), 3, AMENDMENT_KIND,
-                {"supersedes": a.id.hex(), "reason": "r", "data": {"text": "z"}})
+    f1 = _entry(
+        2,
+        (a.id,),
+        3,
+        AMENDMENT_KIND,
+        {"supersedes": a.id.hex(), "reason": "r", "data": {"text": "y"}},
+    )
+    f2 = _entry(
+        3,
+        (a.id,),
+        3,
+        AMENDMENT_KIND,
+        {"supersedes": a.id.hex(), "reason": "r", "data": {"text": "z"}},
+    )
     state = fold(RECORD, [a, f1, f2], KINDS)
     assert [c["section"] for c in state["conflicts"]] == ["amendment"]

@@ -42,50 +42,129 @@ def chest_pain_stemi(crew: str = "P100234") -> Case:
         name="67-year-old, chest pain, inferior STEMI",
         opened={"callsign": "RRV-412", "vehicle": "DA23 XKE", "crew": [crew, "T200117"]},
         steps=(
-            ("incident.recorded", {
-                "incident_number": "ECA-2611-0412", "category": 2,
-                "dispatch_complaint": "Chest pain, 67M, clammy",
-                "address": "14 Mill Lane, Colchester", "call_received": "+0", "mobile": "+1",
-                "on_scene": "+11", "patient_contact": "+12"}),
-            ("patient.recorded", {
-                "given_name": "Arthur", "family_name": "Pemberton", "date_of_birth": "1959-03-14",
-                "sex": "male", "nhs_number": "943 476 5919", "postcode": "CO1 1AA",
-                "gp_practice": "Mill Lane Surgery",
-                "next_of_kin": {"name": "Margaret Pemberton", "relationship": "wife"}}),
-            ("history.recorded", {
-                "presenting_complaint": "Central crushing chest pain radiating to the left arm",
-                "history_of_presenting_complaint": "Onset at rest 40 minutes before the call; "
-                "sweating and nausea; pain 8/10, not eased by rest.",
-                "past_medical_history": ["hypertension", "type 2 diabetes"],
-                "medications": ["ramipril 5 mg", "metformin 500 mg"],
-                "no_known_allergies": True, "consent": "given"}),
-            ("observation.recorded", {
-                "taken_at": "+14", "respiratory_rate": 22, "spo2": 95, "oxygen": False,
-                "systolic_bp": 104, "diastolic_bp": 68, "pulse": 112, "acvpu": "A",
-                "gcs_eye": 4, "gcs_verbal": 5, "gcs_motor": 6, "temperature_c": 36.8,
-                "blood_glucose_mmol_l": 9.1, "pain_score": 8, "ecg_rhythm": "sinus-tachycardia",
-                "twelve_lead": {"st_elevation_leads": ["II", "III", "aVF"],
-                                "interpretation": "ST elevation II, III, aVF; reciprocal "
-                                "depression I, aVL"}}),
-            ("medication.administered", {
-                "drug": "aspirin", "dose": 300, "unit": "mg", "route": "PO", "given_at": "+16",
-                "given_by": crew, "batch": "AS2291"}),
-            ("medication.administered", {
-                "drug": "glyceryl trinitrate", "dose": 400, "unit": "mcg", "route": "SL",
-                "given_at": "+17", "given_by": crew}),
-            ("procedure.performed", {
-                "procedure": "cannulation-iv", "site": "left antecubital fossa", "attempts": 1,
-                "successful": True, "performed_at": "+18", "performed_by": crew}),
-            ("impression.recorded", {"working_impression": "Inferior STEMI",
-                                     "category": "stemi"}),
-            ("disposition.recorded", {
-                "outcome": "conveyed", "hospital": "Essex Cardiothoracic Centre",
-                "pre_alert": True, "pre_alert_category": "stemi", "eta": "+55",
-                "requirements": "PPCI lab on arrival"}),
-            ("observation.recorded", {
-                "taken_at": "+26", "respiratory_rate": 20, "spo2": 96, "oxygen": False,
-                "systolic_bp": 110, "diastolic_bp": 72, "pulse": 104, "acvpu": "A",
-                "temperature_c": 36.8, "pain_score": 5}),
+            (
+                "incident.recorded",
+                {
+                    "incident_number": "ECA-2611-0412",
+                    "category": 2,
+                    "dispatch_complaint": "Chest pain, 67M, clammy",
+                    "address": "14 Mill Lane, Colchester",
+                    "call_received": "+0",
+                    "mobile": "+1",
+                    "on_scene": "+11",
+                    "patient_contact": "+12",
+                },
+            ),
+            (
+                "patient.recorded",
+                {
+                    "given_name": "Arthur",
+                    "family_name": "Pemberton",
+                    "date_of_birth": "1959-03-14",
+                    "sex": "male",
+                    "nhs_number": "943 476 5919",
+                    "postcode": "CO1 1AA",
+                    "gp_practice": "Mill Lane Surgery",
+                    "next_of_kin": {"name": "Margaret Pemberton", "relationship": "wife"},
+                },
+            ),
+            (
+                "history.recorded",
+                {
+                    "presenting_complaint": "Central crushing chest pain radiating to the left arm",
+                    "history_of_presenting_complaint": "Onset at rest 40 minutes before the call; "
+                    "sweating and nausea; pain 8/10, not eased by rest.",
+                    "past_medical_history": ["hypertension", "type 2 diabetes"],
+                    "medications": ["ramipril 5 mg", "metformin 500 mg"],
+                    "no_known_allergies": True,
+                    "consent": "given",
+                },
+            ),
+            (
+                "observation.recorded",
+                {
+                    "taken_at": "+14",
+                    "respiratory_rate": 22,
+                    "spo2": 95,
+                    "oxygen": False,
+                    "systolic_bp": 104,
+                    "diastolic_bp": 68,
+                    "pulse": 112,
+                    "acvpu": "A",
+                    "gcs_eye": 4,
+                    "gcs_verbal": 5,
+                    "gcs_motor": 6,
+                    "temperature_c": 36.8,
+                    "blood_glucose_mmol_l": 9.1,
+                    "pain_score": 8,
+                    "ecg_rhythm": "sinus-tachycardia",
+                    "twelve_lead": {
+                        "st_elevation_leads": ["II", "III", "aVF"],
+                        "interpretation": "ST elevation II, III, aVF; reciprocal depression I, aVL",
+                    },
+                },
+            ),
+            (
+                "medication.administered",
+                {
+                    "drug": "aspirin",
+                    "dose": 300,
+                    "unit": "mg",
+                    "route": "PO",
+                    "given_at": "+16",
+                    "given_by": crew,
+                    "batch": "AS2291",
+                },
+            ),
+            (
+                "medication.administered",
+                {
+                    "drug": "glyceryl trinitrate",
+                    "dose": 400,
+                    "unit": "mcg",
+                    "route": "SL",
+                    "given_at": "+17",
+                    "given_by": crew,
+                },
+            ),
+            (
+                "procedure.performed",
+                {
+                    "procedure": "cannulation-iv",
+                    "site": "left antecubital fossa",
+                    "attempts": 1,
+                    "successful": True,
+                    "performed_at": "+18",
+                    "performed_by": crew,
+                },
+            ),
+            ("impression.recorded", {"working_impression": "Inferior STEMI", "category": "stemi"}),
+            (
+                "disposition.recorded",
+                {
+                    "outcome": "conveyed",
+                    "hospital": "Essex Cardiothoracic Centre",
+                    "pre_alert": True,
+                    "pre_alert_category": "stemi",
+                    "eta": "+55",
+                    "requirements": "PPCI lab on arrival",
+                },
+            ),
+            (
+                "observation.recorded",
+                {
+                    "taken_at": "+26",
+                    "respiratory_rate": 20,
+                    "spo2": 96,
+                    "oxygen": False,
+                    "systolic_bp": 110,
+                    "diastolic_bp": 72,
+                    "pulse": 104,
+                    "acvpu": "A",
+                    "temperature_c": 36.8,
+                    "pain_score": 5,
+                },
+            ),
             ("incident.recorded", {"left_scene": "+29"}),
         ),
     )
@@ -97,45 +176,120 @@ def motorcyclist_femur(crew: str = "P100234") -> Case:
         name="24-year-old motorcyclist, femur fracture",
         opened={"callsign": "A-217", "vehicle": "DA21 MBU", "crew": [crew, "T200117"]},
         steps=(
-            ("incident.recorded", {
-                "incident_number": "ECA-2611-0877", "category": 2,
-                "dispatch_complaint": "RTC motorcycle vs car",
-                "address": "A12 northbound near junction 25", "call_received": "+0",
-                "mobile": "+2", "on_scene": "+14", "patient_contact": "+15"}),
-            ("patient.recorded", {"given_name": "Daniel", "family_name": "Okafor",
-                                  "date_of_birth": "2002-06-02", "sex": "male"}),
-            ("history.recorded", {
-                "presenting_complaint": "Pain and deformity of the right thigh",
-                "mechanism_of_injury": "Motorcyclist, about 40 mph, struck by a car pulling out; "
-                "thrown about 5 m; helmet on",
-                "trauma": True, "no_known_allergies": True, "consent": "given"}),
-            ("survey.primary", {
-                "catastrophic_haemorrhage": {"status": "none"},
-                "airway": {"status": "patent"},
-                "breathing": {"status": "normal"},
-                "circulation": {"status": "abnormal", "notes": "tachycardic, peripherally cool"},
-                "disability": {"status": "normal"},
-                "exposure": {"status": "abnormal", "notes": "closed deformity right mid-thigh"}}),
-            ("survey.secondary", {"limbs": "Closed deformity right femur, shortened and "
-                                           "externally rotated; distal pulses present",
-                                  "pelvis": "Stable on inspection, no binder indicated"}),
-            ("observation.recorded", {
-                "taken_at": "+17", "respiratory_rate": 24, "spo2": 97, "oxygen": False,
-                "systolic_bp": 112, "diastolic_bp": 70, "pulse": 118, "acvpu": "A",
-                "gcs_eye": 4, "gcs_verbal": 5, "gcs_motor": 6, "temperature_c": 36.4,
-                "pain_score": 9}),
-            ("medication.administered", {
-                "drug": "morphine", "dose": 5, "unit": "mg", "route": "IV", "given_at": "+21",
-                "given_by": crew}),
-            ("procedure.performed", {
-                "procedure": "traction-splint", "site": "right leg", "attempts": 1,
-                "successful": True, "performed_at": "+24", "performed_by": crew}),
-            ("impression.recorded", {"working_impression": "Closed right femoral shaft fracture",
-                                     "category": "trauma", "trauma": True}),
-            ("disposition.recorded", {
-                "outcome": "conveyed", "hospital": "Colchester General Hospital",
-                "pre_alert": True, "pre_alert_category": "trauma", "eta": "+50",
-                "requirements": "Trauma team, orthopaedics"}),
+            (
+                "incident.recorded",
+                {
+                    "incident_number": "ECA-2611-0877",
+                    "category": 2,
+                    "dispatch_complaint": "RTC motorcycle vs car",
+                    "address": "A12 northbound near junction 25",
+                    "call_received": "+0",
+                    "mobile": "+2",
+                    "on_scene": "+14",
+                    "patient_contact": "+15",
+                },
+            ),
+            (
+                "patient.recorded",
+                {
+                    "given_name": "Daniel",
+                    "family_name": "Okafor",
+                    "date_of_birth": "2002-06-02",
+                    "sex": "male",
+                },
+            ),
+            (
+                "history.recorded",
+                {
+                    "presenting_complaint": "Pain and deformity of the right thigh",
+                    "mechanism_of_injury": "Motorcyclist, about 40 mph, struck by a car "
+                    "pulling out; thrown about 5 m; helmet on",
+                    "trauma": True,
+                    "no_known_allergies": True,
+                    "consent": "given",
+                },
+            ),
+            (
+                "survey.primary",
+                {
+                    "catastrophic_haemorrhage": {"status": "none"},
+                    "airway": {"status": "patent"},
+                    "breathing": {"status": "normal"},
+                    "circulation": {
+                        "status": "abnormal",
+                        "notes": "tachycardic, peripherally cool",
+                    },
+                    "disability": {"status": "normal"},
+                    "exposure": {"status": "abnormal", "notes": "closed deformity right mid-thigh"},
+                },
+            ),
+            (
+                "survey.secondary",
+                {
+                    "limbs": "Closed deformity right femur, shortened and "
+                    "externally rotated; distal pulses present",
+                    "pelvis": "Stable on inspection, no binder indicated",
+                },
+            ),
+            (
+                "observation.recorded",
+                {
+                    "taken_at": "+17",
+                    "respiratory_rate": 24,
+                    "spo2": 97,
+                    "oxygen": False,
+                    "systolic_bp": 112,
+                    "diastolic_bp": 70,
+                    "pulse": 118,
+                    "acvpu": "A",
+                    "gcs_eye": 4,
+                    "gcs_verbal": 5,
+                    "gcs_motor": 6,
+                    "temperature_c": 36.4,
+                    "pain_score": 9,
+                },
+            ),
+            (
+                "medication.administered",
+                {
+                    "drug": "morphine",
+                    "dose": 5,
+                    "unit": "mg",
+                    "route": "IV",
+                    "given_at": "+21",
+                    "given_by": crew,
+                },
+            ),
+            (
+                "procedure.performed",
+                {
+                    "procedure": "traction-splint",
+                    "site": "right leg",
+                    "attempts": 1,
+                    "successful": True,
+                    "performed_at": "+24",
+                    "performed_by": crew,
+                },
+            ),
+            (
+                "impression.recorded",
+                {
+                    "working_impression": "Closed right femoral shaft fracture",
+                    "category": "trauma",
+                    "trauma": True,
+                },
+            ),
+            (
+                "disposition.recorded",
+                {
+                    "outcome": "conveyed",
+                    "hospital": "Colchester General Hospital",
+                    "pre_alert": True,
+                    "pre_alert_category": "trauma",
+                    "eta": "+50",
+                    "requirements": "Trauma team, orthopaedics",
+                },
+            ),
         ),
     )
 

@@ -33,15 +33,34 @@ class Person:
 
 # node name → (node role, people). Passwords are for the demo only.
 DEMO_PEOPLE: dict[str, tuple[str, tuple[Person, ...]]] = {
-    "hub": ("hub", (Person("A9001", "Robin Admin", "admin", "hub admin demo pass 41"),
-                    Person("AU7001", "Avery Quinn", "auditor", "auditor demo pass 17"))),
+    "hub": (
+        "hub",
+        (
+            Person("A9001", "Robin Admin", "admin", "hub admin demo pass 41"),
+            Person("AU7001", "Avery Quinn", "auditor", "auditor demo pass 17"),
+        ),
+    ),
     "hospital-essex-cardiothoracic": (
-        "hospital", (Person("ED4411", "Dr Jo Lee", "ed_clinician", "emergency dept demo 23"),
-                     Person("AU7002", "Morgan Reid", "auditor", "auditor demo pass 29"))),
-    "vault-records": ("vault", (Person("A9002", "Casey Admin", "admin", "vault admin demo 53"),
-                                Person("AU7003", "Jamie Fox", "auditor", "auditor demo pass 31"))),
-    "crew-ambulance-412": ("crew", (Person("P100234", "Sam Patel", "paramedic", "482913"),
-                                    Person("T200117", "Alex Brown", "technician", "739201"))),
+        "hospital",
+        (
+            Person("ED4411", "Dr Jo Lee", "ed_clinician", "emergency dept demo 23"),
+            Person("AU7002", "Morgan Reid", "auditor", "auditor demo pass 29"),
+        ),
+    ),
+    "vault-records": (
+        "vault",
+        (
+            Person("A9002", "Casey Admin", "admin", "vault admin demo 53"),
+            Person("AU7003", "Jamie Fox", "auditor", "auditor demo pass 31"),
+        ),
+    ),
+    "crew-ambulance-412": (
+        "crew",
+        (
+            Person("P100234", "Sam Patel", "paramedic", "482913"),
+            Person("T200117", "Alex Brown", "technician", "739201"),
+        ),
+    ),
     "crew-ambulance-217": ("crew", (Person("P100981", "Kim Evans", "paramedic", "615204"),)),
 }
 
@@ -66,8 +85,14 @@ class DemoNode:
 class DemoChain:
     """Create (first time) and run the five nodes."""
 
-    def __init__(self, root: Path, *, ports: dict[str, int] | None = None,
-                 interval: float = 2.0, cost: HashCost | None = None) -> None:
+    def __init__(
+        self,
+        root: Path,
+        *,
+        ports: dict[str, int] | None = None,
+        interval: float = 2.0,
+        cost: HashCost | None = None,
+    ) -> None:
         self.root = root
         self.ports = ports or {}
         self.interval = interval
@@ -84,8 +109,9 @@ class DemoChain:
             node = make_node(self.root / name, trust, role=role, name=name, secret=DEMO_SECRET)
             accounts = self._accounts(name, node)
             for p in people:
-                _, uri = accounts.create_person(p.staff_id, p.name, p.role, p.secret,
-                                                node_role=role, now_ms=node.clock_ms())
+                _, uri = accounts.create_person(
+                    p.staff_id, p.name, p.role, p.secret, node_role=role, now_ms=node.clock_ms()
+                )
                 if uri:
                     secret = uri.split("secret=")[1].split("&")[0]
                     totp[p.staff_id] = secret
@@ -109,8 +135,9 @@ class DemoChain:
             node = Node.open(self.root / name, DEMO_SECRET)
             accounts = self._accounts(name, node)
             # Crews also sync straight with the hospitals: a handover that needs no hub.
-            peers = () if role == "hub" else (
-                (hub_url, *hospitals) if role == "crew" else (hub_url,))
+            peers = (
+                () if role == "hub" else ((hub_url, *hospitals) if role == "crew" else (hub_url,))
+            )
             live = (hub_url,) if role in ("hospital", "vault") else ()
             loop = SyncLoop(node, peers, live, self.interval)
             app = create_app(node, sync_loop=loop, accounts=accounts)
@@ -120,9 +147,11 @@ class DemoChain:
             if role == "hospital":
                 hospitals.append(served.url)
             loop.start()
-            totp = {p.staff_id: (self.root / name / f"totp-{p.staff_id}.txt").read_text().strip()
-                    for p in DEMO_PEOPLE[name][1]
-                    if (self.root / name / f"totp-{p.staff_id}.txt").exists()}
+            totp = {
+                p.staff_id: (self.root / name / f"totp-{p.staff_id}.txt").read_text().strip()
+                for p in DEMO_PEOPLE[name][1]
+                if (self.root / name / f"totp-{p.staff_id}.txt").exists()
+            }
             self.nodes[name] = DemoNode(name, node, accounts, loop, served, totp)
         for n in self.nodes.values():  # introduce everyone to everyone through the hub
             n.loop.kick()

@@ -38,8 +38,16 @@ def vitals_at(seconds: float, rnd: random.Random) -> dict[str, int]:
 class Monitor:
     """Write frames into a record until stopped."""
 
-    def __init__(self, node: Node, record: bytes, user: str, *, period_s: float = 1.0,
-                 obs_every_s: float = 120.0, seed: int = 412) -> None:
+    def __init__(
+        self,
+        node: Node,
+        record: bytes,
+        user: str,
+        *,
+        period_s: float = 1.0,
+        obs_every_s: float = 120.0,
+        seed: int = 412,
+    ) -> None:
         self.node = node
         self.record = record
         self.user = user
@@ -66,15 +74,28 @@ class Monitor:
             elapsed += self.period_s
             now = datetime.now(UTC).isoformat()
             reading = vitals_at(elapsed, self.rnd)
-            self.node.append(record=self.record, user=self.user, kind="vitals.frame",
-                             data={"at": now, "source": "monitor-412", **reading})
+            self.node.append(
+                record=self.record,
+                user=self.user,
+                kind="vitals.frame",
+                data={"at": now, "source": "monitor-412", **reading},
+            )
             self.frames += 1
             if elapsed >= next_obs:
                 next_obs += self.obs_every_s
-                self.node.append(record=self.record, user=self.user, kind="observation.recorded",
-                                 data={"taken_at": now, "respiratory_rate": reading["respiratory_rate"],
-                                       "spo2": reading["spo2"], "oxygen": False,
-                                       "systolic_bp": reading["systolic_bp"],
-                                       "diastolic_bp": reading["diastolic_bp"],
-                                       "pulse": reading["heart_rate"], "acvpu": "A",
-                                       "temperature_c": 36.9})
+                self.node.append(
+                    record=self.record,
+                    user=self.user,
+                    kind="observation.recorded",
+                    data={
+                        "taken_at": now,
+                        "respiratory_rate": reading["respiratory_rate"],
+                        "spo2": reading["spo2"],
+                        "oxygen": False,
+                        "systolic_bp": reading["systolic_bp"],
+                        "diastolic_bp": reading["diastolic_bp"],
+                        "pulse": reading["heart_rate"],
+                        "acvpu": "A",
+                        "temperature_c": 36.9,
+                    },
+                )

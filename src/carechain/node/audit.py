@@ -35,8 +35,9 @@ def write_audit(node: Node, event: dict[str, Any]) -> Stored:
             draft = node._draft(record, "grant", node.info.name, ())
             node._commit(make_grant(draft, node.keys, key, node.default_recipients()))
             node._content_keys[record] = key
-        return node._append_body(record, str(event.get("staff_id") or node.info.name),
-                                 "audit.event", data)
+        return node._append_body(
+            record, str(event.get("staff_id") or node.info.name), "audit.event", data
+        )
 
 
 def read_audit(node: Node) -> list[dict[str, Any]]:
@@ -46,4 +47,5 @@ def read_audit(node: Node) -> list[dict[str, Any]]:
     except NotFound:
         return []
     events: list[dict[str, Any]] = state["items"].get("audit", [])
-    return sorted(events, key=lambda e: (e.get("at_ms", 0), e["entry"]))
+    # The fold lists them in write order; a stable sort by time keeps it for equal times.
+    return sorted(events, key=lambda e: int(e.get("at_ms", 0)))

@@ -5,6 +5,7 @@ the crew keeps documenting whatever the network does."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 import threading
@@ -42,16 +43,23 @@ class PeerStatus:
 
     def to_dict(self) -> dict[str, Any]:
         """Return the status as JSON."""
-        return {"url": self.url, "name": self.name, "role": self.role,
-                "reachable": self.reachable, "last_ok_ms": self.last_ok_ms,
-                "last_error": self.last_error, "failures": self.failures}
+        return {
+            "url": self.url,
+            "name": self.name,
+            "role": self.role,
+            "reachable": self.reachable,
+            "last_ok_ms": self.last_ok_ms,
+            "last_error": self.last_error,
+            "failures": self.failures,
+        }
 
 
 class SyncLoop:
     """Sync with every peer every `interval` seconds, with exponential backoff on failure."""
 
-    def __init__(self, node: Node, peers: tuple[str, ...], live: tuple[str, ...] = (),
-                 interval: float = 5.0) -> None:
+    def __init__(
+        self, node: Node, peers: tuple[str, ...], live: tuple[str, ...] = (), interval: float = 5.0
+    ) -> None:
         self.node = node
         self.interval = interval
         self.peers = {url: PeerStatus(url) for url in peers}
@@ -151,7 +159,5 @@ class SyncLoop:
                 failures += 1
                 log.warning("live stream from %s dropped: %s", url, exc)
                 delay = min(MAX_BACKOFF_S, 0.5 * 2 ** min(failures, 7))
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), timeout=delay)
-                except TimeoutError:
-                    pass

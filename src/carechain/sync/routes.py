@@ -32,13 +32,28 @@ def _service(request: Request) -> SyncService:
     return service
 
 
+SEEN_EVERY_MS = 60_000
+
+
 async def _peer(request: Request) -> Certificate:
     service = _service(request)
     body = await request.body()
-    return check_request(
-        service.node.directory, request.headers, request.method, request.url.path,
-        request.url.query, body, service.node.clock_ms(),
+    now = service.node.clock_ms()
+    peer = check_request(
+        service.node.directory,
+        request.headers,
+        request.method,
+        request.url.path,
+        request.url.query,
+        body,
+        now,
     )
+    # When each node last synced here, for the admin console; written at most once a minute.
+    key = f"seen:{peer.key_id.hex()}"
+    last = service.node.store.get_meta(key)
+    if last is None or now - int(last) >= SEEN_EVERY_MS:
+        service.node.store.set_meta(key, str(now).encode())
+    return peer
 
 
 Service = Annotated[SyncService, Depends(_service)]
@@ -53,10 +68,17 @@ def _cbor(body: dict[str, Any]) -> Response:
 def info(service: Service) -> Response:
     node = service.node
     head = service.head()
-    return _cbor({"name": node.info.name, "role": node.info.role, "org": node.info.org,
-                  "key": node.keys.key_id, "size": node.store.count(),
-                  "head": None if head is None else encode_head(head),
-                  "directory": [s.entry.to_wire() for s in node.store.record(DIRECTORY_RECORD)]})
+    return _cbor(
+        {
+            "name": node.info.name,
+            "role": node.info.role,
+            "org": node.info.org,
+            "key": node.keys.key_id,
+            "size": node.store.count(),
+            "head": None if head is None else encode_head(head),
+            "directory": [s.entry.to_wire() for s in node.store.record(DIRECTORY_RECORD)],
+        }
+    )
 
 
 @router.post("/directory", summary="Offer directory entries (unauthenticated: root-signed only)")
@@ -67,8 +89,12 @@ async def directory(request: Request, service: Service) -> Response:
     if len(entries) != len(items) or any(e.header.cls != "directory" for e in entries):
         raise FieldInvalid("entries", "must hold only directory entries signed by the trust root")
     results = service.node.ingest(entries)
-    return _cbor({"stored": sum(r.new for r in results),
-                  "refused": [r.error.code for r in results if r.error is not None]})
+    return _cbor(
+        {
+            "stored": sum(r.new for r in results),
+            "refused": [r.error.code for r in results if r.error is not None],
+        }
+    )
 
 
 @router.post("/push", summary="Push a batch of entries; answered per entry")
@@ -80,9 +106,14 @@ async def push(request: Request, service: Service, peer: Peer) -> Response:
     gossiping = service.log is None  # a hub proves its own log; it keeps no heads of others
     notes = service.heads.gossip_noting(theirs) if theirs and gossiping else []
     mine = service.heads.heads() if gossiping else []
-    return _cbor({"results": [r.to_wire() for r in results],
-                  "head": None if head is None else encode_head(head),
-                  "heads": [encode_head(h) for h in mine], "notes": notes})
+    return _cbor(
+        {
+            "results": [r.to_wire() for r in results],
+            "head": None if head is None else encode_head(head),
+            "heads": [encode_head(h) for h in mine],
+            "notes": notes,
+        }
+    )
 
 
 @router.get("/pull", summary="Entries after a cursor that the caller may receive")
@@ -94,17 +125,22 @@ def pull(
     proofs: bool = False,
 ) -> Response:
     page = service.pull(peer, after, limit, proofs)
-    return _cbor({
-        "entries": [[seq, wire, proof] for seq, wire, proof in page.entries],
-        "next": page.next, "more": page.more,
-        "head": None if page.head is None else encode_head(page.head),
-    })
+    return _cbor(
+        {
+            "entries": [[seq, wire, proof] for seq, wire, proof in page.entries],
+            "next": page.next,
+            "more": page.more,
+            "head": None if page.head is None else encode_head(page.head),
+        }
+    )
 
 
 @router.get("/consistency", summary="Consistency proof between two sizes of the log")
 def consistency(
-    service: Service, peer: Peer,
-    first: Annotated[int, Query(ge=0)], second: Annotated[int, Query(ge=0)],
+    service: Service,
+    peer: Peer,
+    first: Annotated[int, Query(ge=0)],
+    second: Annotated[int, Query(ge=0)],
 ) -> Response:
     del peer
     return _cbor({"proof": service.consistency(first, second)})

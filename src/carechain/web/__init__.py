@@ -42,7 +42,8 @@ def install_web(app: FastAPI, node: Node, accounts: AccountStore,
 
     @app.exception_handler(LoginRequired)
     async def _login(request: Request, exc: LoginRequired) -> Response:
-        if request.url.path.startswith(("/crew/api", "/hospital/api")):
+        path = request.url.path
+        if path.startswith(("/crew/api", "/hospital/api")) or path.endswith("/events"):
             from carechain.api.problems import problem
 
             return problem(401, exc.code, exc.title, "log in first")

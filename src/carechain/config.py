@@ -44,8 +44,10 @@ class Settings:
             raise FieldInvalid("database_url", "must be a postgresql:// or sqlite:/// URL")
         if not self.dev and not self.loopback and self.tls_cert is None:
             raise FieldInvalid(
-                "host", f"listening on {self.host} without TLS is refused; give --tls-cert and "
-                "--tls-key, listen on 127.0.0.1, or pass --dev on a test machine")
+                "host",
+                f"listening on {self.host} without TLS is refused; give --tls-cert and "
+                "--tls-key, listen on 127.0.0.1, or pass --dev on a test machine",
+            )
 
     @property
     def loopback(self) -> bool:

@@ -11,8 +11,16 @@ from carechain.api import MAX_REQUEST_BYTES, create_app
 from carechain.errors import PROBLEM_BASE
 from carechain.node import Node
 
-OBS = {"taken_at": "2026-11-26T10:05:00+00:00", "respiratory_rate": 24, "spo2": 93,
-       "oxygen": False, "systolic_bp": 98, "pulse": 118, "acvpu": "A", "temperature_c": 38.6}
+OBS = {
+    "taken_at": "2026-11-26T10:05:00+00:00",
+    "respiratory_rate": 24,
+    "spo2": 93,
+    "oxygen": False,
+    "systolic_bp": 98,
+    "pulse": 118,
+    "acvpu": "A",
+    "temperature_c": 38.6,
+}
 
 
 @pytest.fixture
@@ -28,8 +36,10 @@ def _open(client: TestClient) -> str:
 
 def test_open_append_read_history_verify(client: TestClient) -> None:
     rid = _open(client)
-    r = client.post(f"/records/{rid}/entries",
-                    json={"user": "P123456", "kind": "observation.recorded", "data": OBS})
+    r = client.post(
+        f"/records/{rid}/entries",
+        json={"user": "P123456", "kind": "observation.recorded", "data": OBS},
+    )
     assert r.status_code == 201, r.text
     state = client.get(f"/records/{rid}").json()
     assert state["items"]["observations"][0]["pulse"] == 118
@@ -38,19 +48,26 @@ def test_open_append_read_history_verify(client: TestClient) -> None:
     assert [h["kind"] for h in history] == [None, "record.opened", "observation.recorded"]
     assert {h["author"] for h in history} == {"crew-1"}
     assert all(h["user"] == "P123456" and h["time"] for h in history)
-    assert client.get(f"/records/{rid}/verify").json() == {"record_id": rid, "ok": True,
-                                                           "findings": []}
+    assert client.get(f"/records/{rid}/verify").json() == {
+        "record_id": rid,
+        "ok": True,
+        "findings": [],
+    }
     listed = client.get("/records").json()
     assert listed[0]["record_id"] == rid and listed[0]["summary"]["record"]["callsign"] == "RRV-412"
 
 
 def test_amendment_keeps_original_in_history(client: TestClient) -> None:
     rid = _open(client)
-    r = client.post(f"/records/{rid}/entries",
-                    json={"user": "P1", "kind": "note.added", "data": {"text": "GCS 13"}})
+    r = client.post(
+        f"/records/{rid}/entries",
+        json={"user": "P1", "kind": "note.added", "data": {"text": "GCS 13"}},
+    )
     eid = r.json()["entry_id"]
-    r = client.post(f"/records/{rid}/amendments", json={
-        "user": "P1", "supersedes": eid, "reason": "misread", "data": {"text": "GCS 15"}})
+    r = client.post(
+        f"/records/{rid}/amendments",
+        json={"user": "P1", "supersedes": eid, "reason": "misread", "data": {"text": "GCS 15"}},
+    )
     assert r.status_code == 201, r.text
     state = client.get(f"/records/{rid}").json()
     assert [n["text"] for n in state["items"]["notes"]] == ["GCS 15"]
@@ -61,27 +78,52 @@ def test_amendment_keeps_original_in_history(client: TestClient) -> None:
 
 def test_openapi_schema_is_served(client: TestClient) -> None:
     paths = client.get("/openapi.json").json()["paths"]
-    assert {"/records", "/records/{record_id}/entries", "/records/{record_id}/history",
-            "/records/{record_id}/verify"} <= set(paths)
+    assert {
+        "/records",
+        "/records/{record_id}/entries",
+        "/records/{record_id}/history",
+        "/records/{record_id}/verify",
+    } <= set(paths)
 
 
 BAD: list[tuple[str, dict[str, Any], int, str, str]] = [
-    ("out of range", {"kind": "observation.recorded", "data": {**OBS, "pulse": 400}},
-     422, "field-invalid", "data.pulse"),
-    ("wrong type", {"kind": "observation.recorded", "data": {**OBS, "spo2": "high"}},
-     422, "field-invalid", "data.spo2"),
+    (
+        "out of range",
+        {"kind": "observation.recorded", "data": {**OBS, "pulse": 400}},
+        422,
+        "field-invalid",
+        "data.pulse",
+    ),
+    (
+        "wrong type",
+        {"kind": "observation.recorded", "data": {**OBS, "spo2": "high"}},
+        422,
+        "field-invalid",
+        "data.spo2",
+    ),
     ("unknown kind", {"kind": "observation.guessed", "data": {}}, 422, "unknown-kind", ""),
-    ("unknown field", {"kind": "note.added", "data": {"text": "x", "colour": "red"}},
-     422, "field-invalid", "data.colour"),
+    (
+        "unknown field",
+        {"kind": "note.added", "data": {"text": "x", "colour": "red"}},
+        422,
+        "field-invalid",
+        "data.colour",
+    ),
     ("missing data", {"kind": "note.added"}, 422, "field-invalid", "data"),
     ("reserved kind", {"kind": "entry.amended", "data": {}}, 422, "field-invalid", "kind"),
 ]
 
 
-@pytest.mark.parametrize(("name", "payload", "status", "code", "field"), BAD,
-                         ids=[b[0] for b in BAD])
+@pytest.mark.parametrize(
+    ("name", "payload", "status", "code", "field"), BAD, ids=[b[0] for b in BAD]
+)
 def test_bad_input_is_a_problem_naming_the_field_and_stores_nothing(
-    client: TestClient, crew: Node, name: str, payload: dict[str, Any], status: int, code: str,
+    client: TestClient,
+    crew: Node,
+    name: str,
+    payload: dict[str, Any],
+    status: int,
+    code: str,
     field: str,
 ) -> None:
     rid = _open(client)
@@ -117,12 +159,24 @@ def test_malformed_json_and_unknown_record(client: TestClient) -> None:
 
 def test_times_out_of_order_name_both_times(client: TestClient, crew: Node) -> None:
     rid = _open(client)
-    r = client.post(f"/records/{rid}/entries", json={"user": "P1", "kind": "incident.recorded",
-                    "data": {"mobile": "2026-11-26T10:07:00+00:00"}})
+    r = client.post(
+        f"/records/{rid}/entries",
+        json={
+            "user": "P1",
+            "kind": "incident.recorded",
+            "data": {"mobile": "2026-11-26T10:07:00+00:00"},
+        },
+    )
     assert r.status_code == 201, r.text
     before = crew.store.count()
-    r = client.post(f"/records/{rid}/entries", json={"user": "P1", "kind": "incident.recorded",
-                    "data": {"on_scene": "2026-11-26T10:05:00+00:00"}})
+    r = client.post(
+        f"/records/{rid}/entries",
+        json={
+            "user": "P1",
+            "kind": "incident.recorded",
+            "data": {"on_scene": "2026-11-26T10:05:00+00:00"},
+        },
+    )
     assert r.status_code == 422
     assert "mobile" in r.json()["rule"] and "on_scene" in r.json()["rule"]
     assert crew.store.count() == before

@@ -22,8 +22,9 @@ def _node_with_record(tmp_path: Path, trust: Trust) -> tuple[Path, bytes]:
     path = tmp_path / "crew"
     node = make_node(path, trust, secret=SECRET)
     record, _ = node.open_record(user="P1", data={"callsign": "RRV-1"})
-    stored = node.append(record=record, user="P1", kind="note.added",
-                         data={"text": "chest pain since 09:30"})
+    stored = node.append(
+        record=record, user="P1", kind="note.added", data={"text": "chest pain since 09:30"}
+    )
     node.close()
     return path, stored.entry.id
 
@@ -67,7 +68,10 @@ def test_cli_names_the_entry_and_exits_non_zero(tmp_path: Path, trust: Trust, co
     _tamper(path, entry_id, column, 20)
     proc = subprocess.run(
         [sys.executable, "-m", "carechain", "verify", "--dir", str(path)],
-        capture_output=True, text=True, env={"CARECHAIN_SECRET": SECRET, "PATH": ""}, check=False,
+        capture_output=True,
+        text=True,
+        env={"CARECHAIN_SECRET": SECRET, "PATH": ""},
+        check=False,
     )
     assert proc.returncode == 1, proc.stdout + proc.stderr
     named = entry_id.hex() if column != "id" else ""

@@ -10,9 +10,20 @@ from carechain.demo import chest_pain_stemi
 from carechain.testing import Trust, make_node
 
 SECRETS = [
-    "Pemberton", "Arthur", "9434765919", "943 476 5919", "Mill Lane Surgery",
-    "Central crushing chest pain", "ramipril", "Margaret", "ST elevation II",
-    "Essex Cardiothoracic", "CO1 1AA", "1959-03-14", "glyceryl trinitrate", "AS2291",
+    "Pemberton",
+    "Arthur",
+    "9434765919",
+    "943 476 5919",
+    "Mill Lane Surgery",
+    "Central crushing chest pain",
+    "ramipril",
+    "Margaret",
+    "ST elevation II",
+    "Essex Cardiothoracic",
+    "CO1 1AA",
+    "1959-03-14",
+    "glyceryl trinitrate",
+    "AS2291",
 ]
 
 

@@ -15,14 +15,22 @@ OTHER = NodeKeys.generate()
 
 def _record(n: int, *, grant_to: NodeKeys = KEYS) -> list[Entry]:
     record, key = new_record_id(), crypto.random_bytes(32)
-    grant = make_grant(Draft(record, "grant", "P1", HLC(1000), (), ()), KEYS, key,
-                       {grant_to.box_key_id: grant_to.box_public})
+    grant = make_grant(
+        Draft(record, "grant", "P1", HLC(1000), (), ()),
+        KEYS,
+        key,
+        {grant_to.box_key_id: grant_to.box_public},
+    )
     out = [grant]
     for i in range(n):
-        draft = Draft(record, "clinical", "P1", HLC(2000 + i), (out[-1].id,),
-                      (grant_to.box_key_id,))
-        out.append(make_encrypted(draft, KEYS, key, {"kind": "note.added", "v": 1,
-                                                     "data": {"text": f"n{i}"}}))
+        draft = Draft(
+            record, "clinical", "P1", HLC(2000 + i), (out[-1].id,), (grant_to.box_key_id,)
+        )
+        out.append(
+            make_encrypted(
+                draft, KEYS, key, {"kind": "note.added", "v": 1, "data": {"text": f"n{i}"}}
+            )
+        )
     return out
 
 

@@ -27,7 +27,9 @@ def test_sigkill_loses_nothing_acknowledged(tmp_path: Path, trust: Trust) -> Non
     for _ in range(KILLS):
         proc = subprocess.Popen(
             [sys.executable, "-m", "tests.store.writer", str(path), SECRET],
-            stdout=subprocess.PIPE, env=env, text=True,
+            stdout=subprocess.PIPE,
+            env=env,
+            text=True,
         )
         assert proc.stdout is not None
         first = proc.stdout.readline()  # the writer is up and has written

@@ -40,14 +40,20 @@ WAIT = 5.0  # seconds: the bound on every wait for another process or a notifica
 def _record(n: int) -> list[Entry]:
     """Return a grant to KEYS and n notes of one new record."""
     record, key = new_record_id(), crypto.random_bytes(32)
-    grant = make_grant(Draft(record, "grant", "P1", HLC(1000), (), ()), KEYS, key,
-                       {KEYS.box_key_id: KEYS.box_public})
+    grant = make_grant(
+        Draft(record, "grant", "P1", HLC(1000), (), ()),
+        KEYS,
+        key,
+        {KEYS.box_key_id: KEYS.box_public},
+    )
     out = [grant]
     for i in range(n):
-        draft = Draft(record, "clinical", "P1", HLC(2000 + i), (out[-1].id,),
-                      (KEYS.box_key_id,))
-        out.append(make_encrypted(draft, KEYS, key, {"kind": "note.added", "v": 1,
-                                                     "data": {"text": f"n{i}"}}))
+        draft = Draft(record, "clinical", "P1", HLC(2000 + i), (out[-1].id,), (KEYS.box_key_id,))
+        out.append(
+            make_encrypted(
+                draft, KEYS, key, {"kind": "note.added", "v": 1, "data": {"text": f"n{i}"}}
+            )
+        )
     return out
 
 
@@ -89,8 +95,9 @@ def _append_worker(url: str, batches: list[list[Entry]], start: Any, out: Any) -
         start.wait(60)
         results = []
         for batch in batches:
-            results += [(e.id, seq, new) for e, (seq, new) in
-                        zip(batch, s.append(batch), strict=True)]
+            results += [
+                (e.id, seq, new) for e, (seq, new) in zip(batch, s.append(batch), strict=True)
+            ]
         out.put(results)
     finally:
         s.close()
@@ -128,8 +135,13 @@ def test_processes_appending_at_once_number_densely(pg_url: str) -> None:
     plans = []
     for n, entries in enumerate(own):
         # Batches of different sizes, the shared record in the middle, repeats included.
-        batches = [entries[: 1 + n], shared, entries[1 + n : 10], entries[:3],
-                   entries[10:] + entries[10:12]]
+        batches = [
+            entries[: 1 + n],
+            shared,
+            entries[1 + n : 10],
+            entries[:3],
+            entries[10:] + entries[10:12],
+        ]
         plans.append((pg_url, batches))
     results = [r for rs in _spawn(_append_worker, plans) for r in rs]
 
@@ -191,25 +203,59 @@ def test_the_schema_matches_sqlite(pg: PostgresStore, pg_url: str, tmp_path: Pat
     lite = sqlite3.connect(tmp_path / "s.db")
     tables = ("entries", "meta", "access")
     lite_columns = {t: [r[1] for r in lite.execute(f"PRAGMA table_info({t})")] for t in tables}
-    lite_keys = {t: sorted(r[1] for r in lite.execute(f"PRAGMA table_info({t})") if r[5])
-                 for t in tables}
-    lite_indexes = {r[0] for r in lite.execute(
-        "SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%'")}
+    lite_keys = {
+        t: sorted(r[1] for r in lite.execute(f"PRAGMA table_info({t})") if r[5]) for t in tables
+    }
+    lite_indexes = {
+        r[0]
+        for r in lite.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%'"
+        )
+    }
     lite.close()
-    pg_columns = {t: [r[0] for r in _sql(
-        pg_url, "SELECT column_name FROM information_schema.columns WHERE table_schema = %s "
-        "AND table_name = %s ORDER BY ordinal_position", pg.schema, t)] for t in tables}
-    pg_keys = {t: sorted(r[0] for r in _sql(
-        pg_url, "SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid "
-        "AND a.attnum = ANY(i.indkey) WHERE i.indisprimary AND i.indrelid = %s::regclass",
-        f"{pg.schema}.{t}")) for t in tables}
-    pg_indexes = {r[0] for r in _sql(
-        pg_url, "SELECT indexname FROM pg_indexes WHERE schemaname = %s AND indexname NOT IN "
-        "(SELECT conname FROM pg_constraint WHERE connamespace = %s::regnamespace)",
-        pg.schema, pg.schema)}
-    tables_in_pg = {r[0] for r in _sql(
-        pg_url, "SELECT table_name FROM information_schema.tables WHERE table_schema = %s",
-        pg.schema)}
+    pg_columns = {
+        t: [
+            r[0]
+            for r in _sql(
+                pg_url,
+                "SELECT column_name FROM information_schema.columns WHERE table_schema = %s "
+                "AND table_name = %s ORDER BY ordinal_position",
+                pg.schema,
+                t,
+            )
+        ]
+        for t in tables
+    }
+    pg_keys = {
+        t: sorted(
+            r[0]
+            for r in _sql(
+                pg_url,
+                "SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid "
+                "AND a.attnum = ANY(i.indkey) WHERE i.indisprimary AND i.indrelid = %s::regclass",
+                f"{pg.schema}.{t}",
+            )
+        )
+        for t in tables
+    }
+    pg_indexes = {
+        r[0]
+        for r in _sql(
+            pg_url,
+            "SELECT indexname FROM pg_indexes WHERE schemaname = %s AND indexname NOT IN "
+            "(SELECT conname FROM pg_constraint WHERE connamespace = %s::regnamespace)",
+            pg.schema,
+            pg.schema,
+        )
+    }
+    tables_in_pg = {
+        r[0]
+        for r in _sql(
+            pg_url,
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = %s",
+            pg.schema,
+        )
+    }
     assert (pg_columns, pg_keys, pg_indexes) == (lite_columns, lite_keys, lite_indexes)
     assert tables_in_pg == {*tables, "schema_migrations"}
 
@@ -217,12 +263,15 @@ def test_the_schema_matches_sqlite(pg: PostgresStore, pg_url: str, tmp_path: Pat
 # --- append-only, durable, dense -----------------------------------------------------
 
 
-@pytest.mark.parametrize("statement", [
-    "UPDATE entries SET cls = 'audit'",
-    "UPDATE entries SET seq = seq + 100 WHERE seq = 1",
-    "DELETE FROM entries WHERE seq = 2",
-    "TRUNCATE entries",
-])
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE entries SET cls = 'audit'",
+        "UPDATE entries SET seq = seq + 100 WHERE seq = 1",
+        "DELETE FROM entries WHERE seq = 2",
+        "TRUNCATE entries",
+    ],
+)
 def test_the_database_refuses_to_change_or_remove_entries(
     pg: PostgresStore, pg_url: str, statement: str
 ) -> None:
@@ -294,8 +343,7 @@ def test_open_store_opens_postgres_for_both_url_spellings(pg_url: str) -> None:
 
 def test_a_batch_with_a_repeat_stores_it_once(store: Store) -> None:
     entries = _record(1)
-    assert store.append([entries[0], entries[0], entries[1]]) == [(1, True), (1, False),
-                                                                  (2, True)]
+    assert store.append([entries[0], entries[0], entries[1]]) == [(1, True), (1, False), (2, True)]
     assert store.append([]) == []
     assert store.records_of([entries[1].id, b"z" * 32]) == {entries[1].id: entries[1].header.record}
     assert store.has([]) == set() and store.records_of([]) == {}
@@ -303,8 +351,12 @@ def test_a_batch_with_a_repeat_stores_it_once(store: Store) -> None:
 
 def test_the_first_grant_of_a_record_to_a_key_counts(store: Store) -> None:
     first = _record(0)[0]
-    again = make_grant(Draft(first.header.record, "grant", "P1", HLC(3000), (first.id,), ()),
-                       KEYS, crypto.random_bytes(32), {KEYS.box_key_id: KEYS.box_public})
+    again = make_grant(
+        Draft(first.header.record, "grant", "P1", HLC(3000), (first.id,), ()),
+        KEYS,
+        crypto.random_bytes(32),
+        {KEYS.box_key_id: KEYS.box_public},
+    )
     store.append([first])
     store.append([again])
     assert store.granted_between(KEYS.box_key_id, 0, 1) == [first.header.record]
@@ -417,15 +469,18 @@ def test_a_failing_callback_does_not_stop_the_listener(pg: PostgresStore, pg_url
 # --- URLs and schemas --------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("search_path", "schema"), [
-    ("cc_abc", "cc_abc"),
-    ("Hub, public", "hub"),
-    ('"$user", public', "public"),
-    ('"My ""Hub""", public', 'My "Hub"'),
-    ("  spaced  ,x", "spaced"),
-    ('"$user"', None),
-    ("", None),
-])
+@pytest.mark.parametrize(
+    ("search_path", "schema"),
+    [
+        ("cc_abc", "cc_abc"),
+        ("Hub, public", "hub"),
+        ('"$user", public', "public"),
+        ('"My ""Hub""", public', 'My "Hub"'),
+        ("  spaced  ,x", "spaced"),
+        ('"$user"', None),
+        ("", None),
+    ],
+)
 def test_the_schema_is_the_first_of_the_search_path(search_path: str, schema: str | None) -> None:
     assert first_schema(search_path) == schema
 

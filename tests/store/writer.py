@@ -16,8 +16,9 @@ def main() -> None:
     n = 0
     while True:
         n += 1
-        stored = node.append(record=record, user="P1", kind="note.added",
-                             data={"text": f"note {n}"})
+        stored = node.append(
+            record=record, user="P1", kind="note.added", data={"text": f"note {n}"}
+        )
         print(stored.entry.hex, flush=True)
 
 

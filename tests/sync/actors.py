@@ -31,8 +31,9 @@ def crew(path: Path, secret: str, url: str) -> None:
     n = 0
     while True:
         n += 1
-        stored = node.append(record=record, user="P1", kind="note.added",
-                             data={"text": f"note {n}"})
+        stored = node.append(
+            record=record, user="P1", kind="note.added", data={"text": f"note {n}"}
+        )
         print(stored.entry.hex, flush=True)
         if n % 4 == 0:
             _round(node, url)

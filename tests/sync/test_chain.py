@@ -63,8 +63,11 @@ def test_crew_hub_hospital_vault(chain: Chain) -> None:
     status = replication(crew, record)
     received = [e for e in status["entries"] if e["state"] == "hospital"]
     assert {e["received_by"] for e in received} == {"hospital-a"}
-    receipt = [s for s in crew.store.record(record)
-               if s.entry.header.author == chain.nodes["hospital-a"].keys.key_id]
+    receipt = [
+        s
+        for s in crew.store.record(record)
+        if s.entry.header.author == chain.nodes["hospital-a"].keys.key_id
+    ]
     assert len(receipt) == 1
     assert status["counts"]["hospital"] == len(crew.store.record(record)) - 1
 
@@ -93,8 +96,12 @@ def test_hub_gone_crew_hands_over_directly_and_all_converges(chain: Chain) -> No
     chain.sync("crew-1", "hospital-a")
     crew, hospital = chain.nodes["crew-1"], chain.nodes["hospital-a"]
     assert _ids(crew.store, record) < _ids(hospital.store, record)  # plus its receipt
-    hospital.append(record=record, user="ED1", kind="note.added",
-                    data={"text": "Received in resus; cath lab informed"})
+    hospital.append(
+        record=record,
+        user="ED1",
+        kind="note.added",
+        data={"text": "Received in resus; cath lab informed"},
+    )
     chain.sync("crew-1", "hospital-a")
     assert _ids(crew.store, record) == _ids(hospital.store, record)
     # The hub returns: everything converges through it.

@@ -42,8 +42,9 @@ class Proc:
 
     def start(self) -> None:
         env = {**os.environ, "PYTHONPATH": str(ROOT), "CARECHAIN_SECRET": SECRET}
-        self.proc = subprocess.Popen(self.args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                                     env=env, text=True)
+        self.proc = subprocess.Popen(
+            self.args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, text=True
+        )
 
     def kill(self) -> None:
         assert self.proc is not None and self.proc.stdout is not None
@@ -71,11 +72,13 @@ def test_sigkill_during_sync_loses_and_duplicates_nothing(tmp_path: Path, trust:
     make_node(dirs["hospital"], trust, role="hospital", name="hospital-a", secret=SECRET).close()
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
-    hub = Proc([sys.executable, "-m", "carechain", "serve", "--dir", str(dirs["hub"]),
-                "--port", str(port)])
+    hub = Proc(
+        [sys.executable, "-m", "carechain", "serve", "--dir", str(dirs["hub"]), "--port", str(port)]
+    )
     crew = Proc([sys.executable, "-m", "tests.sync.actors", "crew", str(dirs["crew"]), SECRET, url])
-    hospital = Proc([sys.executable, "-m", "tests.sync.actors", "hospital", str(dirs["hospital"]),
-                     SECRET, url])
+    hospital = Proc(
+        [sys.executable, "-m", "tests.sync.actors", "hospital", str(dirs["hospital"]), SECRET, url]
+    )
     hub.start()
     _wait_up(url)
     for name in ("hospital", "crew"):  # introduce everyone through the hub

@@ -49,9 +49,7 @@ async def _follow_for(node: Node, url: str, key: str, done: object, timeout: flo
     await asyncio.wait_for(task, 5)
 
 
-def test_entries_stream_to_a_subscriber_and_resume_after_reconnect(
-    nodes: dict[str, Node]
-) -> None:
+def test_entries_stream_to_a_subscriber_and_resume_after_reconnect(nodes: dict[str, Node]) -> None:
     hub, crew, hospital = nodes["hub"], nodes["crew"], nodes["hospital"]
     served = ServedApp(create_app(hub))
     try:
@@ -61,8 +59,12 @@ def test_entries_stream_to_a_subscriber_and_resume_after_reconnect(
             record, _ = crew.open_record(user="P1", data={"callsign": "RRV-1"})
             crew.address_to(record=record, user="P1", node_name="hospital-a")
             for pulse in (88, 96, 104):
-                crew.append(record=record, user="P1", kind="observation.recorded",
-                            data={"taken_at": "2026-11-26T09:00:00+00:00", "pulse": pulse})
+                crew.append(
+                    record=record,
+                    user="P1",
+                    kind="observation.recorded",
+                    data={"taken_at": "2026-11-26T09:00:00+00:00", "pulse": pulse},
+                )
             sync_with(crew, http)
             want = {s.entry.id for s in crew.store.record(record)}
             hub_key = hub.keys.key_id.hex()
@@ -70,15 +72,13 @@ def test_entries_stream_to_a_subscriber_and_resume_after_reconnect(
             def have() -> set[bytes]:
                 return {s.entry.id for s in hospital.store.record(record)}
 
-            asyncio.run(_follow_for(hospital, served.url, hub_key,
-                                    lambda: want <= have(), 10))
+            asyncio.run(_follow_for(hospital, served.url, hub_key, lambda: want <= have(), 10))
             assert want <= have()
             # Disconnected: more entries arrive at the hub; the next connection gets them all.
             crew.append(record=record, user="P1", kind="note.added", data={"text": "missed"})
             sync_with(crew, http)
             want = {s.entry.id for s in crew.store.record(record)}
-            asyncio.run(_follow_for(hospital, served.url, hub_key,
-                                    lambda: want <= have(), 10))
+            asyncio.run(_follow_for(hospital, served.url, hub_key, lambda: want <= have(), 10))
             assert want <= have()
             notes = hospital.state(record)["items"]["notes"]
             assert [n["text"] for n in notes] == ["missed"]
@@ -100,18 +100,30 @@ def test_live_stream_delivers_while_connected(nodes: dict[str, Node]) -> None:
             async def scenario() -> list[int]:
                 stop = asyncio.Event()
                 seen: list[int] = []
-                task = asyncio.create_task(follow(
-                    hospital, served.url, hub.keys.key_id.hex(), stop=stop,
-                    on_entries=lambda es: seen.append(len(es))))
+                task = asyncio.create_task(
+                    follow(
+                        hospital,
+                        served.url,
+                        hub.keys.key_id.hex(),
+                        stop=stop,
+                        on_entries=lambda es: seen.append(len(es)),
+                    )
+                )
                 await asyncio.sleep(0.3)
                 for pulse in range(60, 70):
                     await asyncio.to_thread(
-                        crew.append, record=record, user="P1", kind="observation.recorded",
-                        data={"taken_at": "2026-11-26T09:00:00+00:00", "pulse": pulse})
+                        crew.append,
+                        record=record,
+                        user="P1",
+                        kind="observation.recorded",
+                        data={"taken_at": "2026-11-26T09:00:00+00:00", "pulse": pulse},
+                    )
                     await asyncio.to_thread(sync_with, crew, http)
                 deadline = time.monotonic() + 10
-                while time.monotonic() < deadline and len(
-                        hospital.state(record)["items"].get("observations", [])) < 10:
+                while (
+                    time.monotonic() < deadline
+                    and len(hospital.state(record)["items"].get("observations", [])) < 10
+                ):
                     await asyncio.sleep(0.02)
                 stop.set()
                 await asyncio.wait_for(task, 5)

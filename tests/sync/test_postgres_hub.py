@@ -70,9 +70,23 @@ def _port() -> int:
 
 def _serve(hub_dir: Path, port: int, url: str) -> subprocess.Popen[bytes]:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "CARECHAIN_SECRET": SECRET}
-    return subprocess.Popen([sys.executable, "-m", "carechain", "serve", "--dir", str(hub_dir),
-                             "--port", str(port), "--database", url],
-                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "carechain",
+            "serve",
+            "--dir",
+            str(hub_dir),
+            "--port",
+            str(port),
+            "--database",
+            url,
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
 
 def _up(base: str) -> None:
@@ -110,18 +124,30 @@ def test_two_hub_processes_share_one_database_and_deliver_live(
                 stop = asyncio.Event()
                 arrived: list[float] = []
                 key = crew.directory.nodes("hub")[0].key_id.hex()
-                task = asyncio.create_task(follow(hospital, b, key, stop=stop,
-                                                  on_entries=lambda es: arrived.append(
-                                                      time.monotonic())))
+                task = asyncio.create_task(
+                    follow(
+                        hospital,
+                        b,
+                        key,
+                        stop=stop,
+                        on_entries=lambda es: arrived.append(time.monotonic()),
+                    )
+                )
                 await asyncio.sleep(0.5)
                 sent = time.monotonic()
-                await asyncio.to_thread(crew.append, record=record, user="P1",
-                                        kind="note.added", data={"text": "via hub A"})
+                await asyncio.to_thread(
+                    crew.append,
+                    record=record,
+                    user="P1",
+                    kind="note.added",
+                    data={"text": "via hub A"},
+                )
                 await asyncio.to_thread(sync_with, crew, ha)
                 deadline = time.monotonic() + 10
                 while time.monotonic() < deadline and not any(
-                        n.get("text") == "via hub A"
-                        for n in hospital.state(record)["items"].get("notes", [])):
+                    n.get("text") == "via hub A"
+                    for n in hospital.state(record)["items"].get("notes", [])
+                ):
                     await asyncio.sleep(0.02)
                 stop.set()
                 await asyncio.wait_for(task, 5)

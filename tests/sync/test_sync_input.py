@@ -38,15 +38,20 @@ CASES = [
     ("not a map", canonical.encode([1, 2]), 400, "malformed-entry"),
     ("wrong version", canonical.encode({"v": 9, "entries": []}), 422, "field-invalid"),
     ("entries not a list", encode_message({"entries": 3}), 422, "field-invalid"),
-    ("too many entries", encode_message({"entries": [b"x"] * (MAX_BATCH + 1)}), 422,
-     "field-invalid"),
+    (
+        "too many entries",
+        encode_message({"entries": [b"x"] * (MAX_BATCH + 1)}),
+        422,
+        "field-invalid",
+    ),
     ("bad heads", encode_message({"entries": [], "heads": [b"short"]}), 422, "field-invalid"),
 ]
 
 
 @pytest.mark.parametrize(("name", "body", "status", "code"), CASES, ids=[c[0] for c in CASES])
-def test_malformed_push_is_refused(chain: Chain, name: str, body: bytes, status: int,
-                                   code: str) -> None:
+def test_malformed_push_is_refused(
+    chain: Chain, name: str, body: bytes, status: int, code: str
+) -> None:
     before = chain.nodes["hub"].store.count()
     client, headers = _signed_post(chain, "/sync/v1/push", body)
     r = client.post("/sync/v1/push", content=body, headers=headers)
@@ -63,7 +68,8 @@ def test_garbage_entries_are_answered_one_by_one_and_not_stored(chain: Chain) ->
     flipped = bytearray(good[1])
     flipped[-5] ^= 1
     answer = PeerClient(crew, chain.clients["hub"]).call(
-        "POST", "/sync/v1/push", body={"entries": [good[0], b"nonsense", bytes(flipped)]})
+        "POST", "/sync/v1/push", body={"entries": [good[0], b"nonsense", bytes(flipped)]}
+    )
     codes = [r["code"] for r in answer["results"]]
     assert codes[0] is None and codes[1] == "bad-encoding" and codes[2] == "bad-signature"
     hub = chain.nodes["hub"]
@@ -77,11 +83,15 @@ def test_unsigned_forged_and_stale_requests_are_refused(chain: Chain) -> None:
     r = hub.post("/sync/v1/push", content=body, headers={"Content-Type": CBOR})
     assert r.status_code == 401 and r.json()["type"] == PROBLEM_BASE + "not-authenticated"
     headers = sign_request(crew.keys, "POST", "/sync/v1/push", "", body, crew.clock_ms())
-    r = hub.post("/sync/v1/push", content=encode_message({"entries": [b"x"]}),
-                 headers={**headers, "Content-Type": CBOR})
+    r = hub.post(
+        "/sync/v1/push",
+        content=encode_message({"entries": [b"x"]}),
+        headers={**headers, "Content-Type": CBOR},
+    )
     assert r.status_code == 401  # signature over another body
-    stale = sign_request(crew.keys, "POST", "/sync/v1/push", "", body,
-                         crew.clock_ms() - 10 * 60 * 1000)
+    stale = sign_request(
+        crew.keys, "POST", "/sync/v1/push", "", body, crew.clock_ms() - 10 * 60 * 1000
+    )
     r = hub.post("/sync/v1/push", content=body, headers={**stale, "Content-Type": CBOR})
     assert r.status_code == 401
     r = hub.get("/sync/v1/pull", params={"after": 0})
@@ -90,8 +100,11 @@ def test_unsigned_forged_and_stale_requests_are_refused(chain: Chain) -> None:
 
 def test_oversized_push_is_refused_before_it_is_read(chain: Chain) -> None:
     client, headers = _signed_post(chain, "/sync/v1/push", b"")
-    r = client.post("/sync/v1/push", content=b"\0" * 16,
-                    headers={**headers, "Content-Length": str(MAX_SYNC_BYTES + 1)})
+    r = client.post(
+        "/sync/v1/push",
+        content=b"\0" * 16,
+        headers={**headers, "Content-Length": str(MAX_SYNC_BYTES + 1)},
+    )
     assert r.status_code == 413
     assert r.json()["type"] == PROBLEM_BASE + "body-too-large"
 
@@ -112,9 +125,11 @@ def test_directory_door_takes_only_root_signed_entries(chain: Chain) -> None:
     crew = chain.nodes["crew-1"]
     record, _ = crew.open_record(user="P1", data={"callsign": "RRV-1"})
     wire = crew.store.record(record)[0].entry.to_wire()
-    r = chain.clients["hub"].post("/sync/v1/directory",
-                                  content=encode_message({"entries": [wire]}),
-                                  headers={"Content-Type": CBOR})
+    r = chain.clients["hub"].post(
+        "/sync/v1/directory",
+        content=encode_message({"entries": [wire]}),
+        headers={"Content-Type": CBOR},
+    )
     assert r.status_code == 422
     assert chain.nodes["hub"].store.get(crew.store.record(record)[0].entry.id) is None
     assert sync_with(crew, chain.clients["hub"]).pushed == 2

@@ -55,8 +55,9 @@ def test_revoked_key_entries_after_revocation_are_refused_before_are_kept(
     receiver.ingest([s.entry for s in stolen.store.since(0, 10)])
     record, _ = stolen.open_record(user="P1", data=OPENED)
     clock.advance(1000)
-    revocation = revoke(trust.root, sig_key=stolen.keys.sign_public, at_ms=clock.now_ms(),
-                        reason="tablet stolen")
+    revocation = revoke(
+        trust.root, sig_key=stolen.keys.sign_public, at_ms=clock.now_ms(), reason="tablet stolen"
+    )
     clock.advance(1000)
     after = stolen.append(record=record, user="P1", kind="note.added", data={"text": "x"})
     assert receiver.ingest([revocation])[0].error is None

@@ -30,6 +30,7 @@ def create_app(
 ) -> FastAPI:
     """Return the HTTP API of a node (with its background sync loop, if it runs one), and
     its web apps when it has an accounts store."""
+
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
@@ -53,16 +54,23 @@ def create_app(
 
     @app.get("/health", tags=["node"], summary="Who this node is and how much it holds")
     def health() -> dict[str, Any]:
-        return {"node": node.info.name, "role": node.info.role, "org": node.info.org,
-                "entries": node.store.count()}
+        return {
+            "node": node.info.name,
+            "role": node.info.role,
+            "org": node.info.org,
+            "entries": node.store.count(),
+        }
 
     @app.get("/sync/status", tags=["sync"], summary="Each peer: reachable, last sync, error")
     def sync_status() -> dict[str, Any]:
         peers = [] if sync_loop is None else sync_loop.status()
         hub = [p for p in peers if p["role"] == "hub" or p["name"] == "hub"]
         keeper = app.state.sync.heads
-        return {"peers": peers, "hub_reachable": any(p["reachable"] for p in hub),
-                "alerts": [a.to_dict() for a in keeper.alerts()]}
+        return {
+            "peers": peers,
+            "hub_reachable": any(p["reachable"] for p in hub),
+            "alerts": [a.to_dict() for a in keeper.alerts()],
+        }
 
     @app.post("/sync/now", tags=["sync"], status_code=202, summary="Sync with every peer now")
     def sync_now() -> dict[str, Any]:
@@ -75,6 +83,5 @@ def create_app(
 
         install_web(app, node, accounts, sync_loop)
 
-    app.add_middleware(BodyLimit, max_bytes=MAX_REQUEST_BYTES,
-                       limits={"/sync/": MAX_SYNC_BYTES})
+    app.add_middleware(BodyLimit, max_bytes=MAX_REQUEST_BYTES, limits={"/sync/": MAX_SYNC_BYTES})
     return app

@@ -24,8 +24,9 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit = next((n for p, n in self.limits.items() if scope["path"].startswith(p)),
-                     self.max_bytes)
+        limit = next(
+            (n for p, n in self.limits.items() if scope["path"].startswith(p)), self.max_bytes
+        )
         for name, value in scope.get("headers", []):
             if name == b"content-length" and value.isdigit() and int(value) > limit:
                 await self._refuse(send, limit)
@@ -56,15 +57,24 @@ class BodyLimit:
         await self.app(scope, replay, send)
 
     async def _refuse(self, send: Send, limit: int) -> None:
-        body = json.dumps({
-            "type": PROBLEM_BASE + "body-too-large",
-            "title": "Body too large",
-            "status": 413,
-            "detail": f"body: must be at most {limit} bytes",
-            "field": "body",
-            "rule": f"must be at most {limit} bytes",
-        }).encode()
-        await send({"type": "http.response.start", "status": 413,
-                    "headers": [(b"content-type", b"application/problem+json"),
-                                (b"content-length", str(len(body)).encode())]})
+        body = json.dumps(
+            {
+                "type": PROBLEM_BASE + "body-too-large",
+                "title": "Body too large",
+                "status": 413,
+                "detail": f"body: must be at most {limit} bytes",
+                "field": "body",
+                "rule": f"must be at most {limit} bytes",
+            }
+        ).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [
+                    (b"content-type", b"application/problem+json"),
+                    (b"content-length", str(len(body)).encode()),
+                ],
+            }
+        )
         await send({"type": "http.response.body", "body": body})

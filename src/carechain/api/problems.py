@@ -61,10 +61,22 @@ def install(app: FastAPI) -> None:
         field = _field_path(tuple(first.get("loc", ())))
         rule = _RULES.get(str(first.get("type")), str(first.get("msg", "is not valid")))
         if first.get("type") == "json_invalid":
-            return problem(400, "malformed-json", "Malformed JSON", "body: must be valid JSON",
-                           field="body", rule="must be valid JSON")
-        return problem(422, "field-invalid", "A field breaks a rule", f"{field}: {rule}",
-                       field=field, rule=rule)
+            return problem(
+                400,
+                "malformed-json",
+                "Malformed JSON",
+                "body: must be valid JSON",
+                field="body",
+                rule="must be valid JSON",
+            )
+        return problem(
+            422,
+            "field-invalid",
+            "A field breaks a rule",
+            f"{field}: {rule}",
+            field=field,
+            rule=rule,
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:

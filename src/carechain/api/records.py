@@ -64,18 +64,28 @@ def list_records(node: NodeDep, limit: int = Query(100, ge=1, le=1000)) -> list[
     return node.list_records(limit=limit)
 
 
-@router.post("/{record_id}/entries", status_code=201, response_model=Written,
-             summary="Append a typed entry")
+@router.post(
+    "/{record_id}/entries", status_code=201, response_model=Written, summary="Append a typed entry"
+)
 def append(record_id: RecordId, body: AppendEntry, node: NodeDep) -> Written:
     stored = node.append(record=record_id, user=body.user, kind=body.kind, data=body.data)
     return Written(record_id=record_id.hex(), entry_id=stored.entry.hex, seq=stored.seq)
 
 
-@router.post("/{record_id}/amendments", status_code=201, response_model=Written,
-             summary="Amend an entry, with a reason")
+@router.post(
+    "/{record_id}/amendments",
+    status_code=201,
+    response_model=Written,
+    summary="Amend an entry, with a reason",
+)
 def amend(record_id: RecordId, body: Amend, node: NodeDep) -> Written:
-    stored = node.amend(record=record_id, user=body.user, supersedes=body.supersedes,
-                        reason=body.reason, data=body.data)
+    stored = node.amend(
+        record=record_id,
+        user=body.user,
+        supersedes=body.supersedes,
+        reason=body.reason,
+        data=body.data,
+    )
     return Written(record_id=record_id.hex(), entry_id=stored.entry.hex, seq=stored.seq)
 
 
@@ -100,8 +110,11 @@ def read_replication(record_id: RecordId, node: NodeDep) -> dict[str, Any]:
 @router.post("/{record_id}/recipients", status_code=201, summary="Address the record to a node")
 def add_recipient(record_id: RecordId, body: AddRecipient, node: NodeDep) -> dict[str, Any]:
     stored = node.address_to(record=record_id, user=body.user, node_name=body.node)
-    return {"record_id": record_id.hex(), "granted": stored is not None,
-            "entry_id": None if stored is None else stored.entry.hex}
+    return {
+        "record_id": record_id.hex(),
+        "granted": stored is not None,
+        "entry_id": None if stored is None else stored.entry.hex,
+    }
 
 
 @router.get("/{record_id}/handover", summary="ATMIST or SBAR handover from the record")
@@ -113,5 +126,8 @@ def read_handover(record_id: RecordId, node: NodeDep) -> dict[str, Any]:
 @router.get("/{record_id}/verify", summary="Verify every entry of the record")
 def verify(record_id: RecordId, node: NodeDep) -> dict[str, Any]:
     findings = verify_record(node, record_id)
-    return {"record_id": record_id.hex(), "ok": not findings,
-            "findings": [f.to_dict() for f in findings]}
+    return {
+        "record_id": record_id.hex(),
+        "ok": not findings,
+        "findings": [f.to_dict() for f in findings],
+    }

@@ -15,13 +15,21 @@ __all__ = ["DirOpt", "SecretOpt", "TrustSecretOpt", "fail", "secret_or_prompt"]
 DirOpt = Annotated[Path, typer.Option("--dir", help="The node's data directory.")]
 SecretOpt = Annotated[
     str | None,
-    typer.Option("--secret", envvar="CARECHAIN_SECRET", show_envvar=True,
-                 help="Operator secret that unlocks the node's keys (prompted if not given)."),
+    typer.Option(
+        "--secret",
+        envvar="CARECHAIN_SECRET",
+        show_envvar=True,
+        help="Operator secret that unlocks the node's keys (prompted if not given).",
+    ),
 ]
 TrustSecretOpt = Annotated[
     str | None,
-    typer.Option("--secret", envvar="CARECHAIN_TRUST_SECRET", show_envvar=True,
-                 help="Secret that unlocks the trust root key (prompted if not given)."),
+    typer.Option(
+        "--secret",
+        envvar="CARECHAIN_TRUST_SECRET",
+        show_envvar=True,
+        help="Secret that unlocks the trust root key (prompted if not given).",
+    ),
 ]
 
 

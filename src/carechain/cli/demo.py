@@ -20,8 +20,13 @@ from carechain.demo.monitor import Monitor
 
 __all__ = ["demo"]
 
-PORTS = {"crew-ambulance-412": 8470, "hub": 8471, "crew-ambulance-217": 8472,
-         "hospital-essex-cardiothoracic": 8473, "vault-records": 8474}
+PORTS = {
+    "crew-ambulance-412": 8470,
+    "hub": 8471,
+    "crew-ambulance-217": 8472,
+    "hospital-essex-cardiothoracic": 8473,
+    "vault-records": 8474,
+}
 HOSPITAL = "hospital-essex-cardiothoracic"
 PATHS = {"crew": "/crew", "hospital": "/hospital", "hub": "/admin", "vault": "/admin"}
 
@@ -39,8 +44,11 @@ def _document(chain: DemoChain) -> bytes:
     base = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=20)
     for kind, data in case.at(base):
         if kind == "disposition.recorded":
-            data = {**data, "hospital_node": HOSPITAL, "eta": (base + timedelta(minutes=45))
-                    .isoformat()}
+            data = {
+                **data,
+                "hospital_node": HOSPITAL,
+                "eta": (base + timedelta(minutes=45)).isoformat(),
+            }
         crew.append(record=record, user="P100234", kind=kind, data=data)
     return record
 
@@ -59,11 +67,17 @@ def _print_logins(chain: DemoChain) -> None:
 
 def demo(
     dir: Annotated[Path, typer.Option("--dir", help="Where the demo keeps its nodes.")] = Path(
-        "var/demo"),
-    once: Annotated[bool, typer.Option(help="Wait until the hospital has the patient and "
-                                       "some live frames, print it, and stop.")] = False,
-    random_ports: Annotated[bool, typer.Option(help="Use free ports instead of 8470-8474.")] =
-    False,
+        "var/demo"
+    ),
+    once: Annotated[
+        bool,
+        typer.Option(
+            help="Wait until the hospital has the patient and some live frames, print it, and stop."
+        ),
+    ] = False,
+    random_ports: Annotated[
+        bool, typer.Option(help="Use free ports instead of 8470-8474.")
+    ] = False,
 ) -> None:
     """Start a hub, two crews, a hospital and a vault on SQLite, and a patient to follow."""
     chain = DemoChain(dir, ports={} if random_ports else PORTS)
@@ -77,8 +91,10 @@ def demo(
         typer.echo("")
         _print_logins(chain)
         typer.echo("")
-        typer.echo(f"patient record {record.hex()}: documented on crew-ambulance-412 with a "
-                   f"STEMI pre-alert to {HOSPITAL}; a monitor streams vital signs every second.")
+        typer.echo(
+            f"patient record {record.hex()}: documented on crew-ambulance-412 with a "
+            f"STEMI pre-alert to {HOSPITAL}; a monitor streams vital signs every second."
+        )
         typer.echo("Open the crew app and the hospital dashboard to follow the patient.")
         hospital = chain.nodes[HOSPITAL].node
         if once:
@@ -88,8 +104,10 @@ def demo(
                     break
                 time.sleep(0.2)
             frames = _vitals(hospital, record)
-            typer.echo(f"hospital has the record with {len(frames)} live frames; latest "
-                       f"HR {frames[-1]['heart_rate'] if frames else '-'}")
+            typer.echo(
+                f"hospital has the record with {len(frames)} live frames; latest "
+                f"HR {frames[-1]['heart_rate'] if frames else '-'}"
+            )
             if len(frames) < 3:
                 raise typer.Exit(1)
             return

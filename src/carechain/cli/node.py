@@ -16,8 +16,9 @@ from carechain.trust.authority import TrustHome
 
 __all__ = ["app"]
 
-app = typer.Typer(help="A node: create its keys, enroll it, import directory entries.",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="A node: create its keys, enroll it, import directory entries.", no_args_is_help=True
+)
 
 
 @app.command("init")
@@ -32,8 +33,13 @@ def init(
     if role not in ROLES:
         fail(f"--role must be one of {', '.join(ROLES)}")
     try:
-        init_node(dir, name=name, role=role, org=org,
-                  secret=secret_or_prompt(secret, "operator secret", confirm=True))
+        init_node(
+            dir,
+            name=name,
+            role=role,
+            org=org,
+            secret=secret_or_prompt(secret, "operator secret", confirm=True),
+        )
     except CarechainError as exc:
         handle(exc)
     typer.echo(f"{role} node {name!r} created; take {dir / 'request.cbor'} to the trust")
@@ -43,7 +49,9 @@ def init(
 def enroll_cmd(
     certificate: Annotated[Path, typer.Argument(help="The certificate entry from the trust.")],
     dir: DirOpt,
-    trust_public: Annotated[str | None, typer.Option(help="The trust root public key, hex.")] = None,
+    trust_public: Annotated[
+        str | None, typer.Option(help="The trust root public key, hex.")
+    ] = None,
     trust_dir: Annotated[Path | None, typer.Option(help="Or: the trust root's directory.")] = None,
 ) -> None:
     """Install the trust root and this node's certificate."""
@@ -61,7 +69,9 @@ def enroll_cmd(
 
 @app.command("import")
 def import_cmd(
-    files: Annotated[list[Path], typer.Argument(help="Directory entries (certificates, revocations).")],
+    files: Annotated[
+        list[Path], typer.Argument(help="Directory entries (certificates, revocations).")
+    ],
     dir: DirOpt,
     secret: SecretOpt = None,
 ) -> None:

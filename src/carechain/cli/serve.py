@@ -26,14 +26,22 @@ __all__ = ["run_node", "serve"]
 
 def serve(
     dir: DirOpt,
-    role: Annotated[str | None, typer.Option(help="Refuse to start unless the node has this role.")] = None,
+    role: Annotated[
+        str | None, typer.Option(help="Refuse to start unless the node has this role.")
+    ] = None,
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8470,
     peer: Annotated[list[str] | None, typer.Option(help="A node to sync with (repeat).")] = None,
-    live: Annotated[list[str] | None, typer.Option(help="A node whose live stream to follow (repeat).")] = None,
-    database: Annotated[str | None, typer.Option(help="Store URL, e.g. postgresql://… (hub, vault).")] = None,
+    live: Annotated[
+        list[str] | None, typer.Option(help="A node whose live stream to follow (repeat).")
+    ] = None,
+    database: Annotated[
+        str | None, typer.Option(help="Store URL, e.g. postgresql://… (hub, vault).")
+    ] = None,
     sync_interval: Annotated[float, typer.Option(help="Seconds between sync rounds.")] = 5.0,
-    formulary: Annotated[Path | None, typer.Option(help="The trust's formulary (YAML or JSON).")] = None,
+    formulary: Annotated[
+        Path | None, typer.Option(help="The trust's formulary (YAML or JSON).")
+    ] = None,
     tls_cert: Annotated[Path | None, typer.Option(help="TLS certificate (PEM).")] = None,
     tls_key: Annotated[Path | None, typer.Option(help="TLS private key (PEM).")] = None,
     dev: Annotated[bool, typer.Option(help="Allow insecure settings on a test machine.")] = False,
@@ -41,13 +49,26 @@ def serve(
 ) -> None:
     """Run the node's HTTP API (OpenAPI schema at /openapi.json)."""
     try:
-        settings = Settings(data_dir=dir, host=host, port=port, peers=tuple(peer or ()),
-                            live=tuple(live or ()), database_url=database,
-                            sync_interval_s=sync_interval, formulary=formulary,
-                            tls_cert=tls_cert, tls_key=tls_key, dev=dev)
+        settings = Settings(
+            data_dir=dir,
+            host=host,
+            port=port,
+            peers=tuple(peer or ()),
+            live=tuple(live or ()),
+            database_url=database,
+            sync_interval_s=sync_interval,
+            formulary=formulary,
+            tls_cert=tls_cert,
+            tls_key=tls_key,
+            dev=dev,
+        )
         chosen = load_formulary(formulary.read_text()) if formulary else None
-        node = Node.open(dir, secret_or_prompt(secret, "operator secret"),
-                         store_url=settings.database_url, formulary=chosen)
+        node = Node.open(
+            dir,
+            secret_or_prompt(secret, "operator secret"),
+            store_url=settings.database_url,
+            formulary=chosen,
+        )
     except CarechainError as exc:
         handle(exc)
     except ClinicalValueError as exc:
@@ -62,14 +83,20 @@ def run_node(node: Node, settings: Settings) -> None:
     loop = SyncLoop(node, settings.peers, settings.live, settings.sync_interval_s)
     listener = _listen_for_other_processes(node, settings)
     scheme = "https" if settings.tls_cert else "http"
-    typer.echo(f"{node.info.role} node {node.info.name!r} on "
-               f"{scheme}://{settings.host}:{settings.port}")
+    typer.echo(
+        f"{node.info.role} node {node.info.name!r} on {scheme}://{settings.host}:{settings.port}"
+    )
     accounts = open_accounts(settings.data_dir, node)
     loop.start()
     try:
-        uvicorn.run(create_app(node, sync_loop=loop, accounts=accounts), host=settings.host,
-                    port=settings.port, log_level="warning", ssl_certfile=settings.tls_cert,
-                    ssl_keyfile=settings.tls_key)
+        uvicorn.run(
+            create_app(node, sync_loop=loop, accounts=accounts),
+            host=settings.host,
+            port=settings.port,
+            log_level="warning",
+            ssl_certfile=settings.tls_cert,
+            ssl_keyfile=settings.tls_key,
+        )
     finally:
         loop.stop()
         accounts.close()

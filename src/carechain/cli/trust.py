@@ -15,8 +15,9 @@ from carechain.trust.authority import TrustHome, certify, revoke
 
 __all__ = ["app"]
 
-app = typer.Typer(help="The trust root: create it, certify nodes, revoke keys.",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="The trust root: create it, certify nodes, revoke keys.", no_args_is_help=True
+)
 TrustDir = Annotated[Path, typer.Option("--dir", help="The trust root's directory.")]
 
 
@@ -61,7 +62,9 @@ def revoke_cmd(
     dir: TrustDir,
     out: Annotated[Path, typer.Option(help="Where to write the revocation entry.")],
     reason: Annotated[str, typer.Option(help="Why, e.g. 'tablet stolen'.")],
-    at: Annotated[str | None, typer.Option(help="ISO 8601 time it takes effect (default now).")] = None,
+    at: Annotated[
+        str | None, typer.Option(help="ISO 8601 time it takes effect (default now).")
+    ] = None,
     secret: TrustSecretOpt = None,
 ) -> None:
     """Revoke a node's key from a time on; import the output on every node."""

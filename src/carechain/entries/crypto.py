@@ -51,9 +51,7 @@ def aead_encrypt(key: bytes, nonce: bytes, plaintext: bytes, aad: bytes) -> byte
 def aead_decrypt(key: bytes, nonce: bytes, ciphertext: bytes, aad: bytes) -> bytes | None:
     """Return the plaintext, or None when ciphertext or associated data were altered."""
     try:
-        return bytes(
-            sodium.crypto_aead_xchacha20poly1305_ietf_decrypt(ciphertext, aad, nonce, key)
-        )
+        return bytes(sodium.crypto_aead_xchacha20poly1305_ietf_decrypt(ciphertext, aad, nonce, key))
     except nacl.exceptions.CryptoError:
         return None
 

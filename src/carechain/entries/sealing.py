@@ -101,7 +101,8 @@ def make_grant(
 ) -> Entry:
     """Return a grant sealing the content key to each recipient (key id → X25519 key)."""
     sealed = [
-        [rid, crypto.seal(pub, draft.record + content_key)] for rid, pub in sorted(recipients.items())
+        [rid, crypto.seal(pub, draft.record + content_key)]
+        for rid, pub in sorted(recipients.items())
     ]
     d = Draft(draft.record, "grant", draft.user, draft.hlc, draft.parents, tuple(recipients))
     return make_plain(d, signer, {"keys": sealed})

@@ -59,8 +59,12 @@ class TransparencyLog:
         with self._lock:
             size = self._tree.size
             if self._head is None or self._head.size != size:
-                head = TreeHead(size=size, root=self._tree.root(size),
-                                timestamp_ms=self._clock.now_ms(), log_id=self.log_id)
+                head = TreeHead(
+                    size=size,
+                    root=self._tree.root(size),
+                    timestamp_ms=self._clock.now_ms(),
+                    log_id=self.log_id,
+                )
                 self._head = sign_head(head, self._keys.seed)
             return self._head
 
@@ -74,5 +78,7 @@ class TransparencyLog:
         self.catch_up()
         with self._lock:
             if not 0 <= first <= second <= self._tree.size:
-                raise ValueError(f"sizes must satisfy 0 <= {first} <= {second} <= {self._tree.size}")
+                raise ValueError(
+                    f"sizes must satisfy 0 <= {first} <= {second} <= {self._tree.size}"
+                )
             return self._tree.consistency_proof(first, second)

@@ -1,10 +1,10 @@
 """A node's data directory: what each file holds and how it is created.
 
-    node.json        public facts: name, role, organisation, trust root public key
-    keys.sealed      the node's private keys, sealed under the operator secret (Argon2id)
-    request.cbor     the certificate request to take to the trust
-    store.db         the append-only entry log (SQLite, WAL); bodies are end-to-end
-                     encrypted, so it holds no clinical plaintext
+node.json        public facts: name, role, organisation, trust root public key
+keys.sealed      the node's private keys, sealed under the operator secret (Argon2id)
+request.cbor     the certificate request to take to the trust
+store.db         the append-only entry log (SQLite, WAL); bodies are end-to-end
+                 encrypted, so it holds no clinical plaintext
 """
 
 from __future__ import annotations
@@ -96,8 +96,13 @@ def init_node(
         raise InvalidInput(f"{path} already holds a node")
     keys = NodeKeys.generate()
     seal_file(home.keys_file, secret, keys.to_secret(), cost)
-    body = {"name": name, "role": role, "org": org, "sig_key": keys.sign_public,
-            "box_key": keys.box_public}
+    body = {
+        "name": name,
+        "role": role,
+        "org": org,
+        "sig_key": keys.sign_public,
+        "box_key": keys.box_public,
+    }
     request = CertRequest(signature=keys.sign(canonical.encode(body)), **body)  # type: ignore[arg-type]
     home.request_file.write_bytes(request.to_bytes())
     home.write_info(NodeInfo(name=name, role=role, org=org))
@@ -113,8 +118,9 @@ def enroll(path: Path, *, root_public: bytes, certificate: bytes) -> Certificate
     directory = Directory(root_public)
     directory.check_signature(entry)
     directory.absorb(entry)
-    cert = next((c[0] for k, c in directory.certs.items() if k == crypto.key_id(request.sig_key)),
-                None)
+    cert = next(
+        (c[0] for k, c in directory.certs.items() if k == crypto.key_id(request.sig_key)), None
+    )
     if cert is None:
         raise InvalidInput("this certificate is not for this node's key")
     if cert.role != info.role:
@@ -124,6 +130,7 @@ def enroll(path: Path, *, root_public: bytes, certificate: bytes) -> Certificate
         store.append([entry])
     finally:
         store.close()
-    home.write_info(NodeInfo(name=cert.name, role=cert.role, org=cert.org,
-                             root_public=root_public.hex()))
+    home.write_info(
+        NodeInfo(name=cert.name, role=cert.role, org=cert.org, root_public=root_public.hex())
+    )
     return cert

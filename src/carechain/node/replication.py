@@ -27,16 +27,19 @@ def acknowledge(node: Node, entries: Sequence[Entry]) -> list[Stored]:
         return []
     mine = node.keys.box_key_id
     records = {
-        e.header.record for e in entries
-        if e.header.cls == "clinical" and e.header.author != node.keys.key_id
+        e.header.record
+        for e in entries
+        if e.header.cls == "clinical"
+        and e.header.author != node.keys.key_id
         and mine in e.header.recipients
     }
     out: list[Stored] = []
     now = datetime.now(UTC).isoformat()
     for record in sorted(records):
         data = kinds.validate_body("receipt.recorded", {"received_at": now, "node": node.info.name})
-        out.append(node.append(record=record, user=node.info.name, kind="receipt.recorded",
-                               data=data))
+        out.append(
+            node.append(record=record, user=node.info.name, kind="receipt.recorded", data=data)
+        )
     return out
 
 

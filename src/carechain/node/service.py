@@ -63,7 +63,12 @@ class Node:
     """One carechain node: its keys, its directory of the trust, and its log."""
 
     def __init__(
-        self, *, info: NodeInfo, keys: NodeKeys, store: Store, clock: Clock | None = None,
+        self,
+        *,
+        info: NodeInfo,
+        keys: NodeKeys,
+        store: Store,
+        clock: Clock | None = None,
         formulary: Formulary | None = None,
     ) -> None:
         self.info = info
@@ -88,8 +93,13 @@ class Node:
 
     @classmethod
     def open(
-        cls, path: Path, secret: str, clock: Clock | None = None, *,
-        store_url: str | None = None, formulary: Formulary | None = None,
+        cls,
+        path: Path,
+        secret: str,
+        clock: Clock | None = None,
+        *,
+        store_url: str | None = None,
+        formulary: Formulary | None = None,
     ) -> Node:
         """Open an enrolled node's directory with its operator secret.
 
@@ -102,8 +112,13 @@ class Node:
             raise InvalidInput(f"node {info.name!r} is not enrolled: run `carechain node enroll`")
         keys = home.keys(secret)
         if store_url is None:
-            return cls(info=info, keys=keys, store=SqliteStore(home.store_file), clock=clock,
-                       formulary=formulary)
+            return cls(
+                info=info,
+                keys=keys,
+                store=SqliteStore(home.store_file),
+                clock=clock,
+                formulary=formulary,
+            )
         store = open_store(store_url)
         local = SqliteStore(home.store_file)
         try:
@@ -164,8 +179,9 @@ class Node:
                     continue
                 try:
                     if keep is not None and not keep(entry):
-                        raise Forbidden(f"entry {entry.hex}: its record is not addressed to "
-                                        "this node")
+                        raise Forbidden(
+                            f"entry {entry.hex}: its record is not addressed to this node"
+                        )
                     self.check(entry, known)
                     if entry.header.cls == "directory":
                         self.directory.absorb(entry)
@@ -179,8 +195,11 @@ class Node:
             seqs = dict(zip(accepted, self.store.append(list(accepted.values())), strict=True))
             missing = [r.id for r in results if r.error is None and r.id not in seqs]
             if missing:
-                seqs.update((s.entry.id, (s.seq, False)) for s in map(self.store.get, missing)
-                            if s is not None)
+                seqs.update(
+                    (s.entry.id, (s.seq, False))
+                    for s in map(self.store.get, missing)
+                    if s is not None
+                )
         out = [
             r if r.error is not None else IngestResult(r.id, seqs[r.id][0], seqs[r.id][1])
             for r in results
@@ -251,8 +270,12 @@ class Node:
             if kind == "medication.administered":
                 self._check_medication(record, user, clean)
             if kind == "disposition.recorded" and "hospital_node" in clean:
-                self.address_to(record=record, user=user, node_name=clean["hospital_node"],
-                                field="data.hospital_node")
+                self.address_to(
+                    record=record,
+                    user=user,
+                    node_name=clean["hospital_node"],
+                    field="data.hospital_node",
+                )
             return self._append_body(record, user, kind, clean)
 
     def _check_medication(self, record: bytes, user: str, data: dict[str, Any]) -> None:
@@ -266,33 +289,46 @@ class Node:
         if blocking or not reason:
             first = (blocking or breaches)[0]
             hint = "" if blocking else "; give override_reason to proceed"
-            raise FormularyBreach(f"data.{first.field}: {first.message}{hint}",
-                                  field=f"data.{first.field}", rule=first.message,
-                                  breaches=listed, overridable=not blocking)
-        override = kinds.validate_body("safety.override", {
-            "drug": data["drug"], "reason": reason, "by": data["given_by"], "at": data["given_at"],
-            "breaches": [{"rule": b.rule, "message": b.message} for b in breaches],
-        })
+            raise FormularyBreach(
+                f"data.{first.field}: {first.message}{hint}",
+                field=f"data.{first.field}",
+                rule=first.message,
+                breaches=listed,
+                overridable=not blocking,
+            )
+        override = kinds.validate_body(
+            "safety.override",
+            {
+                "drug": data["drug"],
+                "reason": reason,
+                "by": data["given_by"],
+                "at": data["given_at"],
+                "breaches": [{"rule": b.rule, "message": b.message} for b in breaches],
+            },
+        )
         self._append_body(record, user, "safety.override", override)
 
     def address_to(
         self, *, record: bytes, user: str, node_name: str, field: str = "node"
     ) -> Stored | None:
         """Grant a record to a named hospital or vault node; None if it already holds it."""
-        certs = [c for c in self.directory.nodes() if c.name == node_name
-                 and c.role in ("hospital", "vault", "crew")]
+        certs = [
+            c
+            for c in self.directory.nodes()
+            if c.name == node_name and c.role in ("hospital", "vault", "crew")
+        ]
         if not certs:
-            raise FieldInvalid(field, f"no hospital, vault or crew node named {node_name!r} is "
-                               "in this node's directory")
+            raise FieldInvalid(
+                field,
+                f"no hospital, vault or crew node named {node_name!r} is in this node's directory",
+            )
         cert = certs[0]
         with self._lock:
             if cert.box_key_id in self.recipients(record):
                 return None
             return self.grant(record=record, user=user, recipients={cert.box_key_id: cert.box_key})
 
-    def amend(
-        self, *, record: bytes, user: str, supersedes: str, reason: str, data: Any
-    ) -> Stored:
+    def amend(self, *, record: bytes, user: str, supersedes: str, reason: str, data: Any) -> Stored:
         """Supersede an earlier entry's data with a reason; the original stays in history."""
         if not reason.strip():
             raise FieldInvalid("reason", "an amendment needs a reason")
@@ -367,15 +403,17 @@ class Node:
             except Undecryptable:
                 body = None  # shown as unreadable, never allowed to hide the rest
                 unreadable.append(s.entry.hex)
-            fold_entries.append(FoldEntry(
-                id=s.entry.id,
-                hlc=s.entry.header.hlc,
-                parents=s.entry.header.parents,
-                cls=s.entry.header.cls,
-                user=s.entry.header.user,
-                author=self.author_name(s.entry.header.author),
-                body=body,
-            ))
+            fold_entries.append(
+                FoldEntry(
+                    id=s.entry.id,
+                    hlc=s.entry.header.hlc,
+                    parents=s.entry.header.parents,
+                    cls=s.entry.header.cls,
+                    user=s.entry.header.user,
+                    author=self.author_name(s.entry.header.author),
+                    body=body,
+                )
+            )
         state = build_state(record, fold_entries)
         state["unreadable"] = unreadable
         state["recipients"] = [self._recipient_name(r) for r in sorted(self.recipients(record))]

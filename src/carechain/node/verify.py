@@ -44,19 +44,32 @@ def _decode(rows: Iterable[RawRow], findings: list[Finding]) -> list[tuple[int, 
             findings.append(Finding(row.seq, row.id.hex(), exc.code, exc.detail))
             continue
         if hashlib.sha256(row.signed).digest() != row.id:
-            findings.append(Finding(row.seq, row.id.hex(), "bad-id",
-                                    f"content hashes to {entry.hex}, not the stored id"))
+            findings.append(
+                Finding(
+                    row.seq,
+                    row.id.hex(),
+                    "bad-id",
+                    f"content hashes to {entry.hex}, not the stored id",
+                )
+            )
             continue
         if entry.header.record != row.record:
-            findings.append(Finding(row.seq, row.id.hex(), "bad-encoding",
-                                    "stored record column differs from the signed header"))
+            findings.append(
+                Finding(
+                    row.seq,
+                    row.id.hex(),
+                    "bad-encoding",
+                    "stored record column differs from the signed header",
+                )
+            )
             continue
         good.append((row.seq, entry))
     return good
 
 
-def _check(node: Node, directory: Directory, entries: list[tuple[int, Entry]],
-           findings: list[Finding]) -> None:
+def _check(
+    node: Node, directory: Directory, entries: list[tuple[int, Entry]], findings: list[Finding]
+) -> None:
     by_id = {e.id: e for _, e in entries}
     keys: dict[bytes, bytes] = {}
     for seq, e in entries:
@@ -75,7 +88,10 @@ def _check(node: Node, directory: Directory, entries: list[tuple[int, Entry]],
             code = "bad-parents" if type(exc) is CarechainError else exc.code
             findings.append(Finding(seq, e.hex, code, exc.detail))
     for seq, e in entries:
-        if e.header.cls in ("grant", "directory") or node.keys.box_key_id not in e.header.recipients:
+        if (
+            e.header.cls in ("grant", "directory")
+            or node.keys.box_key_id not in e.header.recipients
+        ):
             continue
         key = keys.get(e.header.record)
         try:

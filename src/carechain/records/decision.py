@@ -103,8 +103,13 @@ def decision_support(state: dict[str, Any]) -> dict[str, Any]:
     gcs = None
     if gcs_obs is not None:
         gcs = gcs_total(gcs_obs["gcs_eye"], gcs_obs["gcs_verbal"], gcs_obs["gcs_motor"])
-        scores["gcs"] = {"total": gcs, "eye": gcs_obs["gcs_eye"], "verbal": gcs_obs["gcs_verbal"],
-                         "motor": gcs_obs["gcs_motor"], "taken_at": gcs_obs["taken_at"]}
+        scores["gcs"] = {
+            "total": gcs,
+            "eye": gcs_obs["gcs_eye"],
+            "verbal": gcs_obs["gcs_verbal"],
+            "motor": gcs_obs["gcs_motor"],
+            "taken_at": gcs_obs["taken_at"],
+        }
 
     qsofa = None
     if observations:

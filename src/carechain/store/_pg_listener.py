@@ -20,8 +20,12 @@ __all__ = ["PgListener"]
 log = logging.getLogger(__name__)
 
 # Notice a peer that vanished without closing the socket within about a minute.
-_KEEPALIVES: dict[str, Any] = {"keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 10,
-               "keepalives_count": 3}
+_KEEPALIVES: dict[str, Any] = {
+    "keepalives": 1,
+    "keepalives_idle": 30,
+    "keepalives_interval": 10,
+    "keepalives_count": 3,
+}
 
 
 class PgListener:
@@ -107,8 +111,9 @@ class PgListener:
         except Exception:
             log.exception("the new-entries callback failed")
 
-    def _run(self, conn: psycopg.Connection[TupleRow] | None,
-             callback: Callable[[int], None]) -> None:
+    def _run(
+        self, conn: psycopg.Connection[TupleRow] | None, callback: Callable[[int], None]
+    ) -> None:
         backoff = self._min_backoff
         while not self._stopping.is_set():
             try:

@@ -182,9 +182,7 @@ def migrate(conn: psycopg.Connection[TupleRow], schema: str) -> list[int]:
             # A new statement, so a new snapshot (READ COMMITTED): sees the lock holder's work.
             if version in _applied(conn):
                 continue
-            conn.execute(
-                "CREATE TABLE IF NOT EXISTS schema_migrations (version int PRIMARY KEY)"
-            )
+            conn.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version int PRIMARY KEY)")
             for statement in statements:
                 conn.execute(statement)
             conn.execute("INSERT INTO schema_migrations (version) VALUES (%s)", (version,))

@@ -153,8 +153,20 @@ class PostgresStore:
                 top += 1
                 seqs[e.id] = top
                 h = e.header
-                rows.append((top, e.id, h.record, h.cls, h.author, h.hlc.ms, h.hlc.counter,
-                             e.signed, e.signature, now))
+                rows.append(
+                    (
+                        top,
+                        e.id,
+                        h.record,
+                        h.cls,
+                        h.author,
+                        h.hlc.ms,
+                        h.hlc.counter,
+                        e.signed,
+                        e.signature,
+                        now,
+                    )
+                )
                 if h.cls == "grant":
                     for key in h.recipients:
                         grants.setdefault((h.record, key), top)  # the first grant counts
@@ -176,8 +188,9 @@ class PostgresStore:
     def _rows(self, what: str, query: str, args: tuple[object, ...]) -> list[Stored]:
         with self._using(what) as conn:
             rows = conn.execute(query, args, binary=True).fetchall()
-        return [Stored(int(seq), decode_signed(bytes(signed), bytes(sig)))
-                for seq, signed, sig in rows]
+        return [
+            Stored(int(seq), decode_signed(bytes(signed), bytes(sig))) for seq, signed, sig in rows
+        ]
 
     def get(self, entry_id: bytes) -> Stored | None:
         """Return an entry by id."""
@@ -240,8 +253,7 @@ class PostgresStore:
         """Return records first granted to `key_id` by an entry with seq in (after, upto]."""
         with self._using("granted_between") as conn:
             rows = conn.execute(
-                "SELECT record FROM access WHERE key = %s AND seq > %s AND seq <= %s "
-                "ORDER BY seq",
+                "SELECT record FROM access WHERE key = %s AND seq > %s AND seq <= %s ORDER BY seq",
                 (key_id, after, upto),
                 binary=True,
             ).fetchall()

@@ -87,15 +87,26 @@ class SqliteStore:
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 for e in entries:
-                    row = self._db.execute("SELECT seq FROM entries WHERE id = ?", (e.id,)).fetchone()
+                    row = self._db.execute(
+                        "SELECT seq FROM entries WHERE id = ?", (e.id,)
+                    ).fetchone()
                     if row is not None:
                         out.append((int(row[0]), False))
                         continue
                     cur = self._db.execute(
                         "INSERT INTO entries (id, record, cls, author, hlc_ms, hlc_counter, signed,"
                         " signature, stored_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        (e.id, e.header.record, e.header.cls, e.header.author, e.header.hlc.ms,
-                         e.header.hlc.counter, e.signed, e.signature, now),
+                        (
+                            e.id,
+                            e.header.record,
+                            e.header.cls,
+                            e.header.author,
+                            e.header.hlc.ms,
+                            e.header.hlc.counter,
+                            e.signed,
+                            e.signature,
+                            now,
+                        ),
                     )
                     seq = int(cur.lastrowid or 0)
                     if e.header.cls == "grant":

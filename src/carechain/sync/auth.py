@@ -69,8 +69,9 @@ def check_request(
     certs = directory.certs.get(key_id, [])
     if not certs:
         raise NotAuthenticated(f"node {key_id.hex()[:16]} has no certificate from this trust")
-    if not crypto.verify_signature(certs[0].sig_key, _message(method, path, query, at_ms, body),
-                                   signature):
+    if not crypto.verify_signature(
+        certs[0].sig_key, _message(method, path, query, at_ms, body), signature
+    ):
         raise NotAuthenticated("Carechain-Signature does not verify")
     valid = [c for c in certs if c.valid_at(now_ms)]
     if not valid:

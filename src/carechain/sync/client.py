@@ -43,9 +43,18 @@ from carechain.trust import DIRECTORY_RECORD, Certificate
 __all__ = ["PeerClient", "SyncReport", "sync_with"]
 
 PAGE = 500
-VERIFY_CODES = {"bad-encoding", "bad-id", "bad-signature", "unknown-author", "malformed-entry",
-                "certificate-invalid", "revoked", "bad-parents", "undecryptable",
-                "role-not-allowed"}
+VERIFY_CODES = {
+    "bad-encoding",
+    "bad-id",
+    "bad-signature",
+    "unknown-author",
+    "malformed-entry",
+    "certificate-invalid",
+    "revoked",
+    "bad-parents",
+    "undecryptable",
+    "role-not-allowed",
+}
 
 
 class PeerClient:
@@ -55,13 +64,19 @@ class PeerClient:
         self.node = node
         self.http = http
 
-    def call(self, method: str, path: str, params: dict[str, Any] | None = None,
-             body: dict[str, Any] | None = None) -> dict[str, Any]:
+    def call(
+        self,
+        method: str,
+        path: str,
+        params: dict[str, Any] | None = None,
+        body: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
         """Send one signed request and decode the CBOR answer."""
         data = b"" if body is None else encode_message(body)
         url = httpx.URL(path, params=params or {})
-        headers = sign_request(self.node.keys, method, url.path, url.query.decode(), data,
-                               self.node.clock_ms())
+        headers = sign_request(
+            self.node.keys, method, url.path, url.query.decode(), data, self.node.clock_ms()
+        )
         if body is not None:
             headers["Content-Type"] = CBOR
         r = self.http.request(method, url, content=data, headers=headers)
@@ -70,8 +85,11 @@ class PeerClient:
                 problem = r.json()
             except ValueError:
                 problem = {"type": "unknown", "detail": r.text[:200]}
-            raise PeerRefused(f"{method} {path}: {r.status_code} {problem.get('detail', '')}",
-                              problem_type=problem.get("type"), status=r.status_code)
+            raise PeerRefused(
+                f"{method} {path}: {r.status_code} {problem.get('detail', '')}",
+                problem_type=problem.get("type"),
+                status=r.status_code,
+            )
         return decode_message(r.content)
 
     def consistency(self, first: int, second: int) -> list[bytes]:
@@ -114,7 +132,9 @@ class SyncReport:
         """Return one line for a log or terminal."""
         head = f", hub head {self.head.size}" if self.head else ""
         refused = f", {len(self.refused)} refused" if self.refused else ""
-        return f"{self.peer} ({self.role}): pulled {self.pulled}, pushed {self.pushed}{head}{refused}"
+        return (
+            f"{self.peer} ({self.role}): pulled {self.pulled}, pushed {self.pushed}{head}{refused}"
+        )
 
 
 def _learn_peer(node: Node, info: dict[str, Any]) -> Certificate:
@@ -131,8 +151,9 @@ def _learn_peer(node: Node, info: dict[str, Any]) -> Certificate:
     return max(certs, key=lambda c: c.exp)
 
 
-def _check_head(keeper: HeadKeeper, peer: PeerClient, cert: Certificate,
-                raw: Any) -> SignedTreeHead | None:
+def _check_head(
+    keeper: HeadKeeper, peer: PeerClient, cert: Certificate, raw: Any
+) -> SignedTreeHead | None:
     if cert.role != "hub":
         return None
     if raw is None:
@@ -143,14 +164,18 @@ def _check_head(keeper: HeadKeeper, peer: PeerClient, cert: Certificate,
     return head
 
 
-def _pull(node: Node, peer: PeerClient, cert: Certificate, keeper: HeadKeeper,
-          report: SyncReport) -> None:
+def _pull(
+    node: Node, peer: PeerClient, cert: Certificate, keeper: HeadKeeper, report: SyncReport
+) -> None:
     cursor_key = f"pull:{cert.key_id.hex()}"
     after = int(node.store.get_meta(cursor_key) or b"0")
     is_hub = cert.role == "hub"
     while True:
-        page = peer.call("GET", "/sync/v1/pull",
-                         {"after": after, "limit": PAGE, "proofs": "true" if is_hub else "false"})
+        page = peer.call(
+            "GET",
+            "/sync/v1/pull",
+            {"after": after, "limit": PAGE, "proofs": "true" if is_hub else "false"},
+        )
         head = _check_head(keeper, peer, cert, page.get("head"))
         entries: list[Entry] = []
         for seq, wire, proof in page["entries"]:
@@ -158,17 +183,26 @@ def _pull(node: Node, peer: PeerClient, cert: Certificate, keeper: HeadKeeper,
                 entry = decode_entry(wire)
             except CarechainError as exc:
                 if is_hub:
-                    raise keeper.alert(cert.name, head.head.log_id if head else b"", "bad-entry",
-                                       f"entry at {seq} does not decode: {exc.detail}") from None
+                    raise keeper.alert(
+                        cert.name,
+                        head.head.log_id if head else b"",
+                        "bad-entry",
+                        f"entry at {seq} does not decode: {exc.detail}",
+                    ) from None
                 report.refused.append(exc.detail)
                 continue
             if head is not None:
                 try:
-                    verify_inclusion(leaf_hash(entry.id), seq - 1, head.size, proof or [],
-                                     head.root)
+                    verify_inclusion(
+                        leaf_hash(entry.id), seq - 1, head.size, proof or [], head.root
+                    )
                 except ProofError as exc:
-                    raise keeper.alert(cert.name, head.head.log_id, "entry-not-in-log",
-                                       f"entry {entry.hex} at {seq}: {exc}") from None
+                    raise keeper.alert(
+                        cert.name,
+                        head.head.log_id,
+                        "entry-not-in-log",
+                        f"entry {entry.hex} at {seq}: {exc}",
+                    ) from None
             entries.append(entry)
         report.pulled += _ingest_from(node, cert, keeper, head, entries, report)
         after = int(page["next"])
@@ -178,9 +212,14 @@ def _pull(node: Node, peer: PeerClient, cert: Certificate, keeper: HeadKeeper,
             return
 
 
-def _ingest_from(node: Node, cert: Certificate, keeper: HeadKeeper,
-                 head: SignedTreeHead | None, entries: Sequence[Entry],
-                 report: SyncReport) -> int:
+def _ingest_from(
+    node: Node,
+    cert: Certificate,
+    keeper: HeadKeeper,
+    head: SignedTreeHead | None,
+    entries: Sequence[Entry],
+    report: SyncReport,
+) -> int:
     allowed = accessible_records(node.store, node.info.role, node.keys.box_key_id, entries)
     keep = None if allowed is None else (lambda e: e.header.record in allowed)
     new: list[Entry] = []
@@ -190,24 +229,33 @@ def _ingest_from(node: Node, cert: Certificate, keeper: HeadKeeper,
                 new.append(entry)
             continue
         if head is not None and result.error.code in VERIFY_CODES:
-            raise keeper.alert(cert.name, head.head.log_id, "forged-or-altered-entry",
-                               f"entry {entry.hex}: {result.error.detail}")
+            raise keeper.alert(
+                cert.name,
+                head.head.log_id,
+                "forged-or-altered-entry",
+                f"entry {entry.hex}: {result.error.detail}",
+            )
         report.refused.append(f"{entry.hex}: {result.error.code}")
     acknowledge(node, new)
     return len(new)
 
 
-def _push(node: Node, peer: PeerClient, cert: Certificate, keeper: HeadKeeper,
-          report: SyncReport) -> None:
+def _push(
+    node: Node, peer: PeerClient, cert: Certificate, keeper: HeadKeeper, report: SyncReport
+) -> None:
     cursor_key = f"push:{cert.key_id.hex()}"
     after = int(node.store.get_meta(cursor_key) or b"0")
     while True:
         page = page_for(node.store, cert, after, PAGE)
         if page.entries:
-            answer = peer.call("POST", "/sync/v1/push", body={
-                "entries": [s.entry.to_wire() for s in page.entries],
-                "heads": [encode_head(h) for h in keeper.heads()],
-            })
+            answer = peer.call(
+                "POST",
+                "/sync/v1/push",
+                body={
+                    "entries": [s.entry.to_wire() for s in page.entries],
+                    "heads": [encode_head(h) for h in keeper.heads()],
+                },
+            )
             results = [PushResult.from_wire(r) for r in answer["results"]]
             if len(results) != len(page.entries):
                 raise MalformedEntry("the peer answered a different number of results")
@@ -236,8 +284,9 @@ def _push(node: Node, peer: PeerClient, cert: Certificate, keeper: HeadKeeper,
             return
 
 
-def _refused_valid(node: Node, keeper: HeadKeeper, cert: Certificate, entry: Entry,
-                   result: PushResult) -> None:
+def _refused_valid(
+    node: Node, keeper: HeadKeeper, cert: Certificate, entry: Entry, result: PushResult
+) -> None:
     """A hub refusing, as invalid, an entry that verifies here is misbehaving."""
     try:
         node.directory.check_signature(entry)
@@ -245,31 +294,53 @@ def _refused_valid(node: Node, keeper: HeadKeeper, cert: Certificate, entry: Ent
         return  # it really is invalid (say, revoked since): the refusal is right
     if cert.role == "hub":
         log_id = log_id_from_key(cert.sig_key)
-        raise keeper.alert(cert.name, log_id, "refused-valid-entry",
-                           f"entry {entry.hex} verifies here but the hub answered "
-                           f"{result.code}: {result.detail}")
+        raise keeper.alert(
+            cert.name,
+            log_id,
+            "refused-valid-entry",
+            f"entry {entry.hex} verifies here but the hub answered {result.code}: {result.detail}",
+        )
 
 
-def _record_inclusion(node: Node, keeper: HeadKeeper, cert: Certificate, head: SignedTreeHead,
-                      entry: Entry, result: PushResult) -> None:
+def _record_inclusion(
+    node: Node,
+    keeper: HeadKeeper,
+    cert: Certificate,
+    head: SignedTreeHead,
+    entry: Entry,
+    result: PushResult,
+) -> None:
     if result.seq is None or result.proof is None:
-        raise keeper.alert(cert.name, head.head.log_id, "no-inclusion-proof",
-                           f"entry {entry.hex} was acknowledged without an inclusion proof")
+        raise keeper.alert(
+            cert.name,
+            head.head.log_id,
+            "no-inclusion-proof",
+            f"entry {entry.hex} was acknowledged without an inclusion proof",
+        )
     try:
         verify_inclusion(leaf_hash(entry.id), result.seq - 1, head.size, result.proof, head.root)
     except ProofError as exc:
-        raise keeper.alert(cert.name, head.head.log_id, "bad-inclusion-proof",
-                           f"entry {entry.hex} at {result.seq}: {exc}") from None
-    node.store.set_meta(f"at-hub:{entry.hex}", encode_message(
-        {"hub": cert.name, "seq": result.seq, "size": head.size}))
+        raise keeper.alert(
+            cert.name,
+            head.head.log_id,
+            "bad-inclusion-proof",
+            f"entry {entry.hex} at {result.seq}: {exc}",
+        ) from None
+    node.store.set_meta(
+        f"at-hub:{entry.hex}",
+        encode_message({"hub": cert.name, "seq": result.seq, "size": head.size}),
+    )
 
 
 def sync_with(node: Node, http: httpx.Client) -> SyncReport:
     """Run one full sync round with the peer behind `http`."""
     peer = PeerClient(node, http)
     mine = [s.entry.to_wire() for s in node.store.record(DIRECTORY_RECORD)]
-    http.post("/sync/v1/directory", content=encode_message({"entries": mine}),
-              headers={"Content-Type": CBOR}).raise_for_status()
+    http.post(
+        "/sync/v1/directory",
+        content=encode_message({"entries": mine}),
+        headers={"Content-Type": CBOR},
+    ).raise_for_status()
     info = decode_message(http.get("/sync/v1/info").content)
     cert = _learn_peer(node, info)
     keeper = HeadKeeper(node.store, node.directory)
@@ -279,12 +350,14 @@ def sync_with(node: Node, http: httpx.Client) -> SyncReport:
         if raw is not None:
             log_id = decode_head(raw).head.log_id
             if keeper.blocked(log_id):
-                raise HubMisbehaved(f"hub {cert.name} is blocked by an integrity alert; "
-                                    "see the node's alerts")
+                raise HubMisbehaved(
+                    f"hub {cert.name} is blocked by an integrity alert; see the node's alerts"
+                )
     _pull(node, peer, cert, keeper, report)
     _push(node, peer, cert, keeper, report)
     if cert.role != "hub":
-        answer = peer.call("POST", "/sync/v1/heads",
-                           body={"heads": [encode_head(h) for h in keeper.heads()]})
+        answer = peer.call(
+            "POST", "/sync/v1/heads", body={"heads": [encode_head(h) for h in keeper.heads()]}
+        )
         report.notes += keeper.gossip_noting(decode_heads(answer.get("heads")))
     return report

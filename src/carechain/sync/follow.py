@@ -33,7 +33,11 @@ def _store(node: Node, peer_key: str, entries: list[Entry], cursor: int) -> None
 
 
 async def follow(
-    node: Node, base_url: str, peer_key: str, *, stop: asyncio.Event,
+    node: Node,
+    base_url: str,
+    peer_key: str,
+    *,
+    stop: asyncio.Event,
     on_entries: OnEntries | None = None,
 ) -> None:
     """Stream entries from the peer at base_url (http://host:port) until stop is set."""

@@ -109,8 +109,12 @@ class HeadKeeper:
         try:
             verify_head(sth, cert.sig_key)
         except HeadSignatureError:
-            raise self.alert(cert.name, sth.head.log_id, "bad-head-signature",
-                             f"head {describe_head(sth.head)} is not signed by the hub") from None
+            raise self.alert(
+                cert.name,
+                sth.head.log_id,
+                "bad-head-signature",
+                f"head {describe_head(sth.head)} is not signed by the hub",
+            ) from None
         return cert
 
     def offer(self, sth: SignedTreeHead, fetch: ProofFetcher) -> None:
@@ -159,8 +163,9 @@ class HeadKeeper:
             try:
                 result = compare_gossip(mine, sth, fetch)
             except LogMisbehaviour as exc:
-                raise self.alert(cert.name, sth.head.log_id, "fork-seen-in-gossip",
-                                 str(exc)) from None
+                raise self.alert(
+                    cert.name, sth.head.log_id, "fork-seen-in-gossip", str(exc)
+                ) from None
             if result is GossipResult.UNCHECKED:
                 key = f"pending:{sth.head.log_id.hex()}:{sth.size:020d}"
                 self._store.set_meta(key, encode_head(sth))
@@ -180,6 +185,10 @@ class HeadKeeper:
                 compare_gossip(mine, theirs, fetch)
             except LogMisbehaviour as exc:
                 cert = self.hub_for(log_id)
-                raise self.alert(cert.name if cert else log_id.hex()[:16], log_id,
-                                 "fork-seen-in-gossip", str(exc)) from None
+                raise self.alert(
+                    cert.name if cert else log_id.hex()[:16],
+                    log_id,
+                    "fork-seen-in-gossip",
+                    str(exc),
+                ) from None
             self._store.set_meta(key, b"")

@@ -87,9 +87,12 @@ class LiveHub:
         for sub in list(self.subscribers):
             batch: list[tuple[int, bytes, bool]] = []  # seq, wire, backfilled for a new grant
             for s in page:
-                if (sub.records is not None and s.entry.header.cls == "grant"
-                        and sub.peer.box_key_id in s.entry.header.recipients
-                        and s.entry.header.record not in sub.records):
+                if (
+                    sub.records is not None
+                    and s.entry.header.cls == "grant"
+                    and sub.peer.box_key_id in s.entry.header.recipients
+                    and s.entry.header.record not in sub.records
+                ):
                     sub.records.add(s.entry.header.record)
                     older = await asyncio.to_thread(store.record, s.entry.header.record)
                     batch += [(o.seq, o.entry.to_wire(), True) for o in older if o.seq < s.seq]
@@ -105,8 +108,15 @@ class LiveHub:
         """Authenticate a subscriber, catch it up from its cursor, then stream."""
         node = self.service.node
         try:
-            peer = check_request(node.directory, websocket.headers, "GET", websocket.url.path,
-                                 websocket.url.query, b"", node.clock_ms())
+            peer = check_request(
+                node.directory,
+                websocket.headers,
+                "GET",
+                websocket.url.path,
+                websocket.url.query,
+                b"",
+                node.clock_ms(),
+            )
             after = int(websocket.query_params.get("after", "0"))
             if after < 0:
                 raise ValueError
@@ -116,8 +126,10 @@ class LiveHub:
             return
         await websocket.accept()
         self._ensure_running()
-        records = None if peer.role in FULL_ROLES else set(
-            await asyncio.to_thread(node.store.granted_between, peer.box_key_id, 0, ALL)
+        records = (
+            None
+            if peer.role in FULL_ROLES
+            else set(await asyncio.to_thread(node.store.granted_between, peer.box_key_id, 0, ALL))
         )
         if records is not None:
             records.add(DIRECTORY_RECORD)
@@ -146,9 +158,14 @@ class LiveHub:
         while True:
             page = await asyncio.to_thread(page_for, store, sub.peer, cursor, 500)
             if page.entries:
-                await websocket.send_bytes(encode_message({
-                    "entries": [[s.seq, s.entry.to_wire()] for s in page.entries],
-                    "next": page.next}))
+                await websocket.send_bytes(
+                    encode_message(
+                        {
+                            "entries": [[s.seq, s.entry.to_wire()] for s in page.entries],
+                            "next": page.next,
+                        }
+                    )
+                )
             cursor = page.next
             if not page.more and cursor >= floor:
                 if not page.entries:

@@ -47,13 +47,17 @@ def page_for(store: Store, peer: Certificate, after: int, limit: int) -> Page:
     return Page(backfill + page, upto, more)
 
 
-def accessible_records(store: Store, role: str, box_key_id: bytes,
-                       batch: Sequence[Entry]) -> set[bytes] | None:
+def accessible_records(
+    store: Store, role: str, box_key_id: bytes, batch: Sequence[Entry]
+) -> set[bytes] | None:
     """Return the records a receiver keeps (None: every record)."""
     if role in FULL_ROLES:
         return None
     records = set(store.granted_between(box_key_id, 0, ALL))
     records.add(DIRECTORY_RECORD)
-    records.update(e.header.record for e in batch
-                   if e.header.cls == "grant" and box_key_id in e.header.recipients)
+    records.update(
+        e.header.record
+        for e in batch
+        if e.header.cls == "grant" and box_key_id in e.header.recipients
+    )
     return records

@@ -35,8 +35,9 @@ class SyncService:
     ) -> tuple[list[PushResult], SignedTreeHead | None]:
         """Verify and store a pushed batch; answer per entry (with inclusion proofs on a hub)."""
         entries = [i for i in items if isinstance(i, Entry)]
-        allowed = accessible_records(self.node.store, self.node.info.role,
-                                     self.node.keys.box_key_id, entries)
+        allowed = accessible_records(
+            self.node.store, self.node.info.role, self.node.keys.box_key_id, entries
+        )
         keep = None if allowed is None else (lambda e: e.header.record in allowed)
         done = self.node.ingest(entries, keep=keep)
         acknowledge(self.node, [e for e, r in zip(entries, done, strict=True) if r.new])
@@ -54,7 +55,8 @@ class SyncService:
         head = self.head()
         if head is not None and self.log is not None:
             results = [
-                r if r.seq is None or r.seq > head.size
+                r
+                if r.seq is None or r.seq > head.size
                 else PushResult(r.id, r.seq, r.new, proof=self.log.inclusion(r.seq, head.size))
                 for r in results
             ]

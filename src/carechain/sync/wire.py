@@ -102,16 +102,28 @@ class PushResult:
 
     def to_wire(self) -> dict[str, Any]:
         """Return the result's map."""
-        return {"id": self.id, "seq": self.seq, "new": self.new, "code": self.code,
-                "detail": self.detail, "proof": self.proof}
+        return {
+            "id": self.id,
+            "seq": self.seq,
+            "new": self.new,
+            "code": self.code,
+            "detail": self.detail,
+            "proof": self.proof,
+        }
 
     @classmethod
     def from_wire(cls, m: Any) -> PushResult:
         """Parse a result map."""
         if not isinstance(m, dict) or not isinstance(m.get("id"), bytes):
             raise MalformedEntry("a push result is a map with an id")
-        return cls(m["id"], m.get("seq"), bool(m.get("new")), m.get("code"), m.get("detail"),
-                   m.get("proof"))
+        return cls(
+            m["id"],
+            m.get("seq"),
+            bool(m.get("new")),
+            m.get("code"),
+            m.get("detail"),
+            m.get("proof"),
+        )
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """The trust's side: a root key kept in its own directory, certifying and revoking nodes.
 
-    root.sealed   the root signing key, sealed under the trust secret (Argon2id)
-    root.pub      the root public key, hex: what every node is enrolled with
+root.sealed   the root signing key, sealed under the trust secret (Argon2id)
+root.pub      the root public key, hex: what every node is enrolled with
 """
 
 from __future__ import annotations
@@ -66,9 +66,14 @@ def certify(
     if days < 1 or days > 3650:
         raise InvalidInput("days must be between 1 and 3650")
     body = {
-        "name": request.name, "role": request.role, "org": org or request.org,
-        "sig_key": request.sig_key, "box_key": request.box_key, "nbf": not_before_ms,
-        "exp": not_before_ms + days * DAY_MS, "iss": root.key_id,
+        "name": request.name,
+        "role": request.role,
+        "org": org or request.org,
+        "sig_key": request.sig_key,
+        "box_key": request.box_key,
+        "nbf": not_before_ms,
+        "exp": not_before_ms + days * DAY_MS,
+        "iss": root.key_id,
     }
     cert = Certificate(signature=root.sign(canonical.encode(body)), **body)  # type: ignore[arg-type]
     return cert, certificate_entry(root, cert, HLC(not_before_ms))

@@ -47,8 +47,13 @@ class CertRequest:
 
     def body(self) -> dict[str, Any]:
         """Return the signed map."""
-        return {"name": self.name, "role": self.role, "org": self.org,
-                "sig_key": self.sig_key, "box_key": self.box_key}
+        return {
+            "name": self.name,
+            "role": self.role,
+            "org": self.org,
+            "sig_key": self.sig_key,
+            "box_key": self.box_key,
+        }
 
     def to_bytes(self) -> bytes:
         """Return the request file's contents."""
@@ -83,8 +88,16 @@ class Certificate:
 
     def body(self) -> dict[str, Any]:
         """Return the signed map."""
-        return {"name": self.name, "role": self.role, "org": self.org, "sig_key": self.sig_key,
-                "box_key": self.box_key, "nbf": self.nbf, "exp": self.exp, "iss": self.iss}
+        return {
+            "name": self.name,
+            "role": self.role,
+            "org": self.org,
+            "sig_key": self.sig_key,
+            "box_key": self.box_key,
+            "nbf": self.nbf,
+            "exp": self.exp,
+            "iss": self.iss,
+        }
 
     @property
     def key_id(self) -> bytes:

@@ -33,7 +33,9 @@ class KdfCost:
     @classmethod
     def interactive(cls) -> KdfCost:
         """Return libsodium's interactive profile (about 0.1 s, 64 MiB)."""
-        return cls(nacl.pwhash.argon2id.OPSLIMIT_INTERACTIVE, nacl.pwhash.argon2id.MEMLIMIT_INTERACTIVE)
+        return cls(
+            nacl.pwhash.argon2id.OPSLIMIT_INTERACTIVE, nacl.pwhash.argon2id.MEMLIMIT_INTERACTIVE
+        )
 
     @classmethod
     def moderate(cls) -> KdfCost:
@@ -59,8 +61,15 @@ def seal_file(path: Path, secret: str, payload: Any, cost: KdfCost | None = None
     nonce = crypto.random_bytes(nacl.secret.SecretBox.NONCE_SIZE)
     box = nacl.secret.SecretBox(key).encrypt(canonical.encode(payload), nonce).ciphertext
     data = canonical.encode(
-        {"v": 1, "kdf": "argon2id13", "ops": cost.ops, "mem": cost.mem, "salt": salt,
-         "nonce": nonce, "box": bytes(box)}
+        {
+            "v": 1,
+            "kdf": "argon2id13",
+            "ops": cost.ops,
+            "mem": cost.mem,
+            "salt": salt,
+            "nonce": nonce,
+            "box": bytes(box),
+        }
     )
     tmp = path.with_suffix(path.suffix + ".tmp")
     with open(tmp, "wb") as f:

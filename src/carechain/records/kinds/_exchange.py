@@ -78,8 +78,9 @@ class EcgChunk(KindModel):
     at: Time
     lead: Annotated[Lead, one_of(Lead)]
     sample_rate_hz: Annotated[Int, Between(100, 1000, "Hz")]
-    samples_uv: Annotated[list[Annotated[Int, Between(-10000, 10000, "µV")]],
-                          Field(min_length=1, max_length=5000)]
+    samples_uv: Annotated[
+        list[Annotated[Int, Between(-10000, 10000, "µV")]], Field(min_length=1, max_length=5000)
+    ]
 
 
 class AuditEvent(KindModel):
@@ -91,7 +92,8 @@ class AuditEvent(KindModel):
     staff_id: ShortText | None = None
     role: ShortText | None = None
     at_ms: Annotated[Int, Between(0, 2**53, "ms")]
-    outcome: Annotated[Literal["success", "failure", "refused"],
-                       one_of(Literal["success", "failure", "refused"])]
+    outcome: Annotated[
+        Literal["success", "failure", "refused"], one_of(Literal["success", "failure", "refused"])
+    ]
     record: ShortText | None = None
     detail: dict[str, Any] = Field(default_factory=dict)

@@ -269,7 +269,7 @@ class Node:
                 raise NotFound(f"no record {record.hex()}")
             if kind == "medication.administered":
                 self._check_medication(record, user, clean)
-            if kind == "disposition.recorded" and "hospital_node" in clean:
+            if kind == "disposition.recorded" and clean.get("hospital_node"):
                 self.address_to(
                     record=record,
                     user=user,

@@ -133,14 +133,18 @@ def decision_support(state: dict[str, Any]) -> dict[str, Any]:
     befast = None
     signs = sections.get("secondary_survey", {}).get("befast")
     if signs and last_time is not None:
-        befast = assess_befast(
-            BeFastInput(
-                assessed_at=last_time,
-                last_known_well=_when(history.get("time_last_known_well")),
-                **{k: signs.get(k) for k in ("balance", "eyes", "face", "arm", "speech")},
+        try:
+            befast = assess_befast(
+                BeFastInput(
+                    assessed_at=last_time,
+                    last_known_well=_when(history.get("time_last_known_well")),
+                    **{k: signs.get(k) for k in ("balance", "eyes", "face", "arm", "speech")},
+                )
             )
-        )
-        scores["befast"] = befast.to_dict()
+        except ClinicalValueError as exc:  # e.g. last known well after the last entry
+            scores["befast"] = {"error": f"{exc.field}: {exc.rule}"}
+        else:
+            scores["befast"] = befast.to_dict()
 
     stemi = None
     ecg_obs = _latest(observations, "twelve_lead")

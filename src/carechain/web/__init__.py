@@ -13,7 +13,7 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from carechain.accounts import AccountStore
-from carechain.errors import Forbidden
+from carechain.errors import Forbidden, NotFound
 from carechain.node import Node
 from carechain.sync.loop import SyncLoop
 from carechain.web import login
@@ -48,6 +48,15 @@ def install_web(app: FastAPI, node: Node, accounts: AccountStore,
 
             return problem(401, exc.code, exc.title, "log in first")
         return RedirectResponse(f"/login?next={exc.detail}", status_code=303)
+
+    @app.exception_handler(NotFound)
+    async def _not_found(request: Request, exc: NotFound) -> Response:
+        if "text/html" in request.headers.get("accept", ""):
+            return render(request, "error.html", None, status=404, title="Not found",
+                          message=exc.detail)
+        from carechain.api.problems import problem
+
+        return problem(404, exc.code, exc.title, exc.detail, **exc.extra)
 
     @app.exception_handler(Forbidden)
     async def _forbidden(request: Request, exc: Forbidden) -> Response:

@@ -45,6 +45,8 @@ def _rule(error: Any) -> str:
     if kind == "string_too_long":
         return f"must be at most {ctx.get('max_length')} characters"
     if kind == "too_short":
+        if isinstance(error.get("input"), str):
+            return f"must be at least {ctx.get('min_length')} characters"
         return f"must have at least {ctx.get('min_length')} item(s)"
     if kind == "too_long":
         return f"must have at most {ctx.get('max_length')} items"

@@ -1,0 +1,430 @@
+"""The crew app, served by a crew node on localhost: today's jobs, the record, one form per
+section, live NEWS2, history and amendments, handover and sign-off (DESIGN §8, P1).
+
+Everything here calls the local node directly, so every page and form works with no
+network and no hub; the status bar says where the record has reached. Times are shown and
+read in UTC (see `_crew_forms`). Every POST checks the session's CSRF token first; a form
+that breaks a rule is shown again with the rule next to the field, status 422, and
+nothing stored.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+
+from carechain.errors import FieldInvalid, Forbidden, FormularyBreach, NotFound
+from carechain.node.audit import audit_record
+from carechain.records import kinds
+from carechain.records.fold import AMENDMENT_KIND
+from carechain.records.kinds._outcome import CONVEYED_ONLY, NOT_CONVEYED_ONLY
+from carechain.trust import DIRECTORY_RECORD
+from carechain.web._crew_fields import Section
+from carechain.web._crew_forms import (
+    FormValues,
+    collect,
+    error_target,
+    input_ids,
+    prefill,
+    read_shown,
+)
+from carechain.web._crew_pages import (
+    BREACH_FIELDS,
+    amend_page,
+    handover_page,
+    history_page,
+    jobs_page,
+    now,
+    record_page,
+    section_page,
+    status,
+)
+from carechain.web._crew_preview import news2_preview
+from carechain.web._crew_sections import AMENDABLE, BY_KIND, BY_SLUG, OPENED, SIGNOFF
+from carechain.web._crew_views import conflict_texts
+from carechain.web.render import check_csrf
+from carechain.web.session import Viewer, ViewerDep, context, require
+
+__all__ = ["ROLES", "router"]
+
+ROLES = ("crew",)
+router = APIRouter(include_in_schema=False)
+
+
+async def _form(request: Request) -> FormValues:
+    """Return the submitted form (or JSON object) as text values; repeated names as lists."""
+    out: FormValues = {}
+    if request.headers.get("content-type", "").startswith("application/json"):
+        try:
+            body = json.loads(await request.body() or b"{}")
+        except ValueError:
+            body = {}
+        for key, value in body.items() if isinstance(body, dict) else ():
+            out[str(key)] = (
+                [str(v) for v in value]
+                if isinstance(value, list)
+                else ""
+                if value is None
+                else str(value)
+            )
+        return out
+    form = await request.form()
+    for key in form:
+        texts = [v for v in form.getlist(key) if isinstance(v, str)]
+        out[key] = texts if len(texts) > 1 else texts[0] if texts else ""
+    return out
+
+
+def _reader(viewer: ViewerDep) -> Viewer:
+    """Allow people who may read this crew's records (not administrators)."""
+    if not (viewer.can("record.read_own") or viewer.can("record.read_own_org")):
+        raise Forbidden(f"a {viewer.person.role} may not read clinical records")
+    return viewer
+
+
+def _record_id(request: Request, record_id: str) -> bytes:
+    """Return a record id from the path, or NotFound."""
+    try:
+        value = bytes.fromhex(record_id)
+    except ValueError:
+        value = b""
+    node = context(request).node
+    if (
+        len(value) != 16
+        or value in (DIRECTORY_RECORD, audit_record(node))
+        or not node.store.record(value)
+    ):
+        raise NotFound(f"no record {record_id!r} on this device")
+    return value
+
+
+FormDep = Annotated[FormValues, Depends(_form)]
+Reader = Annotated[Viewer, Depends(_reader)]
+Writer = Annotated[Viewer, require("record.write")]
+Signer = Annotated[Viewer, require("record.sign")]
+RecordDep = Annotated[bytes, Depends(_record_id)]
+
+
+def _text(form: FormValues, key: str) -> str:
+    value = form.get(key, "")
+    return value if isinstance(value, str) else value[0] if value else ""
+
+
+def _viewed(request: Request, viewer: Viewer, record: bytes, page: str) -> dict[str, Any]:
+    """Return the record's state, and leave the audit trace of reading it (P6)."""
+    state = context(request).node.state(record)
+    context(request).audit("record.view", viewer.person, record=record.hex(), detail={"page": page})
+    return state
+
+
+def _done(record: bytes, page: str, entry: str) -> RedirectResponse:
+    return RedirectResponse(
+        f"/crew/records/{record.hex()}/{page}?saved={entry}#saved", status_code=303
+    )
+
+
+# --- today's jobs -------------------------------------------------------------------------
+
+
+@router.get("/crew")
+def jobs(request: Request, viewer: Reader) -> Response:
+    """Show today's jobs and the new-record form."""
+    return jobs_page(request, viewer)
+
+
+@router.post("/crew/records")
+def open_record(request: Request, viewer: Writer, form: FormDep) -> Response:
+    """Open a record for this vehicle and go to it."""
+    check_csrf(viewer, form.get("csrf"))
+    data, _ = collect(OPENED, form, shown=None)
+    data.update(opened_at=now(request).isoformat(), crew=[viewer.person.staff_id])
+    try:
+        record, _ = context(request).node.open_record(user=viewer.person.staff_id, data=data)
+    except FieldInvalid as exc:
+        errors = {error_target(exc.field, ["callsign", "vehicle"]): exc.rule}
+        return jobs_page(request, viewer, values=form, errors=errors, status_code=422)
+    return RedirectResponse(f"/crew/records/{record.hex()}", status_code=303)
+
+
+# --- JSON for the page scripts ------------------------------------------------------------
+
+
+@router.get("/crew/api/status")
+def api_status(request: Request, viewer: Reader, record: str | None = None) -> JSONResponse:
+    """Return the status bar: entries on device / at hub / at hospital, hub, alerts."""
+    found = _record_id(request, record) if record else None
+    return JSONResponse(status(request, found))
+
+
+@router.post("/crew/api/news2-preview")
+def api_news2_preview(request: Request, viewer: Reader, form: FormDep) -> JSONResponse:
+    """Return NEWS2, its parts and the prompts for the observation values typed so far."""
+    check_csrf(viewer, request.headers.get("x-csrf-token") or form.get("csrf"))
+    record = _text(form, "record")
+    state = context(request).node.state(_record_id(request, record)) if record else None
+    return JSONResponse(news2_preview(form, now=now(request), context=state))
+
+
+# --- the record ---------------------------------------------------------------------------
+
+
+@router.get("/crew/records/{record_id}")
+def record_overview(request: Request, viewer: Reader, record: RecordDep) -> Response:
+    """Show the record: patient, latest observations, NEWS2, prompts, conflicts."""
+    return record_page(request, viewer, record, _viewed(request, viewer, record, "overview"))
+
+
+@router.get("/crew/records/{record_id}/history")
+def history(request: Request, viewer: Reader, record: RecordDep) -> Response:
+    """Show every entry with its author, time and data; amendments and conflicts."""
+    return history_page(request, viewer, record, _viewed(request, viewer, record, "history"))
+
+
+@router.get("/crew/records/{record_id}/handover")
+def handover(
+    request: Request, viewer: Reader, record: RecordDep, saved: str | None = None
+) -> Response:
+    """Show the ATMIST/SBAR handover, the hospital's receipts and the sign-off form."""
+    return handover_page(
+        request, viewer, record, _viewed(request, viewer, record, "handover"), saved=saved
+    )
+
+
+@router.post("/crew/records/{record_id}/signoff")
+def sign(request: Request, viewer: Signer, record: RecordDep, form: FormDep) -> Response:
+    """Sign the record off."""
+    check_csrf(viewer, form.get("csrf"))
+    node = context(request).node
+    data, _ = collect(SIGNOFF, form, shown=None)
+    try:
+        stored = node.append(
+            record=record, user=viewer.person.staff_id, kind=SIGNOFF.kind, data=data
+        )
+    except FieldInvalid as exc:
+        errors = {error_target(exc.field, input_ids(SIGNOFF, form)): exc.rule}
+        return handover_page(
+            request, viewer, record, node.state(record), values=form, errors=errors, status_code=422
+        )
+    return _done(record, "handover", stored.entry.hex)
+
+
+# --- amendments ---------------------------------------------------------------------------
+
+
+def _amendable(state: dict[str, Any], entry: str) -> tuple[dict[str, Any], str]:
+    """Return a history entry that may be amended, and the kind its data has."""
+    rows = {h["entry"]: h for h in state["history"]}
+    found = rows.get(entry)
+    if found is None or found["class"] != "clinical" or found["superseded_by"]:
+        raise NotFound(f"no entry {entry!r} of this record can be amended")
+    cursor, kind, seen = found, found["kind"], {entry}
+    while kind == AMENDMENT_KIND:  # an amendment of an amendment: find the original kind
+        target = str((cursor["data"] or {}).get("supersedes", ""))
+        if target in seen or target not in rows:
+            raise NotFound(f"entry {entry!r} amends nothing this record holds")
+        seen.add(target)
+        cursor, kind = rows[target], rows[target]["kind"]
+    if kind not in AMENDABLE:
+        raise NotFound(f"entry {entry!r} is not one a crew amends")
+    return found, str(kind)
+
+
+@router.get("/crew/records/{record_id}/amend/{entry}")
+def amend_form(request: Request, viewer: Writer, record: RecordDep, entry: str) -> Response:
+    """Show an entry's fields, filled in, to amend with a reason."""
+    state = _viewed(request, viewer, record, "amend")
+    found, kind = _amendable(state, entry)
+    return amend_page(request, viewer, record, state, found, kind)
+
+
+@router.post("/crew/records/{record_id}/amend/{entry}")
+def amend(
+    request: Request, viewer: Writer, record: RecordDep, entry: str, form: FormDep
+) -> Response:
+    """Supersede an entry's data, with a reason; the original stays in the history."""
+    check_csrf(viewer, form.get("csrf"))
+    node = context(request).node
+    state = node.state(record)
+    found, kind = _amendable(state, entry)
+    section = BY_KIND[kind]
+    original = found["data"]["data"] if found["kind"] != kind else found["data"]
+    data, rows = collect(section, form, shown=None)
+    tops = {f.top for f in section.fields}
+    data = {**{k: v for k, v in original.items() if k not in tops}, **data}
+    reason = _text(form, "reason")
+    try:
+        _not_future(data, now(request))
+        node.amend(
+            record=record,
+            user=viewer.person.staff_id,
+            supersedes=found["entry"],
+            reason=reason,
+            data=data,
+        )
+    except FieldInvalid as exc:
+        target = error_target(exc.field, [*input_ids(section, form), "reason"], rows)
+        return amend_page(
+            request,
+            viewer,
+            record,
+            state,
+            found,
+            kind,
+            values=form,
+            errors={target: exc.rule},
+            reason=reason,
+            status_code=422,
+        )
+    return RedirectResponse(
+        f"/crew/records/{record.hex()}/history#entry-{found['entry']}", status_code=303
+    )
+
+
+# --- one page per section -----------------------------------------------------------------
+
+
+def _section(slug: str) -> Section:
+    found = BY_SLUG.get(slug)
+    if found is None:
+        raise NotFound(f"no section {slug!r}")
+    return found
+
+
+@router.get("/crew/records/{record_id}/{slug}")
+def section_form(
+    request: Request, viewer: Reader, record: RecordDep, slug: str, saved: str | None = None
+) -> Response:
+    """Show a section: what it holds, and its form with the current values filled in."""
+    section = _section(slug)
+    state = _viewed(request, viewer, record, slug)
+    return section_page(request, viewer, record, state, section, saved=saved)
+
+
+def _disposition(viewer: Viewer, data: dict[str, Any], current: dict[str, Any]) -> None:
+    """Complete a disposition: name the chosen hospital, clear the other outcome's fields."""
+    if data.get("hospital_node") is None:
+        data.pop("hospital_node", None)  # a grant cannot be taken back; never send null
+    elif not (viewer.can("handover.send") and viewer.can("key.grant")):
+        raise Forbidden(f"a {viewer.person.role} may not choose where the record is sent")
+    elif "hospital" not in data and data["hospital_node"] != current.get("hospital_node"):
+        data["hospital"] = data["hospital_node"]
+    outcome = data.get("outcome")
+    other = (
+        CONVEYED_ONLY
+        if outcome == "not-conveyed"
+        else NOT_CONVEYED_ONLY
+        if outcome == "conveyed"
+        else ()
+    )
+    for name in other:
+        if name != "hospital_node" and current.get(name) is not None and name not in data:
+            data[name] = None
+    if data.get("pre_alert") is False and current.get("pre_alert_category") is not None:
+        data.setdefault("pre_alert_category", None)
+
+
+def _not_future(data: dict[str, Any], at: datetime) -> None:
+    """Refuse a time last known well after now.
+
+    The fold's BE-FAST assessment refuses one after the record's latest entry, and a record
+    whose state cannot be computed can no longer be shown: stop it at the door.
+    """
+    value = data.get("time_last_known_well")
+    try:
+        when = datetime.fromisoformat(str(value)) if value else None
+    except ValueError:
+        return  # not a time: the kind's schema names the rule
+    if when is not None and when.tzinfo is not None and when > at:
+        raise FieldInvalid(
+            "data.time_last_known_well", f"must not be after the time now ({at:%Y-%m-%d %H:%M} UTC)"
+        )
+
+
+def _breaches(exc: FormularyBreach) -> dict[str, list[dict[str, Any]]]:
+    out: dict[str, list[dict[str, Any]]] = {}
+    for breach in exc.extra.get("breaches", []):
+        name = str(breach.get("field", ""))
+        target = "dose" if name.startswith("previous") else BREACH_FIELDS.get(name, name)
+        out.setdefault(
+            target if target in ("drug", "dose", "unit", "route", "given_at") else "drug", []
+        ).append(breach)
+    return out
+
+
+@router.post("/crew/records/{record_id}/{slug}")
+def save_section(
+    request: Request, viewer: Writer, record: RecordDep, slug: str, form: FormDep
+) -> Response:
+    """Write what the section's form gives as one entry."""
+    check_csrf(viewer, form.get("csrf"))
+    section = _section(slug)
+    ctx = context(request)
+    node, state = ctx.node, ctx.node.state(record)
+    name = kinds.KINDS[section.kind].section
+    current = {} if section.multi else state["sections"].get(name, {})
+    base = None if section.full else prefill(section, current)
+    shown = None if base is None else read_shown(form.get("_shown"), base)
+    data, rows = collect(
+        section, form, shown=shown, base=base, conflicted=frozenset(conflict_texts(state, name))
+    )
+    if slug == "disposition":
+        _disposition(viewer, data, current)
+    if not data and not section.full:
+        return RedirectResponse(
+            f"/crew/records/{record.hex()}/{slug}?saved=none#saved", status_code=303
+        )
+    granted = node.recipients(record)
+    shown_text = _text(form, "_shown")
+    try:
+        _not_future(data, now(request))
+        stored = node.append(
+            record=record, user=viewer.person.staff_id, kind=section.kind, data=data
+        )
+    except FormularyBreach as exc:
+        overridable = bool(exc.extra.get("overridable"))
+        summary = (
+            "This dose breaks the trust formulary. Give an override reason to give it anyway."
+            if overridable
+            else "This dose breaks the trust formulary and cannot be overridden: change it."
+        )
+        return section_page(
+            request,
+            viewer,
+            record,
+            state,
+            section,
+            values=form,
+            shown=shown_text,
+            errors={"form": summary},
+            breaches=_breaches(exc),
+            show_override=overridable,
+            status_code=422,
+        )
+    except FieldInvalid as exc:
+        target = error_target(
+            exc.field, input_ids(section, form), rows, {"reason": "override_reason"}
+        )
+        return section_page(
+            request,
+            viewer,
+            record,
+            state,
+            section,
+            values=form,
+            shown=shown_text,
+            errors={target: exc.rule},
+            status_code=422,
+            show_override=target == "override_reason",
+        )
+    if node.recipients(record) - granted:
+        ctx.audit(
+            "key.grant",
+            viewer.person,
+            record=record.hex(),
+            detail={"node": str(data.get("hospital_node"))},
+        )
+    return _done(record, slug, stored.entry.hex)

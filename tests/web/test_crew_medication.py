@@ -1,0 +1,107 @@
+"""The medication form against the trust formulary: breaches shown next to their fields, an
+override with a reason recorded before the dose, and breaches that cannot be overridden."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.web.conftest import Site
+from tests.web.test_crew_support import DAY, Crew, error_of, history_of, tag_of, text_of
+
+DOSE = {
+    "drug": "aspirin",
+    "dose": "600",
+    "unit": "mg",
+    "route": "PO",
+    "given_at": f"{DAY}T09:16",
+    "given_by": "P100234",
+}
+
+
+def _give(crew: Crew, record: str, **changes: Any) -> Any:
+    return crew.post(f"/crew/records/{record}/medications", {**DOSE, **changes})
+
+
+def test_an_overdose_is_shown_then_given_with_a_recorded_override(crew_site: Site) -> None:
+    crew = Crew(crew_site).login()
+    record = crew.open()
+    before = crew.count()
+    r = _give(crew, record)
+    assert r.status_code == 422 and crew.count() == before
+    breaches = text_of(r.text, "dose-breaches")
+    assert "600 mg is over the maximum single dose of 300 mg" in breaches
+    assert 'data-rule="formulary.max-single-dose"' in r.text
+    assert "dose-breaches" in tag_of(r.text, "dose")
+    assert 'aria-invalid="true"' in tag_of(r.text, "dose")
+    assert "Give an override reason" in error_of(r.text, "form")  # type: ignore[operator]
+    assert 'id="override_reason"' in r.text
+    assert 'value="600"' in r.text  # what was typed stays
+
+    # Too short a reason is refused next to the reason, nothing stored.
+    r = _give(crew, record, override_reason="because")
+    assert r.status_code == 422 and crew.count() == before
+    assert "at least 10" in error_of(r.text, "override_reason")  # type: ignore[operator]
+
+    r = _give(crew, record, override_reason="Senior clinician advice by phone: loading dose")
+    assert r.status_code == 303
+    [override] = history_of(crew, record, "safety.override")
+    [dose] = history_of(crew, record, "medication.administered")
+    kinds = [h["kind"] for h in crew.state(record)["history"]]
+    assert kinds.index("safety.override") < kinds.index("medication.administered")
+    assert override["data"]["reason"] == "Senior clinician advice by phone: loading dose"
+    assert override["data"]["breaches"][0]["rule"] == "formulary.max-single-dose"
+    assert dose["data"]["dose"] == 600
+    history = crew.page(record, "history")
+    assert 'data-kind="safety.override"' in history
+    assert "Senior clinician advice by phone" in text_of(
+        crew.page(record, "medications"), "overrides"
+    )
+
+
+def test_an_unknown_drug_cannot_be_overridden(crew_site: Site) -> None:
+    crew = Crew(crew_site).login()
+    record = crew.open()
+    before = crew.count()
+    r = _give(crew, record, drug="unobtainium", dose="1")
+    assert r.status_code == 422
+    assert "unobtainium is not in the formulary" in text_of(r.text, "drug-breaches")
+    assert "cannot be overridden" in text_of(r.text, "drug-breaches")
+    assert 'id="override_reason"' not in r.text
+    r = _give(
+        crew,
+        record,
+        drug="unobtainium",
+        dose="1",
+        override_reason="I am sure about this one, honestly",
+    )
+    assert r.status_code == 422 and crew.count() == before
+    assert not history_of(crew, record, "safety.override")
+
+
+def test_a_route_or_unit_the_formulary_does_not_allow_is_refused(crew_site: Site) -> None:
+    crew = Crew(crew_site).login()
+    record = crew.open()
+    before = crew.count()
+    r = _give(crew, record, dose="300", route="IV")
+    assert r.status_code == 422 and 'data-rule="formulary.route"' in r.text
+    assert "aspirin may not be given IV" in text_of(r.text, "route-breaches")
+    r = _give(crew, record, dose="300", unit="g")
+    assert r.status_code == 422
+    assert "re-enter the dose" in text_of(r.text, "unit-breaches")
+    assert crew.count() == before
+
+
+def test_a_recorded_allergy_is_a_breach_next_to_the_drug(crew_site: Site) -> None:
+    crew = Crew(crew_site).login()
+    record = crew.open()
+    crew.save(
+        record,
+        "patient-history",
+        {"allergies-0-substance": "aspirin", "allergies-0-reaction": "wheeze"},
+    )
+    before = crew.count()
+    r = _give(crew, record, dose="300")
+    assert r.status_code == 422 and crew.count() == before
+    assert "allergy to aspirin recorded" in text_of(r.text, "drug-breaches")
+    assert 'id="override_reason"' in r.text
+    assert "Allergies: aspirin (wheeze)" in text_of(r.text, "patient-allergies")

@@ -36,7 +36,7 @@ DEMO_PEOPLE: dict[str, tuple[str, tuple[Person, ...]]] = {
     "hub": (
         "hub",
         (
-            Person("A9001", "Robin Admin", "admin", "hub admin demo pass 41"),
+            Person("A9001", "Robin Admin", "admin", "hub console demo 41"),
             Person("AU7001", "Avery Quinn", "auditor", "auditor demo pass 17"),
         ),
     ),
@@ -50,7 +50,7 @@ DEMO_PEOPLE: dict[str, tuple[str, tuple[Person, ...]]] = {
     "vault-records": (
         "vault",
         (
-            Person("A9002", "Casey Admin", "admin", "vault admin demo 53"),
+            Person("A9002", "Casey Admin", "admin", "vault console demo 53"),
             Person("AU7003", "Jamie Fox", "auditor", "auditor demo pass 31"),
         ),
     ),

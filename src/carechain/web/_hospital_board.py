@@ -6,9 +6,9 @@ A record is **addressed** to this hospital when
 - a `grant` entry written by a crew node gave this node's receiving key the record's
   content key (the crew named this hospital as the destination: a disposition with
   `hospital_node`, or an explicit address), and
-- the record's disposition, if it names a destination node, still names this one (a crew
-  that diverts to another hospital takes the record's care relationship with it; the
-  grant cannot be taken back).
+- the record's disposition, if it records a destination node, still names this one (a
+  crew that diverts to another hospital, or clears the destination, takes the record's
+  care relationship with it; the grant cannot be taken back).
 
 Anything else the node can read — a record a vault or another hospital shared with it, a
 diverted patient — gives an ED clinician no care relationship: opening it is
@@ -251,8 +251,11 @@ class Board:
             return None  # not granted to this node: nothing here is readable
         items = {k: v for k, v in state.get("items", {}).items() if k not in ("vitals", "ecg")}
         trimmed = {**{k: v for k, v in state.items() if k != "history"}, "items": items}
-        destination = state.get("sections", {}).get("disposition", {}).get("hospital_node")
-        addressed = record in self._crew_grants and destination in (None, node.info.name)
+        disposition = state.get("sections", {}).get("disposition", {})
+        # No destination recorded (addressed some other way) counts; a destination cleared
+        # or changed to another node is a diversion.
+        named = disposition.get("hospital_node", node.info.name)
+        addressed = record in self._crew_grants and named == node.info.name
         return Patient(record, addressed, trimmed, self._last_ms.get(record, 0))
 
     def patient(self, node: Node, record: bytes) -> Patient | None:

@@ -64,7 +64,8 @@ class ServedApp:
 
     def __init__(self, app: Any, port: int = 0) -> None:
         config = uvicorn.Config(
-            app, host="127.0.0.1", port=port, log_level="warning", ws="websockets-sansio"
+            app, host="127.0.0.1", port=port, log_level="warning", ws="websockets-sansio",
+            timeout_graceful_shutdown=3,
         )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)

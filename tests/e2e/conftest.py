@@ -35,9 +35,10 @@ def chain(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoChain]:
         c.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    """Debian's Chromium, headless."""
+    """Debian's Chromium, headless; closed with its module, because Playwright's sync API
+    keeps an event loop running in this thread while it is open."""
     with sync_playwright() as pw:
         b = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
         try:

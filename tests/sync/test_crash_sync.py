@@ -55,7 +55,7 @@ class Proc:
 
 
 def _wait_up(url: str) -> None:
-    deadline = time.monotonic() + 20
+    deadline = time.monotonic() + 60  # generous: the machine may be busy
     while time.monotonic() < deadline:
         try:
             if httpx.get(url + "/health", timeout=1).status_code == 200:

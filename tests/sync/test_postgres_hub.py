@@ -90,7 +90,7 @@ def _serve(hub_dir: Path, port: int, url: str) -> subprocess.Popen[bytes]:
 
 
 def _up(base: str) -> None:
-    deadline = time.monotonic() + 20
+    deadline = time.monotonic() + 60  # generous: the machine may be busy
     while time.monotonic() < deadline:
         try:
             if httpx.get(base + "/health", timeout=1).status_code == 200:

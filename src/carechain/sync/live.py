@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from dataclasses import dataclass, field
+from typing import cast
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
@@ -135,10 +136,18 @@ class LiveHub:
             records.add(DIRECTORY_RECORD)
         sub = Subscriber(peer, records)
         self.subscribers.add(sub)
+        closed: asyncio.Future[object] | None = None
         try:
             sent = await self._catch_up(websocket, sub, after)
+            hangup: asyncio.Future[object] = asyncio.ensure_future(websocket.receive())
+            closed = hangup  # the peer hanging up, noticed while waiting for entries
             while not sub.overflowed:
-                batch = await sub.queue.get()
+                getting: asyncio.Future[object] = asyncio.ensure_future(sub.queue.get())
+                await asyncio.wait({getting, hangup}, return_when=asyncio.FIRST_COMPLETED)
+                if hangup.done():
+                    getting.cancel()
+                    return
+                batch = cast(list[tuple[int, bytes, bool]], getting.result())
                 while not sub.queue.empty():
                     batch += sub.queue.get_nowait()
                 fresh = [[seq, wire] for seq, wire, backfill in batch if backfill or seq > sent]
@@ -150,6 +159,8 @@ class LiveHub:
             pass
         finally:
             self.subscribers.discard(sub)
+            if closed is not None and not closed.done():
+                closed.cancel()
 
     async def _catch_up(self, websocket: WebSocket, sub: Subscriber, after: int) -> int:
         store = self.service.node.store

@@ -31,7 +31,8 @@ def is_trauma(state: Mapping[str, Any]) -> bool:
 
 
 def _join(parts: list[str | None]) -> str:
-    found = [p for p in parts if p]
+    # A narrative's own full stop would read ".;" before the next part.
+    found = [p.rstrip(".") for p in parts if p]
     return "; ".join(found) if found else NOT_RECORDED
 
 

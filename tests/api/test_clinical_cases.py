@@ -1,0 +1,190 @@
+"""Two realistic cases driven through the crew node's HTTP API end to end, their handover
+summaries checked field by field; formulary safety through the API."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+
+from carechain.api import create_app
+from carechain.demo import chest_pain_stemi, motorcyclist_femur
+from carechain.errors import PROBLEM_BASE
+from carechain.node import Node
+
+# The call came an hour ago (the handover speaks of times relative to now).
+BASE = (datetime.now(UTC) - timedelta(hours=1)).replace(second=0, microsecond=0)
+
+
+def hhmm(minutes: int) -> str:
+    """Return the time `minutes` after the call as the handover writes it (UTC)."""
+    return (BASE + timedelta(minutes=minutes)).strftime("%H:%M")
+
+
+@pytest.fixture
+def client(crew: Node) -> TestClient:
+    return TestClient(create_app(crew))
+
+
+def _play(client: TestClient, case_name: str) -> str:
+    case = {"stemi": chest_pain_stemi, "femur": motorcyclist_femur}[case_name]()
+    r = client.post("/records", json={"user": "P100234", "data": case.opened})
+    assert r.status_code == 201, r.text
+    rid = str(r.json()["record_id"])
+    for kind, data in case.at(BASE):
+        r = client.post(
+            f"/records/{rid}/entries", json={"user": "P100234", "kind": kind, "data": data}
+        )
+        assert r.status_code == 201, (kind, r.text)
+    return rid
+
+
+def test_chest_pain_stemi_through_the_api(client: TestClient) -> None:
+    rid = _play(client, "stemi")
+    state = client.get(f"/records/{rid}").json()
+    assert state["scores"]["stemi"]["flagged"] is True
+    assert state["scores"]["stemi"]["territory"] == "inferior"
+    assert state["scores"]["gcs"]["total"] == 15
+    first, latest = state["scores"]["news2_trend"]["points"][0], state["scores"]["news2"]
+    assert first["aggregate"] == 6  # RR 22 (2) SpO2 95 (1) SBP 104 (1) HR 112 (2) T 36.8 (0)
+    assert latest["aggregate"] == 2  # RR 20 (0) SpO2 96 (0) SBP 110 (1) HR 104 (1)
+    rules = {p["rule"] for p in state["prompts"]}
+    assert any(r.startswith("stemi") for r in rules)
+    handover = client.get(f"/records/{rid}/handover").json()
+    assert handover["format"] == "SBAR"
+    f = handover["fields"]
+    assert list(f) == ["situation", "background", "assessment", "recommendation"]
+    assert f["situation"] == (
+        "67 M; presenting complaint: Central crushing chest pain "
+        "radiating to the left arm; working impression: Inferior STEMI"
+    )
+    assert "PMH: hypertension, type 2 diabetes" in f["background"]
+    assert "medications: ramipril 5 mg, metformin 500 mg" in f["background"]
+    assert "allergies: NKDA" in f["background"]
+    assert f"call received {hhmm(0)}" in f["background"]
+    assert f["assessment"].startswith(
+        f"at {hhmm(26)}: RR 20, SpO2 96% on air, BP 110/72, HR 104, temp 36.8 °C, ACVPU A, "
+        "GCS 15 (E4 V5 M6), pain 5/10; NEWS2 2 (low); STEMI flagged (inferior)"
+    )
+    assert (
+        f"treatment: aspirin 300 mg PO {hhmm(16)}; glyceryl trinitrate 400 mcg SL "
+        f"{hhmm(17)}; IV cannulation (left antecubital fossa) {hhmm(18)}"
+    ) in f["assessment"]
+    assert re.fullmatch(
+        rf"Essex Cardiothoracic Centre, ETA {hhmm(55)} \(.*\); pre-alert: "
+        r"STEMI; requirements: PPCI lab on arrival",
+        f["recommendation"],
+    )
+    assert [ln[:2] for ln in handover["text"].splitlines()] == ["S:", "B:", "A:", "R:"]
+
+
+def test_motorcyclist_femur_through_the_api(client: TestClient) -> None:
+    rid = _play(client, "femur")
+    handover = client.get(f"/records/{rid}/handover").json()
+    assert handover["format"] == "ATMIST"
+    f = handover["fields"]
+    assert list(f) == [
+        "age_sex",
+        "time_of_incident",
+        "mechanism",
+        "injuries",
+        "signs",
+        "treatment",
+        "eta_requirements",
+    ]
+    assert f["age_sex"] == "24 M"
+    assert f["time_of_incident"].startswith(hhmm(0))
+    assert f["mechanism"] == (
+        "Motorcyclist, about 40 mph, struck by a car pulling out; thrown about 5 m; helmet on"
+    )
+    assert f["injuries"].startswith("Closed right femoral shaft fracture")
+    assert "limbs: Closed deformity right femur" in f["injuries"]
+    assert f["signs"] == (
+        f"at {hhmm(17)}: RR 24, SpO2 97% on air, BP 112/70, HR 118, "
+        "temp 36.4 °C, ACVPU A, GCS 15 (E4 V5 M6), pain 9/10; NEWS2 4 (low)"
+    )
+    assert f["treatment"] == (
+        f"morphine 5 mg IV {hhmm(21)}; traction splint (right leg) {hhmm(24)}"
+    )
+    assert re.fullmatch(
+        rf"Colchester General Hospital, ETA {hhmm(50)} \(.*\); pre-alert: "
+        r"trauma; requirements: Trauma team, orthopaedics",
+        f["eta_requirements"],
+    )
+    lines = handover["text"].splitlines()
+    assert [ln.split(":")[0] for ln in lines] == ["A", "T", "M", "I", "S", "T", "ER"]
+
+
+def test_formulary_breach_is_refused_then_overridden_with_a_reason(
+    client: TestClient, crew: Node
+) -> None:
+    rid = _play(client, "femur")
+    before = crew.store.count()
+    dose = {
+        "drug": "morphine",
+        "dose": 15,
+        "unit": "mg",
+        "route": "IV",
+        "given_at": "2026-11-26T09:30:00+00:00",
+        "given_by": "P100234",
+    }
+    r = client.post(
+        f"/records/{rid}/entries",
+        json={"user": "P100234", "kind": "medication.administered", "data": dose},
+    )
+    assert r.status_code == 422, r.text
+    problem = r.json()
+    assert problem["type"] == PROBLEM_BASE + "formulary-breach"
+    assert problem["overridable"] is True and problem["breaches"]
+    assert crew.store.count() == before
+    reason = "Senior clinician advice by phone: pain uncontrolled, observations stable"
+    r = client.post(
+        f"/records/{rid}/entries",
+        json={
+            "user": "P100234",
+            "kind": "medication.administered",
+            "data": {**dose, "override_reason": reason},
+        },
+    )
+    assert r.status_code == 201, r.text
+    history = client.get(f"/records/{rid}/history").json()
+    overrides = [h for h in history if h["kind"] == "safety.override"]
+    assert len(overrides) == 1 and overrides[0]["data"]["reason"] == reason
+    assert overrides[0]["data"]["breaches"]
+
+
+def test_allergy_conflict_is_refused(client: TestClient, crew: Node) -> None:
+    rid = _play(client, "stemi")
+    r = client.post(
+        f"/records/{rid}/entries",
+        json={
+            "user": "P1",
+            "kind": "history.recorded",
+            "data": {
+                "no_known_allergies": False,
+                "allergies": [{"substance": "aspirin", "reaction": "angioedema"}],
+            },
+        },
+    )
+    assert r.status_code == 201, r.text
+    before = crew.store.count()
+    r = client.post(
+        f"/records/{rid}/entries",
+        json={
+            "user": "P1",
+            "kind": "medication.administered",
+            "data": {
+                "drug": "aspirin",
+                "dose": 300,
+                "unit": "mg",
+                "route": "PO",
+                "given_at": "2026-11-26T09:40:00+00:00",
+                "given_by": "P1",
+            },
+        },
+    )
+    assert r.status_code == 422
+    assert any("allerg" in b["rule"] for b in r.json()["breaches"])
+    assert crew.store.count() == before

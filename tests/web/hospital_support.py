@@ -9,7 +9,7 @@ from typing import Any
 
 from carechain.demo.cases import Case, chest_pain_stemi, motorcyclist_femur
 from carechain.node import Node
-from carechain.sync.policy import accessible_records
+from carechain.sync.policy import allow_for
 from carechain.testing import Trust, make_node
 from tests.web.conftest import Site, make_site
 
@@ -81,9 +81,7 @@ class Ward:
         """Hand the hospital what it may hold of a node's log, as sync would."""
         entries = [s.entry for s in (source or self.crew).store.since(0, 100_000)]
         node = self.hospital
-        keep = accessible_records(node.store, node.info.role, node.keys.box_key_id, entries)
-        node.ingest(entries, keep=None if keep is None else
-                    (lambda e: e.header.record in keep))
+        node.ingest(entries, allow=allow_for(node.store, node.info.role, node.keys.box_key_id))
 
     def close(self) -> None:
         self.site.client.close()

@@ -158,18 +158,25 @@ class Node:
             return None
 
     def ingest(
-        self, entries: Sequence[Entry], *, keep: Callable[[Entry], bool] | None = None
+        self,
+        entries: Sequence[Entry],
+        *,
+        allow: Callable[[Sequence[Entry]], set[bytes] | None] | None = None,
     ) -> list[IngestResult]:
         """Verify and durably store entries in one transaction; answer for each.
 
-        `keep` decides which valid entries this node holds (see sync.policy); the others
-        are refused as not addressed to it.
+        `allow`, given the entries that verified, names the records this node holds (None:
+        all; see sync.policy); entries of other records are refused as not addressed to
+        it. Only a grant that itself verified can open a record.
         """
         results: list[IngestResult] = []
         accepted: dict[bytes, Entry] = {}
         with self._lock:
             wanted = {p for e in entries for p in e.header.parents} | {e.id for e in entries}
             known = self.store.records_of(sorted(wanted))
+            # Records no grant here or in the batch could open are refused before anything
+            # else; after checking, only grants that verified count (below).
+            hopeful = None if allow is None else allow(entries)
             for entry in entries:
                 if entry.id in known and entry.id not in accepted:
                     results.append(IngestResult(entry.id, None, False))
@@ -178,7 +185,7 @@ class Node:
                     results.append(IngestResult(entry.id, None, False))
                     continue
                 try:
-                    if keep is not None and not keep(entry):
+                    if hopeful is not None and entry.header.record not in hopeful:
                         raise Forbidden(
                             f"entry {entry.hex}: its record is not addressed to this node"
                         )
@@ -192,6 +199,16 @@ class Node:
                 known[entry.id] = entry.header.record
                 self.clock.observe(entry.header.hlc)
                 results.append(IngestResult(entry.id, None, True))
+            allowed = None if allow is None else allow(list(accepted.values()))
+            if allowed is not None:
+                dropped = {k for k, e in accepted.items() if e.header.record not in allowed}
+                for i, r in enumerate(results):
+                    if r.error is None and r.id in dropped:  # the entry, or a repeat of it
+                        refusal = Forbidden(f"entry {r.id.hex()}: its record is not addressed "
+                                            "to this node")
+                        results[i] = IngestResult(r.id, None, False, refusal)
+                for entry_id in dropped:
+                    del accepted[entry_id]
             seqs = dict(zip(accepted, self.store.append(list(accepted.values())), strict=True))
             missing = [r.id for r in results if r.error is None and r.id not in seqs]
             if missing:

@@ -21,7 +21,7 @@ from carechain.node import Node
 from carechain.node.replication import acknowledge
 from carechain.sync.auth import sign_request
 from carechain.sync.heads import HeadKeeper, HubMisbehaved
-from carechain.sync.policy import accessible_records, page_for
+from carechain.sync.policy import allow_for, page_for
 from carechain.sync.wire import (
     CBOR,
     PushResult,
@@ -220,10 +220,9 @@ def _ingest_from(
     entries: Sequence[Entry],
     report: SyncReport,
 ) -> int:
-    allowed = accessible_records(node.store, node.info.role, node.keys.box_key_id, entries)
-    keep = None if allowed is None else (lambda e: e.header.record in allowed)
+    allow = allow_for(node.store, node.info.role, node.keys.box_key_id)
     new: list[Entry] = []
-    for entry, result in zip(entries, node.ingest(entries, keep=keep), strict=True):
+    for entry, result in zip(entries, node.ingest(entries, allow=allow), strict=True):
         if result.error is None:
             if result.new:
                 new.append(entry)

@@ -16,7 +16,7 @@ from carechain.entries import Entry, decode_entry
 from carechain.node import Node
 from carechain.node.replication import acknowledge
 from carechain.sync.auth import sign_request
-from carechain.sync.policy import accessible_records
+from carechain.sync.policy import allow_for
 from carechain.sync.wire import decode_message
 
 __all__ = ["follow"]
@@ -25,9 +25,9 @@ OnEntries = Callable[[list[Entry]], None]
 
 
 def _store(node: Node, peer_key: str, entries: list[Entry], cursor: int) -> None:
-    allowed = accessible_records(node.store, node.info.role, node.keys.box_key_id, entries)
-    keep = None if allowed is None else (lambda e: e.header.record in allowed)
-    results = node.ingest(entries, keep=keep)
+    results = node.ingest(
+        entries, allow=allow_for(node.store, node.info.role, node.keys.box_key_id)
+    )
     acknowledge(node, [e for e, r in zip(entries, results, strict=True) if r.new])
     node.store.set_meta(f"pull:{peer_key}", str(cursor).encode())
 

@@ -8,13 +8,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from carechain.entries import Entry
 from carechain.store import Store, Stored
 from carechain.trust import DIRECTORY_RECORD, Certificate
 
-__all__ = ["FULL_ROLES", "Page", "accessible_records", "page_for"]
+__all__ = ["FULL_ROLES", "Page", "accessible_records", "allow_for", "page_for"]
 
 FULL_ROLES = ("hub", "vault")
 ALL = 2**62
@@ -61,3 +61,14 @@ def accessible_records(
         if e.header.cls == "grant" and box_key_id in e.header.recipients
     )
     return records
+
+
+def allow_for(
+    store: Store, role: str, box_key_id: bytes
+) -> Callable[[Sequence[Entry]], set[bytes] | None]:
+    """Return the rule a receiver applies to the entries of a batch that verified."""
+
+    def allow(batch: Sequence[Entry]) -> set[bytes] | None:
+        return accessible_records(store, role, box_key_id, batch)
+
+    return allow

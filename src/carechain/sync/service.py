@@ -10,7 +10,7 @@ from carechain.hub import TransparencyLog
 from carechain.node import Node
 from carechain.node.replication import acknowledge
 from carechain.sync.heads import HeadKeeper
-from carechain.sync.policy import accessible_records, page_for
+from carechain.sync.policy import allow_for, page_for
 from carechain.sync.wire import PullPage, PushResult
 from carechain.transparency import SignedTreeHead
 from carechain.trust import Certificate
@@ -35,11 +35,10 @@ class SyncService:
     ) -> tuple[list[PushResult], SignedTreeHead | None]:
         """Verify and store a pushed batch; answer per entry (with inclusion proofs on a hub)."""
         entries = [i for i in items if isinstance(i, Entry)]
-        allowed = accessible_records(
-            self.node.store, self.node.info.role, self.node.keys.box_key_id, entries
+        node = self.node
+        done = node.ingest(
+            entries, allow=allow_for(node.store, node.info.role, node.keys.box_key_id)
         )
-        keep = None if allowed is None else (lambda e: e.header.record in allowed)
-        done = self.node.ingest(entries, keep=keep)
         acknowledge(self.node, [e for e, r in zip(entries, done, strict=True) if r.new])
         ingested = iter(done)
         results: list[PushResult] = []

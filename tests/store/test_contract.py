@@ -88,3 +88,13 @@ def test_the_log_is_durable_across_reopening(engine_url: str) -> None:
         assert [x.entry for x in s.since(0, 10)] == entries
     finally:
         s.close()
+
+
+def test_meta_many_and_seqs_of(store: Store) -> None:
+    entries = _record(2)
+    store.append(entries)
+    store.set_meta_many([("at:1", b"a"), ("at:2", b"b"), ("at:1", b"c")])
+    assert store.meta_items("at:") == [("at:1", b"c"), ("at:2", b"b")]
+    store.set_meta_many([])
+    assert store.seqs_of([entries[2].id, b"z" * 32, entries[0].id]) == {
+        entries[0].id: 1, entries[2].id: 3}

@@ -212,11 +212,7 @@ class Node:
             seqs = dict(zip(accepted, self.store.append(list(accepted.values())), strict=True))
             missing = [r.id for r in results if r.error is None and r.id not in seqs]
             if missing:
-                seqs.update(
-                    (s.entry.id, (s.seq, False))
-                    for s in map(self.store.get, missing)
-                    if s is not None
-                )
+                seqs.update((i, (seq, False)) for i, seq in self.store.seqs_of(missing).items())
         out = [
             r if r.error is not None else IngestResult(r.id, seqs[r.id][0], seqs[r.id][1])
             for r in results

@@ -109,6 +109,14 @@ class Store(Protocol):
         """Durably set a value of node-local bookkeeping."""
         ...
 
+    def set_meta_many(self, items: Sequence[tuple[str, bytes]]) -> None:
+        """Durably set several bookkeeping values in one transaction."""
+        ...
+
+    def seqs_of(self, ids: Sequence[bytes]) -> dict[bytes, int]:
+        """Return the log position of each stored entry among the ids (no decoding)."""
+        ...
+
     def meta_items(self, prefix: str) -> list[tuple[str, bytes]]:
         """Return every bookkeeping value whose key starts with prefix, in key order."""
         ...

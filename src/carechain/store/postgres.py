@@ -323,6 +323,27 @@ class PostgresStore:
                 (key, value),
             )
 
+    def set_meta_many(self, items: Sequence[tuple[str, bytes]]) -> None:
+        """Durably set several bookkeeping values in one transaction."""
+        if not items:
+            return
+        with self._using("set_meta_many") as conn, conn.transaction():
+            conn.cursor().executemany(
+                "INSERT INTO meta (key, value) VALUES (%s, %s) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                list(items),
+            )
+
+    def seqs_of(self, ids: Sequence[bytes]) -> dict[bytes, int]:
+        """Return the log position of each stored entry among the ids (no decoding)."""
+        if not ids:
+            return {}
+        with self._using("seqs_of") as conn:
+            rows = conn.execute(
+                "SELECT id, seq FROM entries WHERE id = ANY(%s)", (list(ids),), binary=True
+            ).fetchall()
+        return {bytes(i): int(s) for i, s in rows}
+
     def meta_items(self, prefix: str) -> list[tuple[str, bytes]]:
         """Return every bookkeeping value whose key starts with prefix, in key order."""
         with self._using("meta_items") as conn:

@@ -234,6 +234,36 @@ class SqliteStore:
                 (key, value),
             )
 
+    def set_meta_many(self, items: Sequence[tuple[str, bytes]]) -> None:
+        """Durably set several bookkeeping values in one transaction."""
+        if not items:
+            return
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                self._db.executemany(
+                    "INSERT INTO meta (key, value) VALUES (?, ?) "
+                    "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    list(items),
+                )
+                self._db.execute("COMMIT")
+            except sqlite3.Error as exc:
+                self._db.execute("ROLLBACK")
+                raise StoreError(f"set_meta_many failed: {exc}") from exc
+
+    def seqs_of(self, ids: Sequence[bytes]) -> dict[bytes, int]:
+        """Return the log position of each stored entry among the ids (no decoding)."""
+        found: dict[bytes, int] = {}
+        with self._lock:
+            for i in range(0, len(ids), 500):
+                chunk = list(ids[i : i + 500])
+                marks = ",".join("?" * len(chunk))
+                rows = self._db.execute(
+                    f"SELECT id, seq FROM entries WHERE id IN ({marks})", chunk
+                )
+                found.update((bytes(r[0]), int(r[1])) for r in rows)
+        return found
+
     def meta_items(self, prefix: str) -> list[tuple[str, bytes]]:
         """Return every bookkeeping value whose key starts with prefix, in key order."""
         with self._lock:

@@ -127,6 +127,7 @@ class SyncReport:
     refused: list[str] = field(default_factory=list)
     head: SignedTreeHead | None = None
     notes: list[str] = field(default_factory=list)
+    from_peer: set[bytes] = field(default_factory=set, repr=False)
 
     def summary(self) -> str:
         """Return one line for a log or terminal."""
@@ -221,6 +222,7 @@ def _ingest_from(
     report: SyncReport,
 ) -> int:
     allow = allow_for(node.store, node.info.role, node.keys.box_key_id)
+    report.from_peer.update(e.id for e in entries)
     new: list[Entry] = []
     for entry, result in zip(entries, node.ingest(entries, allow=allow), strict=True):
         if result.error is None:
@@ -246,21 +248,24 @@ def _push(
     after = int(node.store.get_meta(cursor_key) or b"0")
     while True:
         page = page_for(node.store, cert, after, PAGE)
-        if page.entries:
+        # What this round just pulled from the peer, the peer has: no need to send it back.
+        sending = [s for s in page.entries if s.entry.id not in report.from_peer]
+        marks: list[tuple[str, bytes]] = []
+        if sending:
             answer = peer.call(
                 "POST",
                 "/sync/v1/push",
                 body={
-                    "entries": [s.entry.to_wire() for s in page.entries],
+                    "entries": [s.entry.to_wire() for s in sending],
                     "heads": [encode_head(h) for h in keeper.heads()],
                 },
             )
             results = [PushResult.from_wire(r) for r in answer["results"]]
-            if len(results) != len(page.entries):
+            if len(results) != len(sending):
                 raise MalformedEntry("the peer answered a different number of results")
             head = _check_head(keeper, peer, cert, answer.get("head"))
             stop_at: int | None = None
-            for stored, result in zip(page.entries, results, strict=True):
+            for stored, result in zip(sending, results, strict=True):
                 if result.code is not None:
                     report.refused.append(f"{stored.entry.hex}: {result.code}")
                     if cert.role == "hub" and result.code in VERIFY_CODES and stop_at is None:
@@ -269,16 +274,18 @@ def _push(
                     continue
                 report.pushed += int(result.new)
                 if head is not None:
-                    _record_inclusion(node, keeper, cert, head, stored.entry, result)
+                    marks.append(_record_inclusion(keeper, cert, head, stored.entry, result))
             if stop_at is not None:
                 # Keep what was refused for the next round instead of passing it by.
-                node.store.set_meta(cursor_key, str(max(after, stop_at - 1)).encode())
+                marks.append((cursor_key, str(max(after, stop_at - 1)).encode()))
+                node.store.set_meta_many(marks)
                 return
             report.notes += [str(n) for n in answer.get("notes", [])]
             if cert.role != "hub":
                 report.notes += keeper.gossip_noting(decode_heads(answer.get("heads")))
         after = page.next
-        node.store.set_meta(cursor_key, str(after).encode())
+        marks.append((cursor_key, str(after).encode()))
+        node.store.set_meta_many(marks)  # a page's proofs and the cursor, in one transaction
         if not page.more:
             return
 
@@ -302,13 +309,13 @@ def _refused_valid(
 
 
 def _record_inclusion(
-    node: Node,
     keeper: HeadKeeper,
     cert: Certificate,
     head: SignedTreeHead,
     entry: Entry,
     result: PushResult,
-) -> None:
+) -> tuple[str, bytes]:
+    """Check a pushed entry's inclusion proof; return the status mark to keep."""
     if result.seq is None or result.proof is None:
         raise keeper.alert(
             cert.name,
@@ -325,10 +332,9 @@ def _record_inclusion(
             "bad-inclusion-proof",
             f"entry {entry.hex} at {result.seq}: {exc}",
         ) from None
-    node.store.set_meta(
-        f"at-hub:{entry.hex}",
-        encode_message({"hub": cert.name, "seq": result.seq, "size": head.size}),
-    )
+    # Kept as `at-hub:<id>`: the crew's "held by the hub" status.
+    mark = encode_message({"hub": cert.name, "seq": result.seq, "size": head.size})
+    return f"at-hub:{entry.hex}", mark
 
 
 def sync_with(node: Node, http: httpx.Client) -> SyncReport:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -79,6 +79,7 @@ class Node:
         self.directory = Directory(bytes.fromhex(info.root_public))
         self._content_keys: dict[bytes, bytes] = {}
         self._lock = threading.RLock()
+        self._shapes: dict[bytes, _Shape] = {}
         self.notifier = LogNotifier()
         self.formulary = formulary or load_example_formulary()
         for stored in store.record(DIRECTORY_RECORD):
@@ -204,12 +205,14 @@ class Node:
                 dropped = {k for k, e in accepted.items() if e.header.record not in allowed}
                 for i, r in enumerate(results):
                     if r.error is None and r.id in dropped:  # the entry, or a repeat of it
-                        refusal = Forbidden(f"entry {r.id.hex()}: its record is not addressed "
-                                            "to this node")
+                        refusal = Forbidden(
+                            f"entry {r.id.hex()}: its record is not addressed to this node"
+                        )
                         results[i] = IngestResult(r.id, None, False, refusal)
                 for entry_id in dropped:
                     del accepted[entry_id]
             seqs = dict(zip(accepted, self.store.append(list(accepted.values())), strict=True))
+            self._stored(list(accepted.values()))
             missing = [r.id for r in results if r.error is None and r.id not in seqs]
             if missing:
                 seqs.update((i, (seq, False)) for i, seq in self.store.seqs_of(missing).items())
@@ -223,12 +226,30 @@ class Node:
 
     # --- authoring -------------------------------------------------------------------
 
+    def _shape(self, record: bytes) -> _Shape:
+        """Return a record's heads and recipients, read from the log once, then kept."""
+        shape = self._shapes.get(record)
+        if shape is None:
+            shape = _Shape()
+            for s in self.store.record(record):
+                shape.add(s.entry)
+            self._shapes[record] = shape
+        return shape
+
+    def _stored(self, entries: Sequence[Entry]) -> None:
+        """Keep the known shapes of records up to date with newly stored entries."""
+        for e in entries:
+            shape = self._shapes.get(e.header.record)
+            if shape is not None:
+                shape.add(e)
+
     def _draft(self, record: bytes, cls: str, user: str, recipients: Sequence[bytes]) -> Draft:
-        heads = _heads(self.store.record(record))
+        heads = tuple(sorted(self._shape(record).heads))
         return Draft(record, cls, user, self.clock.tick(), heads, tuple(recipients))
 
     def _commit(self, entry: Entry) -> Stored:
         seq, _ = self.store.append([entry])[0]
+        self._stored([entry])
         self.notifier.notify(seq)
         return Stored(seq, entry)
 
@@ -278,7 +299,7 @@ class Node:
                 state = self.state(record)
                 merged = {**state["sections"].get(spec.section, {}), **clean}
                 kinds.check_section(spec.section, merged)
-            elif not self.store.record(record):
+            elif not self._shape(record).heads:
                 raise NotFound(f"no record {record.hex()}")
             if kind == "medication.administered":
                 self._check_medication(record, user, clean)
@@ -367,11 +388,8 @@ class Node:
 
     def recipients(self, record: bytes) -> set[bytes]:
         """Return every key id the record's content key has been granted to."""
-        out: set[bytes] = set()
-        for s in self.store.record(record):
-            if s.entry.header.cls == "grant":
-                out.update(s.entry.header.recipients)
-        return out
+        with self._lock:
+            return set(self._shape(record).recipients)
 
     def content_key(self, record: bytes) -> bytes:
         """Return the record's content key, from a grant to this node."""
@@ -472,7 +490,20 @@ class Node:
         self.store.close()
 
 
-def _heads(entries: Sequence[Stored]) -> tuple[bytes, ...]:
-    """Return the ids of a record's entries that no other entry names as a parent."""
-    referenced = {p for s in entries for p in s.entry.header.parents}
-    return tuple(sorted(s.entry.id for s in entries if s.entry.id not in referenced))
+@dataclass
+class _Shape:
+    """A record's heads (entries no other entry names as a parent) and recipients.
+
+    Entries arrive parents first, so a new entry is never the parent of one already
+    held: adding it removes its parents from the heads and makes it one.
+    """
+
+    heads: set[bytes] = field(default_factory=set)
+    recipients: set[bytes] = field(default_factory=set)
+
+    def add(self, entry: Entry) -> None:
+        """Take one more stored entry into account."""
+        self.heads.difference_update(entry.header.parents)
+        self.heads.add(entry.id)
+        if entry.header.cls == "grant":
+            self.recipients.update(entry.header.recipients)

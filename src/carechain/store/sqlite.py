@@ -258,9 +258,7 @@ class SqliteStore:
             for i in range(0, len(ids), 500):
                 chunk = list(ids[i : i + 500])
                 marks = ",".join("?" * len(chunk))
-                rows = self._db.execute(
-                    f"SELECT id, seq FROM entries WHERE id IN ({marks})", chunk
-                )
+                rows = self._db.execute(f"SELECT id, seq FROM entries WHERE id IN ({marks})", chunk)
                 found.update((bytes(r[0]), int(r[1])) for r in rows)
         return found
 

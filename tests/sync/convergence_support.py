@@ -164,7 +164,6 @@ class LogWatch:
     seq: int = 0
     records: dict[bytes, bytes] = field(default_factory=dict)  # entry id → record
     granted: set[bytes] = field(default_factory=set)  # records granted to this node
-    grants: dict[bytes, set[bytes]] = field(default_factory=dict)  # record → keys granted
 
     def advance(self, node: Node) -> list[str]:
         """Read the entries stored since the last call; return the rules they break.
@@ -187,10 +186,8 @@ class LogWatch:
                         f"without its parent {parent.hex()}"
                     )
             self.records[entry.id] = entry.header.record
-            if entry.header.cls == "grant":
-                self.grants.setdefault(entry.header.record, set()).update(entry.header.recipients)
-                if node.keys.box_key_id in entry.header.recipients:
-                    self.granted.add(entry.header.record)
+            if entry.header.cls == "grant" and node.keys.box_key_id in entry.header.recipients:
+                self.granted.add(entry.header.record)
         return problems
 
     def held_records(self) -> set[bytes]:
@@ -250,8 +247,8 @@ def model_ingest(
 
 
 def deliver(net: Net, watch: LogWatch, a: str, b: str, batch: list[Entry], via: str) -> None:
-    """Hand node b a batch from node a, into `ingest` (with the keep rule the sync service
-    uses) or pushed through `/sync/v1/push`; check every answer against `model_ingest`
+    """Hand node b a batch from node a, into `ingest` (with the `allow` rule the sync
+    service uses) or pushed through `/sync/v1/push`; check every answer against `model_ingest`
     and that b stored exactly what it predicts, plus, on a hospital answering a push, one
     receipt per record that received clinical entries addressed to it."""
     node = net.nodes[b]

@@ -26,6 +26,7 @@ The format (YAML or JSON, documented in docs/clinical.md) is::
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -235,6 +236,7 @@ def load_formulary(source: str | bytes | Mapping[str, Any]) -> Formulary:
     )
 
 
+@functools.cache  # parsed once per process: every node starts with it
 def load_example_formulary() -> Formulary:
     """Load the EXAMPLE formulary shipped with the package (illustrative, not guidance)."""
     text = resources.files("carechain.clinical").joinpath(EXAMPLE_FILE).read_text("utf-8")

@@ -20,12 +20,9 @@ def fresh_pg_url() -> str:
     return f"{PG_URL}?options=-csearch_path%3Dcc_{uuid.uuid4().hex[:12]}"
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def engine_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """Yield a URL for an empty store on each engine."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'store.db'}"
-        return
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """Yield the URL of a fresh PostgreSQL schema, dropped afterwards."""
     from carechain.store.postgres import create_schema, drop_schema
 
     url = fresh_pg_url()
@@ -34,6 +31,15 @@ def engine_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         yield url
     finally:
         drop_schema(url)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """Yield a URL for an empty store on each engine."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'store.db'}"
+        return
+    yield request.getfixturevalue("pg_url")
 
 
 @pytest.fixture

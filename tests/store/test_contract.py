@@ -5,9 +5,9 @@ from __future__ import annotations
 from carechain.entries import HLC, Draft, Entry, crypto, make_encrypted, make_grant, new_record_id
 from carechain.store import Store, open_store
 from carechain.trust import NodeKeys
-from tests.store.engines import engine_url, store
+from tests.store.engines import engine_url, pg_url, store
 
-__all__ = ["engine_url", "store"]
+__all__ = ["engine_url", "pg_url", "store"]
 
 KEYS = NodeKeys.generate()
 OTHER = NodeKeys.generate()
@@ -97,4 +97,6 @@ def test_meta_many_and_seqs_of(store: Store) -> None:
     assert store.meta_items("at:") == [("at:1", b"c"), ("at:2", b"b")]
     store.set_meta_many([])
     assert store.seqs_of([entries[2].id, b"z" * 32, entries[0].id]) == {
-        entries[0].id: 1, entries[2].id: 3}
+        entries[0].id: 1,
+        entries[2].id: 3,
+    }

@@ -29,9 +29,9 @@ from carechain.store.postgres import (
     drop_schema,
 )
 from carechain.trust import NodeKeys
-from tests.store.engines import PG_URL, engine_url, fresh_pg_url, store
+from tests.store.engines import PG_URL, engine_url, fresh_pg_url, pg_url, store
 
-__all__ = ["engine_url", "store"]
+__all__ = ["engine_url", "pg_url", "store"]
 
 KEYS = NodeKeys.generate()
 WAIT = 5.0  # seconds: the bound on every wait for another process or a notification
@@ -55,17 +55,6 @@ def _record(n: int) -> list[Entry]:
             )
         )
     return out
-
-
-@pytest.fixture
-def pg_url() -> Iterator[str]:
-    """Yield the URL of a fresh PostgreSQL schema, dropped afterwards."""
-    url = fresh_pg_url()
-    create_schema(url)
-    try:
-        yield url
-    finally:
-        drop_schema(url)
 
 
 @pytest.fixture

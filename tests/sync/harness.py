@@ -4,11 +4,13 @@ httpx (Starlette's TestClient), so sync runs the real protocol without sockets."
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 from fastapi.testclient import TestClient
 
 from carechain.api import create_app
+from carechain.demo import chest_pain_stemi
 from carechain.node import Node
 from carechain.sync.client import SyncReport, sync_with
 from carechain.testing import Trust, make_node
@@ -48,3 +50,15 @@ def standard_chain(path: Path, trust: Trust) -> Chain:
     for name in ("vault", "hospital-a", "crew-1", "vault", "hospital-a"):
         chain.sync(name, "hub")
     return chain
+
+
+def document_stemi(chain: Chain, crew: str = "crew-1", hospital: str = "hospital-a") -> bytes:
+    """Play the chest-pain STEMI case on a crew node, addressed to a hospital."""
+    node = chain.nodes[crew]
+    case = chest_pain_stemi()
+    record, _ = node.open_record(user="P1", data=case.opened)
+    for kind, data in case.at(datetime(2026, 11, 26, 9, 0, tzinfo=UTC)):
+        if kind == "disposition.recorded":
+            data = {**data, "hospital_node": hospital}
+        node.append(record=record, user="P1", kind=kind, data=data)
+    return record

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from carechain.demo import chest_pain_stemi
 from carechain.node.replication import replication
 from carechain.store import Store
 from carechain.testing import Trust
-from tests.sync.harness import Chain, standard_chain
+from tests.sync.harness import Chain, document_stemi, standard_chain
 
 
 @pytest.fixture
@@ -22,23 +20,12 @@ def chain(tmp_path: Path, trust: Trust) -> Iterator[Chain]:
     c.close()
 
 
-def _document(chain: Chain, crew: str = "crew-1", hospital: str = "hospital-a") -> bytes:
-    node = chain.nodes[crew]
-    case = chest_pain_stemi()
-    record, _ = node.open_record(user="P1", data=case.opened)
-    for kind, data in case.at(datetime(2026, 11, 26, 9, 0, tzinfo=UTC)):
-        if kind == "disposition.recorded":
-            data = {**data, "hospital_node": hospital}
-        node.append(record=record, user="P1", kind=kind, data=data)
-    return record
-
-
 def _ids(store: Store, record: bytes) -> set[bytes]:
     return {s.entry.id for s in store.record(record)}
 
 
 def test_crew_hub_hospital_vault(chain: Chain) -> None:
-    record = _document(chain)
+    record = document_stemi(chain)
     crew = chain.nodes["crew-1"]
     assert replication(crew, record)["counts"]["hub"] == 0
     report = chain.sync("crew-1", "hub")
@@ -73,7 +60,7 @@ def test_crew_hub_hospital_vault(chain: Chain) -> None:
 
 
 def test_a_second_sync_changes_nothing(chain: Chain) -> None:
-    _document(chain)
+    document_stemi(chain)
     chain.sync("crew-1", "hub")
     counts = {n: node.store.count() for n, node in chain.nodes.items()}
     again = chain.sync("crew-1", "hub")
@@ -82,7 +69,7 @@ def test_a_second_sync_changes_nothing(chain: Chain) -> None:
 
 
 def test_hospital_receives_only_what_is_addressed_to_it(chain: Chain) -> None:
-    mine = _document(chain, hospital="hospital-a")
+    mine = document_stemi(chain, hospital="hospital-a")
     chain.nodes["crew-1"].open_record(user="P1", data={"callsign": "not for the hospital"})
     chain.sync("crew-1", "hub")
     chain.sync("hospital-a", "hub")
@@ -91,7 +78,7 @@ def test_hospital_receives_only_what_is_addressed_to_it(chain: Chain) -> None:
 
 
 def test_hub_gone_crew_hands_over_directly_and_all_converges(chain: Chain) -> None:
-    record = _document(chain)
+    record = document_stemi(chain)
     # No hub: the crew syncs straight with the hospital.
     chain.sync("crew-1", "hospital-a")
     crew, hospital = chain.nodes["crew-1"], chain.nodes["hospital-a"]

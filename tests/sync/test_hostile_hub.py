@@ -21,14 +21,12 @@ import contextlib
 import json
 import tempfile
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from carechain.demo import chest_pain_stemi
 from carechain.entries import (
     HLC,
     Draft,
@@ -51,7 +49,7 @@ from carechain.transparency import SignedTreeHead, log_id_from_key
 from carechain.trust import DIRECTORY_RECORD, NodeKeys, RootKey
 from carechain.trust.authority import certify
 from carechain.trust.certificate import CertRequest
-from tests.sync.harness import Chain, standard_chain
+from tests.sync.harness import Chain, document_stemi, standard_chain
 from tests.sync.hostile import (
     HubDb,
     TamperedAnswers,
@@ -92,16 +90,6 @@ def chain(home: Path, trust: Trust) -> Iterator[Chain]:
 # --- helpers -------------------------------------------------------------------------
 
 
-def _document(chain: Chain, crew: str = "crew-1", hospital: str = "hospital-a") -> bytes:
-    """Play the chest-pain STEMI case on a crew node, addressed to a hospital."""
-    node = chain.nodes[crew]
-    case = chest_pain_stemi()
-    record, _ = node.open_record(user="P1", data=case.opened)
-    for kind, data in case.at(datetime(2026, 11, 26, 9, 0, tzinfo=UTC)):
-        if kind == "disposition.recorded":
-            data = {**data, "hospital_node": hospital}
-        node.append(record=record, user="P1", kind=kind, data=data)
-    return record
 
 
 def _entry(node: Node, record: bytes, kind: str) -> Entry:
@@ -230,7 +218,7 @@ def _check_altered(chain: Chain, home: Path, victim: Entry, signed: bytes,
 def test_altered_ciphertext_is_refused_and_named(chain: Chain, home: Path, fix_id: bool) -> None:
     """A byte of an entry's ciphertext flipped in the hub's store is refused by every
     node that pulls it, and the alert names the entry (its hash and log position)."""
-    record = _document(chain)
+    record = document_stemi(chain)
     chain.sync("crew-1", "hub")
     victim = _entry(chain.nodes["crew-1"], record, "patient.recorded")
     signed = _flip(victim.signed, len(victim.signed) - 8)  # "body" sorts last: ciphertext
@@ -247,7 +235,7 @@ def test_altered_header_is_refused_and_named(chain: Chain, home: Path, field: st
                                              fix_id: bool) -> None:
     """A signed header field rewritten (and re-encoded canonically, so it still decodes)
     is refused: the id no longer matches the log, or the signature no longer matches the id."""
-    record = _document(chain)
+    record = document_stemi(chain)
     chain.sync("crew-1", "hub")
     victim = _entry(chain.nodes["crew-1"], record, "medication.administered")
     changes: dict[str, dict[str, Any]] = {
@@ -267,7 +255,7 @@ def test_dropped_entry_is_a_rollback_and_never_a_silent_gap(chain: Chain, home: 
     """An entry deleted from the hub (log renumbered, hub restarted) is a rollback for the
     crew that saw it, and a hole the hospital refuses to paper over: no record with a
     missing parent is stored."""
-    record = _document(chain)
+    record = document_stemi(chain)
     chain.sync("crew-1", "hub")
     crew = chain.nodes["crew-1"]
     crew_head = _accepted(chain, "crew-1")
@@ -342,7 +330,7 @@ def _forged_note(record: bytes, after: Entry, signer: Any, text: str) -> Entry:
 def test_forged_entry_is_refused_and_named(chain: Chain, home: Path, trust: Trust,
                                            how: str) -> None:
     """Entries the trust never signed for are refused, named, and stored nowhere."""
-    record = _document(chain)
+    record = document_stemi(chain)
     chain.sync("crew-1", "hub")
     crew = chain.nodes["crew-1"]
     last = crew.store.record(record)[-1].entry
@@ -387,7 +375,7 @@ def test_entry_signed_by_the_hub_itself_is_refused(chain: Chain, home: Path, how
     """The hub's node key is certified, but a hub relays: it never writes patient records."""
     crew = chain.nodes["crew-1"]
     hub = chain.nodes["hub"]
-    record = _document(chain)
+    record = document_stemi(chain)
     other, _ = crew.open_record(user="P1", data={"callsign": "RRV-999"})
     crew.append(record=other, user="P1", kind="note.added", data={"text": "crew only"})
     chain.sync("crew-1", "hub")
@@ -422,7 +410,7 @@ def test_entry_replayed_into_another_record(chain: Chain, home: Path, how: str) 
     """An entry of record A presented as record B is not shown in B; `carechain verify`
     on the hub's store names the row."""
     crew = chain.nodes["crew-1"]
-    target = _document(chain)  # record B, addressed to the hospital
+    target = document_stemi(chain)  # record B, addressed to the hospital
     source, _ = crew.open_record(user="P1", data={"callsign": "RRV-999"})  # record A, crew only
     crew.append(record=source, user="P1", kind="note.added", data={"text": "crew only"})
     chain.sync("crew-1", "hub")
@@ -471,7 +459,7 @@ def test_rollback_is_named_with_both_heads(chain: Chain, home: Path, refill: str
     with another it is a fork."""
     store = NodeHome(home / "hub").store_file
     early = backup_store(store, home / "hub-early.db")
-    record = _document(chain)
+    record = document_stemi(chain)
     for name in ("crew-1", "hospital-a", "vault", "crew-1"):  # the receipt goes round too
         chain.sync(name, "hub")
     full = _accepted(chain, "crew-1")
@@ -551,7 +539,7 @@ def test_fork_is_caught_when_a_node_meets_the_other_history(chain: Chain, home: 
     """Forked logs of different sizes: caught once a node can ask its hub to prove the
     head it was gossiped, and by any node that meets the other face."""
     _fork(chain, home)
-    record = _document(chain)
+    record = document_stemi(chain)
     chain.nodes["hospital-a"].open_record(user="ED1", data={"callsign": "walk-in"})
     chain.sync("crew-1", "hub")
     chain.sync("hospital-a", "hub-b")
@@ -581,7 +569,7 @@ def test_direct_sync_keeps_working_after_a_fork_is_seen(chain: Chain, home: Path
     chain.nodes["hospital-a"].open_record(user="ED1", data={"callsign": "walk-in"})
     chain.sync("crew-1", "hub")
     chain.sync("hospital-a", "hub-b")
-    record = _document(chain)
+    record = document_stemi(chain)
     monkeypatch.setattr(sync_client, "PAGE", 5)  # a record longer than one page
     report = chain.sync("crew-1", "hospital-a")
     crew, hospital = chain.nodes["crew-1"], chain.nodes["hospital-a"]
@@ -601,20 +589,20 @@ def test_hub_that_cannot_prove_a_head_it_signed_is_named(
     hub_face = "hub"
     if how == "rollback-seen-in-gossip":
         early = backup_store(NodeHome(home / "hub").store_file, home / "hub-early.db")
-        _document(chain)
+        document_stemi(chain)
         chain.sync("crew-1", "hub")
         restore_store(chain, home, early)
         chain.sync("crew-1", "hospital-a")  # the crew's larger head reaches the hospital
     elif how == "larger-fork-seen-in-gossip":
         _fork(chain, home)
-        _document(chain)
+        document_stemi(chain)
         chain.nodes["hospital-a"].open_record(user="ED1", data={"callsign": "walk-in"})
         chain.sync("crew-1", "hub")
         chain.sync("hospital-a", "hub-b")
         chain.sync("crew-1", "hospital-a")
         hub_face = "hub-b"
     else:
-        _document(chain)
+        document_stemi(chain)
         chain.sync("crew-1", "hub")
 
         def refuse(first: int, second: int) -> list[bytes]:
@@ -695,7 +683,7 @@ def test_tampered_answer_is_named(chain: Chain, case: str) -> None:
     """A hub answer altered in flight (proofs, positions, order, heads) is named, nothing
     is taken on its strength, and the hub stays blocked when it answers honestly again."""
     who, path, rewrite, kind = ANSWERS[case]
-    record = _document(chain)
+    record = document_stemi(chain)
     crew = chain.nodes["crew-1"]
     if who != "crew-1":
         chain.sync("crew-1", "hub")
@@ -740,7 +728,7 @@ CLINICAL = (
 def test_hub_files_hold_no_clinical_plaintext(chain: Chain, home: Path) -> None:
     """After a realistic case has gone crew -> hub -> hospital and vault, no clinical value
     written on the crew is anywhere in the hub's files, in UTF-8 or UTF-16 (P3)."""
-    record = _document(chain)
+    record = document_stemi(chain)
     for name in ("crew-1", "hospital-a", "vault", "crew-1"):
         chain.sync(name, "hub")
     crew = chain.nodes["crew-1"]
@@ -774,7 +762,7 @@ def test_entry_the_hub_refuses_is_not_silently_lost(chain: Chain,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     """A hub that drops an entry on arrival, claiming it is forged, is named, or the entry
     is offered again until the hub holds it."""
-    record = _document(chain)
+    record = document_stemi(chain)
     crew = chain.nodes["crew-1"]
     victim = crew.store.record(record)[-1].entry
     service = chain.clients["hub"].app.state.sync  # type: ignore[attr-defined]

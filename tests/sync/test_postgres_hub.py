@@ -9,34 +9,23 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
-import pytest
 from fastapi.testclient import TestClient
 
 from carechain.api import create_app
 from carechain.node import Node
 from carechain.node.verify import verify_node
-from carechain.store.postgres import create_schema, drop_schema
 from carechain.sync.client import sync_with
 from carechain.sync.follow import follow
 from carechain.testing import Trust, make_node
-from tests.store.engines import fresh_pg_url
+from tests.store.engines import pg_url
+
+__all__ = ["pg_url"]
 
 SECRET = "operator-secret"
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def pg_url() -> Iterator[str]:
-    url = fresh_pg_url()
-    create_schema(url)
-    try:
-        yield url
-    finally:
-        drop_schema(url)
 
 
 def test_sync_through_a_postgresql_hub(tmp_path: Path, trust: Trust, pg_url: str) -> None:

@@ -625,7 +625,7 @@ def test_hub_that_cannot_prove_a_head_it_signed_is_named(
 # --- 8. the hub's answers altered in flight -------------------------------------------
 
 
-def _push_result(index: int, change: Callable[[dict[str, Any]], None]) -> Any:
+def _push_result(index: int, change: Callable[[list[Any]], None]) -> Any:
     def rewrite(_: Any, message: dict[str, Any]) -> dict[str, Any]:
         change(message["results"][index])
         return message
@@ -640,8 +640,16 @@ def _pull_entries(change: Callable[[list[Any]], None]) -> Any:
     return rewrite
 
 
-def _flip_first_proof_hash(result: dict[str, Any]) -> None:
-    result["proof"] = [_flip(result["proof"][0], 0), *result["proof"][1:]]
+def _push_range(change: Callable[[dict[str, Any]], None]) -> Any:
+    def rewrite(_: Any, message: dict[str, Any]) -> dict[str, Any]:
+        change(message)
+        return message
+    return rewrite
+
+
+def _flip_first_left_hash(message: dict[str, Any]) -> None:
+    left = message["range"]["left"]
+    message["range"]["left"] = [_flip(left[0], 0), *left[1:]]
 
 
 def _swap_first_two(entries: list[Any]) -> None:
@@ -651,15 +659,18 @@ def _swap_first_two(entries: list[Any]) -> None:
 ANSWERS: dict[str, tuple[str, str, Any, str]] = {
     # case: (who syncs, path rewritten, rewrite, alert kind)
     "push-proof-altered": ("crew-1", "/sync/v1/push",
-                           _push_result(2, _flip_first_proof_hash), "bad-inclusion-proof"),
+                           _push_range(_flip_first_left_hash), "bad-inclusion-proof"),
     "push-proof-truncated": ("crew-1", "/sync/v1/push",
-                             _push_result(2, lambda r: r.update(proof=r["proof"][:-1])),
+                             _push_range(lambda m: m["range"].update(left=m["range"]["left"][:-1])),
                              "bad-inclusion-proof"),
+    "push-range-moved": ("crew-1", "/sync/v1/push",
+                         _push_range(lambda m: m["range"].update(first=m["range"]["first"] + 1)),
+                         "bad-inclusion-proof"),
     "push-seq-moved": ("crew-1", "/sync/v1/push",
-                       _push_result(2, lambda r: r.update(seq=r["seq"] + 1)),
+                       _push_result(2, lambda r: r.__setitem__(1, r[1] + 1)),
                        "bad-inclusion-proof"),
     "push-proof-missing": ("crew-1", "/sync/v1/push",
-                           _push_result(2, lambda r: r.update(proof=None)),
+                           _push_range(lambda m: m.update(range=None)),
                            "no-inclusion-proof"),
     "pull-proof-altered": ("hospital-a", "/sync/v1/pull",
                            _pull_entries(lambda es: es[1].__setitem__(
@@ -698,10 +709,13 @@ def test_tampered_answer_is_named(chain: Chain, case: str) -> None:
     [alert] = alerts(node)
     assert (alert.hub, alert.kind) == ("hub", kind)
     if path == "/sync/v1/push":
-        victim = crew.store.record(record)[2].entry
-        assert victim.hex in alert.detail
-        # The crew does not claim the entry is at the hub on the strength of a bad answer.
-        assert crew.store.get_meta(f"at-hub:{victim.hex}") is None
+        pushed = [s.entry for s in crew.store.record(record)]
+        if case == "push-seq-moved":
+            assert pushed[2].hex in alert.detail  # the entry put out of place is named
+        else:
+            assert any(e.hex in alert.detail for e in pushed)
+        # The crew does not claim an entry is at the hub on the strength of a bad answer.
+        assert all(crew.store.get_meta(f"at-hub:{e.hex}") is None for e in pushed)
     elif kind == "entry-not-in-log":
         assert node.store.count() == before  # nothing of the tampered page was kept
     _assert_blocked(chain, who)  # even when the hub answers honestly again
@@ -770,13 +784,14 @@ def test_entry_the_hub_refuses_is_not_silently_lost(chain: Chain,
 
     def drop_victim(peer: Any, items: list[Any]) -> Any:
         keep = [i for i in items if not (isinstance(i, Entry) and i.id == victim.id)]
-        results, head = honest(peer, keep)
+        answer = honest(peer, keep)
         if len(keep) < len(items):
             index = next(n for n, i in enumerate(items) if isinstance(i, Entry)
                          and i.id == victim.id)
-            results.insert(index, PushResult(victim.id, None, False, "bad-signature",
-                                             f"entry {victim.hex}: signature does not verify"))
-        return results, head
+            answer.results.insert(index, PushResult(
+                victim.id, None, False, "bad-signature",
+                f"entry {victim.hex}: signature does not verify"))
+        return answer
 
     monkeypatch.setattr(service, "push", drop_victim)
     try:

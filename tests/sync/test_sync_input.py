@@ -12,7 +12,7 @@ from carechain.entries import canonical
 from carechain.errors import PROBLEM_BASE
 from carechain.sync.auth import sign_request
 from carechain.sync.client import PeerClient, sync_with
-from carechain.sync.wire import CBOR, MAX_BATCH, MAX_SYNC_BYTES, encode_message
+from carechain.sync.wire import CBOR, MAX_BATCH, MAX_SYNC_BYTES, PushResult, encode_message
 from carechain.testing import Trust
 from tests.sync.harness import Chain
 
@@ -70,7 +70,7 @@ def test_garbage_entries_are_answered_one_by_one_and_not_stored(chain: Chain) ->
     answer = PeerClient(crew, chain.clients["hub"]).call(
         "POST", "/sync/v1/push", body={"entries": [good[0], b"nonsense", bytes(flipped)]}
     )
-    codes = [r["code"] for r in answer["results"]]
+    codes = [PushResult.from_wire(r).code for r in answer["results"]]
     assert codes[0] is None and codes[1] == "bad-encoding" and codes[2] == "bad-signature"
     hub = chain.nodes["hub"]
     assert hub.store.get(crew.store.record(record)[1].entry.id) is None

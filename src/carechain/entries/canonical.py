@@ -20,14 +20,19 @@ from carechain.errors import BadEncoding
 
 MAX_KEY_BYTES = 23
 
-__all__ = ["decode", "encode"]
+__all__ = ["decode", "decode_shape", "encode", "encode_pair"]
+
+
+_SCALARS = (type(None), bool, int, str, bytes)
 
 
 def _check(value: Any, path: str) -> None:
     """Refuse any value outside the signed subset of CBOR."""
-    if value is None or isinstance(value, bool | int | str | bytes):
+    if type(value) in _SCALARS:
         return
     if isinstance(value, list | tuple):
+        if all(type(item) in _SCALARS for item in value):
+            return  # the common case (ids, proofs, wire entries), without a call per item
         for i, item in enumerate(value):
             _check(item, f"{path}[{i}]")
         return
@@ -46,6 +51,13 @@ def encode(value: Any) -> bytes:
     return bytes(cbor2.dumps(value, canonical=True))
 
 
+def encode_pair(first: bytes, second: bytes) -> bytes:
+    """Encode a two-item array of byte strings (an entry's wire form) without a type walk."""
+    if type(first) is not bytes or type(second) is not bytes:
+        raise BadEncoding("$: a pair must hold two byte strings")
+    return bytes(cbor2.dumps([first, second]))
+
+
 def decode(data: bytes) -> Any:
     """Decode core deterministic CBOR, refusing any other encoding of the same value."""
     try:
@@ -53,5 +65,26 @@ def decode(data: bytes) -> Any:
     except Exception as exc:  # cbor2 raises several unrelated types for bad input
         raise BadEncoding(f"not valid CBOR: {exc}") from None
     if encode(value) != data:
+        raise BadEncoding("not the deterministic encoding of its own value")
+    return value
+
+
+def decode_shape(data: bytes) -> Any:
+    """Decode core deterministic CBOR without walking the value's types.
+
+    For callers that check the type of every field of what they get back (an entry's
+    signed map, its wire pair): the bytes are still refused unless they are the one
+    deterministic encoding of the decoded value, and the caller refuses any field whose
+    type is not exactly the expected one, so nothing outside the signed subset passes.
+    """
+    try:
+        value = cbor2.loads(data)
+    except Exception as exc:  # cbor2 raises several unrelated types for bad input
+        raise BadEncoding(f"not valid CBOR: {exc}") from None
+    try:
+        again = cbor2.dumps(value, canonical=True)
+    except Exception as exc:  # a value cbor2 decodes but cannot encode is not ours
+        raise BadEncoding(f"not re-encodable: {exc}") from None
+    if again != data:
         raise BadEncoding("not the deterministic encoding of its own value")
     return value

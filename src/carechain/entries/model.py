@@ -99,12 +99,15 @@ class Entry:
 
     def to_wire(self) -> bytes:
         """Return the entry as it travels and is stored: [signed map bytes, signature]."""
-        return canonical.encode([self.signed, self.signature])
+        return canonical.encode_pair(self.signed, self.signature)
 
 
-def _need(m: dict[str, Any], key: str, kind: type | tuple[type, ...]) -> Any:
+_FIELDS = {"v", "rec", "cls", "aut", "usr", "hlc", "par", "rcp", "non", "len", "body"}
+
+
+def _need(m: dict[str, Any], key: str, kind: type) -> Any:
     value = m.get(key)
-    if not isinstance(value, kind) or (isinstance(value, bool) and kind is int):
+    if type(value) is not kind:
         raise MalformedEntry(f"entry field {key!r} is missing or has the wrong type")
     return value
 
@@ -113,7 +116,7 @@ def _hash_list(m: dict[str, Any], key: str, limit: int) -> tuple[bytes, ...]:
     items = _need(m, key, list)
     if len(items) > limit:
         raise MalformedEntry(f"entry field {key!r} has more than {limit} items")
-    if not all(isinstance(i, bytes) and len(i) == HASH_BYTES for i in items):
+    if not all(type(i) is bytes and len(i) == HASH_BYTES for i in items):
         raise MalformedEntry(f"entry field {key!r} must hold 32-byte ids")
     if items != sorted(set(items)):
         raise BadEncoding(f"entry field {key!r} must be sorted and without repeats")
@@ -122,13 +125,12 @@ def _hash_list(m: dict[str, Any], key: str, limit: int) -> tuple[bytes, ...]:
 
 def decode_signed(signed: bytes, signature: bytes) -> Entry:
     """Parse a signed map and signature, checking encoding and shape (not the signature)."""
-    m = canonical.decode(signed)
+    m = canonical.decode_shape(signed)  # every field's exact type is checked below
     if not isinstance(m, dict):
         raise MalformedEntry("an entry must be a map")
-    expected = {"v", "rec", "cls", "aut", "usr", "hlc", "par", "rcp", "non", "len", "body"}
-    if set(m) != expected:
-        raise MalformedEntry(f"entry fields must be exactly {sorted(expected)}")
-    if m["v"] != FORMAT_VERSION:
+    if m.keys() != _FIELDS:
+        raise MalformedEntry(f"entry fields must be exactly {sorted(_FIELDS)}")
+    if type(m["v"]) is not int or m["v"] != FORMAT_VERSION:
         raise MalformedEntry(f"entry format version {m['v']!r} is not supported")
     record = _need(m, "rec", bytes)
     if len(record) != RECORD_ID_BYTES:
@@ -169,13 +171,8 @@ def decode_signed(signed: bytes, signature: bytes) -> Entry:
 
 def decode_entry(wire: bytes, *, expected_id: bytes | None = None) -> Entry:
     """Parse an entry from its wire form; check its id against `expected_id` if given."""
-    pair = canonical.decode(wire)
-    if (
-        not isinstance(pair, list)
-        or len(pair) != 2
-        or not isinstance(pair[0], bytes)
-        or not isinstance(pair[1], bytes)
-    ):
+    pair = canonical.decode_shape(wire)
+    if type(pair) is not list or len(pair) != 2 or not all(type(p) is bytes for p in pair):
         raise MalformedEntry("an entry travels as [signed bytes, signature]")
     entry = decode_signed(pair[0], pair[1])
     if expected_id is not None and entry.id != expected_id:

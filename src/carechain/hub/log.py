@@ -73,6 +73,11 @@ class TransparencyLog:
         with self._lock:
             return self._tree.inclusion_proof(seq - 1, size)
 
+    def frontier(self, size: int) -> list[bytes]:
+        """Return the full-subtree hashes of the first `size` leaves (for a range proof)."""
+        with self._lock:
+            return self._tree.frontier(size)
+
     def consistency(self, first: int, second: int) -> list[bytes]:
         """Return the consistency proof between two sizes of the tree."""
         self.catch_up()

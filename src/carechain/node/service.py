@@ -134,9 +134,14 @@ class Node:
 
     # --- receiving -------------------------------------------------------------------
 
-    def check(self, entry: Entry, parents: Mapping[bytes, bytes]) -> None:
-        """Verify an entry against the trust and its parents' records (id → record)."""
-        self.directory.check_signature(entry)
+    def check(
+        self, entry: Entry, parents: Mapping[bytes, bytes], signature_ok: bool | None = None
+    ) -> None:
+        """Verify an entry against the trust and its parents' records (id → record).
+
+        `signature_ok` is the entry's answer from `Directory.verify_batch`, if any.
+        """
+        self.directory.check_signature(entry, signature_ok)
         for parent in entry.header.parents:
             record = parents.get(parent)
             if record is None:
@@ -172,13 +177,14 @@ class Node:
         """
         results: list[IngestResult] = []
         accepted: dict[bytes, Entry] = {}
+        signatures = self.directory.verify_batch(entries)  # on every core, before the lock
         with self._lock:
             wanted = {p for e in entries for p in e.header.parents} | {e.id for e in entries}
             known = self.store.records_of(sorted(wanted))
             # Records no grant here or in the batch could open are refused before anything
             # else; after checking, only grants that verified count (below).
             hopeful = None if allow is None else allow(entries)
-            for entry in entries:
+            for entry, signature_ok in zip(entries, signatures, strict=True):
                 if entry.id in known and entry.id not in accepted:
                     results.append(IngestResult(entry.id, None, False))
                     continue
@@ -190,7 +196,7 @@ class Node:
                         raise Forbidden(
                             f"entry {entry.hex}: its record is not addressed to this node"
                         )
-                    self.check(entry, known)
+                    self.check(entry, known, signature_ok)
                     if entry.header.cls == "directory":
                         self.directory.absorb(entry)
                 except CarechainError as exc:

@@ -52,6 +52,10 @@ class Store(Protocol):
         """Store entries in one durable transaction; return (seq, newly stored) for each."""
         ...
 
+    def raw_since(self, seq: int, limit: int) -> list[RawRow]:
+        """Return up to `limit` rows after `seq` as stored, undecoded (to send on as is)."""
+        ...
+
     def get(self, entry_id: bytes) -> Stored | None:
         """Return an entry by id."""
         ...

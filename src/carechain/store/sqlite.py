@@ -153,6 +153,16 @@ class SqliteStore:
             (seq, limit),
         )
 
+    def raw_since(self, seq: int, limit: int) -> list[RawRow]:
+        """Return up to `limit` rows after `seq` as stored, undecoded (to send on as is)."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT seq, id, record, signed, signature FROM entries WHERE seq > ? "
+                "ORDER BY seq LIMIT ?",
+                (seq, limit),
+            ).fetchall()
+        return [RawRow(int(q), bytes(i), bytes(r), bytes(s), bytes(g)) for q, i, r, s, g in rows]
+
     def has(self, ids: Sequence[bytes]) -> set[bytes]:
         """Return which of the ids are stored."""
         return set(self.records_of(ids))

@@ -10,21 +10,24 @@ last one stopped and a retried round changes nothing.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 
 from carechain.entries import Entry, decode_entry
+from carechain.entries.canonical import encode_pair
 from carechain.errors import CarechainError, MalformedEntry, NotFound
 from carechain.node import Node
 from carechain.node.replication import acknowledge
 from carechain.sync.auth import sign_request
 from carechain.sync.heads import HeadKeeper, HubMisbehaved
-from carechain.sync.policy import allow_for, page_for
+from carechain.sync.policy import FULL_ROLES, allow_for, page_for
 from carechain.sync.wire import (
     CBOR,
     PushResult,
+    RangeProof,
     decode_head,
     decode_heads,
     decode_message,
@@ -37,6 +40,7 @@ from carechain.transparency import (
     leaf_hash,
     log_id_from_key,
     verify_inclusion,
+    verify_range,
 )
 from carechain.trust import DIRECTORY_RECORD, Certificate
 
@@ -246,48 +250,127 @@ def _push(
 ) -> None:
     cursor_key = f"push:{cert.key_id.hex()}"
     after = int(node.store.get_meta(cursor_key) or b"0")
-    while True:
-        page = page_for(node.store, cert, after, PAGE)
-        # What this round just pulled from the peer, the peer has: no need to send it back.
-        sending = [s for s in page.entries if s.entry.id not in report.from_peer]
-        marks: list[tuple[str, bytes]] = []
-        if sending:
-            answer = peer.call(
-                "POST",
-                "/sync/v1/push",
-                body={
-                    "entries": [s.entry.to_wire() for s in sending],
-                    "heads": [encode_head(h) for h in keeper.heads()],
-                },
-            )
-            results = [PushResult.from_wire(r) for r in answer["results"]]
-            if len(results) != len(sending):
-                raise MalformedEntry("the peer answered a different number of results")
-            head = _check_head(keeper, peer, cert, answer.get("head"))
-            stop_at: int | None = None
-            for stored, result in zip(sending, results, strict=True):
-                if result.code is not None:
-                    report.refused.append(f"{stored.entry.hex}: {result.code}")
-                    if cert.role == "hub" and result.code in VERIFY_CODES and stop_at is None:
-                        stop_at = stored.seq
-                        _refused_valid(node, keeper, cert, stored.entry, result)
-                    continue
-                report.pushed += int(result.new)
-                if head is not None:
-                    marks.append(_record_inclusion(keeper, cert, head, stored.entry, result))
-            if stop_at is not None:
-                # Keep what was refused for the next round instead of passing it by.
-                marks.append((cursor_key, str(max(after, stop_at - 1)).encode()))
-                node.store.set_meta_many(marks)
+    # One request at a time reaches the peer, in order (a page may hold the parents of
+    # the next); the next page is read and sent while this one's answer is checked.
+    with ThreadPoolExecutor(1, thread_name_prefix="carechain-push") as sender:
+        page, cursor, more = _page(node, cert, after)
+        sending = _unsent(page, report)
+        answer = _send(sender, peer, keeper, sending)
+        while True:
+            upcoming = _page(node, cert, cursor) if more else None
+            upcoming_sending = [] if upcoming is None else _unsent(upcoming[0], report)
+            got = None if answer is None else answer.result()
+            answer = _send(sender, peer, keeper, upcoming_sending)
+            marks: list[tuple[str, bytes]] = []
+            if got is not None:
+                stop_at = _check_answer(node, peer, cert, keeper, report, sending, got, marks)
+                if stop_at is not None:
+                    # Keep what was refused for the next round instead of passing it by.
+                    marks.append((cursor_key, str(max(after, stop_at - 1)).encode()))
+                    node.store.set_meta_many(marks)
+                    return
+            after = cursor
+            marks.append((cursor_key, str(after).encode()))
+            node.store.set_meta_many(marks)  # a page's proofs and the cursor, in one transaction
+            if upcoming is None:
                 return
-            report.notes += [str(n) for n in answer.get("notes", [])]
-            if cert.role != "hub":
-                report.notes += keeper.gossip_noting(decode_heads(answer.get("heads")))
-        after = page.next
-        marks.append((cursor_key, str(after).encode()))
-        node.store.set_meta_many(marks)  # a page's proofs and the cursor, in one transaction
-        if not page.more:
-            return
+            (page, cursor, more), sending = upcoming, upcoming_sending
+
+
+class _Named(Protocol):
+    @property
+    def id(self) -> bytes: ...
+
+    @property
+    def hex(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class _Outgoing:
+    """An entry to push, as its wire bytes: what a push sends needs no decoding."""
+
+    seq: int
+    id: bytes
+    wire: bytes
+
+    @property
+    def hex(self) -> str:
+        return self.id.hex()
+
+    def entry(self) -> Entry:
+        return decode_entry(self.wire)
+
+
+def _page(node: Node, cert: Certificate, after: int) -> tuple[list[_Outgoing], int, bool]:
+    """Return the next page of this log for the peer: entries, cursor, whether more follow."""
+    if cert.role not in FULL_ROLES:
+        page = page_for(node.store, cert, after, PAGE)
+        out = [_Outgoing(s.seq, s.entry.id, s.entry.to_wire()) for s in page.entries]
+        return out, page.next, page.more
+    # Everything goes to a hub or a vault: the rows as stored, sent on without a decode.
+    end = node.store.count()  # entries are numbered densely, so this is the last seq now
+    rows = [r for r in node.store.raw_since(after, PAGE) if r.seq <= end]
+    more = len(rows) == PAGE
+    out = [_Outgoing(r.seq, r.id, encode_pair(r.signed, r.signature)) for r in rows]
+    return out, rows[-1].seq if more else max(end, after), more
+
+
+def _unsent(page: list[_Outgoing], report: SyncReport) -> list[_Outgoing]:
+    # What this round just pulled from the peer, the peer has: no need to send it back.
+    return [s for s in page if s.id not in report.from_peer]
+
+
+def _send(
+    sender: ThreadPoolExecutor, peer: PeerClient, keeper: HeadKeeper, sending: list[_Outgoing]
+) -> Future[dict[str, Any]] | None:
+    if not sending:
+        return None
+    body = {
+        "entries": [s.wire for s in sending],
+        "heads": [encode_head(h) for h in keeper.heads()],
+    }
+    return sender.submit(peer.call, "POST", "/sync/v1/push", None, body)
+
+
+def _check_answer(
+    node: Node,
+    peer: PeerClient,
+    cert: Certificate,
+    keeper: HeadKeeper,
+    report: SyncReport,
+    sending: list[_Outgoing],
+    answer: dict[str, Any],
+    marks: list[tuple[str, bytes]],
+) -> int | None:
+    """Check a push answer and collect its status marks; return where to stop, if anywhere."""
+    results = [PushResult.from_wire(r) for r in answer["results"]]
+    if len(results) != len(sending):
+        raise MalformedEntry("the peer answered a different number of results")
+    head = _check_head(keeper, peer, cert, answer.get("head"))
+    proven = RangeProof.from_wire(answer.get("range"))
+    stop_at: int | None = None
+    run: list[tuple[_Outgoing, PushResult]] = []
+    for stored, result in zip(sending, results, strict=True):
+        if result.code is not None:
+            report.refused.append(f"{stored.hex}: {result.code}")
+            if cert.role == "hub" and result.code in VERIFY_CODES and stop_at is None:
+                stop_at = stored.seq
+                _refused_valid(node, keeper, cert, stored.entry(), result)
+            continue
+        report.pushed += int(result.new)
+        if head is None:
+            continue
+        if result.new and proven is not None:
+            run.append((stored, result))
+        else:
+            marks.append(_record_inclusion(keeper, cert, head, stored, result))
+    if run and head is not None and proven is not None:
+        marks.extend(_record_range(keeper, cert, head, proven, run))
+    if stop_at is None:
+        report.notes += [str(n) for n in answer.get("notes", [])]
+        if cert.role != "hub":
+            report.notes += keeper.gossip_noting(decode_heads(answer.get("heads")))
+    return stop_at
 
 
 def _refused_valid(
@@ -312,7 +395,7 @@ def _record_inclusion(
     keeper: HeadKeeper,
     cert: Certificate,
     head: SignedTreeHead,
-    entry: Entry,
+    entry: _Named,
     result: PushResult,
 ) -> tuple[str, bytes]:
     """Check a pushed entry's inclusion proof; return the status mark to keep."""
@@ -332,9 +415,52 @@ def _record_inclusion(
             "bad-inclusion-proof",
             f"entry {entry.hex} at {result.seq}: {exc}",
         ) from None
+    return f"at-hub:{entry.hex}", _mark(cert, result.seq, head)
+
+
+def _mark(cert: Certificate, seq: int, head: SignedTreeHead) -> bytes:
     # Kept as `at-hub:<id>`: the crew's "held by the hub" status.
-    mark = encode_message({"hub": cert.name, "seq": result.seq, "size": head.size})
-    return f"at-hub:{entry.hex}", mark
+    return encode_message({"hub": cert.name, "seq": seq, "size": head.size})
+
+
+def _record_range(
+    keeper: HeadKeeper,
+    cert: Certificate,
+    head: SignedTreeHead,
+    proven: RangeProof,
+    run: Sequence[tuple[_Named, PushResult]],
+) -> list[tuple[str, bytes]]:
+    """Check the range proof of the entries a push newly stored; return their marks."""
+    for offset, (entry, result) in enumerate(run):
+        if result.seq != proven.first + offset:
+            raise keeper.alert(
+                cert.name,
+                head.head.log_id,
+                "bad-inclusion-proof",
+                f"entry {entry.hex} at {result.seq}: the run the hub stored puts it at "
+                f"{proven.first + offset}",
+            )
+    try:
+        verify_range(
+            proven.first - 1,
+            [leaf_hash(entry.id) for entry, _ in run],
+            proven.left,
+            proven.consistency,
+            head.size,
+            head.root,
+        )
+    except ProofError as exc:
+        raise keeper.alert(
+            cert.name,
+            head.head.log_id,
+            "bad-inclusion-proof",
+            f"entries {run[0][0].hex} … {run[-1][0].hex} at {proven.first}.."
+            f"{proven.first + len(run) - 1}: {exc}",
+        ) from None
+    return [
+        (f"at-hub:{entry.hex}", _mark(cert, proven.first + offset, head))
+        for offset, (entry, _) in enumerate(run)
+    ]
 
 
 def sync_with(node: Node, http: httpx.Client) -> SyncReport:

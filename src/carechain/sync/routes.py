@@ -104,18 +104,11 @@ async def push(request: Request, service: Service, peer: Peer) -> Response:
     theirs = decode_heads(message.get("heads"))
     # On the event loop: measured (bench/live_latency.py, 250 streams) a thread per push
     # made the tail worse, as pushes then queue on the node's lock; group commit is the fix.
-    results, head = service.push(peer, items)
+    answer = service.push(peer, items)
     gossiping = service.log is None  # a hub proves its own log; it keeps no heads of others
     notes = service.heads.gossip_noting(theirs) if theirs and gossiping else []
     mine = service.heads.heads() if gossiping else []
-    return _cbor(
-        {
-            "results": [r.to_wire() for r in results],
-            "head": None if head is None else encode_head(head),
-            "heads": [encode_head(h) for h in mine],
-            "notes": notes,
-        }
-    )
+    return _cbor({**answer.to_wire(), "heads": [encode_head(h) for h in mine], "notes": notes})
 
 
 @router.get("/pull", summary="Entries after a cursor that the caller may receive")

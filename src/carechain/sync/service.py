@@ -11,7 +11,7 @@ from carechain.node import Node
 from carechain.node.replication import acknowledge
 from carechain.sync.heads import HeadKeeper
 from carechain.sync.policy import allow_for, page_for
-from carechain.sync.wire import PullPage, PushResult
+from carechain.sync.wire import PullPage, PushAnswer, PushResult, RangeProof
 from carechain.transparency import SignedTreeHead
 from carechain.trust import Certificate
 
@@ -30,10 +30,13 @@ class SyncService:
         """Return this node's signed tree head, if it keeps a transparency log."""
         return None if self.log is None else self.log.head()
 
-    def push(
-        self, peer: Certificate, items: Sequence[Entry | CarechainError]
-    ) -> tuple[list[PushResult], SignedTreeHead | None]:
-        """Verify and store a pushed batch; answer per entry (with inclusion proofs on a hub)."""
+    def push(self, peer: Certificate, items: Sequence[Entry | CarechainError]) -> PushAnswer:
+        """Verify and store a pushed batch; answer per entry.
+
+        A hub also proves where each entry is in its log: one range proof for the entries
+        this push stored (consecutive positions), an inclusion proof for each entry it
+        held already.
+        """
         entries = [i for i in items if isinstance(i, Entry)]
         node = self.node
         done = node.ingest(
@@ -52,14 +55,21 @@ class SyncService:
             else:
                 results.append(PushResult(r.id, r.seq, r.new))
         head = self.head()
-        if head is not None and self.log is not None:
-            results = [
-                r
-                if r.seq is None or r.seq > head.size
-                else PushResult(r.id, r.seq, r.new, proof=self.log.inclusion(r.seq, head.size))
-                for r in results
-            ]
-        return results, head
+        if head is None or self.log is None:
+            return PushAnswer(results, head)
+        fresh = [r.seq for r in results if r.new and r.seq is not None]
+        proven: RangeProof | None = None
+        if fresh and fresh == list(range(fresh[0], fresh[0] + len(fresh))):
+            end = fresh[-1]
+            consistency = [] if end == head.size else self.log.consistency(end, head.size)
+            proven = RangeProof(fresh[0], self.log.frontier(fresh[0] - 1), consistency)
+        results = [
+            r
+            if r.seq is None or r.seq > head.size or (proven is not None and r.new)
+            else PushResult(r.id, r.seq, r.new, proof=self.log.inclusion(r.seq, head.size))
+            for r in results
+        ]
+        return PushAnswer(results, head, proven)
 
     def pull(self, peer: Certificate, after: int, limit: int, proofs: bool) -> PullPage:
         """Return the next page of entries the peer may receive."""

@@ -19,7 +19,9 @@ __all__ = [
     "MAX_SYNC_BYTES",
     "PROTOCOL_VERSION",
     "PullPage",
+    "PushAnswer",
     "PushResult",
+    "RangeProof",
     "decode_head",
     "decode_heads",
     "decode_message",
@@ -36,6 +38,14 @@ CBOR = "application/cbor"
 def encode_message(body: dict[str, Any]) -> bytes:
     """Encode a protocol message."""
     return canonical.encode({"v": PROTOCOL_VERSION, **body})
+
+
+def _hashes(value: Any, field: str) -> list[bytes]:
+    if not isinstance(value, list) or not all(isinstance(h, bytes) for h in value):
+        raise FieldInvalid(field, "must be a list of hashes")
+    if len(value) > 128:
+        raise FieldInvalid(field, "must hold at most 128 hashes")
+    return list(value)
 
 
 def decode_message(data: bytes) -> dict[str, Any]:
@@ -100,30 +110,86 @@ class PushResult:
     detail: str | None = None
     proof: list[bytes] | None = None
 
-    def to_wire(self) -> dict[str, Any]:
-        """Return the result's map."""
-        return {
-            "id": self.id,
-            "seq": self.seq,
-            "new": self.new,
-            "code": self.code,
-            "detail": self.detail,
-            "proof": self.proof,
-        }
+    def to_wire(self) -> list[Any]:
+        """Return the result as `[id, seq, new]`, then `code, detail` and `proof` if any.
+
+        An array, not a map: a push of 500 entries is answered 500 times, and arrays
+        encode and decode about three times faster.
+        """
+        if self.proof is not None:
+            return [self.id, self.seq, self.new, self.code, self.detail, self.proof]
+        if self.code is not None:
+            return [self.id, self.seq, self.new, self.code, self.detail]
+        return [self.id, self.seq, self.new]
 
     @classmethod
     def from_wire(cls, m: Any) -> PushResult:
-        """Parse a result map."""
-        if not isinstance(m, dict) or not isinstance(m.get("id"), bytes):
-            raise MalformedEntry("a push result is a map with an id")
+        """Parse a result array."""
+        if not isinstance(m, list) or len(m) not in (3, 5, 6) or not isinstance(m[0], bytes):
+            raise MalformedEntry("a push result is [id, seq, new] (then code, detail, proof)")
+        seq = m[1]
+        if seq is not None and (not isinstance(seq, int) or isinstance(seq, bool)):
+            raise MalformedEntry("a push result's seq must be a log position or null")
+        code = m[3] if len(m) > 3 else None
+        detail = m[4] if len(m) > 4 else None
+        proof = m[5] if len(m) > 5 else None
+        if proof is not None and (
+            not isinstance(proof, list) or not all(isinstance(h, bytes) for h in proof)
+        ):
+            raise MalformedEntry("a push result's proof must be a list of hashes")
+        return cls(m[0], seq, bool(m[2]), code, detail, proof)
+
+
+@dataclass(frozen=True)
+class RangeProof:
+    """One proof that a push's newly stored entries are in the log (see `verify_range`).
+
+    The new entries of one push are stored in one transaction, so they hold consecutive
+    log positions `first`, `first + 1`, … in the order they were pushed. `left` holds
+    the hashes of the full subtrees of the log before `first`; `consistency` proves the
+    log that ends with them is a prefix of the answer's signed head.
+    """
+
+    first: int
+    left: list[bytes]
+    consistency: list[bytes]
+
+    def to_wire(self) -> dict[str, Any]:
+        """Return the proof's map."""
+        return {"first": self.first, "left": self.left, "consistency": self.consistency}
+
+    @classmethod
+    def from_wire(cls, m: Any) -> RangeProof | None:
+        """Parse a range proof (None if the answer carries none)."""
+        if m is None:
+            return None
+        if not isinstance(m, dict):
+            raise FieldInvalid("range", "must be a map")
+        first = m.get("first")
+        if not isinstance(first, int) or isinstance(first, bool) or first < 1:
+            raise FieldInvalid("range.first", "must be a log position (1 or more)")
         return cls(
-            m["id"],
-            m.get("seq"),
-            bool(m.get("new")),
-            m.get("code"),
-            m.get("detail"),
-            m.get("proof"),
+            first,
+            _hashes(m.get("left"), "range.left"),
+            _hashes(m.get("consistency"), "range.consistency"),
         )
+
+
+@dataclass(frozen=True)
+class PushAnswer:
+    """A receiver's whole answer to a push: per entry, the head, and the range proof."""
+
+    results: list[PushResult]
+    head: SignedTreeHead | None
+    range: RangeProof | None = None
+
+    def to_wire(self) -> dict[str, Any]:
+        """Return the answer's fields (without the gossip a route adds)."""
+        return {
+            "results": [r.to_wire() for r in self.results],
+            "head": None if self.head is None else encode_head(self.head),
+            "range": None if self.range is None else self.range.to_wire(),
+        }
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,7 @@ from carechain.transparency.proofs import (
     root_from_inclusion_proof,
     verify_consistency,
     verify_inclusion,
+    verify_range,
 )
 from carechain.transparency.tree import CompactRange, MerkleTree, root_from_leaf_hashes
 
@@ -65,4 +66,5 @@ __all__ = [
     "verify_consistency",
     "verify_head",
     "verify_inclusion",
+    "verify_range",
 ]

@@ -11,8 +11,9 @@ from collections.abc import Sequence
 
 from carechain.transparency.errors import ProofError
 from carechain.transparency.hashing import HASH_SIZE, node_hash
+from carechain.transparency.tree import CompactRange
 
-__all__ = ["root_from_inclusion_proof", "verify_consistency", "verify_inclusion"]
+__all__ = ["root_from_inclusion_proof", "verify_consistency", "verify_inclusion", "verify_range"]
 
 
 def _check_proof_hashes(proof: Sequence[bytes]) -> None:
@@ -117,3 +118,37 @@ def verify_consistency(
         raise ProofError(f"proof gives old root {fr.hex()[:16]}…, not {root1.hex()[:16]}…")
     if sr != root2:
         raise ProofError(f"proof gives new root {sr.hex()[:16]}…, not {root2.hex()[:16]}…")
+
+
+def verify_range(
+    first: int,
+    leaf_hashes: Sequence[bytes],
+    left: Sequence[bytes],
+    consistency: Sequence[bytes],
+    size: int,
+    root: bytes,
+) -> None:
+    """Check that `leaf_hashes` are leaves `first`, `first + 1`, … of the tree of `size`.
+
+    One proof for a run of consecutive leaves (a pushed batch): `left` holds the hashes of
+    the full subtrees of the first `first` leaves (one per set bit of `first`, largest
+    first); appending the run to them gives the root of the tree that ends with the run,
+    and `consistency` is the RFC 9162 consistency proof from that tree to the tree of
+    `size` with `root` (empty when the run ends the tree). O(run + log size) hashes
+    instead of an inclusion proof per leaf.
+    """
+    if not leaf_hashes:
+        raise ProofError("a range proof needs at least one leaf")
+    end = first + len(leaf_hashes)
+    if first < 0 or end > size:
+        raise ProofError(f"leaves {first}..{end - 1} are not within a tree of size {size}")
+    for position, value in enumerate(leaf_hashes):
+        if len(value) != HASH_SIZE:
+            raise ProofError(f"leaf hash {position} is {len(value)} bytes, not {HASH_SIZE}")
+    try:
+        compact = CompactRange.resume(first, left)
+    except ValueError as exc:
+        raise ProofError(f"left subtrees: {exc}") from None
+    for value in leaf_hashes:
+        compact.append(value)
+    verify_consistency(end, size, consistency, compact.root(), root)

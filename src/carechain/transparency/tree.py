@@ -49,6 +49,21 @@ class CompactRange:
         # One hash per set bit of size, largest (leftmost) subtree first.
         self._frontier: list[bytes] = []
 
+    @classmethod
+    def resume(cls, size: int, frontier: Sequence[bytes]) -> CompactRange:
+        """Continue a tree of `size` leaves from its full-subtree hashes, largest first.
+
+        That is one hash per set bit of `size` (what `MerkleTree.frontier` gives).
+        """
+        if size < 0 or len(frontier) != size.bit_count():
+            raise ValueError(f"a tree of {size} leaves has {max(size, 0).bit_count()} subtrees")
+        for value in frontier:
+            _check_hash(value, "frontier hash")
+        compact = cls()
+        compact._size = size
+        compact._frontier = list(frontier)
+        return compact
+
     @property
     def size(self) -> int:
         """Return the number of leaves appended so far."""
@@ -129,6 +144,21 @@ class MerkleTree:
         """Return the Merkle tree hash of the first `size` leaves (default: all)."""
         size = self._resolve_size(size)
         return self._range_hash(0, size)
+
+    def frontier(self, size: int) -> list[bytes]:
+        """Return the hashes of the full subtrees that make up the first `size` leaves.
+
+        Largest first, one per set bit of `size`: with `CompactRange.resume` a verifier
+        appends the leaves that follow and gets the root of the longer tree.
+        """
+        size = self._resolve_size(size)
+        pieces: list[bytes] = []
+        position = 0
+        for height in reversed(range(size.bit_length())):
+            if (size >> height) & 1:
+                pieces.append(self._node(height, position >> height))
+                position += 1 << height
+        return pieces
 
     def inclusion_proof(self, index: int, size: int | None = None) -> list[bytes]:
         """Return the RFC 9162 §2.1.3.1 inclusion path of leaf `index` in the tree of `size`."""

@@ -10,6 +10,7 @@ have class `directory`, are authored by the trust root key, and carry a public C
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -67,12 +68,40 @@ class Directory:
         """Return the trust root's key id."""
         return crypto.key_id(self.root_public)
 
-    def check_signature(self, entry: Entry) -> Certificate | None:
-        """Check who signed the entry and that they might; return their certificate."""
+    def signing_key(self, entry: Entry) -> bytes | None:
+        """Return the public key the entry's signature must verify under, if one is known."""
+        if entry.header.cls == "directory":
+            return self.root_public if entry.header.author == self.root_id else None
+        certs = self.certs.get(entry.header.author)
+        return certs[0].sig_key if certs else None
+
+    def verify_batch(self, entries: Sequence[Entry]) -> list[bool | None]:
+        """Verify the signatures of many entries at once (on every core).
+
+        For each entry: whether its signature verifies under its author's key, or None
+        when no key of its author is known yet (it may be certified earlier in the same
+        batch); pass the answer to `check_signature`, which does every other check.
+        """
+        keys = [self.signing_key(e) for e in entries]
+        known = [(k, e.id, e.signature) for k, e in zip(keys, entries, strict=True) if k]
+        answers = iter(crypto.verify_many(known))
+        return [None if k is None else next(answers) for k in keys]
+
+    def check_signature(self, entry: Entry, signature_ok: bool | None = None) -> Certificate | None:
+        """Check who signed the entry and that they might; return their certificate.
+
+        `signature_ok` is `verify_batch`'s answer for the entry, if it has one for it.
+        """
+        if signature_ok is not None and self.signing_key(entry) is None:
+            signature_ok = None  # the answer was for a key this directory no longer knows
         if entry.header.cls == "directory":
             if entry.header.author != self.root_id:
                 raise UnknownAuthor(f"directory entry {entry.hex} is not by the trust root")
-            if not crypto.verify_signature(self.root_public, entry.id, entry.signature):
+            if not (
+                signature_ok
+                if signature_ok is not None
+                else crypto.verify_signature(self.root_public, entry.id, entry.signature)
+            ):
                 raise BadSignature(f"entry {entry.hex}: signature does not verify")
             return None
         certs = self.certs.get(entry.header.author)
@@ -81,7 +110,11 @@ class Directory:
                 f"entry {entry.hex}: author key {entry.header.author.hex()[:16]} has no "
                 "certificate from this trust"
             )
-        if not crypto.verify_signature(certs[0].sig_key, entry.id, entry.signature):
+        if not (
+            signature_ok
+            if signature_ok is not None
+            else crypto.verify_signature(certs[0].sig_key, entry.id, entry.signature)
+        ):
             raise BadSignature(f"entry {entry.hex}: signature does not verify")
         at = entry.header.hlc.ms
         valid = [c for c in certs if c.valid_at(at)]

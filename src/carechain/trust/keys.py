@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import nacl.public
 import nacl.signing
@@ -24,29 +25,35 @@ class NodeKeys:
         """Return fresh random keys."""
         return cls(crypto.random_bytes(32), bytes(nacl.public.PrivateKey.generate()))
 
-    @property
+    # Derived once per key pair (each derivation is a curve operation), then kept.
+
+    @cached_property
+    def _signing_key(self) -> nacl.signing.SigningKey:
+        return nacl.signing.SigningKey(self.seed)
+
+    @cached_property
     def sign_public(self) -> bytes:
         """Return the Ed25519 public key."""
-        return bytes(nacl.signing.SigningKey(self.seed).verify_key)
+        return bytes(self._signing_key.verify_key)
 
-    @property
+    @cached_property
     def box_public(self) -> bytes:
         """Return the X25519 public key."""
         return bytes(nacl.public.PrivateKey(self.box_private).public_key)
 
-    @property
+    @cached_property
     def key_id(self) -> bytes:
         """Return the id of the signing key: the author id of this node's entries."""
         return crypto.key_id(self.sign_public)
 
-    @property
+    @cached_property
     def box_key_id(self) -> bytes:
         """Return the id of the receiving key: the recipient id in grants."""
         return crypto.key_id(self.box_public)
 
     def sign(self, message: bytes) -> bytes:
         """Sign message with the node key."""
-        return crypto.sign(self.seed, message)
+        return bytes(self._signing_key.sign(message).signature)
 
     def to_secret(self) -> dict[str, bytes]:
         """Return the form sealed in the key store."""

@@ -780,27 +780,28 @@ def test_entry_the_hub_refuses_is_not_silently_lost(chain: Chain,
     crew = chain.nodes["crew-1"]
     victim = crew.store.record(record)[-1].entry
     service = chain.clients["hub"].app.state.sync  # type: ignore[attr-defined]
-    honest = service.push
+    honest = service.push_many
 
-    def drop_victim(peer: Any, items: list[Any]) -> Any:
+    def drop_victim(batches: list[Any]) -> Any:
+        [(peer, items)] = batches
         keep = [i for i in items if not (isinstance(i, Entry) and i.id == victim.id)]
-        answer = honest(peer, keep)
+        [answer] = honest([(peer, keep)])
         if len(keep) < len(items):
             index = next(n for n, i in enumerate(items) if isinstance(i, Entry)
                          and i.id == victim.id)
             answer.results.insert(index, PushResult(
                 victim.id, None, False, "bad-signature",
                 f"entry {victim.hex}: signature does not verify"))
-        return answer
+        return [answer]
 
-    monkeypatch.setattr(service, "push", drop_victim)
+    monkeypatch.setattr(service, "push_many", drop_victim)
     try:
         report = chain.sync("crew-1", "hub")
     except HubMisbehaved:
         pass  # naming the lie at once would be fine too
     else:
         assert f"{victim.hex}: bad-signature" in report.refused, "the hostile push did not run"
-    monkeypatch.setattr(service, "push", honest)
+    monkeypatch.setattr(service, "push_many", honest)
     with contextlib.suppress(HubMisbehaved):
         chain.sync("crew-1", "hub")
     at_hub = chain.nodes["hub"].store.get(victim.id) is not None

@@ -19,6 +19,7 @@ from carechain.sync.live import LiveHub
 from carechain.sync.loop import SyncLoop
 from carechain.sync.service import SyncService
 from carechain.sync.wire import MAX_SYNC_BYTES
+from carechain.sync.writer import GroupWriter
 
 __all__ = ["MAX_REQUEST_BYTES", "create_app"]
 
@@ -35,6 +36,7 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
         await app.state.live.close()
+        app.state.writer.close()
 
     app = FastAPI(
         lifespan=lifespan,
@@ -46,6 +48,7 @@ def create_app(
     app.state.node = node
     log = TransparencyLog(node.store, node.keys, node.wall) if node.info.role == "hub" else None
     app.state.sync = SyncService(node, log)
+    app.state.writer = GroupWriter(app.state.sync)
     app.state.live = LiveHub(app.state.sync)
     app.state.sync_loop = sync_loop
     problems.install(app)

@@ -29,6 +29,7 @@ from carechain.entries import (
 )
 from carechain.errors import (
     BadParents,
+    BadSignature,
     CarechainError,
     FieldInvalid,
     Forbidden,
@@ -156,6 +157,13 @@ class Node:
             if key is not None:
                 open_body(entry, key)  # a body addressed to this node must open
 
+    def _signature_holds(self, entry: Entry, signature_ok: bool | None) -> bool:
+        """Return whether the entry's own signature verifies (for a second copy of an id)."""
+        if signature_ok is not None:
+            return signature_ok
+        key = self.directory.signing_key(entry)
+        return key is not None and crypto.verify_signature(key, entry.id, entry.signature)
+
     def _known_key(self, record: bytes) -> bytes | None:
         """Return the record's content key if this node already holds a grant of it."""
         try:
@@ -189,7 +197,14 @@ class Node:
                     results.append(IngestResult(entry.id, None, False))
                     continue
                 if entry.id in accepted:
-                    results.append(IngestResult(entry.id, None, False))
+                    first = accepted[entry.id]
+                    if entry.signature != first.signature and not self._signature_holds(
+                        entry, signature_ok
+                    ):
+                        refusal = BadSignature(f"entry {entry.hex}: signature does not verify")
+                        results.append(IngestResult(entry.id, None, False, refusal))
+                        continue
+                    results.append(IngestResult(entry.id, None, False))  # a repeat in the batch
                     continue
                 try:
                     if hopeful is not None and entry.header.record not in hopeful:
@@ -223,7 +238,9 @@ class Node:
             if missing:
                 seqs.update((i, (seq, False)) for i, seq in self.store.seqs_of(missing).items())
         out = [
-            r if r.error is not None else IngestResult(r.id, seqs[r.id][0], seqs[r.id][1])
+            r
+            if r.error is not None
+            else IngestResult(r.id, seqs[r.id][0], seqs[r.id][1] and r.new)
             for r in results
         ]
         if accepted:

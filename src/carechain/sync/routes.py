@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, WebSocket
@@ -20,6 +21,7 @@ from carechain.sync.wire import (
     encode_head,
     encode_message,
 )
+from carechain.sync.writer import GroupWriter
 from carechain.trust import DIRECTORY_RECORD, Certificate
 
 __all__ = ["router"]
@@ -49,11 +51,18 @@ async def _peer(request: Request) -> Certificate:
         now,
     )
     # When each node last synced here, for the admin console; written at most once a minute.
-    key = f"seen:{peer.key_id.hex()}"
-    last = service.node.store.get_meta(key)
-    if last is None or now - int(last) >= SEEN_EVERY_MS:
-        service.node.store.set_meta(key, str(now).encode())
+    await note_seen(service, peer, now)
     return peer
+
+
+async def note_seen(service: SyncService, peer: Certificate, now: int) -> None:
+    """Keep when a node last synced here (for the admin console), at most once a minute."""
+    last = service.seen.get(peer.key_id)
+    if last is not None and now - last < SEEN_EVERY_MS:
+        return
+    service.seen[peer.key_id] = now
+    key = f"seen:{peer.key_id.hex()}"
+    await asyncio.to_thread(service.node.store.set_meta, key, str(now).encode())
 
 
 Service = Annotated[SyncService, Depends(_service)]
@@ -102,9 +111,9 @@ async def push(request: Request, service: Service, peer: Peer) -> Response:
     message = decode_message(await request.body())
     items = decode_entries(message.get("entries"))
     theirs = decode_heads(message.get("heads"))
-    # On the event loop: measured (bench/live_latency.py, 250 streams) a thread per push
-    # made the tail worse, as pushes then queue on the node's lock; group commit is the fix.
-    answer = service.push(peer, items)
+    # Stored by the writer thread with whatever else is waiting (group commit).
+    writer: GroupWriter = request.app.state.writer
+    answer = await writer.push(peer, items)
     gossiping = service.log is None  # a hub proves its own log; it keeps no heads of others
     notes = service.heads.gossip_noting(theirs) if theirs and gossiping else []
     mine = service.heads.heads() if gossiping else []

@@ -25,36 +25,50 @@ class SyncService:
         self.node = node
         self.log = log
         self.heads = HeadKeeper(node.store, node.directory)
+        self.seen: dict[bytes, int] = {}  # key id → when that node last synced here (ms)
 
     def head(self) -> SignedTreeHead | None:
         """Return this node's signed tree head, if it keeps a transparency log."""
         return None if self.log is None else self.log.head()
 
     def push(self, peer: Certificate, items: Sequence[Entry | CarechainError]) -> PushAnswer:
-        """Verify and store a pushed batch; answer per entry.
+        """Verify and store a pushed batch; answer per entry (see `push_many`)."""
+        return self.push_many([(peer, items)])[0]
 
-        A hub also proves where each entry is in its log: one range proof for the entries
-        this push stored (consecutive positions), an inclusion proof for each entry it
-        held already.
+    def push_many(
+        self, batches: Sequence[tuple[Certificate, Sequence[Entry | CarechainError]]]
+    ) -> list[PushAnswer]:
+        """Verify and store several pushed batches in one transaction; answer each.
+
+        Batches are stored in the order given, each in its own order. A hub also proves
+        where each entry is in its log: one range proof for the entries a batch stored
+        (they hold consecutive positions), an inclusion proof for each entry it held
+        already.
         """
-        entries = [i for i in items if isinstance(i, Entry)]
         node = self.node
+        entries = [i for _, items in batches for i in items if isinstance(i, Entry)]
         done = node.ingest(
             entries, allow=allow_for(node.store, node.info.role, node.keys.box_key_id)
         )
-        acknowledge(self.node, [e for e, r in zip(entries, done, strict=True) if r.new])
+        acknowledge(node, [e for e, r in zip(entries, done, strict=True) if r.new])
         ingested = iter(done)
-        results: list[PushResult] = []
-        for item in items:
-            if isinstance(item, CarechainError):
-                results.append(PushResult(b"", None, False, item.code, item.detail))
-                continue
-            r = next(ingested)
-            if r.error is not None:
-                results.append(PushResult(r.id, None, False, r.error.code, r.error.detail))
-            else:
-                results.append(PushResult(r.id, r.seq, r.new))
         head = self.head()
+        answers: list[PushAnswer] = []
+        for _, items in batches:
+            results: list[PushResult] = []
+            for item in items:
+                if isinstance(item, CarechainError):
+                    results.append(PushResult(b"", None, False, item.code, item.detail))
+                    continue
+                r = next(ingested)
+                if r.error is not None:
+                    results.append(PushResult(r.id, None, False, r.error.code, r.error.detail))
+                else:
+                    results.append(PushResult(r.id, r.seq, r.new))
+            answers.append(self._proven(results, head))
+        return answers
+
+    def _proven(self, results: list[PushResult], head: SignedTreeHead | None) -> PushAnswer:
         if head is None or self.log is None:
             return PushAnswer(results, head)
         fresh = [r.seq for r in results if r.new and r.seq is not None]

@@ -83,7 +83,9 @@ class Directory:
         batch); pass the answer to `check_signature`, which does every other check.
         """
         keys = [self.signing_key(e) for e in entries]
-        known = [(k, e.id, e.signature) for k, e in zip(keys, entries, strict=True) if k]
+        known = [
+            (k, e.id, e.signature) for k, e in zip(keys, entries, strict=True) if k is not None
+        ]
         answers = iter(crypto.verify_many(known))
         return [None if k is None else next(answers) for k in keys]
 

@@ -201,8 +201,8 @@ class Node:
                     if entry.signature != first.signature and not self._signature_holds(
                         entry, signature_ok
                     ):
-                        refusal = BadSignature(f"entry {entry.hex}: signature does not verify")
-                        results.append(IngestResult(entry.id, None, False, refusal))
+                        forged = BadSignature(f"entry {entry.hex}: signature does not verify")
+                        results.append(IngestResult(entry.id, None, False, forged))
                         continue
                     results.append(IngestResult(entry.id, None, False))  # a repeat in the batch
                     continue

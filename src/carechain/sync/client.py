@@ -36,6 +36,7 @@ from carechain.sync.wire import (
 )
 from carechain.transparency import (
     ProofError,
+    ProofFetcher,
     SignedTreeHead,
     leaf_hash,
     log_id_from_key,
@@ -44,7 +45,16 @@ from carechain.transparency import (
 )
 from carechain.trust import DIRECTORY_RECORD, Certificate
 
-__all__ = ["PeerClient", "SyncReport", "sync_with"]
+__all__ = [
+    "Outgoing",
+    "PeerClient",
+    "PeerRefused",
+    "SyncReport",
+    "check_push_answer",
+    "introduce",
+    "learn_peer",
+    "sync_with",
+]
 
 PAGE = 500
 VERIFY_CODES = {
@@ -142,7 +152,8 @@ class SyncReport:
         )
 
 
-def _learn_peer(node: Node, info: dict[str, Any]) -> Certificate:
+def learn_peer(node: Node, info: dict[str, Any]) -> Certificate:
+    """Take in a peer's `/info` answer (its directory) and return its certificate."""
     directory = []
     for wire in info.get("directory", []):
         try:
@@ -157,15 +168,15 @@ def _learn_peer(node: Node, info: dict[str, Any]) -> Certificate:
 
 
 def _check_head(
-    keeper: HeadKeeper, peer: PeerClient, cert: Certificate, raw: Any
+    keeper: HeadKeeper, fetch: ProofFetcher, cert: Certificate, raw: Any
 ) -> SignedTreeHead | None:
     if cert.role != "hub":
         return None
     if raw is None:
         raise keeper.alert(cert.name, b"\0" * 32, "no-head", "the hub offered no tree head")
     head = decode_head(raw)
-    keeper.offer(head, peer.consistency)
-    keeper.check_pending(head.head.log_id, peer.consistency)
+    keeper.offer(head, fetch)
+    keeper.check_pending(head.head.log_id, fetch)
     return head
 
 
@@ -181,7 +192,7 @@ def _pull(
             "/sync/v1/pull",
             {"after": after, "limit": PAGE, "proofs": "true" if is_hub else "false"},
         )
-        head = _check_head(keeper, peer, cert, page.get("head"))
+        head = _check_head(keeper, peer.consistency, cert, page.get("head"))
         entries: list[Entry] = []
         for seq, wire, proof in page["entries"]:
             try:
@@ -263,7 +274,9 @@ def _push(
             answer = _send(sender, peer, keeper, upcoming_sending)
             marks: list[tuple[str, bytes]] = []
             if got is not None:
-                stop_at = _check_answer(node, peer, cert, keeper, report, sending, got, marks)
+                stop_at = check_push_answer(
+                    node, peer.consistency, cert, keeper, report, sending, got, marks
+                )
                 if stop_at is not None:
                     # Keep what was refused for the next round instead of passing it by.
                     marks.append((cursor_key, str(max(after, stop_at - 1)).encode()))
@@ -286,7 +299,7 @@ class _Named(Protocol):
 
 
 @dataclass(frozen=True)
-class _Outgoing:
+class Outgoing:
     """An entry to push, as its wire bytes: what a push sends needs no decoding."""
 
     seq: int
@@ -301,27 +314,27 @@ class _Outgoing:
         return decode_entry(self.wire)
 
 
-def _page(node: Node, cert: Certificate, after: int) -> tuple[list[_Outgoing], int, bool]:
+def _page(node: Node, cert: Certificate, after: int) -> tuple[list[Outgoing], int, bool]:
     """Return the next page of this log for the peer: entries, cursor, whether more follow."""
     if cert.role not in FULL_ROLES:
         page = page_for(node.store, cert, after, PAGE)
-        out = [_Outgoing(s.seq, s.entry.id, s.entry.to_wire()) for s in page.entries]
+        out = [Outgoing(s.seq, s.entry.id, s.entry.to_wire()) for s in page.entries]
         return out, page.next, page.more
     # Everything goes to a hub or a vault: the rows as stored, sent on without a decode.
     end = node.store.count()  # entries are numbered densely, so this is the last seq now
     rows = [r for r in node.store.raw_since(after, PAGE) if r.seq <= end]
     more = len(rows) == PAGE
-    out = [_Outgoing(r.seq, r.id, encode_pair(r.signed, r.signature)) for r in rows]
+    out = [Outgoing(r.seq, r.id, encode_pair(r.signed, r.signature)) for r in rows]
     return out, rows[-1].seq if more else max(end, after), more
 
 
-def _unsent(page: list[_Outgoing], report: SyncReport) -> list[_Outgoing]:
+def _unsent(page: list[Outgoing], report: SyncReport) -> list[Outgoing]:
     # What this round just pulled from the peer, the peer has: no need to send it back.
     return [s for s in page if s.id not in report.from_peer]
 
 
 def _send(
-    sender: ThreadPoolExecutor, peer: PeerClient, keeper: HeadKeeper, sending: list[_Outgoing]
+    sender: ThreadPoolExecutor, peer: PeerClient, keeper: HeadKeeper, sending: list[Outgoing]
 ) -> Future[dict[str, Any]] | None:
     if not sending:
         return None
@@ -332,13 +345,13 @@ def _send(
     return sender.submit(peer.call, "POST", "/sync/v1/push", None, body)
 
 
-def _check_answer(
+def check_push_answer(
     node: Node,
-    peer: PeerClient,
+    fetch: ProofFetcher,
     cert: Certificate,
     keeper: HeadKeeper,
     report: SyncReport,
-    sending: list[_Outgoing],
+    sending: list[Outgoing],
     answer: dict[str, Any],
     marks: list[tuple[str, bytes]],
 ) -> int | None:
@@ -346,10 +359,10 @@ def _check_answer(
     results = [PushResult.from_wire(r) for r in answer["results"]]
     if len(results) != len(sending):
         raise MalformedEntry("the peer answered a different number of results")
-    head = _check_head(keeper, peer, cert, answer.get("head"))
+    head = _check_head(keeper, fetch, cert, answer.get("head"))
     proven = RangeProof.from_wire(answer.get("range"))
     stop_at: int | None = None
-    run: list[tuple[_Outgoing, PushResult]] = []
+    run: list[tuple[Outgoing, PushResult]] = []
     for stored, result in zip(sending, results, strict=True):
         if result.code is not None:
             report.refused.append(f"{stored.hex}: {result.code}")
@@ -463,9 +476,8 @@ def _record_range(
     ]
 
 
-def sync_with(node: Node, http: httpx.Client) -> SyncReport:
-    """Run one full sync round with the peer behind `http`."""
-    peer = PeerClient(node, http)
+def introduce(node: Node, http: httpx.Client) -> tuple[Certificate, dict[str, Any]]:
+    """Swap directories with the peer behind `http`; return its certificate and `/info`."""
     mine = [s.entry.to_wire() for s in node.store.record(DIRECTORY_RECORD)]
     http.post(
         "/sync/v1/directory",
@@ -473,7 +485,13 @@ def sync_with(node: Node, http: httpx.Client) -> SyncReport:
         headers={"Content-Type": CBOR},
     ).raise_for_status()
     info = decode_message(http.get("/sync/v1/info").content)
-    cert = _learn_peer(node, info)
+    return learn_peer(node, info), info
+
+
+def sync_with(node: Node, http: httpx.Client) -> SyncReport:
+    """Run one full sync round with the peer behind `http`."""
+    peer = PeerClient(node, http)
+    cert, info = introduce(node, http)
     keeper = HeadKeeper(node.store, node.directory)
     report = SyncReport(peer=cert.name, role=cert.role)
     if cert.role == "hub":

@@ -13,6 +13,7 @@ from carechain.errors import FieldInvalid
 from carechain.sync.auth import check_request
 from carechain.sync.live import LiveHub
 from carechain.sync.service import SyncService
+from carechain.sync.stream import serve_stream
 from carechain.sync.wire import (
     CBOR,
     decode_entries,
@@ -34,9 +35,6 @@ def _service(request: Request) -> SyncService:
     return service
 
 
-SEEN_EVERY_MS = 60_000
-
-
 async def _peer(request: Request) -> Certificate:
     service = _service(request)
     body = await request.body()
@@ -51,18 +49,9 @@ async def _peer(request: Request) -> Certificate:
         now,
     )
     # When each node last synced here, for the admin console; written at most once a minute.
-    await note_seen(service, peer, now)
+    if service.seen_due(peer, now):
+        await asyncio.to_thread(service.note_seen, peer, now)
     return peer
-
-
-async def note_seen(service: SyncService, peer: Certificate, now: int) -> None:
-    """Keep when a node last synced here (for the admin console), at most once a minute."""
-    last = service.seen.get(peer.key_id)
-    if last is not None and now - last < SEEN_EVERY_MS:
-        return
-    service.seen[peer.key_id] = now
-    key = f"seen:{peer.key_id.hex()}"
-    await asyncio.to_thread(service.node.store.set_meta, key, str(now).encode())
 
 
 Service = Annotated[SyncService, Depends(_service)]
@@ -159,6 +148,12 @@ async def heads(request: Request, service: Service, peer: Peer) -> Response:
         raise FieldInvalid("heads", "must be a list")
     notes = service.heads.gossip_noting(theirs)
     return _cbor({"heads": [encode_head(h) for h in service.heads.heads()], "notes": notes})
+
+
+@router.websocket("/stream")
+async def stream(websocket: WebSocket) -> None:
+    """Take pushes over one socket, answered in order (see carechain.sync.stream)."""
+    await serve_stream(websocket, websocket.app.state.sync, websocket.app.state.writer)
 
 
 @router.websocket("/live")

@@ -15,7 +15,9 @@ from carechain.sync.wire import PullPage, PushAnswer, PushResult, RangeProof
 from carechain.transparency import SignedTreeHead
 from carechain.trust import Certificate
 
-__all__ = ["SyncService"]
+__all__ = ["SEEN_EVERY_MS", "SyncService"]
+
+SEEN_EVERY_MS = 60_000
 
 
 class SyncService:
@@ -26,6 +28,16 @@ class SyncService:
         self.log = log
         self.heads = HeadKeeper(node.store, node.directory)
         self.seen: dict[bytes, int] = {}  # key id → when that node last synced here (ms)
+
+    def seen_due(self, peer: Certificate, now_ms: int) -> bool:
+        """Return whether to note that the peer synced here now (at most once a minute)."""
+        last = self.seen.get(peer.key_id)
+        return last is None or now_ms - last >= SEEN_EVERY_MS
+
+    def note_seen(self, peer: Certificate, now_ms: int) -> None:
+        """Keep when a node last synced here, for the admin console (`seen:<key id>`)."""
+        self.seen[peer.key_id] = now_ms
+        self.node.store.set_meta(f"seen:{peer.key_id.hex()}", str(now_ms).encode())
 
     def head(self) -> SignedTreeHead | None:
         """Return this node's signed tree head, if it keeps a transparency log."""

@@ -1,0 +1,132 @@
+"""Streaming push: a node keeps one WebSocket open and pushes each entry as it is stored.
+
+`/sync/v1/stream?known=N` opens with the same signed headers as any sync request (`known`:
+the size of the last tree head of this hub the caller accepted, 0 if none). Then:
+
+- the caller sends `{"v": 1, "n": k, "entries": [wire, …], "known": N}` (k counts up;
+  `known` optional, as above);
+- this node answers each message, in the order sent, with `{"v": 1, "n": k, "results",
+  "head", "range", "consistency"}`: what a `/push` answers, plus a consistency proof from
+  the caller's `known` size to the answer's head, so the caller accepts the new head
+  without another request. A message that cannot be read is answered `{"v": 1, "n": k,
+  "error": problem}` and nothing of it is stored; the socket stays open.
+
+Pushes from every socket and every `/push` go through the one `GroupWriter`, so a socket
+costs no HTTP parsing, no request signature and no fsync of its own per entry. Up to
+`IN_FLIGHT` messages are read ahead of their answers; past that the socket is not read
+(back-pressure), so a fast sender cannot queue unbounded work here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from concurrent.futures import Future
+from typing import Any
+
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from carechain.errors import CarechainError, FieldInvalid
+from carechain.sync.auth import check_request
+from carechain.sync.service import SyncService
+from carechain.sync.wire import PushAnswer, decode_entries, decode_message, encode_message
+from carechain.sync.writer import GroupWriter
+from carechain.trust import Certificate
+
+__all__ = ["IN_FLIGHT", "serve_stream"]
+
+IN_FLIGHT = 8
+
+_Job = tuple[int | None, "Future[PushAnswer] | CarechainError", int]
+
+
+async def serve_stream(websocket: WebSocket, service: SyncService, writer: GroupWriter) -> None:
+    """Authenticate a pushing node, then store and answer its messages until it hangs up."""
+    node = service.node
+    try:
+        peer = check_request(
+            node.directory,
+            websocket.headers,
+            "GET",
+            websocket.url.path,
+            websocket.url.query,
+            b"",
+            node.clock_ms(),
+        )
+        known = int(websocket.query_params.get("known", "0"))
+        if known < 0:
+            raise ValueError
+    except (CarechainError, ValueError) as exc:
+        reason = exc.detail if isinstance(exc, CarechainError) else "known must be >= 0"
+        await websocket.close(code=1008, reason=reason[:120])
+        return
+    await websocket.accept(headers=[(b"carechain-stream", b"1")])
+    now = node.clock_ms()
+    if service.seen_due(peer, now):
+        await asyncio.to_thread(service.note_seen, peer, now)
+    jobs: asyncio.Queue[_Job] = asyncio.Queue(IN_FLIGHT)
+    answering = asyncio.create_task(_answer(websocket, service, jobs, known))
+    try:
+        while not answering.done():
+            data = await websocket.receive_bytes()
+            await jobs.put(_start(writer, peer, data))
+    except (WebSocketDisconnect, RuntimeError):
+        pass  # the peer hung up (RuntimeError: a message after the close frame)
+    finally:
+        answering.cancel()
+        with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect, RuntimeError):
+            await answering
+
+
+def _start(writer: GroupWriter, peer: Certificate, data: bytes) -> _Job:
+    """Decode a message and queue its entries for the writer (or keep why it cannot be)."""
+    number: int | None = None
+    try:
+        message = decode_message(data)
+        number = message.get("n")
+        if not isinstance(number, int) or isinstance(number, bool):
+            number = None
+            raise FieldInvalid("n", "each stream message needs its number n")
+        known = message.get("known", -1)
+        if not isinstance(known, int) or isinstance(known, bool):
+            raise FieldInvalid("known", "must be a tree size")
+        items = decode_entries(message.get("entries"))
+    except CarechainError as exc:
+        return number, exc, -1
+    return number, writer.submit(peer, items), known
+
+
+async def _answer(
+    websocket: WebSocket, service: SyncService, jobs: asyncio.Queue[_Job], known: int
+) -> None:
+    """Send each message's answer in the order the messages came."""
+    while True:
+        number, job, told = await jobs.get()
+        known = told if told >= 0 else known
+        body: dict[str, Any] = {"n": number}
+        if isinstance(job, CarechainError):
+            body["error"] = _problem(job)
+        else:
+            try:
+                answer = await asyncio.wrap_future(job)
+            except CarechainError as exc:
+                body["error"] = _problem(exc)
+            else:
+                body.update(answer.to_wire())
+                body["consistency"] = _consistency(service, answer, known)
+                if answer.head is not None:
+                    known = answer.head.size
+        await websocket.send_bytes(encode_message(body))
+
+
+def _consistency(service: SyncService, answer: PushAnswer, known: int) -> list[bytes] | None:
+    head = answer.head
+    if head is None or service.log is None or not 0 < known < head.size:
+        return None
+    return service.consistency(known, head.size)
+
+
+def _problem(exc: CarechainError) -> dict[str, Any]:
+    problem: dict[str, Any] = {"type": exc.code, "title": exc.title, "detail": exc.detail}
+    problem.update({k: v for k, v in exc.extra.items() if isinstance(v, str | int)})
+    return problem

@@ -79,9 +79,11 @@ from carechain.entries import Entry
 from carechain.node import Node
 from carechain.store import SqliteStore
 from carechain.sync.auth import sign_request
-from carechain.sync.wire import CBOR, encode_message
+from carechain.sync.client import Outgoing
+from carechain.sync.pusher import StreamPusher
+from carechain.sync.wire import CBOR, PushResult, encode_message
 from carechain.testing import make_node, make_trust
-from carechain.trust import NodeKeys
+from carechain.trust import DIRECTORY_RECORD, Certificate, NodeKeys
 
 PUSH = "/sync/v1/push"
 PY_SPY = PEERS / "py" / "bin" / "py-spy"
@@ -110,7 +112,7 @@ async def _subscribe(url: str, after: int, keys: NodeKeys, got: list[tuple[bytes
         headers = sign_request(keys, "GET", "/sync/v1/live", query, b"",
                                int(time.time() * 1000))
         ws = await connect(uri, additional_headers=headers, max_size=64 * 1024 * 1024,
-                           open_timeout=60)
+                           open_timeout=60, compression=None)
         await ws.recv()  # the catch-up ends with a message, empty if nothing is missed
     connected[0] += 1
     if connected[0] == total:
@@ -220,14 +222,15 @@ async def _pusher(tablet: Tablet, run: Run, coalesce: bool) -> None:
         if status != 200:
             run.push_errors.append(f"{status}: {answer[:200]!r}")
             continue
-        for result in cbor2.loads(answer)["results"]:
-            if result.get("code"):
-                run.push_errors.append(f"{result['code']}: {result.get('detail')}")
+        for result in map(PushResult.from_wire, cbor2.loads(answer)["results"]):
+            if result.code:
+                run.push_errors.append(f"{result.code}: {result.detail}")
         for entry_id, _ in batch:
             run.acked[entry_id] = now
 
 
-async def _monitor(tablet: Tablet, run: Run, first_ns: int, end_ns: int, streams: int) -> None:
+async def _monitor(tablet: Tablet, run: Run, first_ns: int, end_ns: int, streams: int,
+                   http: bool) -> None:
     rng = random.Random(tablet.index)
     due = first_ns + tablet.index * 1_000_000_000 // streams
     while due < end_ns:
@@ -242,27 +245,72 @@ async def _monitor(tablet: Tablet, run: Run, first_ns: int, end_ns: int, streams
         written = time.monotonic_ns()
         run.append_s += time.perf_counter() - started
         run.written[stored.entry.id] = written
-        tablet.queue.put_nowait((stored.entry.id, stored.entry.to_wire()))
+        if http:
+            tablet.queue.put_nowait((stored.entry.id, stored.entry.to_wire()))
         due += 1_000_000_000
 
 
+async def _streams(tablets: Sequence[Tablet], url: str, hub: Certificate, run: Run,
+                   stop: asyncio.Event) -> list[asyncio.Task[None]]:
+    """Start the product's push-on-write (`StreamPusher`) on every tablet; wait until every
+    socket is up (a few handshakes at a time)."""
+    def settled(batch: list[Outgoing]) -> None:
+        now = time.monotonic_ns()
+        run.pushes += 1
+        run.pushed_entries += len(batch)
+        for out in batch:
+            run.acked[out.id] = now
+
+    async def one(tablet: Tablet, pusher: StreamPusher) -> None:
+        async with gate:
+            task = asyncio.create_task(pusher.run(stop))
+            while not pusher.connected and not task.done():
+                await asyncio.sleep(0.01)
+        try:
+            await task
+        except Exception as exc:  # a dropped stream is a finding, not a crash of the bench
+            run.push_errors.append(f"tablet {tablet.index}: {exc!r}")
+
+    gate = asyncio.Semaphore(20)
+    pushers = [StreamPusher(t.node, url, on_settled=settled, peer=hub) for t in tablets]
+    tasks = [asyncio.create_task(one(t, p)) for t, p in zip(tablets, pushers, strict=True)]
+    deadline = time.monotonic() + 180
+    while not all(p.connected for p in pushers) and time.monotonic() < deadline:
+        if run.push_errors:
+            raise RuntimeError(f"streams failed: {run.push_errors[:2]}")
+        await asyncio.sleep(0.1)
+    if not all(p.connected for p in pushers):
+        raise RuntimeError(f"{sum(p.connected for p in pushers)} of {len(pushers)} streams up")
+    return tasks
+
+
 async def drive(tablets: Sequence[Tablet], *, warmup: float, duration: float,
-                coalesce: bool) -> tuple[Run, int, int]:
+                push: str, url: str, hub: Certificate) -> tuple[Run, int, int]:
     """Run every tablet for warm-up + duration; return the run and the window's bounds."""
     run = Run()
+    stop = asyncio.Event()
+    http = push != "stream"
+    if http:
+        pushers = [asyncio.create_task(_pusher(t, run, push == "coalesce")) for t in tablets]
+    else:
+        pushers = await _streams(tablets, url, hub, run, stop)
+        print(f"{len(tablets)} tablet streams connected", flush=True)
     start = time.monotonic_ns() + 200_000_000
     window = start + int(warmup * 1e9)
     end = window + int(duration * 1e9)
-    pushers = [asyncio.create_task(_pusher(t, run, coalesce)) for t in tablets]
     try:
-        await asyncio.gather(*(_monitor(t, run, start, end, len(tablets)) for t in tablets))
+        await asyncio.gather(*(_monitor(t, run, start, end, len(tablets), http)
+                               for t in tablets))
         deadline = time.monotonic() + 30
-        while (run.inflight or any(not t.queue.empty() for t in tablets)) \
+        while (run.inflight or any(not t.queue.empty() for t in tablets)
+               or (not http and len(run.acked) < len(run.written))) \
                 and time.monotonic() < deadline:
             await asyncio.sleep(0.05)
     finally:
-        for p in pushers:
-            p.cancel()
+        stop.set()
+        if http:
+            for p in pushers:
+                p.cancel()
         await asyncio.gather(*pushers, return_exceptions=True)
         await asyncio.gather(*(t.conn.close() for t in tablets), return_exceptions=True)
     return run, window, end
@@ -279,10 +327,12 @@ class World:
     hospitals: list[Identity]
     directory: list[Entry]
     setup: list[Entry]
+    hub: Certificate
 
 
-def build_world(trust: Any, streams: int, hospitals: int) -> World:
-    """Make one crew node and one record per stream, and the hospitals they go to."""
+def build_world(trust: Any, streams: int, hospitals: int, hub_entry: Entry) -> World:
+    """Make one crew node and one record per stream, and the hospitals they go to; every
+    tablet knows the hub's certificate (`hub_entry`), as after its first sync round."""
     formulary = load_example_formulary()
     vault = certified(trust, name="vault", role="vault")
     wards = [certified(trust, name=f"hospital-{h:04d}", role="hospital")
@@ -294,14 +344,16 @@ def build_world(trust: Any, streams: int, hospitals: int) -> World:
         crew = certified(trust, name=f"crew-{i:04d}", role="crew")
         ward = wards[i % hospitals]
         node = light_node(trust, crew, RecordCache(SqliteStore(":memory:")),  # type: ignore[arg-type]
-                          [vault.cert_entry, ward.cert_entry])
+                          [vault.cert_entry, ward.cert_entry, hub_entry])
         node.formulary = formulary
         record, _ = node.open_record(user="P100234", data={"callsign": f"A-{i:04d}"})
         node.address_to(record=record, user="P100234", node_name=ward.name)
         directory.append(crew.cert_entry)
         setup += [s.entry for s in node.store.record(record)]
         tablets.append(Tablet(i, node, record, HttpConnection("", 0)))
-    return World(tablets, wards, directory, setup)
+    [hub] = [c for certs in tablets[0].node.directory.certs.values() for c in certs
+             if c.role == "hub"]
+    return World(tablets, wards, directory, setup, hub)
 
 
 def introduce(url: str, world: World, pusher: Node) -> int:
@@ -318,7 +370,8 @@ def introduce(url: str, world: World, pusher: Node) -> int:
             headers["Content-Type"] = CBOR
             r = http.post(PUSH, content=body, headers=headers)
             r.raise_for_status()
-            codes = [x.get("code") for x in cbor2.loads(r.content)["results"] if x.get("code")]
+            results = [PushResult.from_wire(x) for x in cbor2.loads(r.content)["results"]]
+            codes = [x.code for x in results if x.code]
             if codes:
                 raise RuntimeError(f"the hub refused setup entries: {codes[:3]}")
         return int(http.get("/health").json()["entries"])
@@ -510,8 +563,8 @@ async def carechain_run(world: World, url: str, after: int, hub_pid: int,
             t.conn = HttpConnection(host, int(port))
         with py_spy(args.profile, f"live-{args.engine}-{args.push}", hub_pid, args.warmup):
             run, window, end = await drive(world.tablets, warmup=args.warmup,
-                                           duration=args.duration,
-                                           coalesce=args.push == "coalesce")
+                                           duration=args.duration, push=args.push, url=url,
+                                           hub=world.hub)
         await asyncio.sleep(args.drain)
         mine.send("stop")
         kind, got, errors = await loop.run_in_executor(None, mine.recv)
@@ -520,6 +573,7 @@ async def carechain_run(world: World, url: str, after: int, hub_pid: int,
         if proc.is_alive():
             proc.kill()
     per_push = run.pushed_entries / max(1, run.pushes)
+    # (stream: a "push" is one acknowledged stream message)
     cpu = run.append_s / max(1, len(run.written)) * 1000
     notes = (f"{len(world.tablets)} tablets, {len(world.hospitals)} subscriber WebSockets; "
              f"{run.pushes} pushes ({per_push:.2f} frames each); Node.append {cpu:.2f} ms "
@@ -535,7 +589,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--streams", type=int, default=1000, help="monitored patients")
     parser.add_argument("--hospitals", type=int, default=None,
                         help="subscriber WebSockets, one per hospital (default: one per stream)")
-    parser.add_argument("--push", choices=("frame", "coalesce"), default="frame")
+    parser.add_argument("--push", choices=("stream", "frame", "coalesce"), default="stream",
+                        help="stream: the product's push-on-write WebSocket (StreamPusher); "
+                             "frame/coalesce: a signed HTTP /push per frame or per burst")
     parser.add_argument("--warmup", type=float, default=10.0, help="seconds not counted")
     parser.add_argument("--duration", type=float, default=30.0, help="seconds measured")
     parser.add_argument("--drain", type=float, default=5.0,
@@ -557,8 +613,10 @@ def main(argv: list[str] | None = None) -> None:
     try:
         trust = make_trust(work / "trust")
         start = time.perf_counter()
-        world = build_world(trust, args.streams, hospitals)
-        make_node(work / "hub", trust, role="hub", name="hub").close()
+        hub_node = make_node(work / "hub", trust, role="hub", name="hub")
+        [hub_entry] = [s.entry for s in hub_node.store.record(DIRECTORY_RECORD)]  # its cert
+        hub_node.close()
+        world = build_world(trust, args.streams, hospitals, hub_entry)
         print(f"{args.streams} tablets, {hospitals} hospitals ready "
               f"({time.perf_counter() - start:.1f} s)", flush=True)
         schema = (pg_schema(args.database) if args.engine == "postgresql"
@@ -581,7 +639,7 @@ def main(argv: list[str] | None = None) -> None:
             for line in append_cost(trust, work):
                 print(line, flush=True)
     finally:
-        for t in locals().get("world", World([], [], [], [])).tablets:
+        for t in getattr(locals().get("world"), "tablets", []):
             t.node.close()
         shutil.rmtree(work, ignore_errors=True)
     print()

@@ -94,6 +94,7 @@ def run_node(node: Node, settings: Settings) -> None:
             host=settings.host,
             port=settings.port,
             log_level="warning",
+            ws_per_message_deflate=False,  # entries are ciphertext: nothing to compress
             ssl_certfile=settings.tls_cert,
             ssl_keyfile=settings.tls_key,
         )

@@ -33,6 +33,7 @@ class RawRow:
     record: bytes
     signed: bytes
     signature: bytes
+    cls: str = ""  # the entry class, where the reader asked for it (`raw_since`)
 
 
 @dataclass(frozen=True)

@@ -229,12 +229,15 @@ class PostgresStore:
         """Return up to `limit` rows after `seq` as stored, undecoded (to send on as is)."""
         with self._using("raw_since") as conn:
             rows = conn.execute(
-                "SELECT seq, id, record, signed, signature FROM entries WHERE seq > %s "
+                "SELECT seq, id, record, signed, signature, cls FROM entries WHERE seq > %s "
                 "ORDER BY seq LIMIT %s",
                 (seq, limit),
                 binary=True,
             ).fetchall()
-        return [RawRow(int(q), bytes(i), bytes(r), bytes(s), bytes(g)) for q, i, r, s, g in rows]
+        return [
+            RawRow(int(q), bytes(i), bytes(r), bytes(s), bytes(g), str(c))
+            for q, i, r, s, g, c in rows
+        ]
 
     def has(self, ids: Sequence[bytes]) -> set[bytes]:
         """Return which of the ids are stored."""

@@ -157,11 +157,14 @@ class SqliteStore:
         """Return up to `limit` rows after `seq` as stored, undecoded (to send on as is)."""
         with self._lock:
             rows = self._db.execute(
-                "SELECT seq, id, record, signed, signature FROM entries WHERE seq > ? "
+                "SELECT seq, id, record, signed, signature, cls FROM entries WHERE seq > ? "
                 "ORDER BY seq LIMIT ?",
                 (seq, limit),
             ).fetchall()
-        return [RawRow(int(q), bytes(i), bytes(r), bytes(s), bytes(g)) for q, i, r, s, g in rows]
+        return [
+            RawRow(int(q), bytes(i), bytes(r), bytes(s), bytes(g), str(c))
+            for q, i, r, s, g, c in rows
+        ]
 
     def has(self, ids: Sequence[bytes]) -> set[bytes]:
         """Return which of the ids are stored."""

@@ -48,7 +48,10 @@ async def follow(
         query = f"after={after}"
         headers = sign_request(node.keys, "GET", "/sync/v1/live", query, b"", node.clock_ms())
         uri = f"{scheme}://{parts.netloc}/sync/v1/live?{query}"
-        async with connect(uri, additional_headers=headers, max_size=64 * 1024 * 1024) as ws:
+        # No per-message deflate: entries are ciphertext, which does not compress.
+        async with connect(
+            uri, additional_headers=headers, max_size=64 * 1024 * 1024, compression=None
+        ) as ws:
             while not stop.is_set():
                 try:
                     raw = await asyncio.wait_for(ws.recv(), timeout=0.5)

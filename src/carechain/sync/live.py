@@ -20,8 +20,10 @@ from typing import cast
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from carechain.entries import decode_signed
+from carechain.entries.canonical import encode_pair
 from carechain.errors import CarechainError
-from carechain.store import Stored
+from carechain.store import RawRow
 from carechain.sync.auth import check_request
 from carechain.sync.policy import ALL, FULL_ROLES, page_for
 from carechain.sync.service import SyncService
@@ -45,21 +47,50 @@ class Subscriber:
     )
     overflowed: bool = False
 
-    def wants(self, stored: Stored) -> bool:
-        """Return whether this subscriber may receive the entry."""
-        return self.records is None or stored.entry.header.record in self.records
+    def offer(self, batch: list[tuple[int, bytes, bool]]) -> None:
+        """Queue entries for the connection; a full queue closes it (it resumes by cursor)."""
+        try:
+            self.queue.put_nowait(batch)
+        except asyncio.QueueFull:
+            self.overflowed = True
 
 
 class LiveHub:
-    """The per-process dispatcher of new entries to live subscribers."""
+    """The per-process dispatcher of new entries to live subscribers.
+
+    Subscribers are indexed by record (and by receiving key, for new grants), so a new
+    entry costs a dictionary lookup and the subscribers entitled to it, however many are
+    connected; each entry's wire bytes are read once, undecoded, and shared.
+    """
 
     def __init__(self, service: SyncService) -> None:
         self.service = service
         self.subscribers: set[Subscriber] = set()
+        self._everything: set[Subscriber] = set()  # hubs and vaults: every entry
+        self._by_record: dict[bytes, set[Subscriber]] = {}
+        self._by_key: dict[bytes, set[Subscriber]] = {}
         self.cursor = service.node.store.count()
         self._task: asyncio.Task[None] | None = None
         self._event: asyncio.Event | None = None
         self._stop_listening: object = None
+
+    def _add(self, sub: Subscriber) -> None:
+        self.subscribers.add(sub)
+        if sub.records is None:
+            self._everything.add(sub)
+            return
+        self._by_key.setdefault(sub.peer.box_key_id, set()).add(sub)
+        for record in sub.records:
+            self._by_record.setdefault(record, set()).add(sub)
+
+    def _remove(self, sub: Subscriber) -> None:
+        self.subscribers.discard(sub)
+        self._everything.discard(sub)
+        if sub.records is None:
+            return
+        _discard(self._by_key, sub.peer.box_key_id, sub)
+        for record in sub.records:
+            _discard(self._by_record, record, sub)
 
     def _ensure_running(self) -> None:
         if self._task is not None and not self._task.done():
@@ -77,33 +108,39 @@ class LiveHub:
             await self._event.wait()
             self._event.clear()
             while True:
-                page = await asyncio.to_thread(store.since, self.cursor, READ_PAGE)
+                page = await asyncio.to_thread(store.raw_since, self.cursor, READ_PAGE)
                 if not page:
                     break
                 self.cursor = page[-1].seq
                 await self._hand_out(page)
 
-    async def _hand_out(self, page: list[Stored]) -> None:
-        store = self.service.node.store
-        for sub in list(self.subscribers):
-            batch: list[tuple[int, bytes, bool]] = []  # seq, wire, backfilled for a new grant
-            for s in page:
-                if (
-                    sub.records is not None
-                    and s.entry.header.cls == "grant"
-                    and sub.peer.box_key_id in s.entry.header.recipients
-                    and s.entry.header.record not in sub.records
-                ):
-                    sub.records.add(s.entry.header.record)
-                    older = await asyncio.to_thread(store.record, s.entry.header.record)
-                    batch += [(o.seq, o.entry.to_wire(), True) for o in older if o.seq < s.seq]
-                if sub.wants(s):
-                    batch.append((s.seq, s.entry.to_wire(), False))
-            if batch:
-                try:
-                    sub.queue.put_nowait(batch)
-                except asyncio.QueueFull:
-                    sub.overflowed = True  # the connection closes; the peer resumes by cursor
+    async def _hand_out(self, page: list[RawRow]) -> None:
+        batches: dict[Subscriber, list[tuple[int, bytes, bool]]] = {}
+        for row in page:
+            if row.cls == "grant" and self._by_key:
+                await self._grant(row, batches)
+            wire = encode_pair(row.signed, row.signature)
+            for sub in (*self._everything, *self._by_record.get(row.record, ())):
+                batches.setdefault(sub, []).append((row.seq, wire, False))
+        for sub, batch in batches.items():
+            sub.offer(batch)
+
+    async def _grant(
+        self, row: RawRow, batches: dict[Subscriber, list[tuple[int, bytes, bool]]]
+    ) -> None:
+        """A record newly granted to a subscriber: it gets the record's earlier entries too."""
+        recipients = decode_signed(row.signed, row.signature).header.recipients
+        for key in recipients:
+            for sub in list(self._by_key.get(key, ())):
+                if sub.records is None or row.record in sub.records:
+                    continue
+                sub.records.add(row.record)
+                self._by_record.setdefault(row.record, set()).add(sub)
+                store = self.service.node.store
+                older = await asyncio.to_thread(store.record, row.record)
+                batches.setdefault(sub, []).extend(
+                    (o.seq, o.entry.to_wire(), True) for o in older if o.seq < row.seq
+                )
 
     async def serve(self, websocket: WebSocket) -> None:
         """Authenticate a subscriber, catch it up from its cursor, then stream."""
@@ -135,7 +172,7 @@ class LiveHub:
         if records is not None:
             records.add(DIRECTORY_RECORD)
         sub = Subscriber(peer, records)
-        self.subscribers.add(sub)
+        self._add(sub)
         closed: asyncio.Future[object] | None = None
         try:
             sent = await self._catch_up(websocket, sub, after)
@@ -158,7 +195,7 @@ class LiveHub:
         except WebSocketDisconnect:
             pass
         finally:
-            self.subscribers.discard(sub)
+            self._remove(sub)
             if closed is not None and not closed.done():
                 closed.cancel()
 
@@ -189,3 +226,11 @@ class LiveHub:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
+
+
+def _discard(index: dict[bytes, set[Subscriber]], key: bytes, sub: Subscriber) -> None:
+    subs = index.get(key)
+    if subs is not None:
+        subs.discard(sub)
+        if not subs:
+            del index[key]

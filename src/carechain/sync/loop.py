@@ -1,6 +1,11 @@
 """Background sync: a thread per node that syncs with each peer in turn, forever, backing
 off when a peer is unreachable. It never holds the node's lock except to store a batch, so
-the crew keeps documenting whatever the network does."""
+the crew keeps documenting whatever the network does.
+
+Beside the rounds, a second thread runs the streams: to each hub or vault peer, a
+`StreamPusher` sends every entry the moment it is stored (a monitor's frame a second
+included), and from each `live` peer, `follow` takes entries as they arrive. While a
+peer's stream is up, a new entry no longer starts a whole round with that peer."""
 
 from __future__ import annotations
 
@@ -20,6 +25,7 @@ from carechain.errors import CarechainError
 from carechain.node import Node
 from carechain.sync.client import sync_with
 from carechain.sync.follow import follow
+from carechain.sync.pusher import StreamPusher
 from carechain.sync.wire import decode_message
 
 __all__ = ["PeerStatus", "SyncLoop"]
@@ -70,15 +76,16 @@ class SyncLoop:
         self._live_stop: asyncio.Event | None = None
         self._live_loop: asyncio.AbstractEventLoop | None = None
         self._unlisten: Callable[[], None] | None = None
+        self.pushers = {url: StreamPusher(node, url) for url in peers}
 
     def start(self) -> None:
         """Start the sync thread (and a live-follow thread if asked); sync at once whenever
         this node stores something new, so a pre-alert leaves as soon as it is written."""
-        self._unlisten = self.node.notifier.listen(lambda _seq: self.kick())
+        self._unlisten = self.node.notifier.listen(lambda _seq: self._stored())
         t = threading.Thread(target=self._run, name="carechain-sync", daemon=True)
         t.start()
         self._threads.append(t)
-        if self.live:
+        if self.live or self.pushers:
             t = threading.Thread(target=self._run_live, name="carechain-live", daemon=True)
             t.start()
             self._threads.append(t)
@@ -98,6 +105,14 @@ class SyncLoop:
         """Sync now rather than at the next interval (after a new entry, say)."""
         for status in self.peers.values():
             status.next_try = min(status.next_try, time.monotonic())
+        self._wake.set()
+
+    def _stored(self) -> None:
+        """A new entry: a round with every peer it is not already streaming to."""
+        now = time.monotonic()
+        for url, status in self.peers.items():
+            if not self.pushers[url].connected:
+                status.next_try = min(status.next_try, now)
         self._wake.set()
 
     def status(self) -> list[dict[str, Any]]:
@@ -145,7 +160,10 @@ class SyncLoop:
             loop.close()
 
     async def _follow_all(self, stop: asyncio.Event) -> None:
-        await asyncio.gather(*(self._follow_one(url, stop) for url in self.live))
+        await asyncio.gather(
+            *(self._follow_one(url, stop) for url in self.live),
+            *(p.run_forever(stop) for p in self.pushers.values()),
+        )
 
     async def _follow_one(self, url: str, stop: asyncio.Event) -> None:
         failures = 0

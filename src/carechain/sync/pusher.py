@@ -17,8 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -27,7 +26,6 @@ import httpx
 from websockets.asyncio.client import ClientConnection, connect
 
 from carechain.entries.canonical import encode_pair
-from carechain.errors import InvalidInput
 from carechain.node import Node
 from carechain.sync.auth import sign_request
 from carechain.sync.client import (
@@ -44,12 +42,16 @@ from carechain.sync.wire import decode_message, encode_message
 from carechain.transparency import log_id_from_key
 from carechain.trust import Certificate
 
-__all__ = ["StreamPusher", "push_forever"]
+__all__ = ["NotStreamed", "StreamPusher"]
 
 log = logging.getLogger("carechain.sync")
 
 PAGE = 500
 MAX_MESSAGE_BYTES = 64 * 1024 * 1024
+
+
+class NotStreamed(Exception):
+    """The peer takes no stream from this node (only hubs and vaults take everything)."""
 
 
 @dataclass
@@ -62,17 +64,29 @@ class _Sent:
 class StreamPusher:
     """Push a node's entries to one hub or vault over a WebSocket as they are stored."""
 
-    def __init__(self, node: Node, base_url: str, *, window: int = 4) -> None:
+    def __init__(
+        self,
+        node: Node,
+        base_url: str,
+        *,
+        window: int = 4,
+        on_settled: Callable[[list[Outgoing]], None] | None = None,
+        peer: Certificate | None = None,
+    ) -> None:
         self.node = node
+        self.peer = peer  # the peer's certificate, if known: else asked for (`/info`)
         self.base_url = base_url.rstrip("/")
         self.window = window
+        self.on_settled = on_settled  # called with each acknowledged, checked batch
         self.pushed = 0  # entries the peer newly stored, over this pusher's life
         self.connected = False
 
     async def run(self, stop: asyncio.Event) -> None:
         """Push until `stop` is set. Raises when the connection or the peer fails (the
         caller backs off and runs it again); a misbehaving hub raises `HubMisbehaved`."""
-        cert = await asyncio.to_thread(self._learn)
+        cert = self.peer if self.peer is not None else await asyncio.to_thread(self._learn)
+        if cert.role not in FULL_ROLES:
+            raise NotStreamed(f"{cert.name} is a {cert.role} node: streams go to hubs and vaults")
         keeper = HeadKeeper(self.node.store, self.node.directory)
         if keeper.blocked(log_id_from_key(cert.sig_key)):
             raise HubMisbehaved(f"hub {cert.name} is blocked by an integrity alert")
@@ -95,11 +109,26 @@ class StreamPusher:
             self.connected = False
             unlisten()
 
+    async def run_forever(self, stop: asyncio.Event, *, max_backoff_s: float = 60.0) -> None:
+        """Push until stop is set, reconnecting with backoff after failures. Returns at once
+        for a peer that is not a hub or vault (a round gives it only what it may have)."""
+        failures = 0
+        while not stop.is_set():
+            try:
+                await self.run(stop)
+                failures = 0
+            except NotStreamed:
+                return
+            except Exception as exc:  # any failure: back off and reconnect
+                failures += 1
+                log.info("stream to %s dropped: %s", self.base_url, getattr(exc, "detail", exc))
+            delay = min(max_backoff_s, 0.5 * 2 ** min(failures, 7))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=delay)
+
     def _learn(self) -> Certificate:
         with httpx.Client(base_url=self.base_url, timeout=15.0) as http:
             cert, _ = introduce(self.node, http)
-        if cert.role not in FULL_ROLES:
-            raise InvalidInput(f"{cert.name} is a {cert.role} node: streams go to hubs and vaults")
         return cert
 
     async def _push(
@@ -110,48 +139,67 @@ class StreamPusher:
         wake: asyncio.Event,
         stop: asyncio.Event,
     ) -> None:
+        """Send as entries are stored; check answers as they come (two tasks, so checking
+        an answer never holds up the next entry)."""
         cursor_key = f"push:{cert.key_id.hex()}"
-        sent_upto = int(self.node.store.get_meta(cursor_key) or b"0")
-        in_flight: deque[_Sent] = deque()
-        number = 0
-        reading: asyncio.Task[Any] | None = None
-        stopping = asyncio.ensure_future(stop.wait())
+        in_flight: asyncio.Queue[_Sent] = asyncio.Queue()
+        room = asyncio.Semaphore(self.window)
+        sending = asyncio.create_task(self._send(ws, cursor_key, in_flight, room, wake))
+        settling = asyncio.create_task(
+            self._settle_all(ws, cert, keeper, cursor_key, in_flight, room)
+        )
+        stopping = asyncio.create_task(stop.wait())
+        tasks = {sending, settling, stopping}
         try:
-            while not stop.is_set():
-                if len(in_flight) < self.window:
-                    wake.clear()  # set again by any entry stored from here on
-                    rows = await asyncio.to_thread(self.node.store.raw_since, sent_upto, PAGE)
-                    if rows:
-                        number += 1
-                        sending = [
-                            Outgoing(r.seq, r.id, encode_pair(r.signed, r.signature)) for r in rows
-                        ]
-                        message = {"n": number, "entries": [o.wire for o in sending]}
-                        await ws.send(encode_message(message))
-                        sent_upto = rows[-1].seq
-                        in_flight.append(_Sent(number, sending, sent_upto))
-                        continue
-                waiting: set[asyncio.Future[Any]] = {stopping}
-                if len(in_flight) < self.window:
-                    waiting.add(asyncio.ensure_future(wake.wait()))
-                if in_flight:
-                    if reading is None:
-                        reading = asyncio.ensure_future(ws.recv())
-                    waiting.add(reading)
-                done, _ = await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
-                for other in waiting - done - {stopping, reading}:
-                    other.cancel()
-                if reading is not None and reading in done:
-                    raw = reading.result()
-                    reading = None
-                    sent = in_flight.popleft()
-                    await asyncio.to_thread(self._settle, cert, keeper, cursor_key, sent, raw)
+            done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+            for task in done - {stopping}:
+                task.result()  # a failed send or a refused answer ends this connection
         finally:
-            stopping.cancel()
-            if reading is not None:
-                reading.cancel()
-                with contextlib.suppress(BaseException):
-                    await reading
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def _send(
+        self,
+        ws: ClientConnection,
+        cursor_key: str,
+        in_flight: asyncio.Queue[_Sent],
+        room: asyncio.Semaphore,
+        wake: asyncio.Event,
+    ) -> None:
+        sent_upto = int(self.node.store.get_meta(cursor_key) or b"0")
+        number = 0
+        while True:
+            await room.acquire()
+            while True:
+                wake.clear()  # set again by any entry stored from here on
+                # Read on the loop: a few rows, no fsync (this runs in the sync loop's thread).
+                rows = self.node.store.raw_since(sent_upto, PAGE)
+                if rows:
+                    break
+                await wake.wait()
+            number += 1
+            sending = [Outgoing(r.seq, r.id, encode_pair(r.signed, r.signature)) for r in rows]
+            await ws.send(encode_message({"n": number, "entries": [o.wire for o in sending]}))
+            sent_upto = rows[-1].seq
+            in_flight.put_nowait(_Sent(number, sending, sent_upto))
+
+    async def _settle_all(
+        self,
+        ws: ClientConnection,
+        cert: Certificate,
+        keeper: HeadKeeper,
+        cursor_key: str,
+        in_flight: asyncio.Queue[_Sent],
+        room: asyncio.Semaphore,
+    ) -> None:
+        while True:
+            raw = await ws.recv()
+            if in_flight.empty():
+                raise PeerRefused("the stream answered a message that was not sent")
+            sent = in_flight.get_nowait()
+            room.release()
+            await asyncio.to_thread(self._settle, cert, keeper, cursor_key, sent, raw)
 
     def _settle(
         self, cert: Certificate, keeper: HeadKeeper, cursor_key: str, sent: _Sent, raw: Any
@@ -189,25 +237,7 @@ class StreamPusher:
         if stop_at is None and current > cursor:
             marks.pop()  # a sync round got further meanwhile; never move the cursor back
         self.node.store.set_meta_many(marks)
+        if stop_at is None and self.on_settled is not None:
+            self.on_settled(sent.entries)
         if stop_at is not None:
             raise PeerRefused(f"{cert.name} refused entries: {', '.join(report.refused)[:300]}")
-
-
-async def push_forever(
-    node: Node, base_url: str, stop: asyncio.Event, *, max_backoff_s: float = 60.0
-) -> None:
-    """Run a `StreamPusher` until stop is set, reconnecting with backoff after failures."""
-    failures = 0
-    pusher = StreamPusher(node, base_url)
-    while not stop.is_set():
-        try:
-            await pusher.run(stop)
-            failures = 0
-        except Exception as exc:  # any failure: back off and reconnect
-            failures += 1
-            log.warning("stream to %s dropped: %s", base_url, getattr(exc, "detail", exc))
-        if stop.is_set():
-            return
-        delay = min(max_backoff_s, 0.5 * 2 ** min(failures, 7))
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout=delay)

@@ -47,12 +47,12 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Coroutine, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import cbor2
 import httpx
@@ -86,6 +86,18 @@ from carechain.testing import make_node, make_trust
 from carechain.trust import DIRECTORY_RECORD, Certificate, NodeKeys
 
 PUSH = "/sync/v1/push"
+
+
+T = TypeVar("T")
+
+
+def run_loop(main: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine on uvloop where it is installed (as the hub's uvicorn does)."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.run(main)
+    return uvloop.run(main)
 PY_SPY = PEERS / "py" / "bin" / "py-spy"
 
 
@@ -159,7 +171,7 @@ async def _subscribers(plan: SubscriberPlan, pipe: Connection) -> None:
 
 def subscriber_main(plan: SubscriberPlan, pipe: Connection) -> None:
     """Entry point of the subscriber process."""
-    asyncio.run(_subscribers(plan, pipe))
+    run_loop(_subscribers(plan, pipe))
 
 
 # --- the tablets (this process) -----------------------------------------------------------
@@ -188,6 +200,21 @@ class Run:
     pushed_entries: int = 0
     append_s: float = 0.0
     late_frames: int = 0
+    cpu: dict[str, float] = field(default_factory=dict)  # process → cores used in the window
+
+    @classmethod
+    def merge(cls, runs: Sequence[Run]) -> Run:
+        """Join the runs of several tablet workers."""
+        out = cls()
+        for r in runs:
+            out.written.update(r.written)
+            out.acked.update(r.acked)
+            out.push_errors += r.push_errors
+            out.pushes += r.pushes
+            out.pushed_entries += r.pushed_entries
+            out.append_s += r.append_s
+            out.late_frames += r.late_frames
+        return out
 
 
 def _frame(rng: random.Random, index: int) -> dict[str, Any]:
@@ -272,7 +299,10 @@ async def _streams(tablets: Sequence[Tablet], url: str, hub: Certificate, run: R
             run.push_errors.append(f"tablet {tablet.index}: {exc!r}")
 
     gate = asyncio.Semaphore(20)
-    pushers = [StreamPusher(t.node, url, on_settled=settled, peer=hub) for t in tablets]
+    # In-memory tablet stores never wait on a disk: answers are checked on the loop, so
+    # a thousand tablets do not hand the GIL back and forth with a pool of threads.
+    pushers = [StreamPusher(t.node, url, on_settled=settled, peer=hub, settle_in_thread=False)
+               for t in tablets]
     tasks = [asyncio.create_task(one(t, p)) for t, p in zip(tablets, pushers, strict=True)]
     deadline = time.monotonic() + 180
     while not all(p.connected for p in pushers) and time.monotonic() < deadline:
@@ -284,9 +314,41 @@ async def _streams(tablets: Sequence[Tablet], url: str, hub: Certificate, run: R
     return tasks
 
 
-async def drive(tablets: Sequence[Tablet], *, warmup: float, duration: float,
-                push: str, url: str, hub: Certificate) -> tuple[Run, int, int]:
-    """Run every tablet for warm-up + duration; return the run and the window's bounds."""
+def cpu_seconds(pid: int, *, system_only: bool = False) -> float:
+    """Return the CPU time (user + system, all threads) a process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    ticks = int(fields[12]) if system_only else int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+async def _cpu_in_window(pids: dict[str, list[int]], window: int, end: int,
+                         out: dict[str, float]) -> None:
+    """Put the cores each group of processes used between `window` and `end` into `out`."""
+    def used() -> dict[str, float]:
+        out = {name: sum(cpu_seconds(p) for p in group) for name, group in pids.items()}
+        out |= {f"{name} (kernel)": sum(cpu_seconds(p, system_only=True) for p in group)
+                for name, group in pids.items()}
+        return out
+
+    await asyncio.sleep(max(0.0, (window - time.monotonic_ns()) / 1e9))
+    before = used()
+    await asyncio.sleep(max(0.0, (end - time.monotonic_ns()) / 1e9))
+    after = used()
+    out.update({name: (after[name] - before[name]) / ((end - window) / 1e9) for name in after})
+
+
+@dataclass
+class Window:
+    """When a run's frames are written, in CLOCK_MONOTONIC nanoseconds."""
+
+    start: int   # the first frame
+    window: int  # the first counted frame (after the warm-up)
+    end: int     # no frame at or after this
+
+
+async def drive(tablets: Sequence[Tablet], *, streams: int, push: str, url: str,
+                hub: Certificate, pipe: Connection) -> Run:
+    """Connect every tablet, say "ready", then write and push frames in the window given."""
     run = Run()
     stop = asyncio.Event()
     http = push != "stream"
@@ -294,12 +356,11 @@ async def drive(tablets: Sequence[Tablet], *, warmup: float, duration: float,
         pushers = [asyncio.create_task(_pusher(t, run, push == "coalesce")) for t in tablets]
     else:
         pushers = await _streams(tablets, url, hub, run, stop)
-        print(f"{len(tablets)} tablet streams connected", flush=True)
-    start = time.monotonic_ns() + 200_000_000
-    window = start + int(warmup * 1e9)
-    end = window + int(duration * 1e9)
+    loop = asyncio.get_running_loop()
+    pipe.send(("ready", len(tablets)))
+    times: Window = await loop.run_in_executor(None, pipe.recv)
     try:
-        await asyncio.gather(*(_monitor(t, run, start, end, len(tablets), http)
+        await asyncio.gather(*(_monitor(t, run, times.start, times.end, streams, http)
                                for t in tablets))
         deadline = time.monotonic() + 30
         while (run.inflight or any(not t.queue.empty() for t in tablets)
@@ -313,7 +374,21 @@ async def drive(tablets: Sequence[Tablet], *, warmup: float, duration: float,
                 p.cancel()
         await asyncio.gather(*pushers, return_exceptions=True)
         await asyncio.gather(*(t.conn.close() for t in tablets), return_exceptions=True)
-    return run, window, end
+    return run
+
+
+def tablets_main(tablets: list[Tablet], streams: int, push: str, url: str, hub: Certificate,
+                 pipe: Connection) -> None:
+    """Entry point of a tablet worker process (forked: it takes its tablets with it)."""
+    host, port = url.removeprefix("http://").split(":")
+    for t in tablets:
+        t.conn = HttpConnection(host, int(port))
+    try:
+        run = run_loop(drive(tablets, streams=streams, push=push, url=url, hub=hub, pipe=pipe))
+    except Exception as exc:
+        pipe.send(("error", repr(exc)))
+        raise
+    pipe.send(("done", run))
 
 
 # --- setting up the trust, the hub and the tablets ------------------------------------------
@@ -520,12 +595,12 @@ async def pouch_reference(url: str, *, rate: float, warmup: float, duration: flo
 
 @contextlib.contextmanager
 def py_spy(out: Path | None, name: str, pid: int, delay: float) -> Iterator[None]:
-    """Sample the hub with py-spy (idle frames included) from `delay` seconds on, if asked."""
+    """Sample the hub with py-spy (threads on the CPU only) from `delay` seconds on, if asked."""
     if out is None or not PY_SPY.exists():
         yield
         return
     out.mkdir(parents=True, exist_ok=True)
-    cmd = [str(PY_SPY), "record", "--pid", str(pid), "--rate", "250", "--idle", "--format",
+    cmd = [str(PY_SPY), "record", "--pid", str(pid), "--rate", "250", "--format",
            "raw", "--output", str(out / f"{name}.txt"), "--nonblocking"]
     spy = subprocess.Popen(["sh", "-c", f"sleep {delay}; exec \"$@\"", "sh", *cmd],
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
@@ -546,41 +621,78 @@ def py_spy(out: Path | None, name: str, pid: int, delay: float) -> Iterator[None
 
 async def carechain_run(world: World, url: str, after: int, hub_pid: int,
                         args: argparse.Namespace) -> Result:
-    """Connect the subscribers, drive the tablets, and join the timings."""
-    ctx = multiprocessing.get_context("spawn")
-    mine, theirs = ctx.Pipe()
+    """Start the subscribers and the tablet workers, run the window, and join the timings.
+
+    The tablets are split over `--tablet-procs` worker processes (forked after the world is
+    built, so each takes its tablets' in-memory stores with it and the parent never touches
+    them again): real tablets are separate devices, and one Python process cannot simulate
+    a thousand of them without becoming the bottleneck it is meant to measure around.
+    """
+    spawn = multiprocessing.get_context("spawn")
+    mine, theirs = spawn.Pipe()
     plan = SubscriberPlan(url, after, [(h.keys.seed, h.keys.box_private) for h in world.hospitals])
-    proc = ctx.Process(target=subscriber_main, args=(plan, theirs), daemon=True)
-    proc.start()
+    subscribers = spawn.Process(target=subscriber_main, args=(plan, theirs), daemon=True)
+    subscribers.start()
+    fork = multiprocessing.get_context("fork")
+    workers: list[tuple[multiprocessing.process.BaseProcess, Connection]] = []
+    loop = asyncio.get_running_loop()
     try:
-        loop = asyncio.get_running_loop()
         kind, *rest = await loop.run_in_executor(None, mine.recv)
         if kind != "ready":
             raise RuntimeError(f"subscribers: {rest}")
         print(f"{rest[0]} subscriber WebSockets connected", flush=True)
-        host, port = url.removeprefix("http://").split(":")
-        for t in world.tablets:
-            t.conn = HttpConnection(host, int(port))
+        procs = max(1, min(args.tablet_procs, len(world.tablets)))
+        for k in range(procs):
+            here, there = fork.Pipe()
+            proc = fork.Process(target=tablets_main, daemon=True, args=(
+                world.tablets[k::procs], len(world.tablets), args.push, url, world.hub, there))
+            proc.start()
+            workers.append((proc, here))
+        for proc, pipe in workers:
+            kind, *rest = await loop.run_in_executor(None, pipe.recv)
+            if kind != "ready":
+                raise RuntimeError(f"tablet worker {proc.pid}: {rest}")
+        print(f"{len(world.tablets)} tablets connected ({args.push}) in {procs} worker "
+              "processes", flush=True)
+        start = time.monotonic_ns() + 500_000_000
+        times = Window(start, start + int(args.warmup * 1e9),
+                       start + int((args.warmup + args.duration) * 1e9))
+        for _, pipe in workers:
+            pipe.send(times)
+        pids = {"hub": [hub_pid], "tablets": [p.pid or 0 for p, _ in workers],
+                "subscribers": [subscribers.pid or 0]}
+        cpu: dict[str, float] = {}
         with py_spy(args.profile, f"live-{args.engine}-{args.push}", hub_pid, args.warmup):
-            run, window, end = await drive(world.tablets, warmup=args.warmup,
-                                           duration=args.duration, push=args.push, url=url,
-                                           hub=world.hub)
+            await _cpu_in_window(pids, times.window, times.end, cpu)
+            runs = []
+            for proc, pipe in workers:
+                kind, value = await loop.run_in_executor(None, pipe.recv)
+                if kind != "done":
+                    raise RuntimeError(f"tablet worker {proc.pid}: {value}")
+                runs.append(value)
         await asyncio.sleep(args.drain)
         mine.send("stop")
         kind, got, errors = await loop.run_in_executor(None, mine.recv)
     finally:
-        proc.join(30)
-        if proc.is_alive():
-            proc.kill()
+        for proc, _ in workers:
+            proc.join(30)
+            if proc.is_alive():
+                proc.kill()
+        subscribers.join(30)
+        if subscribers.is_alive():
+            subscribers.kill()
+    run = Run.merge(runs)
+    run.cpu = cpu
     per_push = run.pushed_entries / max(1, run.pushes)
-    # (stream: a "push" is one acknowledged stream message)
-    cpu = run.append_s / max(1, len(run.written)) * 1000
-    notes = (f"{len(world.tablets)} tablets, {len(world.hospitals)} subscriber WebSockets; "
-             f"{run.pushes} pushes ({per_push:.2f} frames each); Node.append {cpu:.2f} ms "
-             f"mean (cached); {run.late_frames} frames written >100 ms late; "
+    append_ms = run.append_s / max(1, len(run.written)) * 1000
+    notes = (f"{len(world.tablets)} tablets in {len(workers)} processes, "
+             f"{len(world.hospitals)} subscriber WebSockets; {run.pushes} pushes "
+             f"({per_push:.2f} frames each); Node.append {append_ms:.2f} ms mean (cached); "
+             f"{run.late_frames} frames written >100 ms late; "
              f"push errors {len(run.push_errors)} {run.push_errors[:2]}; "
-             f"subscriber errors {errors}")
-    return measure(run, got, window, end, int(args.drain * 1e9), args.duration,
+             f"subscriber errors {errors}; CPU in the window, cores: "
+             + ", ".join(f"{k} {v:.2f}" for k, v in run.cpu.items()))
+    return measure(run, got, times.window, times.end, int(args.drain * 1e9), args.duration,
                    f"carechain hub ({args.engine}), push per {args.push}", notes)
 
 
@@ -589,6 +701,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--streams", type=int, default=1000, help="monitored patients")
     parser.add_argument("--hospitals", type=int, default=None,
                         help="subscriber WebSockets, one per hospital (default: one per stream)")
+    parser.add_argument("--tablet-procs", type=int, default=2,
+                        help="worker processes the simulated tablets are spread over")
     parser.add_argument("--push", choices=("stream", "frame", "coalesce"), default="stream",
                         help="stream: the product's push-on-write WebSocket (StreamPusher); "
                              "frame/coalesce: a signed HTTP /push per frame or per burst")
@@ -623,7 +737,7 @@ def main(argv: list[str] | None = None) -> None:
                   else contextlib.nullcontext(None))
         with schema as database, hub_process(work / "hub", database=database) as hub:
             after = introduce(hub.url, world, world.tablets[0].node)
-            result = asyncio.run(carechain_run(world, hub.url, after, hub.pid, args))
+            result = run_loop(carechain_run(world, hub.url, after, hub.pid, args))
         results.append(result)
         print("\n".join(result.lines()), flush=True)
         if args.peer:

@@ -23,24 +23,29 @@ MAX_KEY_BYTES = 23
 __all__ = ["decode", "decode_shape", "encode", "encode_pair"]
 
 
-_SCALARS = (type(None), bool, int, str, bytes)
+_SCALARS = frozenset((type(None), bool, int, str, bytes))
+
+
+def _key_bytes(key: str) -> int:
+    return len(key) if key.isascii() else len(key.encode())
 
 
 def _check(value: Any, path: str) -> None:
     """Refuse any value outside the signed subset of CBOR."""
-    if type(value) in _SCALARS:
+    kind = type(value)
+    if kind in _SCALARS or isinstance(value, bool | int | str | bytes):
         return
     if isinstance(value, list | tuple):
-        if all(type(item) in _SCALARS for item in value):
-            return  # the common case (ids, proofs, wire entries), without a call per item
         for i, item in enumerate(value):
-            _check(item, f"{path}[{i}]")
+            if type(item) not in _SCALARS:  # scalars need no call of their own
+                _check(item, f"{path}[{i}]")
         return
     if isinstance(value, dict):
         for key, item in value.items():
-            if not isinstance(key, str) or len(key.encode()) > MAX_KEY_BYTES:
+            if not isinstance(key, str) or _key_bytes(key) > MAX_KEY_BYTES:
                 raise BadEncoding(f"{path}: map keys must be text of at most 23 bytes")
-            _check(item, f"{path}.{key}")
+            if type(item) not in _SCALARS:
+                _check(item, f"{path}.{key}")
         return
     raise BadEncoding(f"{path}: type {type(value).__name__} is not allowed in signed data")
 

@@ -65,7 +65,7 @@ class TransparencyLog:
                     timestamp_ms=self._clock.now_ms(),
                     log_id=self.log_id,
                 )
-                self._head = sign_head(head, self._keys.seed)
+                self._head = sign_head(head, self._keys.signing_key)
             return self._head
 
     def inclusion(self, seq: int, size: int) -> list[bytes]:
@@ -80,7 +80,8 @@ class TransparencyLog:
 
     def consistency(self, first: int, second: int) -> list[bytes]:
         """Return the consistency proof between two sizes of the tree."""
-        self.catch_up()
+        if second > self._tree.size:
+            self.catch_up()  # only for a size this process has not seen yet
         with self._lock:
             if not 0 <= first <= second <= self._tree.size:
                 raise ValueError(

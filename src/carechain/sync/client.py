@@ -168,7 +168,7 @@ def learn_peer(node: Node, info: dict[str, Any]) -> Certificate:
 
 
 def _check_head(
-    keeper: HeadKeeper, fetch: ProofFetcher, cert: Certificate, raw: Any
+    keeper: HeadKeeper, fetch: ProofFetcher, cert: Certificate, raw: Any, pending: bool = True
 ) -> SignedTreeHead | None:
     if cert.role != "hub":
         return None
@@ -176,7 +176,8 @@ def _check_head(
         raise keeper.alert(cert.name, b"\0" * 32, "no-head", "the hub offered no tree head")
     head = decode_head(raw)
     keeper.offer(head, fetch)
-    keeper.check_pending(head.head.log_id, fetch)
+    if pending:  # heads gossiped earlier, checked now the hub can prove (once a round)
+        keeper.check_pending(head.head.log_id, fetch)
     return head
 
 
@@ -354,12 +355,17 @@ def check_push_answer(
     sending: list[Outgoing],
     answer: dict[str, Any],
     marks: list[tuple[str, bytes]],
+    *,
+    pending: bool = True,
 ) -> int | None:
-    """Check a push answer and collect its status marks; return where to stop, if anywhere."""
+    """Check a push answer and collect its status marks; return where to stop, if anywhere.
+
+    `pending=False` leaves the heads other nodes gossiped for the next sync round (a
+    stream's answers come a frame a second)."""
     results = [PushResult.from_wire(r) for r in answer["results"]]
     if len(results) != len(sending):
         raise MalformedEntry("the peer answered a different number of results")
-    head = _check_head(keeper, fetch, cert, answer.get("head"))
+    head = _check_head(keeper, fetch, cert, answer.get("head"), pending)
     proven = RangeProof.from_wire(answer.get("range"))
     stop_at: int | None = None
     run: list[tuple[Outgoing, PushResult]] = []

@@ -72,9 +72,14 @@ class StreamPusher:
         window: int = 4,
         on_settled: Callable[[list[Outgoing]], None] | None = None,
         peer: Certificate | None = None,
+        settle_in_thread: bool = True,
     ) -> None:
         self.node = node
         self.peer = peer  # the peer's certificate, if known: else asked for (`/info`)
+        # Answers are checked and their marks written (fsync'd) on a worker thread, so the
+        # next entry goes out meanwhile; a caller whose store never waits on a disk (many
+        # simulated tablets on one loop) checks them on the loop instead.
+        self.settle_in_thread = settle_in_thread
         self.base_url = base_url.rstrip("/")
         self.window = window
         self.on_settled = on_settled  # called with each acknowledged, checked batch
@@ -199,7 +204,10 @@ class StreamPusher:
                 raise PeerRefused("the stream answered a message that was not sent")
             sent = in_flight.get_nowait()
             room.release()
-            await asyncio.to_thread(self._settle, cert, keeper, cursor_key, sent, raw)
+            if self.settle_in_thread:
+                await asyncio.to_thread(self._settle, cert, keeper, cursor_key, sent, raw)
+            else:
+                self._settle(cert, keeper, cursor_key, sent, raw)
 
     def _settle(
         self, cert: Certificate, keeper: HeadKeeper, cursor_key: str, sent: _Sent, raw: Any
@@ -228,7 +236,7 @@ class StreamPusher:
         report = SyncReport(peer=cert.name, role=cert.role)
         marks: list[tuple[str, bytes]] = []
         stop_at = check_push_answer(
-            self.node, fetch, cert, keeper, report, sent.entries, answer, marks
+            self.node, fetch, cert, keeper, report, sent.entries, answer, marks, pending=False
         )
         self.pushed += report.pushed
         cursor = sent.cursor if stop_at is None else stop_at - 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 
 from carechain.entries import Entry
@@ -28,6 +29,8 @@ class SyncService:
         self.log = log
         self.heads = HeadKeeper(node.store, node.directory)
         self.seen: dict[bytes, int] = {}  # key id → when that node last synced here (ms)
+        self._proofs: dict[tuple[int, int], list[bytes]] = {}
+        self._proofs_lock = threading.Lock()
 
     def seen_due(self, peer: Certificate, now_ms: int) -> bool:
         """Return whether to note that the peer synced here now (at most once a minute)."""
@@ -117,7 +120,18 @@ class SyncService:
         """Return a consistency proof between two sizes of this node's log."""
         if self.log is None:
             raise FieldInvalid("first", "this node keeps no transparency log")
+        with self._proofs_lock:
+            cached = self._proofs.get((first, second))
+        if cached is not None:
+            return cached
         try:
-            return self.log.consistency(first, second)
+            proof = self.log.consistency(first, second)
         except ValueError as exc:
             raise FieldInvalid("second", str(exc)) from None
+        # Every stream answered in one group commit asks for the same proof (from the
+        # last head to the new one): keep the latest few.
+        with self._proofs_lock:
+            if len(self._proofs) >= 64:
+                self._proofs.pop(next(iter(self._proofs)))
+            self._proofs[(first, second)] = proof
+        return proof

@@ -28,13 +28,14 @@ class NodeKeys:
     # Derived once per key pair (each derivation is a curve operation), then kept.
 
     @cached_property
-    def _signing_key(self) -> nacl.signing.SigningKey:
+    def signing_key(self) -> nacl.signing.SigningKey:
+        """Return the Ed25519 signing key (built from the seed once)."""
         return nacl.signing.SigningKey(self.seed)
 
     @cached_property
     def sign_public(self) -> bytes:
         """Return the Ed25519 public key."""
-        return bytes(self._signing_key.verify_key)
+        return bytes(self.signing_key.verify_key)
 
     @cached_property
     def box_public(self) -> bytes:
@@ -53,7 +54,7 @@ class NodeKeys:
 
     def sign(self, message: bytes) -> bytes:
         """Sign message with the node key."""
-        return bytes(self._signing_key.sign(message).signature)
+        return bytes(self.signing_key.sign(message).signature)
 
     def to_secret(self) -> dict[str, bytes]:
         """Return the form sealed in the key store."""

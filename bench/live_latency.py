@@ -74,6 +74,7 @@ from _harness import (
     scratch_dir,
     summary_ms,
 )
+from carechain.cli.serve import quieter_gc
 from carechain.clinical import load_example_formulary
 from carechain.entries import Entry
 from carechain.node import Node
@@ -171,6 +172,7 @@ async def _subscribers(plan: SubscriberPlan, pipe: Connection) -> None:
 
 def subscriber_main(plan: SubscriberPlan, pipe: Connection) -> None:
     """Entry point of the subscriber process."""
+    quieter_gc()
     run_loop(_subscribers(plan, pipe))
 
 
@@ -380,6 +382,7 @@ async def drive(tablets: Sequence[Tablet], *, streams: int, push: str, url: str,
 def tablets_main(tablets: list[Tablet], streams: int, push: str, url: str, hub: Certificate,
                  pipe: Connection) -> None:
     """Entry point of a tablet worker process (forked: it takes its tablets with it)."""
+    quieter_gc()  # as the hub does: half a million objects of tablets, out of the GC's sight
     host, port = url.removeprefix("http://").split(":")
     for t in tablets:
         t.conn = HttpConnection(host, int(port))

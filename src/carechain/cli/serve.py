@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -87,6 +88,7 @@ def run_node(node: Node, settings: Settings) -> None:
         f"{node.info.role} node {node.info.name!r} on {scheme}://{settings.host}:{settings.port}"
     )
     accounts = open_accounts(settings.data_dir, node)
+    quieter_gc()
     loop.start()
     try:
         uvicorn.run(
@@ -104,6 +106,20 @@ def run_node(node: Node, settings: Settings) -> None:
         if listener is not None:
             listener.stop()
         node.close()
+
+
+def quieter_gc() -> None:
+    """Tune Python's cyclic garbage collector for a long-running server.
+
+    Everything loaded at start (the directory, the Merkle tree, the app) is moved out of the
+    collector's sight (`gc.freeze`), and a young-generation pass runs every 50,000 net
+    allocations instead of 700. Measured on a hub carrying 1,000 live streams, full
+    collections over a thousand sockets' objects were a fifth of its CPU. Reference
+    counting still frees nearly everything at once; only cycles wait a little longer.
+    """
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 100)
 
 
 def _listen_for_other_processes(node: Node, settings: Settings) -> PgListener | None:

@@ -20,7 +20,7 @@ from carechain.errors import BadEncoding
 
 MAX_KEY_BYTES = 23
 
-__all__ = ["decode", "decode_shape", "encode", "encode_pair"]
+__all__ = ["decode", "decode_shape", "encode", "encode_own", "encode_pair"]
 
 
 _SCALARS = frozenset((type(None), bool, int, str, bytes))
@@ -63,13 +63,20 @@ def encode_pair(first: bytes, second: bytes) -> bytes:
     return bytes(cbor2.dumps([first, second]))
 
 
+def encode_own(value: Any) -> bytes:
+    """Encode a value this program built from known types (a protocol message), without
+    the type walk `encode` does for data that will be hashed or signed."""
+    return bytes(cbor2.dumps(value, canonical=True))
+
+
 def decode(data: bytes) -> Any:
     """Decode core deterministic CBOR, refusing any other encoding of the same value."""
     try:
         value = cbor2.loads(data)
     except Exception as exc:  # cbor2 raises several unrelated types for bad input
         raise BadEncoding(f"not valid CBOR: {exc}") from None
-    if encode(value) != data:
+    _check(value, "$")
+    if cbor2.dumps(value, canonical=True) != data:
         raise BadEncoding("not the deterministic encoding of its own value")
     return value
 

@@ -64,18 +64,28 @@ class HeadKeeper:
     def __init__(self, store: Store, directory: Directory) -> None:
         self._store = store
         self._directory = directory
+        self._hubs: dict[bytes, Certificate] = {}  # log id → hub certificate, once found
+        self._decoded: tuple[bytes, SignedTreeHead] | None = None  # the last head read
 
     def hub_for(self, log_id: bytes) -> Certificate | None:
         """Return the certificate of the hub whose key this log id names."""
+        known = self._hubs.get(log_id)
+        if known is not None:
+            return known
         for cert in self._directory.nodes("hub"):
             if log_id_from_key(cert.sig_key) == log_id:
+                self._hubs[log_id] = cert
                 return cert
         return None
 
     def accepted(self, log_id: bytes) -> SignedTreeHead | None:
         """Return the last head of this log that the node accepted."""
         raw = self._store.get_meta(f"head:{log_id.hex()}")
-        return None if raw is None else decode_head(raw)
+        if raw is None:
+            return None
+        if self._decoded is None or self._decoded[0] != raw:
+            self._decoded = (raw, decode_head(raw))
+        return self._decoded[1]
 
     def heads(self) -> list[SignedTreeHead]:
         """Return every accepted head, for gossip."""

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from concurrent.futures import Future
 from typing import Any
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
@@ -37,7 +36,7 @@ __all__ = ["IN_FLIGHT", "serve_stream"]
 
 IN_FLIGHT = 8
 
-_Job = tuple[int | None, "Future[PushAnswer] | CarechainError", int]
+_Job = tuple[int | None, "asyncio.Future[PushAnswer] | CarechainError", int]
 
 
 async def serve_stream(websocket: WebSocket, service: SyncService, writer: GroupWriter) -> None:
@@ -108,7 +107,7 @@ async def _answer(
             body["error"] = _problem(job)
         else:
             try:
-                answer = await asyncio.wrap_future(job)
+                answer = await job
             except CarechainError as exc:
                 body["error"] = _problem(exc)
             else:

@@ -36,8 +36,8 @@ CBOR = "application/cbor"
 
 
 def encode_message(body: dict[str, Any]) -> bytes:
-    """Encode a protocol message."""
-    return canonical.encode({"v": PROTOCOL_VERSION, **body})
+    """Encode a protocol message (built here, from known types: no type walk)."""
+    return canonical.encode_own({"v": PROTOCOL_VERSION, **body})
 
 
 def _hashes(value: Any, field: str) -> list[bytes]:

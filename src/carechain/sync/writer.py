@@ -11,11 +11,12 @@ A push's entries are stored in the order they came, after every push submitted b
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import threading
 from collections import deque
-from collections.abc import Sequence
-from concurrent.futures import Future
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from carechain.entries import Entry
 from carechain.errors import CarechainError, StoreError
@@ -39,7 +40,7 @@ class GroupWriter:
     def __init__(self, service: SyncService, group_entries: int = GROUP_ENTRIES) -> None:
         self.service = service
         self.group_entries = group_entries
-        self._queue: deque[tuple[_Batch, Future[PushAnswer]]] = deque()
+        self._queue: deque[tuple[_Batch, _Waiter]] = deque()
         self._ready = threading.Condition()
         self._closed = False
         self._thread: threading.Thread | None = None
@@ -47,9 +48,14 @@ class GroupWriter:
 
     def submit(
         self, peer: Certificate, items: Sequence[Entry | CarechainError]
-    ) -> Future[PushAnswer]:
-        """Queue a push; the future holds its answer once it is durably stored."""
-        future: Future[PushAnswer] = Future()
+    ) -> asyncio.Future[PushAnswer]:
+        """Queue a push (from the event loop); the future holds its answer once stored.
+
+        An asyncio future, answered by the writer through `call_soon_threadsafe`: lighter
+        than a `concurrent.futures.Future` (no lock and condition per push).
+        """
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[PushAnswer] = loop.create_future()
         with self._ready:
             if self._closed:
                 raise StoreError("this node is shutting down; push again")
@@ -58,13 +64,13 @@ class GroupWriter:
                     target=self._run, name="carechain-writer", daemon=True
                 )
                 self._thread.start()
-            self._queue.append(((peer, items), future))
+            self._queue.append(((peer, items), _Waiter(loop, future)))
             self._ready.notify()
         return future
 
     async def push(self, peer: Certificate, items: Sequence[Entry | CarechainError]) -> PushAnswer:
         """Queue a push and wait for its answer without blocking the event loop."""
-        return await asyncio.wrap_future(self.submit(peer, items))
+        return await self.submit(peer, items)
 
     def close(self) -> None:
         """Answer what is queued, then stop the thread."""
@@ -75,11 +81,11 @@ class GroupWriter:
         if thread is not None:
             thread.join(30)
 
-    def _take(self) -> list[tuple[_Batch, Future[PushAnswer]]]:
+    def _take(self) -> list[tuple[_Batch, _Waiter]]:
         with self._ready:
             while not self._queue and not self._closed:
                 self._ready.wait()
-            group: list[tuple[_Batch, Future[PushAnswer]]] = []
+            group: list[tuple[_Batch, _Waiter]] = []
             size = 0
             while self._queue and (
                 not group or size + len(self._queue[0][0][1]) <= self.group_entries
@@ -94,16 +100,43 @@ class GroupWriter:
             group = self._take()
             if not group:
                 return  # closed, and nothing left to answer
-            live = [(batch, f) for batch, f in group if f.set_running_or_notify_cancel()]
-            if not live:
-                continue
+            # A push whose caller has gone (cancelled) is stored all the same: pushes are
+            # idempotent, and a stream's later messages may build on it.
             try:
-                answers = self.service.push_many([batch for batch, _ in live])
+                answers = self.service.push_many([batch for batch, _ in group])
             except Exception as exc:  # every waiting push hears of it; the next group retries
-                log.exception("group commit of %d pushes failed", len(live))
-                for _, future in live:
-                    future.set_exception(exc)
+                log.exception("group commit of %d pushes failed", len(group))
+                for _, waiter in group:
+                    waiter.fail(exc)
                 continue
             self.commits += 1
-            for (_, future), answer in zip(live, answers, strict=True):
-                future.set_result(answer)
+            for (_, waiter), answer in zip(group, answers, strict=True):
+                waiter.answer(answer)
+
+
+class _Waiter:
+    """Where the writer thread answers one push: an asyncio future on its own loop."""
+
+    __slots__ = ("future", "loop")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, future: asyncio.Future[PushAnswer]):
+        self.loop = loop
+        self.future = future
+
+    def answer(self, answer: PushAnswer) -> None:
+        self._call(self._set_result, answer)
+
+    def fail(self, exc: BaseException) -> None:
+        self._call(self._set_exception, exc)
+
+    def _call(self, fn: Callable[[Any], None], value: Any) -> None:
+        with contextlib.suppress(RuntimeError):  # a closed loop: nobody is waiting any more
+            self.loop.call_soon_threadsafe(fn, value)
+
+    def _set_result(self, answer: PushAnswer) -> None:
+        if not self.future.done():
+            self.future.set_result(answer)
+
+    def _set_exception(self, exc: BaseException) -> None:
+        if not self.future.done():
+            self.future.set_exception(exc)

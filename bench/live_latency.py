@@ -225,6 +225,58 @@ def _frame(rng: random.Random, index: int) -> dict[str, Any]:
             "respiratory_rate": rng.randint(12, 28)}
 
 
+async def _unchecked_stream(tablet: Tablet, url: str, run: Run, stop: asyncio.Event,
+                            connected: list[int]) -> None:
+    """`--push stream-unchecked`: the same `/sync/v1/stream` messages as `StreamPusher`
+    sends, from the same store, but the answers are only matched, not checked (no head
+    signature, consistency or range proof, no marks). The hub's work is identical; only
+    the simulated tablets' own CPU differs (see docs/benchmarks.md)."""
+    from websockets.asyncio.client import connect
+
+    node = tablet.node
+    wake = asyncio.Event()
+    unlisten = node.notifier.listen_async(asyncio.get_running_loop(), wake)
+    query = "known=0"
+    headers = sign_request(node.keys, "GET", "/sync/v1/stream", query, b"", node.clock_ms())
+    uri = url.replace("http://", "ws://") + f"/sync/v1/stream?{query}"
+    sent_upto = node.store.count()  # the setup entries are at the hub already
+    pending: dict[int, list[bytes]] = {}
+    try:
+        async with connect(uri, additional_headers=headers, compression=None) as ws:
+            connected[0] += 1
+
+            async def answers() -> None:
+                while True:
+                    message = cbor2.loads(await ws.recv())
+                    ids = pending.pop(message["n"])
+                    now = time.monotonic_ns()
+                    run.pushes += 1
+                    run.pushed_entries += len(ids)
+                    for entry_id in ids:
+                        run.acked[entry_id] = now
+
+            reading = asyncio.create_task(answers())
+            number = 0
+            while not stop.is_set():
+                wake.clear()
+                rows = node.store.raw_since(sent_upto, 500)
+                if not rows:
+                    stopping = asyncio.ensure_future(stop.wait())
+                    woken = asyncio.ensure_future(wake.wait())
+                    await asyncio.wait({stopping, woken}, return_when=asyncio.FIRST_COMPLETED)
+                    stopping.cancel()
+                    woken.cancel()
+                    continue
+                number += 1
+                pending[number] = [r.id for r in rows]
+                wires = [cbor2.dumps([r.signed, r.signature]) for r in rows]
+                await ws.send(encode_message({"n": number, "entries": wires}))
+                sent_upto = rows[-1].seq
+            reading.cancel()
+    finally:
+        unlisten()
+
+
 async def _pusher(tablet: Tablet, run: Run, coalesce: bool) -> None:
     keys = tablet.node.keys
     while True:
@@ -353,9 +405,18 @@ async def drive(tablets: Sequence[Tablet], *, streams: int, push: str, url: str,
     """Connect every tablet, say "ready", then write and push frames in the window given."""
     run = Run()
     stop = asyncio.Event()
-    http = push != "stream"
+    http = push in ("frame", "coalesce")
     if http:
         pushers = [asyncio.create_task(_pusher(t, run, push == "coalesce")) for t in tablets]
+    elif push == "stream-unchecked":
+        up = [0]
+        pushers = [asyncio.create_task(_unchecked_stream(t, url, run, stop, up))
+                   for t in tablets]
+        while up[0] < len(tablets):
+            failed = [p.exception() for p in pushers if p.done()]
+            if failed:
+                raise RuntimeError(f"streams failed: {failed[:1]}")
+            await asyncio.sleep(0.05)
     else:
         pushers = await _streams(tablets, url, hub, run, stop)
     loop = asyncio.get_running_loop()
@@ -706,8 +767,10 @@ def main(argv: list[str] | None = None) -> None:
                         help="subscriber WebSockets, one per hospital (default: one per stream)")
     parser.add_argument("--tablet-procs", type=int, default=2,
                         help="worker processes the simulated tablets are spread over")
-    parser.add_argument("--push", choices=("stream", "frame", "coalesce"), default="stream",
+    parser.add_argument("--push", choices=("stream", "stream-unchecked", "frame", "coalesce"),
+                        default="stream",
                         help="stream: the product's push-on-write WebSocket (StreamPusher); "
+                             "stream-unchecked: the same messages, answers not checked; "
                              "frame/coalesce: a signed HTTP /push per frame or per burst")
     parser.add_argument("--warmup", type=float, default=10.0, help="seconds not counted")
     parser.add_argument("--duration", type=float, default=30.0, help="seconds measured")

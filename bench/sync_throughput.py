@@ -25,6 +25,7 @@ documents and stores nothing). Figures are printed, never asserted.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import base64
 import contextlib
 import cProfile
@@ -59,7 +60,8 @@ from _harness import (
 )
 from carechain.demo.cases import CASES
 from carechain.node import Node
-from carechain.sync.client import sync_with
+from carechain.sync.client import SyncReport, sync_with
+from carechain.sync.pusher import StreamPusher
 from carechain.testing import Trust, make_node, make_trust
 from carechain.trust import DIRECTORY_RECORD
 
@@ -183,10 +185,27 @@ def profiled(name: str, out: Path | None, served: Served | None) -> Iterator[Non
                 spy.kill()
 
 
-def run_carechain(engine: str, *, trust: Trust, master: Path, work: Path, pg_url: str,
-                  crew_entries: int, profile: Path | None) -> Figures:
+def stream_push(crew: Node, url: str, expected: int) -> int:
+    """Push the crew's backlog with its push-on-write stream (`StreamPusher`); return the
+    number of entries the hub newly stored."""
+    async def go() -> int:
+        pusher = StreamPusher(crew, url)
+        stop = asyncio.Event()
+        task = asyncio.create_task(pusher.run(stop))
+        deadline = time.monotonic() + 300
+        while pusher.pushed < expected and not task.done() and time.monotonic() < deadline:
+            await asyncio.sleep(0.002)
+        stop.set()
+        await task
+        return pusher.pushed
+
+    return asyncio.run(go())
+
+
+def run_carechain(engine: str, *, push: str, trust: Trust, master: Path, work: Path,
+                  pg_url: str, crew_entries: int, profile: Path | None) -> Figures:
     """Push the crew's records to a fresh hub and pull them to a hospital; time both."""
-    base = work / engine
+    base = work / f"{engine}-{push}"
     base.mkdir()
     for name in ("crew", "hospital"):
         shutil.copytree(master / name, base / name)
@@ -198,12 +217,16 @@ def run_carechain(engine: str, *, trust: Trust, master: Path, work: Path, pg_url
         try:
             with httpx.Client(base_url=hub.url, timeout=300) as http:
                 http.get("/sync/v1/info").raise_for_status()  # warm the connection
-                with profiled(f"{engine}-push", profile, hub):
+                with profiled(f"{engine}-{push}-push", profile, hub):
                     start = time.perf_counter()
-                    pushed = sync_with(crew, http)
+                    if push == "stream":
+                        pushed = SyncReport(peer="hub", role="hub",
+                                            pushed=stream_push(crew, hub.url, crew_entries))
+                    else:
+                        pushed = sync_with(crew, http)
                     push_s = time.perf_counter() - start
                 held = int(http.get("/health").json()["entries"])
-                with profiled(f"{engine}-pull", profile, hub):
+                with profiled(f"{engine}-{push}-pull", profile, hub):
                     start = time.perf_counter()
                     pulled = sync_with(hospital, http)
                     pull_s = time.perf_counter() - start
@@ -220,7 +243,8 @@ def run_carechain(engine: str, *, trust: Trust, master: Path, work: Path, pg_url
         raise RuntimeError(f"{engine}: the hospital holds {received} of {crew_entries} entries")
     notes = (f"hub held {held} entries; the hospital stored {received} and pushed back "
              f"{pulled.pushed} receipts in the same round")
-    return Figures(f"carechain, {engine} hub", pushed.pushed, push_s, pull_s, received, notes)
+    name = f"carechain, {engine} hub, {'stream' if push == 'stream' else 'sync round'}"
+    return Figures(name, pushed.pushed, push_s, pull_s, received, notes)
 
 
 # --- the reference: pouchdb-server -------------------------------------------------------
@@ -297,6 +321,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--entries", type=int, default=10_000, help="clinical entries to sync")
     parser.add_argument("--per-record", type=int, default=100, help="entries per record")
     parser.add_argument("--engine", choices=("sqlite", "postgresql", "both"), default="both")
+    parser.add_argument("--push", choices=("round", "stream", "both"), default="both",
+                        help="round: `sync_with` (HTTP /push pages); stream: the crew's "
+                             "push-on-write WebSocket (`StreamPusher`) pushing its backlog")
     parser.add_argument("--database", default=DEFAULT_PG,
                         help="PostgreSQL URL (a fresh schema is created in it and dropped)")
     parser.add_argument("--peer", action=argparse.BooleanOptionalAction, default=True,
@@ -327,8 +354,9 @@ def main(argv: list[str] | None = None) -> None:
               f"{mean_wire:.0f} bytes (min {min(wires)}, max {max(wires)})", flush=True)
         for node in (crew, hospital, vault):
             node.close()
-        for engine in engines:
-            fig = run_carechain(engine, trust=trust, master=master, work=work,
+        pushes = ["round", "stream"] if args.push == "both" else [args.push]
+        for engine, push in ((e, p) for e in engines for p in pushes):
+            fig = run_carechain(engine, push=push, trust=trust, master=master, work=work,
                                 pg_url=args.database, crew_entries=written, profile=args.profile)
             results.append(fig)
             print(f"{fig.name}: push {fig.push_rate:,.0f} entries/s ({fig.push_s:.2f} s), "
@@ -345,12 +373,12 @@ def main(argv: list[str] | None = None) -> None:
         shutil.rmtree(master, ignore_errors=True)
 
     print()
-    print(f"{'':36} {'push /s':>10} {'pull /s':>10} {'push ×pouch':>12} {'pull ×pouch':>12}")
+    print(f"{'':46} {'push /s':>10} {'pull /s':>10} {'push ×pouch':>12} {'pull ×pouch':>12}")
     ref = results[-1] if args.peer and results else None
     for fig in results:
         ratio = ("", "") if ref is None or fig is ref else (
             f"{fig.push_rate / ref.push_rate:.2f}×", f"{fig.pull_rate / ref.pull_rate:.2f}×")
-        print(f"{fig.name:36} {fig.push_rate:>10,.0f} {fig.pull_rate:>10,.0f} "
+        print(f"{fig.name:46} {fig.push_rate:>10,.0f} {fig.pull_rate:>10,.0f} "
               f"{ratio[0]:>12} {ratio[1]:>12}")
     print(f"load average after: {load_average()}")
     if ref is not None:

@@ -782,7 +782,7 @@ def test_entry_the_hub_refuses_is_not_silently_lost(chain: Chain,
     service = chain.clients["hub"].app.state.sync  # type: ignore[attr-defined]
     honest = service.push_many
 
-    def drop_victim(batches: list[Any]) -> Any:
+    def drop_victim(batches: list[Any], signatures: Any = None) -> Any:
         [(peer, items)] = batches
         keep = [i for i in items if not (isinstance(i, Entry) and i.id == victim.id)]
         [answer] = honest([(peer, keep)])

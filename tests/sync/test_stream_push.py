@@ -123,8 +123,8 @@ def test_a_forged_range_proof_is_named_and_nothing_is_marked_held(
     service: SyncService = served.server.config.app.state.sync  # type: ignore[attr-defined]
     honest = service.push_many
 
-    def forge(batches: list[Any]) -> list[PushAnswer]:
-        answers = honest(batches)
+    def forge(batches: list[Any], signatures: Any = None) -> list[PushAnswer]:
+        answers = honest(batches, signatures)
         out = []
         for a in answers:
             r = a.range

@@ -176,8 +176,12 @@ class Node:
         entries: Sequence[Entry],
         *,
         allow: Callable[[Sequence[Entry]], set[bytes] | None] | None = None,
+        signatures: Sequence[bool | None] | None = None,
     ) -> list[IngestResult]:
         """Verify and durably store entries in one transaction; answer for each.
+
+        `signatures`, if given, is `Directory.verify_batch(entries)` done beforehand (say,
+        while the previous batch was being stored); every other check is made here.
 
         `allow`, given the entries that verified, names the records this node holds (None:
         all; see sync.policy); entries of other records are refused as not addressed to
@@ -185,7 +189,10 @@ class Node:
         """
         results: list[IngestResult] = []
         accepted: dict[bytes, Entry] = {}
-        signatures = self.directory.verify_batch(entries)  # on every core, before the lock
+        if signatures is None:
+            signatures = self.directory.verify_batch(entries)  # on every core, before the lock
+        elif len(signatures) != len(entries):
+            raise ValueError("one signature answer per entry")
         with self._lock:
             wanted = {p for e in entries for p in e.header.parents} | {e.id for e in entries}
             known = self.store.records_of(sorted(wanted))

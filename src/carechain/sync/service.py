@@ -51,7 +51,9 @@ class SyncService:
         return self.push_many([(peer, items)])[0]
 
     def push_many(
-        self, batches: Sequence[tuple[Certificate, Sequence[Entry | CarechainError]]]
+        self,
+        batches: Sequence[tuple[Certificate, Sequence[Entry | CarechainError]]],
+        signatures: Sequence[Sequence[bool | None] | None] | None = None,
     ) -> list[PushAnswer]:
         """Verify and store several pushed batches in one transaction; answer each.
 
@@ -62,8 +64,17 @@ class SyncService:
         """
         node = self.node
         entries = [i for _, items in batches for i in items if isinstance(i, Entry)]
+        checked: list[bool | None] | None = None
+        if signatures is not None and any(s is not None for s in signatures):
+            # Batches verified beforehand keep their answers; the others are verified now.
+            checked = []
+            for (_, items), before in zip(batches, signatures, strict=True):
+                mine = [i for i in items if isinstance(i, Entry)]
+                checked += node.directory.verify_batch(mine) if before is None else before
         done = node.ingest(
-            entries, allow=allow_for(node.store, node.info.role, node.keys.box_key_id)
+            entries,
+            allow=allow_for(node.store, node.info.role, node.keys.box_key_id),
+            signatures=checked,
         )
         acknowledge(node, [e for e, r in zip(entries, done, strict=True) if r.new])
         ingested = iter(done)

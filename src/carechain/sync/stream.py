@@ -25,6 +25,8 @@ from typing import Any
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from carechain.entries import Entry
+from carechain.entries.crypto import PARALLEL_FROM
 from carechain.errors import CarechainError, FieldInvalid
 from carechain.sync.auth import check_request
 from carechain.sync.service import SyncService
@@ -68,7 +70,7 @@ async def serve_stream(websocket: WebSocket, service: SyncService, writer: Group
     try:
         while not answering.done():
             data = await websocket.receive_bytes()
-            await jobs.put(_start(writer, peer, data))
+            await jobs.put(await _start(writer, service, peer, data))
     except (WebSocketDisconnect, RuntimeError):
         pass  # the peer hung up (RuntimeError: a message after the close frame)
     finally:
@@ -77,8 +79,14 @@ async def serve_stream(websocket: WebSocket, service: SyncService, writer: Group
             await answering
 
 
-def _start(writer: GroupWriter, peer: Certificate, data: bytes) -> _Job:
-    """Decode a message and queue its entries for the writer (or keep why it cannot be)."""
+async def _start(writer: GroupWriter, service: SyncService, peer: Certificate, data: bytes) -> _Job:
+    """Decode a message and queue its entries for the writer (or keep why it cannot be).
+
+    A large batch has its signatures verified here, on the verification threads, while the
+    writer stores the batch before it: a backlog flows through decode, verification and
+    storage at once instead of one after the other. A frame or two is verified by the
+    writer (a thread hop would cost more than it saves).
+    """
     number: int | None = None
     try:
         message = decode_message(data)
@@ -92,7 +100,11 @@ def _start(writer: GroupWriter, peer: Certificate, data: bytes) -> _Job:
         items = decode_entries(message.get("entries"))
     except CarechainError as exc:
         return number, exc, -1
-    return number, writer.submit(peer, items), known
+    entries = [i for i in items if isinstance(i, Entry)]
+    checked = None
+    if len(entries) >= PARALLEL_FROM:
+        checked = await asyncio.to_thread(service.node.directory.verify_batch, entries)
+    return number, writer.submit(peer, items, checked), known
 
 
 async def _answer(

@@ -32,6 +32,7 @@ log = logging.getLogger("carechain.sync")
 GROUP_ENTRIES = 4000
 
 _Batch = tuple[Certificate, Sequence[Entry | CarechainError]]
+_Checked = Sequence[bool | None] | None  # the batch's signatures, if verified beforehand
 
 
 class GroupWriter:
@@ -40,14 +41,17 @@ class GroupWriter:
     def __init__(self, service: SyncService, group_entries: int = GROUP_ENTRIES) -> None:
         self.service = service
         self.group_entries = group_entries
-        self._queue: deque[tuple[_Batch, _Waiter]] = deque()
+        self._queue: deque[tuple[_Batch, _Waiter, _Checked]] = deque()
         self._ready = threading.Condition()
         self._closed = False
         self._thread: threading.Thread | None = None
         self.commits = 0  # transactions so far (the admin console and benchmarks read it)
 
     def submit(
-        self, peer: Certificate, items: Sequence[Entry | CarechainError]
+        self,
+        peer: Certificate,
+        items: Sequence[Entry | CarechainError],
+        signatures: _Checked = None,
     ) -> asyncio.Future[PushAnswer]:
         """Queue a push (from the event loop); the future holds its answer once stored.
 
@@ -64,7 +68,7 @@ class GroupWriter:
                     target=self._run, name="carechain-writer", daemon=True
                 )
                 self._thread.start()
-            self._queue.append(((peer, items), _Waiter(loop, future)))
+            self._queue.append(((peer, items), _Waiter(loop, future), signatures))
             self._ready.notify()
         return future
 
@@ -81,11 +85,11 @@ class GroupWriter:
         if thread is not None:
             thread.join(30)
 
-    def _take(self) -> list[tuple[_Batch, _Waiter]]:
+    def _take(self) -> list[tuple[_Batch, _Waiter, _Checked]]:
         with self._ready:
             while not self._queue and not self._closed:
                 self._ready.wait()
-            group: list[tuple[_Batch, _Waiter]] = []
+            group: list[tuple[_Batch, _Waiter, _Checked]] = []
             size = 0
             while self._queue and (
                 not group or size + len(self._queue[0][0][1]) <= self.group_entries
@@ -103,14 +107,16 @@ class GroupWriter:
             # A push whose caller has gone (cancelled) is stored all the same: pushes are
             # idempotent, and a stream's later messages may build on it.
             try:
-                answers = self.service.push_many([batch for batch, _ in group])
+                answers = self.service.push_many(
+                    [batch for batch, _, _ in group], [checked for _, _, checked in group]
+                )
             except Exception as exc:  # every waiting push hears of it; the next group retries
                 log.exception("group commit of %d pushes failed", len(group))
-                for _, waiter in group:
+                for _, waiter, _ in group:
                     waiter.fail(exc)
                 continue
             self.commits += 1
-            for (_, waiter), answer in zip(group, answers, strict=True):
+            for (_, waiter, _), answer in zip(group, answers, strict=True):
                 waiter.answer(answer)
 
 

@@ -1,15 +1,19 @@
 """Sync throughput: crew → hub push and hub → hospital pull, against pouchdb-server.
 
     .venv/bin/python bench/sync_throughput.py [--entries 10000] [--engine sqlite|postgresql|both]
-                                              [--peer/--no-peer] [--profile DIR]
+                                              [--push round|stream|both] [--peer/--no-peer]
+                                              [--profile DIR]
 
 A crew node writes ~100-entry patient care records with `Node.append` beforehand (untimed).
 Then, for each engine, a fresh hub runs as a separate `python -m carechain serve` process
 on 127.0.0.1 (SQLite in its directory, or a fresh PostgreSQL schema), and:
 
-- push: the crew runs `sync_with(crew, httpx.Client(base_url=hub))` — batches of 500; the
-  hub decodes, verifies every signature, certificate and parent, stores each batch in one
-  durable transaction and answers with inclusion proofs that the crew checks and records;
+- push: the crew runs `sync_with(crew, httpx.Client(base_url=hub))` — batches of 500 (the
+  next sent as soon as the last is answered, and checked while the hub works) — or
+  (`--push stream`) its push-on-write `StreamPusher`, which sends the same batches over
+  one WebSocket, four in flight. The hub decodes, verifies every signature (on both
+  cores), certificate and parent, stores each batch in one durable transaction and
+  answers with a signed head and a range proof that the crew checks and records;
 - pull: a hospital node, to which every record is addressed, runs `sync_with` with the hub:
   it pulls every entry with inclusion proofs, verifies and stores them (and, as the
   product does, writes a receipt per record and pushes those back — counted in the time).

@@ -19,7 +19,8 @@ from carechain.node import Node
 from carechain.node.verify import verify_node
 from carechain.sync.client import sync_with
 from carechain.sync.follow import follow
-from carechain.testing import Trust, make_node
+from carechain.sync.pusher import StreamPusher
+from carechain.testing import ServedApp, Trust, make_node
 from tests.store.engines import pg_url
 
 __all__ = ["pg_url"]
@@ -152,3 +153,41 @@ def test_two_hub_processes_share_one_database_and_deliver_live(
             p.wait()
         crew.close()
         hospital.close()
+
+
+def test_stream_push_to_a_postgresql_hub(tmp_path: Path, trust: Trust, pg_url: str) -> None:
+    """The crew's push-on-write stream, into a hub on PostgreSQL over a real socket: every
+    entry stored once, each checked against the hub's proofs and marked held."""
+    make_node(tmp_path / "hub", trust, role="hub", name="hub", secret=SECRET).close()
+    hub = Node.open(tmp_path / "hub", SECRET, store_url=pg_url)
+    crew = make_node(tmp_path / "crew", trust, name="crew-1")
+    served = ServedApp(create_app(hub))
+    try:
+        record, _ = crew.open_record(user="P1", data={"callsign": "RRV-1"})
+        for n in range(600):  # two messages of 500 and 103, then frames as they come
+            crew.append(record=record, user="P1", kind="vitals.frame",
+                        data={"at": f"2026-11-26T09:{n // 60:02d}:{n % 60:02d}+00:00",
+                              "heart_rate": 70 + n % 50})
+        mine = [s.entry for s in crew.store.since(0, 10_000)]
+
+        async def push() -> int:
+            pusher = StreamPusher(crew, served.url)
+            stop = asyncio.Event()
+            task = asyncio.create_task(pusher.run(stop))
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline and not task.done() and not all(
+                    crew.store.get_meta(f"at-hub:{e.hex}") for e in mine):
+                await asyncio.sleep(0.05)
+            stop.set()
+            await asyncio.wait_for(task, 10)
+            return pusher.pushed
+
+        pushed = asyncio.run(push())
+        assert pushed == len([e for e in mine if e.header.record == record])
+        assert all(hub.store.get(e.id) is not None for e in mine)
+        assert hub.store.count() == len({s.entry.id for s in hub.store.since(0, 10_000)})
+        assert verify_node(hub) == []
+    finally:
+        served.stop()
+        for n in (hub, crew):
+            n.close()

@@ -22,11 +22,10 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from carechain.entries import decode_signed
 from carechain.entries.canonical import encode_pair
-from carechain.errors import CarechainError
 from carechain.store import RawRow
-from carechain.sync.auth import check_request
 from carechain.sync.policy import ALL, FULL_ROLES, page_for
 from carechain.sync.service import SyncService
+from carechain.sync.sockets import signed_opening
 from carechain.sync.wire import encode_message
 from carechain.trust import DIRECTORY_RECORD, Certificate
 
@@ -145,23 +144,10 @@ class LiveHub:
     async def serve(self, websocket: WebSocket) -> None:
         """Authenticate a subscriber, catch it up from its cursor, then stream."""
         node = self.service.node
-        try:
-            peer = check_request(
-                node.directory,
-                websocket.headers,
-                "GET",
-                websocket.url.path,
-                websocket.url.query,
-                b"",
-                node.clock_ms(),
-            )
-            after = int(websocket.query_params.get("after", "0"))
-            if after < 0:
-                raise ValueError
-        except (CarechainError, ValueError) as exc:
-            reason = exc.detail if isinstance(exc, CarechainError) else "after must be >= 0"
-            await websocket.close(code=1008, reason=reason[:120])
+        opening = await signed_opening(websocket, node.directory, node.clock_ms(), "after")
+        if opening is None:
             return
+        peer, after = opening
         await websocket.accept()
         self._ensure_running()
         records = (

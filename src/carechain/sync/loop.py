@@ -97,7 +97,9 @@ class SyncLoop:
         if self._unlisten is not None:
             self._unlisten()
         if self._live_loop is not None and self._live_stop is not None:
-            self._live_loop.call_soon_threadsafe(self._live_stop.set)
+            # The streams' thread may have ended already (no stream to run): nothing to stop.
+            with contextlib.suppress(RuntimeError):
+                self._live_loop.call_soon_threadsafe(self._live_stop.set)
         for t in self._threads:
             t.join(10)
 

@@ -28,8 +28,8 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from carechain.entries import Entry
 from carechain.entries.crypto import PARALLEL_FROM
 from carechain.errors import CarechainError, FieldInvalid
-from carechain.sync.auth import check_request
 from carechain.sync.service import SyncService
+from carechain.sync.sockets import signed_opening
 from carechain.sync.wire import PushAnswer, decode_entries, decode_message, encode_message
 from carechain.sync.writer import GroupWriter
 from carechain.trust import Certificate
@@ -44,23 +44,10 @@ _Job = tuple[int | None, "asyncio.Future[PushAnswer] | CarechainError", int]
 async def serve_stream(websocket: WebSocket, service: SyncService, writer: GroupWriter) -> None:
     """Authenticate a pushing node, then store and answer its messages until it hangs up."""
     node = service.node
-    try:
-        peer = check_request(
-            node.directory,
-            websocket.headers,
-            "GET",
-            websocket.url.path,
-            websocket.url.query,
-            b"",
-            node.clock_ms(),
-        )
-        known = int(websocket.query_params.get("known", "0"))
-        if known < 0:
-            raise ValueError
-    except (CarechainError, ValueError) as exc:
-        reason = exc.detail if isinstance(exc, CarechainError) else "known must be >= 0"
-        await websocket.close(code=1008, reason=reason[:120])
+    opening = await signed_opening(websocket, node.directory, node.clock_ms(), "known")
+    if opening is None:
         return
+    peer, known = opening
     await websocket.accept(headers=[(b"carechain-stream", b"1")])
     now = node.clock_ms()
     if service.seen_due(peer, now):

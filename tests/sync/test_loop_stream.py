@@ -1,0 +1,93 @@
+"""The background loop streams to a hub: an entry written on the crew reaches the hub at
+once over the push stream, without a whole sync round per entry; a peer that is not a hub
+or vault still gets rounds."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from carechain.api import create_app
+from carechain.node import Node
+from carechain.sync.loop import PeerStatus, SyncLoop
+from carechain.testing import ServedApp, Trust, make_node
+
+
+@pytest.fixture
+def nodes(tmp_path: Path, trust: Trust) -> Iterator[dict[str, Node]]:
+    made = {
+        "hub": make_node(tmp_path / "hub", trust, role="hub", name="hub"),
+        "crew": make_node(tmp_path / "crew", trust, name="crew-1"),
+        "hospital": make_node(tmp_path / "hospital", trust, role="hospital", name="hospital-a"),
+    }
+    yield made
+    for n in made.values():
+        n.close()
+
+
+def _wait(predicate: Callable[[], bool], timeout: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.02)
+    raise AssertionError("timed out")
+
+
+def _counting(loop: SyncLoop) -> list[str]:
+    rounds: list[str] = []
+    real = loop.sync_peer
+
+    def counted(status: PeerStatus) -> None:
+        rounds.append(status.url)
+        real(status)
+
+    loop.sync_peer = counted  # type: ignore[method-assign]
+    return rounds
+
+
+def test_entries_reach_the_hub_over_the_stream_without_a_round_each(
+        nodes: dict[str, Node]) -> None:
+    hub, crew = nodes["hub"], nodes["crew"]
+    served = ServedApp(create_app(hub))
+    loop = SyncLoop(crew, (served.url,), interval=60)
+    rounds = _counting(loop)
+    loop.start()
+    try:
+        _wait(lambda: loop.pushers[served.url].connected and len(rounds) >= 1)
+        before = len(rounds)
+        record, _ = crew.open_record(user="P1", data={"callsign": "RRV-1"})
+        for n in range(20):
+            crew.append(record=record, user="P1", kind="vitals.frame",
+                        data={"at": f"2026-11-26T09:00:{n:02d}+00:00", "heart_rate": 80 + n})
+        written = [s.entry for s in crew.store.record(record)]
+        _wait(lambda: all(hub.store.get(e.id) is not None for e in written))
+        _wait(lambda: all(crew.store.get_meta(f"at-hub:{e.hex}") is not None for e in written))
+        assert len(rounds) - before <= 1  # the stream carried them, not a round per entry
+    finally:
+        loop.stop()
+        served.stop()
+
+
+def test_a_hospital_peer_gets_no_stream_and_rounds_carry_the_record(
+        nodes: dict[str, Node]) -> None:
+    hospital, crew = nodes["hospital"], nodes["crew"]
+    served = ServedApp(create_app(hospital))
+    loop = SyncLoop(crew, (served.url,), interval=60)
+    rounds = _counting(loop)
+    loop.start()
+    try:
+        _wait(lambda: loop.peers[served.url].last_ok_ms is not None)  # a first round, done
+        crew.ingest([s.entry for s in hospital.store.since(0, 100)])  # the hospital's cert
+        record, _ = crew.open_record(user="P1", data={"callsign": "RRV-1"})
+        crew.address_to(record=record, user="P1", node_name="hospital-a")
+        written = [s.entry for s in crew.store.record(record)]
+        _wait(lambda: all(hospital.store.get(e.id) is not None for e in written))
+        assert not loop.pushers[served.url].connected
+        assert len(rounds) >= 2  # a new entry started a round, as before
+    finally:
+        loop.stop()
+        served.stop()

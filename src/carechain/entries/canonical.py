@@ -20,7 +20,7 @@ from carechain.errors import BadEncoding
 
 MAX_KEY_BYTES = 23
 
-__all__ = ["decode", "decode_shape", "encode", "encode_own", "encode_pair"]
+__all__ = ["decode", "decode_shape", "encode", "encode_own", "encode_pair", "load"]
 
 
 _SCALARS = frozenset((type(None), bool, int, str, bytes))
@@ -79,6 +79,15 @@ def decode(data: bytes) -> Any:
     if cbor2.dumps(value, canonical=True) != data:
         raise BadEncoding("not the deterministic encoding of its own value")
     return value
+
+
+def load(data: bytes) -> Any:
+    """Decode CBOR without requiring the deterministic encoding: for messages that are
+    neither hashed nor signed, whose every field the reader checks."""
+    try:
+        return cbor2.loads(data)
+    except Exception as exc:  # cbor2 raises several unrelated types for bad input
+        raise BadEncoding(f"not valid CBOR: {exc}") from None
 
 
 def decode_shape(data: bytes) -> Any:

@@ -213,7 +213,7 @@ class StreamPusher:
         self, cert: Certificate, keeper: HeadKeeper, cursor_key: str, sent: _Sent, raw: Any
     ) -> None:
         """Check one answer; mark its entries held by the hub and move the cursor."""
-        answer = decode_message(raw if isinstance(raw, bytes) else raw.encode())
+        answer = decode_message(raw if isinstance(raw, bytes) else raw.encode(), strict=False)
         if answer.get("n") != sent.number:
             raise PeerRefused(f"stream answer {answer.get('n')!r} is not for message {sent.number}")
         problem = answer.get("error")

@@ -76,7 +76,7 @@ async def _start(writer: GroupWriter, service: SyncService, peer: Certificate, d
     """
     number: int | None = None
     try:
-        message = decode_message(data)
+        message = decode_message(data, strict=False)
         number = message.get("n")
         if not isinstance(number, int) or isinstance(number, bool):
             number = None

@@ -85,12 +85,27 @@ class Entry:
     id: bytes
 
     @classmethod
-    def assemble(cls, header: Header, body: bytes, signature: bytes) -> Entry:
-        """Encode a header and body and name the result."""
-        signed_map = header.aad_map(len(body))
-        signed_map["body"] = body
-        signed = canonical.encode(signed_map)
+    def assemble(
+        cls, header: Header, body: bytes, signature: bytes, *, aad: bytes | None = None
+    ) -> Entry:
+        """Encode a header and body and name the result.
+
+        `aad`, if the caller has it, is `header.aad(len(body))`: the signed map is that map
+        with `"body"` added, and `"body"` is its last key in deterministic order (the
+        longest), so the encoding is the AAD's items under an 11-item map head, then the
+        body: no second encoding of the header.
+        """
+        if aad is not None and aad[:1] == _AAD_HEAD:
+            signed = _SIGNED_HEAD + aad[1:] + _BODY_KEY + canonical.encode_own(body)
+        else:
+            signed_map = header.aad_map(len(body))
+            signed_map["body"] = body
+            signed = canonical.encode(signed_map)
         return cls(header, body, signature, signed, hashlib.sha256(signed).digest())
+
+    def signed_with(self, signature: bytes) -> Entry:
+        """Return this entry with a signature over its id (the encoding is unchanged)."""
+        return Entry(self.header, self.body, signature, self.signed, self.id)
 
     @property
     def hex(self) -> str:
@@ -103,6 +118,9 @@ class Entry:
 
 
 _FIELDS = {"v", "rec", "cls", "aut", "usr", "hlc", "par", "rcp", "non", "len", "body"}
+_AAD_HEAD = b"\xaa"  # a map of the 10 header fields
+_SIGNED_HEAD = b"\xab"  # a map of those and "body"
+_BODY_KEY = b"\x64body"
 
 
 def _need(m: dict[str, Any], key: str, kind: type) -> Any:

@@ -77,9 +77,9 @@ def _header(draft: Draft, signer: Signer, nonce: bytes) -> Header:
     )
 
 
-def _finish(header: Header, body: bytes, signer: Signer) -> Entry:
-    unsigned = Entry.assemble(header, body, b"")
-    return Entry.assemble(header, body, signer.sign(unsigned.id))
+def _finish(header: Header, body: bytes, signer: Signer, aad: bytes | None = None) -> Entry:
+    unsigned = Entry.assemble(header, body, b"", aad=aad)
+    return unsigned.signed_with(signer.sign(unsigned.id))
 
 
 def make_encrypted(draft: Draft, signer: Signer, content_key: bytes, body: dict[str, Any]) -> Entry:
@@ -88,7 +88,7 @@ def make_encrypted(draft: Draft, signer: Signer, content_key: bytes, body: dict[
     nonce = crypto.random_bytes(crypto.NONCE_BYTES)
     header = _header(draft, signer, nonce)
     aad = header.aad(len(plaintext) + 16)
-    return _finish(header, crypto.aead_encrypt(content_key, nonce, plaintext, aad), signer)
+    return _finish(header, crypto.aead_encrypt(content_key, nonce, plaintext, aad), signer, aad)
 
 
 def make_plain(draft: Draft, signer: Signer, body: Any) -> Entry:

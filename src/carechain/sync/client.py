@@ -168,14 +168,19 @@ def learn_peer(node: Node, info: dict[str, Any]) -> Certificate:
 
 
 def _check_head(
-    keeper: HeadKeeper, fetch: ProofFetcher, cert: Certificate, raw: Any, pending: bool = True
+    keeper: HeadKeeper,
+    fetch: ProofFetcher,
+    cert: Certificate,
+    raw: Any,
+    pending: bool = True,
+    writes: list[tuple[str, bytes]] | None = None,
 ) -> SignedTreeHead | None:
     if cert.role != "hub":
         return None
     if raw is None:
         raise keeper.alert(cert.name, b"\0" * 32, "no-head", "the hub offered no tree head")
     head = decode_head(raw)
-    keeper.offer(head, fetch)
+    keeper.offer(head, fetch, writes)
     if pending:  # heads gossiped earlier, checked now the hub can prove (once a round)
         keeper.check_pending(head.head.log_id, fetch)
     return head
@@ -365,7 +370,8 @@ def check_push_answer(
     results = [PushResult.from_wire(r) for r in answer["results"]]
     if len(results) != len(sending):
         raise MalformedEntry("the peer answered a different number of results")
-    head = _check_head(keeper, fetch, cert, answer.get("head"), pending)
+    # The accepted head is stored with the marks it proves, in one transaction.
+    head = _check_head(keeper, fetch, cert, answer.get("head"), pending, marks)
     proven = RangeProof.from_wire(answer.get("range"))
     stop_at: int | None = None
     run: list[tuple[Outgoing, PushResult]] = []

@@ -127,8 +127,17 @@ class HeadKeeper:
             ) from None
         return cert
 
-    def offer(self, sth: SignedTreeHead, fetch: ProofFetcher) -> None:
-        """Accept a hub's new head if it extends the last one accepted, else alert."""
+    def offer(
+        self,
+        sth: SignedTreeHead,
+        fetch: ProofFetcher,
+        writes: list[tuple[str, bytes]] | None = None,
+    ) -> None:
+        """Accept a hub's new head if it extends the last one accepted, else alert.
+
+        With `writes`, the accepted head is added there for the caller to store in the
+        same transaction as what it proves (a push's marks) instead of on its own.
+        """
         cert = self._verified(sth)
         log_id = sth.head.log_id
         if self.blocked(log_id):
@@ -144,7 +153,11 @@ class HeadKeeper:
                 raise self.alert(cert.name, log_id, type(exc).__name__, str(exc)) from None
             if sth.size < old.size:
                 return
-        self._store.set_meta(f"head:{log_id.hex()}", encode_head(sth))
+        item = (f"head:{log_id.hex()}", encode_head(sth))
+        if writes is None:
+            self._store.set_meta(*item)
+        else:
+            writes.append(item)
 
     def gossip_noting(self, theirs: Sequence[SignedTreeHead]) -> list[str]:
         """Compare gossiped heads; a fork is alerted and noted, never fatal to the exchange.

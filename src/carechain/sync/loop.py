@@ -111,6 +111,8 @@ class SyncLoop:
 
     def _stored(self) -> None:
         """A new entry: a round with every peer it is not already streaming to."""
+        if not self.peers:
+            return  # a hub with no peers of its own: nothing to wake for
         now = time.monotonic()
         for url, status in self.peers.items():
             if not self.pushers[url].connected:

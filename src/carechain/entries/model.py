@@ -118,6 +118,7 @@ class Entry:
 
 
 _FIELDS = {"v", "rec", "cls", "aut", "usr", "hlc", "par", "rcp", "non", "len", "body"}
+_ORDER = canonical.key_order(_FIELDS)
 _AAD_HEAD = b"\xaa"  # a map of the 10 header fields
 _SIGNED_HEAD = b"\xab"  # a map of those and "body"
 _BODY_KEY = b"\x64body"
@@ -143,11 +144,13 @@ def _hash_list(m: dict[str, Any], key: str, limit: int) -> tuple[bytes, ...]:
 
 def decode_signed(signed: bytes, signature: bytes) -> Entry:
     """Parse a signed map and signature, checking encoding and shape (not the signature)."""
-    m = canonical.decode_shape(signed)  # every field's exact type is checked below
+    m = canonical.load(signed)  # every field's exact type is checked below
     if not isinstance(m, dict):
         raise MalformedEntry("an entry must be a map")
     if m.keys() != _FIELDS:
         raise MalformedEntry(f"entry fields must be exactly {sorted(_FIELDS)}")
+    if list(m) != _ORDER:
+        raise BadEncoding("entry fields are not in deterministic order")
     if type(m["v"]) is not int or m["v"] != FORMAT_VERSION:
         raise MalformedEntry(f"entry format version {m['v']!r} is not supported")
     record = _need(m, "rec", bytes)
@@ -174,14 +177,20 @@ def decode_signed(signed: bytes, signature: bytes) -> Entry:
         raise MalformedEntry("entry field 'len' does not match the body length")
     if not isinstance(signature, bytes) or len(signature) != 64:
         raise MalformedEntry("entry signature must be 64 bytes")
+    parents = _hash_list(m, "par", MAX_PARENTS)
+    recipients = _hash_list(m, "rcp", MAX_RECIPIENTS)
+    # Every field has its exact type and the keys their order: re-encoding must give back
+    # the same bytes, so each entry has exactly one encoding and one id.
+    if not canonical.same_encoding(m, signed):
+        raise BadEncoding("not the deterministic encoding of its own value")
     header = Header(
         record=record,
         cls=cls_,
         author=author,
         user=user,
         hlc=hlc,
-        parents=_hash_list(m, "par", MAX_PARENTS),
-        recipients=_hash_list(m, "rcp", MAX_RECIPIENTS),
+        parents=parents,
+        recipients=recipients,
         nonce=nonce,
     )
     return Entry(header, body, signature, signed, hashlib.sha256(signed).digest())
@@ -189,9 +198,11 @@ def decode_signed(signed: bytes, signature: bytes) -> Entry:
 
 def decode_entry(wire: bytes, *, expected_id: bytes | None = None) -> Entry:
     """Parse an entry from its wire form; check its id against `expected_id` if given."""
-    pair = canonical.decode_shape(wire)
+    pair = canonical.load(wire)
     if type(pair) is not list or len(pair) != 2 or not all(type(p) is bytes for p in pair):
         raise MalformedEntry("an entry travels as [signed bytes, signature]")
+    if not canonical.same_encoding(pair, wire):
+        raise BadEncoding("not the deterministic encoding of its own value")
     entry = decode_signed(pair[0], pair[1])
     if expected_id is not None and entry.id != expected_id:
         raise BadId(f"entry content hashes to {entry.hex}, not {expected_id.hex()}")

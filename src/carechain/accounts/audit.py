@@ -29,6 +29,7 @@ AUDIT_ACTIONS = (
     "account.create",
     "account.lock",
     "handover.accept",
+    "hub.unblock",
 )
 NEEDS_RECORD = frozenset({"record.view", "record.export", "key.grant", "break_glass",
                           "handover.accept"})

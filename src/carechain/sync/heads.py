@@ -81,7 +81,7 @@ class HeadKeeper:
     def accepted(self, log_id: bytes) -> SignedTreeHead | None:
         """Return the last head of this log that the node accepted."""
         raw = self._store.get_meta(f"head:{log_id.hex()}")
-        if raw is None:
+        if not raw:  # never accepted, or forgotten by an operator (`forget`)
             return None
         if self._decoded is None or self._decoded[0] != raw:
             self._decoded = (raw, decode_head(raw))
@@ -99,9 +99,23 @@ class HeadKeeper:
         """Return every alert, oldest first."""
         return [Alert(**json.loads(v)) for _, v in self._store.meta_items("alert:")]
 
+    def blocked_logs(self) -> dict[bytes, str]:
+        """Return each blocked hub log (id → the kind of alert that blocked it)."""
+        return {
+            bytes.fromhex(key.removeprefix("blocked:")): value.decode("utf-8", "replace")
+            for key, value in self._store.meta_items("blocked:")
+            if value
+        }
+
     def clear(self, log_id: bytes) -> None:
         """Let syncing with a hub resume (an operator has dealt with the alert)."""
         self._store.set_meta(f"blocked:{log_id.hex()}", b"")
+
+    def forget(self, log_id: bytes) -> None:
+        """Forget the last head accepted from a hub: its next head is taken as a first one
+        (after the trust has rebuilt the hub's log, say). Alerts stay in the history."""
+        self._store.set_meta(f"head:{log_id.hex()}", b"")
+        self._decoded = None
 
     def alert(self, hub: str, log_id: bytes, kind: str, detail: str) -> HubMisbehaved:
         """Record an alert, stop syncing with the hub, and return the error to raise."""

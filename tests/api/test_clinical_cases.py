@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
+from httpx import Response
 
 from carechain.api import create_app
 from carechain.demo import chest_pain_stemi, motorcyclist_femur
@@ -188,3 +189,60 @@ def test_allergy_conflict_is_refused(client: TestClient, crew: Node) -> None:
     assert r.status_code == 422
     assert any("allerg" in b["rule"] for b in r.json()["breaches"])
     assert crew.store.count() == before
+
+
+def _morphine(client: TestClient, rid: str, dose: float, at: str) -> str:
+    data = {"drug": "morphine", "dose": dose, "unit": "mg", "route": "IV", "given_at": at,
+            "given_by": "P100234"}
+    r = client.post(f"/records/{rid}/entries",
+                    json={"user": "P100234", "kind": "medication.administered", "data": data})
+    assert r.status_code == 201, r.text
+    return str(r.json()["entry_id"])
+
+
+def _amend_dose(client: TestClient, rid: str, eid: str, dose: float, at: str,
+                **extra: str) -> Response:
+    data = {"drug": "morphine", "dose": dose, "unit": "mg", "route": "IV", "given_at": at,
+            "given_by": "P100234", **extra}
+    return client.post(f"/records/{rid}/amendments",
+                       json={"user": "P100234", "supersedes": eid, "reason": "dose misrecorded",
+                             "data": data})
+
+
+AT = "2026-11-26T11:30:00+00:00"  # hours after the case's own 5 mg
+
+
+def test_an_amended_dose_is_checked_against_the_formulary(
+    client: TestClient, crew: Node
+) -> None:
+    """Amending a dose to an overdose is refused like giving it, and changes nothing; with a
+    reason it is allowed, and the override is recorded first."""
+    rid = _play(client, "femur")
+    eid = _morphine(client, rid, 10, AT)  # 5 + 10 mg: within the 20 mg cumulative maximum
+    before = crew.store.count()
+    r = _amend_dose(client, rid, eid, 15, AT)  # over the 10 mg single maximum
+    assert r.status_code == 422, r.text
+    problem = r.json()
+    assert problem["type"] == PROBLEM_BASE + "formulary-breach"
+    assert problem["field"] == "data.dose" and problem["overridable"] is True
+    assert crew.store.count() == before
+    reason = "Senior clinician advice by phone: 15 mg was given and recorded wrongly"
+    r = _amend_dose(client, rid, eid, 15, AT, override_reason=reason)
+    assert r.status_code == 201, r.text
+    history = client.get(f"/records/{rid}/history").json()
+    assert [h["data"]["reason"] for h in history if h["kind"] == "safety.override"] == [reason]
+    doses = client.get(f"/records/{rid}").json()["items"]["medications"]
+    assert sorted(m["dose"] for m in doses if m["drug"] == "morphine") == [5, 15]
+
+
+def test_the_dose_an_amendment_corrects_is_not_counted_twice(
+    client: TestClient, crew: Node
+) -> None:
+    """5 + 10 mg given; correcting the 10 mg's time keeps 15 mg in total, within 20 mg: the
+    corrected dose replaces the original instead of adding to it."""
+    rid = _play(client, "femur")
+    eid = _morphine(client, rid, 10, AT)
+    r = _amend_dose(client, rid, eid, 10, "2026-11-26T11:32:00+00:00")
+    assert r.status_code == 201, r.text
+    doses = client.get(f"/records/{rid}").json()["items"]["medications"]
+    assert [m["given_at"] for m in doses if m["dose"] == 10] == ["2026-11-26T11:32:00+00:00"]

@@ -105,3 +105,25 @@ def test_a_recorded_allergy_is_a_breach_next_to_the_drug(crew_site: Site) -> Non
     assert "allergy to aspirin recorded" in text_of(r.text, "drug-breaches")
     assert 'id="override_reason"' in r.text
     assert "Allergies: aspirin (wheeze)" in text_of(r.text, "patient-allergies")
+
+
+def test_an_amended_dose_meets_the_formulary_too(crew_site: Site) -> None:
+    """Correcting a dose to one over the maximum is refused next to the dose, nothing
+    stored; with an override reason the override is recorded before the amendment."""
+    crew = Crew(crew_site).login()
+    record = crew.open()
+    assert _give(crew, record, dose="300").status_code == 303
+    [given] = history_of(crew, record, "medication.administered")
+    before = crew.count()
+    amend = {**DOSE, "reason": "Dose misrecorded"}
+    r = crew.post(f"/crew/records/{record}/amend/{given['entry']}", amend)
+    assert r.status_code == 422 and crew.count() == before
+    assert "over the maximum single dose of 300 mg" in error_of(r.text, "dose")  # type: ignore[operator]
+    assert "give an override reason" in error_of(r.text, "dose")  # type: ignore[operator]
+    r = crew.post(f"/crew/records/{record}/amend/{given['entry']}",
+                  {**amend, "override_reason": "Senior clinician advice: 600 mg was given"})
+    assert r.status_code == 303
+    [override] = history_of(crew, record, "safety.override")
+    assert override["data"]["reason"] == "Senior clinician advice: 600 mg was given"
+    [dose] = crew.state(record)["items"]["medications"]
+    assert dose["dose"] == 600 and "amended_by" in dose

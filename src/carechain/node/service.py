@@ -342,9 +342,20 @@ class Node:
                 )
             return self._append_body(record, user, kind, clean)
 
-    def _check_medication(self, record: bytes, user: str, data: dict[str, Any]) -> None:
-        """Refuse a formulary breach, or record the clinician's override before the dose."""
-        breaches = check_medication(self.formulary, self.state(record), data)
+    def _check_medication(
+        self, record: bytes, user: str, data: dict[str, Any], replacing: str | None = None
+    ) -> None:
+        """Refuse a formulary breach, or record the clinician's override before the dose.
+
+        `replacing`: the id (hex) of the administration an amendment corrects, left out of
+        the doses already given.
+        """
+        state = self.state(record)
+        if replacing is not None:
+            items = state.get("items", {})
+            given = items.get("medications", [])
+            items["medications"] = [m for m in given if m.get("entry") != replacing]
+        breaches = check_medication(self.formulary, state, data)
         if not breaches:
             return
         listed = [b.to_dict() for b in breaches]
@@ -406,11 +417,17 @@ class Node:
             body = self.body(target.entry)
             if body is None or target.entry.header.cls != "clinical":
                 raise FieldInvalid("supersedes", "only clinical entries can be amended")
+            original = target.entry
             while body["kind"] == AMENDMENT_KIND:
                 inner = self.store.get(bytes.fromhex(body["data"]["supersedes"]))
                 assert inner is not None
+                original = inner.entry
                 body = self.body(inner.entry) or {}
             clean = kinds.validate_body(str(body["kind"]), data)
+            if body["kind"] == "medication.administered":
+                # The amended dose is checked as if it had been given instead of the one
+                # it corrects: an amendment cannot slip an overdose past the formulary.
+                self._check_medication(record, user, clean, replacing=original.hex)
             amendment = {"supersedes": supersedes, "reason": reason.strip(), "data": clean}
             return self._append_body(record, user, AMENDMENT_KIND, amendment)
 

@@ -265,8 +265,9 @@ def amend(
             reason=reason,
             data=data,
         )
-    except FieldInvalid as exc:
-        target = error_target(exc.field, [*input_ids(section, form), "reason"], rows)
+    except (FieldInvalid, FormularyBreach) as exc:
+        field, rule = _field_and_rule(exc)
+        target = error_target(field, [*input_ids(section, form), "reason"], rows)
         return amend_page(
             request,
             viewer,
@@ -275,13 +276,25 @@ def amend(
             found,
             kind,
             values=form,
-            errors={target: exc.rule},
+            errors={target: rule},
             reason=reason,
             status_code=422,
         )
     return RedirectResponse(
         f"/crew/records/{record.hex()}/history#entry-{found['entry']}", status_code=303
     )
+
+
+def _field_and_rule(exc: FieldInvalid | FormularyBreach) -> tuple[str, str]:
+    """The field an amendment's error belongs to, and what to tell the clinician."""
+    if isinstance(exc, FieldInvalid):
+        return exc.field, exc.rule
+    rule = str(exc.extra.get("rule", exc.detail))
+    if exc.extra.get("overridable"):
+        rule += ". This dose breaks the trust formulary: give an override reason to record it."
+    else:
+        rule += ". This dose breaks the trust formulary and cannot be overridden."
+    return str(exc.extra.get("field", "data.dose")), rule
 
 
 # --- one page per section -----------------------------------------------------------------

@@ -13,6 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from carechain.entries import crypto
+from tests.entries.verify_spy import verifying_threads
 
 Item = tuple[bytes, bytes, bytes]
 Maker = Callable[[bytes, bytes, int], tuple[Item, bool]]
@@ -122,15 +123,7 @@ def test_order_is_kept_for_any_number_of_workers(
 
 def test_large_batches_run_on_the_pool_small_ones_inline(monkeypatch: pytest.MonkeyPatch) -> None:
     """Verify a batch of PARALLEL_FROM or more off the caller's thread, a smaller one on it."""
-    monkeypatch.setattr(crypto, "_workers", lambda: 2)
-    seen: list[str] = []
-    real = crypto._verify_slice
-
-    def spy(items: Sequence[Item]) -> list[bool]:
-        seen.append(threading.current_thread().name)
-        return real(items)
-
-    monkeypatch.setattr(crypto, "_verify_slice", spy)
+    seen = verifying_threads(monkeypatch, 2)
     items, want = build(mixed(P - 1))
     assert crypto.verify_many(items) == want
     assert seen == [threading.current_thread().name]
@@ -143,15 +136,7 @@ def test_large_batches_run_on_the_pool_small_ones_inline(monkeypatch: pytest.Mon
 
 def test_one_worker_never_uses_the_pool(monkeypatch: pytest.MonkeyPatch) -> None:
     """On a single core, verify even a large batch on the caller's thread."""
-    monkeypatch.setattr(crypto, "_workers", lambda: 1)
-    seen: list[str] = []
-    real = crypto._verify_slice
-
-    def spy(items: Sequence[Item]) -> list[bool]:
-        seen.append(threading.current_thread().name)
-        return real(items)
-
-    monkeypatch.setattr(crypto, "_verify_slice", spy)
+    seen = verifying_threads(monkeypatch, 1)
     items, want = build(mixed(3 * P))
     assert crypto.verify_many(items) == want
     assert seen == [threading.current_thread().name]

@@ -10,8 +10,7 @@ one in place of a well-signed entry with the same id.
 from __future__ import annotations
 
 import dataclasses
-import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -30,6 +29,7 @@ from carechain.testing import Trust, make_node, make_trust
 from carechain.trust.authority import DAY_MS, revoke
 from carechain.trust.directory import Directory, audit_record_of
 from tests.conftest import OPENED
+from tests.entries.verify_spy import verifying_threads
 
 Item = tuple[bytes, bytes, bytes]
 
@@ -96,16 +96,7 @@ def chain(tmp_path: Path, trust: Trust) -> Iterator[Chain]:
 @pytest.fixture
 def on_two_threads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Make verify_many use two workers whatever the cores; return the verifying threads."""
-    monkeypatch.setattr(crypto, "_workers", lambda: 2)
-    seen: list[str] = []
-    real = crypto._verify_slice
-
-    def spy(items: Sequence[Item]) -> list[bool]:
-        seen.append(threading.current_thread().name)
-        return real(items)
-
-    monkeypatch.setattr(crypto, "_verify_slice", spy)
-    return seen
+    return verifying_threads(monkeypatch, 2)
 
 
 # --- Directory.verify_batch ----------------------------------------------------------------

@@ -22,6 +22,7 @@ from carechain.transparency import (
     GossipResult,
     HeadSignatureError,
     LogMisbehaviour,
+    LogRolledBack,
     SignedTreeHead,
     check_extension,
     compare_gossip,
@@ -151,6 +152,11 @@ class HeadKeeper:
 
         With `writes`, the accepted head is added there for the caller to store in the
         same transaction as what it proves (a push's marks) instead of on its own.
+
+        Every head comes with the answer to one of this node's requests, and the stream
+        and a sync round can be answered in either order: a head smaller than one
+        accepted meanwhile is taken (and not stored) only if the hub proves it a prefix of
+        that one. Otherwise, and for an empty head, the log was rolled back.
         """
         cert = self._verified(sth)
         log_id = sth.head.log_id
@@ -160,6 +166,9 @@ class HeadKeeper:
         if old is not None:
             proof: Sequence[bytes] = ()
             try:
+                if 0 < sth.size < old.size:
+                    self._older(old, sth, fetch)
+                    return
                 if 0 < old.size < sth.size:
                     proof = fetch(old.size, sth.size)
                 check_extension(old, sth, proof)
@@ -172,6 +181,19 @@ class HeadKeeper:
             self._store.set_meta(*item)
         else:
             writes.append(item)
+
+    @staticmethod
+    def _older(accepted: SignedTreeHead, older: SignedTreeHead, fetch: ProofFetcher) -> None:
+        """Check that a smaller head is a prefix of the accepted one, else: rolled back."""
+        try:
+            check_extension(older, accepted, fetch(older.size, accepted.size))
+        except LogMisbehaviour as exc:
+            raise LogRolledBack(
+                accepted,
+                older,
+                f"size went down from {accepted.size} to {older.size} and the hub cannot "
+                f"prove the smaller head a prefix of the larger ({exc})",
+            ) from None
 
     def gossip_noting(self, theirs: Sequence[SignedTreeHead]) -> list[str]:
         """Compare gossiped heads; a fork is alerted and noted, never fatal to the exchange.

@@ -75,11 +75,11 @@ def _serve(hub_dir: Path, port: int, url: str) -> subprocess.Popen[bytes]:
         ],
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=(hub_dir.parent / f"hub-{port}.log").open("wb"),
     )
 
 
-def _up(base: str) -> None:
+def _up(base: str, log: Path) -> None:
     deadline = time.monotonic() + 60  # generous: the machine may be busy
     while time.monotonic() < deadline:
         try:
@@ -87,7 +87,8 @@ def _up(base: str) -> None:
                 return
         except httpx.HTTPError:
             time.sleep(0.05)
-    raise AssertionError(f"{base} did not start")
+    tail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
+    raise AssertionError(f"{base} did not start:\n{tail}")
 
 
 def test_two_hub_processes_share_one_database_and_deliver_live(
@@ -100,8 +101,8 @@ def test_two_hub_processes_share_one_database_and_deliver_live(
     procs = [_serve(tmp_path / "hub", p, pg_url) for p in ports]
     a, b = (f"http://127.0.0.1:{p}" for p in ports)
     try:
-        _up(a)
-        _up(b)
+        _up(a, tmp_path / f"hub-{ports[0]}.log")
+        _up(b, tmp_path / f"hub-{ports[1]}.log")
         with httpx.Client(base_url=b) as hb:
             sync_with(hospital, hb)  # the hospital is introduced through hub process B
         with httpx.Client(base_url=a) as ha:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -55,6 +56,20 @@ MIGRATIONS: list[list[str]] = [
 FAILED_LOGINS_REMEMBERED = 10_000
 
 
+def _wal(conn: sqlite3.Connection) -> None:
+    """Switch to WAL, trying again for up to 10 s while another process opening the same
+    new file holds it (the switch does not wait as other statements do)."""
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
+
+
 class Database:
     """One accounts file (or `":memory:"`) behind a lock; `tx()` is the unit of work."""
 
@@ -64,7 +79,7 @@ class Database:
             # Owner-only from the first byte: the file holds hashes and sealed secrets.
             os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
         self.conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
-        self.conn.execute("PRAGMA journal_mode=WAL")
+        _wal(self.conn)
         self.conn.execute("PRAGMA synchronous=FULL")
         self.conn.execute("PRAGMA foreign_keys=ON")
         # Zero deleted rows so an ended session or replaced hash leaves nothing behind.
@@ -74,15 +89,18 @@ class Database:
         self._migrate()
 
     def _migrate(self) -> None:
-        with self.lock:
-            version = int(self.conn.execute("PRAGMA user_version").fetchone()[0])
-            if version > len(MIGRATIONS):
-                raise StoreError(f"accounts file is schema v{version}, newer than this code")
-            for number, statements in enumerate(MIGRATIONS[version:], start=version + 1):
-                with self.tx():
-                    for sql in statements:
-                        self.conn.execute(sql)
-                    self.conn.execute(f"PRAGMA user_version={number}")
+        # The version is read inside each write transaction: two processes sharing a data
+        # directory may start at once, and only one of them must run each migration.
+        while True:
+            with self.tx():
+                version = int(self.conn.execute("PRAGMA user_version").fetchone()[0])
+                if version > len(MIGRATIONS):
+                    raise StoreError(f"accounts file is schema v{version}, newer than this code")
+                if version == len(MIGRATIONS):
+                    return
+                for sql in MIGRATIONS[version]:
+                    self.conn.execute(sql)
+                self.conn.execute(f"PRAGMA user_version={version + 1}")
 
     @contextmanager
     def tx(self) -> Iterator[sqlite3.Connection]:

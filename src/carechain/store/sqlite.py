@@ -17,7 +17,7 @@ from carechain.entries import HLC, Entry, decode_signed
 from carechain.errors import StoreError
 from carechain.store.base import RawRow, RecordSummary, Stored
 
-__all__ = ["MIGRATIONS", "SqliteStore"]
+__all__ = ["MIGRATIONS", "SqliteStore", "connect_sqlite"]
 
 # Each migration moves the schema one version up; `PRAGMA user_version` records where it is.
 MIGRATIONS: list[list[str]] = [
@@ -54,26 +54,51 @@ MIGRATIONS: list[list[str]] = [
 ]
 
 
+def connect_sqlite(path: Path | str) -> sqlite3.Connection:
+    """Open a SQLite file in WAL mode with `synchronous=FULL` and foreign keys on.
+
+    Switching a new file to WAL needs it to itself for a moment and does not wait like
+    other statements do: when another process opens the same new file at that moment
+    (two hub processes starting together), the switch is tried again for up to 10 s.
+    """
+    db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            break
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                db.close()
+                raise
+            time.sleep(0.02)
+    db.execute("PRAGMA synchronous=FULL")
+    db.execute("PRAGMA foreign_keys=ON")
+    return db
+
+
 class SqliteStore:
     """An append-only entry log in one SQLite file (or in memory, for tests)."""
 
     def __init__(self, path: Path | str) -> None:
         self._lock = threading.RLock()
-        self._db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")
-        self._db.execute("PRAGMA foreign_keys=ON")
+        self._db = connect_sqlite(path)
         self._migrate()
 
     def _migrate(self) -> None:
+        # The version is read inside each write transaction: two processes opening one file
+        # at once (two hub processes sharing a data directory) run each migration once.
         with self._lock:
-            version = int(self._db.execute("PRAGMA user_version").fetchone()[0])
-            for number, statements in enumerate(MIGRATIONS[version:], start=version + 1):
+            while True:
                 self._db.execute("BEGIN IMMEDIATE")
                 try:
-                    for sql in statements:
+                    version = int(self._db.execute("PRAGMA user_version").fetchone()[0])
+                    if version >= len(MIGRATIONS):
+                        self._db.execute("COMMIT")
+                        return
+                    for sql in MIGRATIONS[version]:
                         self._db.execute(sql)
-                    self._db.execute(f"PRAGMA user_version={number}")
+                    self._db.execute(f"PRAGMA user_version={version + 1}")
                     self._db.execute("COMMIT")
                 except BaseException:
                     self._db.execute("ROLLBACK")

@@ -209,7 +209,12 @@ def _amend_dose(client: TestClient, rid: str, eid: str, dose: float, at: str,
                              "data": data})
 
 
-AT = "2026-11-26T11:30:00+00:00"  # hours after the case's own 5 mg
+def _hours_away(client: TestClient, rid: str) -> str:
+    """A time three hours before the case's own 5 mg of morphine (the minimum interval
+    is 5 min): the case's times follow the clock, so a fixed time would not do."""
+    meds = client.get(f"/records/{rid}").json()["items"]["medications"]
+    [given] = [m["given_at"] for m in meds if m["drug"] == "morphine"]
+    return (datetime.fromisoformat(given) - timedelta(hours=3)).isoformat()
 
 
 def test_an_amended_dose_is_checked_against_the_formulary(
@@ -218,16 +223,17 @@ def test_an_amended_dose_is_checked_against_the_formulary(
     """Amending a dose to an overdose is refused like giving it, and changes nothing; with a
     reason it is allowed, and the override is recorded first."""
     rid = _play(client, "femur")
-    eid = _morphine(client, rid, 10, AT)  # 5 + 10 mg: within the 20 mg cumulative maximum
+    at = _hours_away(client, rid)
+    eid = _morphine(client, rid, 10, at)  # 5 + 10 mg: within the 20 mg cumulative maximum
     before = crew.store.count()
-    r = _amend_dose(client, rid, eid, 15, AT)  # over the 10 mg single maximum
+    r = _amend_dose(client, rid, eid, 15, at)  # over the 10 mg single maximum
     assert r.status_code == 422, r.text
     problem = r.json()
     assert problem["type"] == PROBLEM_BASE + "formulary-breach"
     assert problem["field"] == "data.dose" and problem["overridable"] is True
     assert crew.store.count() == before
     reason = "Senior clinician advice by phone: 15 mg was given and recorded wrongly"
-    r = _amend_dose(client, rid, eid, 15, AT, override_reason=reason)
+    r = _amend_dose(client, rid, eid, 15, at, override_reason=reason)
     assert r.status_code == 201, r.text
     history = client.get(f"/records/{rid}/history").json()
     assert [h["data"]["reason"] for h in history if h["kind"] == "safety.override"] == [reason]
@@ -241,8 +247,10 @@ def test_the_dose_an_amendment_corrects_is_not_counted_twice(
     """5 + 10 mg given; correcting the 10 mg's time keeps 15 mg in total, within 20 mg: the
     corrected dose replaces the original instead of adding to it."""
     rid = _play(client, "femur")
-    eid = _morphine(client, rid, 10, AT)
-    r = _amend_dose(client, rid, eid, 10, "2026-11-26T11:32:00+00:00")
+    at = _hours_away(client, rid)
+    eid = _morphine(client, rid, 10, at)
+    corrected = (datetime.fromisoformat(at) + timedelta(minutes=2)).isoformat()
+    r = _amend_dose(client, rid, eid, 10, corrected)
     assert r.status_code == 201, r.text
     doses = client.get(f"/records/{rid}").json()["items"]["medications"]
-    assert [m["given_at"] for m in doses if m["dose"] == 10] == ["2026-11-26T11:32:00+00:00"]
+    assert [m["given_at"] for m in doses if m["dose"] == 10] == [corrected]

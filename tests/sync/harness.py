@@ -3,6 +3,8 @@ httpx (Starlette's TestClient), so sync runs the real protocol without sockets."
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -62,3 +64,13 @@ def document_stemi(chain: Chain, crew: str = "crew-1", hospital: str = "hospital
             data = {**data, "hospital_node": hospital}
         node.append(record=record, user="P1", kind=kind, data=data)
     return record
+
+
+def wait_until(predicate: Callable[[], bool], timeout: float = 15.0) -> None:
+    """Poll until the predicate holds; fail the test after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.02)
+    raise AssertionError("timed out")

@@ -30,15 +30,6 @@ def nodes(tmp_path: Path, trust: Trust) -> Iterator[dict[str, Node]]:
         n.close()
 
 
-def _wait(predicate: object, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():  # type: ignore[operator]
-            return
-        time.sleep(0.02)
-    raise AssertionError("timed out")
-
-
 async def _follow_for(node: Node, url: str, key: str, done: object, timeout: float) -> None:
     stop = asyncio.Event()
     task = asyncio.create_task(follow(node, url, key, stop=stop))

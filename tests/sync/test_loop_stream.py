@@ -4,8 +4,7 @@ or vault still gets rounds."""
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,6 +13,7 @@ from carechain.api import create_app
 from carechain.node import Node
 from carechain.sync.loop import PeerStatus, SyncLoop
 from carechain.testing import ServedApp, Trust, make_node
+from tests.sync.harness import wait_until
 
 
 @pytest.fixture
@@ -26,15 +26,6 @@ def nodes(tmp_path: Path, trust: Trust) -> Iterator[dict[str, Node]]:
     yield made
     for n in made.values():
         n.close()
-
-
-def _wait(predicate: Callable[[], bool], timeout: float = 15.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.02)
-    raise AssertionError("timed out")
 
 
 def _counting(loop: SyncLoop) -> list[str]:
@@ -57,15 +48,15 @@ def test_entries_reach_the_hub_over_the_stream_without_a_round_each(
     rounds = _counting(loop)
     loop.start()
     try:
-        _wait(lambda: loop.pushers[served.url].connected and len(rounds) >= 1)
+        wait_until(lambda: loop.pushers[served.url].connected and len(rounds) >= 1)
         before = len(rounds)
         record, _ = crew.open_record(user="P1", data={"callsign": "RRV-1"})
         for n in range(20):
             crew.append(record=record, user="P1", kind="vitals.frame",
                         data={"at": f"2026-11-26T09:00:{n:02d}+00:00", "heart_rate": 80 + n})
         written = [s.entry for s in crew.store.record(record)]
-        _wait(lambda: all(hub.store.get(e.id) is not None for e in written))
-        _wait(lambda: all(crew.store.get_meta(f"at-hub:{e.hex}") is not None for e in written))
+        wait_until(lambda: all(hub.store.get(e.id) is not None for e in written))
+        wait_until(lambda: all(crew.store.get_meta(f"at-hub:{e.hex}") is not None for e in written))
         assert len(rounds) - before <= 1  # the stream carried them, not a round per entry
     finally:
         loop.stop()
@@ -80,12 +71,12 @@ def test_a_hospital_peer_gets_no_stream_and_rounds_carry_the_record(
     rounds = _counting(loop)
     loop.start()
     try:
-        _wait(lambda: loop.peers[served.url].last_ok_ms is not None)  # a first round, done
+        wait_until(lambda: loop.peers[served.url].last_ok_ms is not None)  # a first round, done
         crew.ingest([s.entry for s in hospital.store.since(0, 100)])  # the hospital's cert
         record, _ = crew.open_record(user="P1", data={"callsign": "RRV-1"})
         crew.address_to(record=record, user="P1", node_name="hospital-a")
         written = [s.entry for s in crew.store.record(record)]
-        _wait(lambda: all(hospital.store.get(e.id) is not None for e in written))
+        wait_until(lambda: all(hospital.store.get(e.id) is not None for e in written))
         assert not loop.pushers[served.url].connected
         assert len(rounds) >= 2  # a new entry started a round, as before
     finally:

@@ -45,7 +45,7 @@ class GroupWriter:
         self._ready = threading.Condition()
         self._closed = False
         self._thread: threading.Thread | None = None
-        self.commits = 0  # transactions so far (the admin console and benchmarks read it)
+        self.commits = 0  # transactions so far
 
     def submit(
         self,

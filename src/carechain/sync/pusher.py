@@ -38,7 +38,7 @@ from carechain.sync.client import (
 )
 from carechain.sync.heads import HeadKeeper, HubMisbehaved
 from carechain.sync.policy import FULL_ROLES
-from carechain.sync.wire import decode_message, encode_message
+from carechain.sync.wire import decode_head, decode_message, encode_message
 from carechain.transparency import log_id_from_key
 from carechain.trust import Certificate
 
@@ -84,6 +84,7 @@ class StreamPusher:
         self.window = window
         self.on_settled = on_settled  # called with each acknowledged, checked batch
         self.pushed = 0  # entries the peer newly stored, over this pusher's life
+        self._hub_known = 0
         self.connected = False
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -96,7 +97,9 @@ class StreamPusher:
         if keeper.blocked(log_id_from_key(cert.sig_key)):
             raise HubMisbehaved(f"hub {cert.name} is blocked by an integrity alert")
         accepted = keeper.accepted(log_id_from_key(cert.sig_key))
-        query = f"known={0 if accepted is None else accepted.size}"
+        # The size the hub proves each answer's head from: this, then each answer's head.
+        self._hub_known = 0 if accepted is None else accepted.size
+        query = f"known={self._hub_known}"
         node = self.node
         headers = sign_request(node.keys, "GET", "/sync/v1/stream", query, b"", node.clock_ms())
         parts = urlsplit(self.base_url)
@@ -221,15 +224,17 @@ class StreamPusher:
             detail = problem.get("detail", "") if isinstance(problem, dict) else str(problem)
             raise PeerRefused(f"stream message {sent.number}: {detail}")
         included = answer.get("consistency")
+        proven_from = self._hub_known
+        head = answer.get("head")
+        if isinstance(head, bytes):
+            self._hub_known = decode_head(head).size  # the hub moves its idea on alike
 
         def fetch(first: int, second: int) -> Sequence[bytes]:
-            head = answer.get("head")
-            if isinstance(included, list) and isinstance(head, bytes):
-                # The proof the hub sent with the answer is from the size it believes this
-                # node holds; any other pair is asked for as in a sync round.
-                accepted = keeper.accepted(log_id_from_key(cert.sig_key))
-                if accepted is not None and accepted.size == first:
-                    return list(included)
+            # The proof sent with the answer is from the size the hub believes this node
+            # holds. A sync round may have accepted another head meanwhile: any other pair
+            # is asked for, as in a round.
+            if isinstance(included, list) and first == proven_from:
+                return list(included)
             with httpx.Client(base_url=self.base_url, timeout=15.0) as http:
                 return PeerClient(self.node, http).consistency(first, second)
 

@@ -332,6 +332,13 @@ def fmt_summary(s: dict[str, float]) -> str:
             f"p99={s['p99']:.1f} ms  max={s['max']:.1f} ms")
 
 
+def cpu_seconds(pid: int, *, system_only: bool = False) -> float:
+    """Return the CPU time (user + system, all threads) a process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    ticks = int(fields[12]) if system_only else int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def load_average() -> str:
     """Return the 1, 5 and 15-minute load averages (other work skews every figure)."""
     try:

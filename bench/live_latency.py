@@ -64,6 +64,7 @@ from _harness import (
     Identity,
     RecordCache,
     certified,
+    cpu_seconds,
     fmt_summary,
     hub_process,
     light_node,
@@ -366,13 +367,6 @@ async def _streams(tablets: Sequence[Tablet], url: str, hub: Certificate, run: R
     if not all(p.connected for p in pushers):
         raise RuntimeError(f"{sum(p.connected for p in pushers)} of {len(pushers)} streams up")
     return tasks
-
-
-def cpu_seconds(pid: int, *, system_only: bool = False) -> float:
-    """Return the CPU time (user + system, all threads) a process has used so far."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    ticks = int(fields[12]) if system_only else int(fields[11]) + int(fields[12])
-    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 async def _cpu_in_window(pids: dict[str, list[int]], window: int, end: int,

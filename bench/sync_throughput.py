@@ -35,6 +35,7 @@ import contextlib
 import cProfile
 import hashlib
 import math
+import os
 import pstats
 import random
 import shutil
@@ -55,6 +56,7 @@ from _harness import (
     SECRET,
     RecordCache,
     Served,
+    cpu_seconds,
     hub_process,
     load_average,
     machine,
@@ -222,6 +224,7 @@ def run_carechain(engine: str, *, push: str, trust: Trust, master: Path, work: P
             with httpx.Client(base_url=hub.url, timeout=300) as http:
                 http.get("/sync/v1/info").raise_for_status()  # warm the connection
                 with profiled(f"{engine}-{push}-push", profile, hub):
+                    cpu = (cpu_seconds(hub.pid), cpu_seconds(os.getpid()))
                     start = time.perf_counter()
                     if push == "stream":
                         pushed = SyncReport(peer="hub", role="hub",
@@ -229,6 +232,8 @@ def run_carechain(engine: str, *, push: str, trust: Trust, master: Path, work: P
                     else:
                         pushed = sync_with(crew, http)
                     push_s = time.perf_counter() - start
+                    cores = ((cpu_seconds(hub.pid) - cpu[0]) / push_s,
+                             (cpu_seconds(os.getpid()) - cpu[1]) / push_s)
                 held = int(http.get("/health").json()["entries"])
                 with profiled(f"{engine}-{push}-pull", profile, hub):
                     start = time.perf_counter()
@@ -246,7 +251,8 @@ def run_carechain(engine: str, *, push: str, trust: Trust, master: Path, work: P
     if received < crew_entries:
         raise RuntimeError(f"{engine}: the hospital holds {received} of {crew_entries} entries")
     notes = (f"hub held {held} entries; the hospital stored {received} and pushed back "
-             f"{pulled.pushed} receipts in the same round")
+             f"{pulled.pushed} receipts in the same round; CPU during the push, cores: "
+             f"hub {cores[0]:.2f}, crew {cores[1]:.2f}")
     name = f"carechain, {engine} hub, {'stream' if push == 'stream' else 'sync round'}"
     return Figures(name, pushed.pushed, push_s, pull_s, received, notes)
 

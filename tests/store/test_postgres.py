@@ -338,6 +338,23 @@ def test_a_batch_with_a_repeat_stores_it_once(store: Store) -> None:
     assert store.has([]) == set() and store.records_of([]) == {}
 
 
+def test_a_batch_larger_than_one_lookup_numbers_new_entries_after_held_ones(
+    store: Store,
+) -> None:
+    held = [e for _ in range(120) for e in _record(9)]  # 1,200 entries: several id lookups
+    assert store.append(held[:700]) == [(n, True) for n in range(1, 701)]
+    mixed = held[650:] + held[:10]  # 50 held, 500 new, 10 held again
+    assert store.append(mixed) == (
+        [(n, False) for n in range(651, 701)]
+        + [(n, True) for n in range(701, 1201)]
+        + [(n, False) for n in range(1, 11)]
+    )
+    assert [r.seq for r in store.raw()] == list(range(1, 1201))
+    assert store.granted_between(KEYS.box_key_id, 0, 1200) == [
+        held[n].header.record for n in range(0, 1200, 10)
+    ]
+
+
 def test_the_first_grant_of_a_record_to_a_key_counts(store: Store) -> None:
     first = _record(0)[0]
     again = make_grant(

@@ -16,6 +16,7 @@ from websockets.exceptions import InvalidStatus
 
 from carechain.api import create_app
 from carechain.entries import Entry
+from carechain.entries.crypto import PARALLEL_FROM
 from carechain.node import Node
 from carechain.sync.auth import sign_request
 from carechain.sync.client import sync_with
@@ -174,6 +175,34 @@ def test_garbled_messages_are_answered_in_order_and_change_nothing(
     [[_, _, new, code, _]] = answers[3]["results"]  # answered per entry: refused
     assert (new, code) == (False, "bad-encoding")
     assert hub.store.count() == before
+
+
+def test_messages_are_stored_in_the_order_sent_whatever_their_size(
+        nodes: dict[str, Node], served: ServedApp) -> None:
+    """A large batch is verified ahead on the verification threads while the next messages
+    are read; a small one sent right behind it is still stored after it."""
+    hub, crew = nodes["hub"], nodes["crew"]
+    with httpx.Client(base_url=served.url) as http:
+        sync_with(crew, http)
+    entries = [s.entry for s in crew.store.record(_record(crew, PARALLEL_FROM + 20))]
+    big, small = entries[:-3], entries[-3:]
+    assert len(big) >= PARALLEL_FROM
+    uri = served.url.replace("http://", "ws://") + "/sync/v1/stream?known=0"
+
+    async def talk() -> list[dict[str, Any]]:
+        async with connect(uri, additional_headers=_signed(crew, "known=0")) as ws:
+            messages = [big, *([e] for e in small)]
+            for n, batch in enumerate(messages, 1):
+                await ws.send(encode_message({"n": n, "entries": [e.to_wire() for e in batch]}))
+            return [decode_message(await ws.recv()) for _ in messages]
+
+    answers = asyncio.run(talk())
+    assert [a["n"] for a in answers] == [1, 2, 3, 4]
+    seqs = [r[1] for a in answers for r in a["results"]]
+    assert all(r[2] for a in answers for r in a["results"])  # each newly stored
+    assert seqs == list(range(seqs[0], seqs[0] + len(entries)))  # in the order sent
+    assert [s.entry.id for s in hub.store.since(seqs[0] - 1, len(entries))] == [
+        e.id for e in entries]
 
 
 @pytest.mark.parametrize("how", ["unsigned", "bad-signature", "negative-known"])

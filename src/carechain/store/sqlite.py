@@ -19,6 +19,8 @@ from carechain.store.base import RawRow, RecordSummary, Stored
 
 __all__ = ["MIGRATIONS", "SqliteStore", "connect_sqlite"]
 
+_IDS_PER_QUERY = 500  # host parameters in one `IN (…)` lookup, well under SQLite's limit
+
 # Each migration moves the schema one version up; `PRAGMA user_version` records where it is.
 MIGRATIONS: list[list[str]] = [
     [
@@ -105,46 +107,76 @@ class SqliteStore:
                     raise
 
     def append(self, entries: Sequence[Entry]) -> list[tuple[int, bool]]:
-        """Store entries in one durable transaction; return (seq, newly stored) for each."""
+        """Store entries in one durable transaction; return (seq, newly stored) for each.
+
+        One lookup of the ids already held and one multi-row insert, whatever the batch
+        size: the write lock is taken first (`BEGIN IMMEDIATE`), so the new entries take
+        the positions after the largest one, densely, as AUTOINCREMENT would give them.
+        """
+        if not entries:
+            return []
         now = time.time_ns() // 1_000_000
         out: list[tuple[int, bool]] = []
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
             try:
+                seqs = self._held({e.id for e in entries})
+                top = int(
+                    self._db.execute("SELECT coalesce(max(seq), 0) FROM entries").fetchone()[0]
+                )
+                rows: list[tuple[object, ...]] = []
+                grants: list[tuple[bytes, bytes, int]] = []
                 for e in entries:
-                    row = self._db.execute(
-                        "SELECT seq FROM entries WHERE id = ?", (e.id,)
-                    ).fetchone()
-                    if row is not None:
-                        out.append((int(row[0]), False))
+                    known = seqs.get(e.id)
+                    if known is not None:
+                        out.append((known, False))
                         continue
-                    cur = self._db.execute(
-                        "INSERT INTO entries (id, record, cls, author, hlc_ms, hlc_counter, signed,"
-                        " signature, stored_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    top += 1
+                    seqs[e.id] = top
+                    h = e.header
+                    rows.append(
                         (
+                            top,
                             e.id,
-                            e.header.record,
-                            e.header.cls,
-                            e.header.author,
-                            e.header.hlc.ms,
-                            e.header.hlc.counter,
+                            h.record,
+                            h.cls,
+                            h.author,
+                            h.hlc.ms,
+                            h.hlc.counter,
                             e.signed,
                             e.signature,
                             now,
-                        ),
-                    )
-                    seq = int(cur.lastrowid or 0)
-                    if e.header.cls == "grant":
-                        self._db.executemany(
-                            "INSERT OR IGNORE INTO access (record, key, seq) VALUES (?, ?, ?)",
-                            [(e.header.record, k, seq) for k in e.header.recipients],
                         )
-                    out.append((seq, True))
+                    )
+                    if h.cls == "grant":
+                        grants += [(h.record, k, top) for k in h.recipients]
+                    out.append((top, True))
+                self._db.executemany(
+                    "INSERT INTO entries (seq, id, record, cls, author, hlc_ms, hlc_counter,"
+                    " signed, signature, stored_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    rows,
+                )
+                self._db.executemany(
+                    "INSERT OR IGNORE INTO access (record, key, seq) VALUES (?, ?, ?)", grants
+                )
                 self._db.execute("COMMIT")
             except sqlite3.Error as exc:
                 self._db.execute("ROLLBACK")
                 raise StoreError(f"append failed: {exc}") from exc
         return out
+
+    def _held(self, ids: set[bytes]) -> dict[bytes, int]:
+        """Return the seq of each of these ids the log holds (caller holds the lock)."""
+        held: dict[bytes, int] = {}
+        wanted = list(ids)
+        for i in range(0, len(wanted), _IDS_PER_QUERY):
+            chunk = wanted[i : i + _IDS_PER_QUERY]
+            marks = ",".join("?" * len(chunk))
+            for id_, seq in self._db.execute(
+                f"SELECT id, seq FROM entries WHERE id IN ({marks})", chunk
+            ):
+                held[bytes(id_)] = int(seq)
+        return held
 
     def _rows(self, sql: str, args: tuple[object, ...]) -> list[Stored]:
         with self._lock:

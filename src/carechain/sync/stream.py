@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Awaitable, Sequence
 from typing import Any
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
@@ -38,7 +39,7 @@ __all__ = ["IN_FLIGHT", "serve_stream"]
 
 IN_FLIGHT = 8
 
-_Job = tuple[int | None, "asyncio.Future[PushAnswer] | CarechainError", int]
+_Job = tuple[int | None, "Awaitable[PushAnswer] | CarechainError", int]
 
 
 async def serve_stream(websocket: WebSocket, service: SyncService, writer: GroupWriter) -> None:
@@ -54,25 +55,40 @@ async def serve_stream(websocket: WebSocket, service: SyncService, writer: Group
         await asyncio.to_thread(service.note_seen, peer, now)
     jobs: asyncio.Queue[_Job] = asyncio.Queue(IN_FLIGHT)
     answering = asyncio.create_task(_answer(websocket, service, jobs, known))
+    queued: asyncio.Future[None] | None = None  # done once the message before is queued
     try:
         while not answering.done():
             data = await websocket.receive_bytes()
-            await jobs.put(await _start(writer, service, peer, data))
+            number, job, told, queued = _start(writer, service, peer, data, queued)
+            await jobs.put((number, job, told))
     except (WebSocketDisconnect, RuntimeError):
         pass  # the peer hung up (RuntimeError: a message after the close frame)
     finally:
         answering.cancel()
         with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect, RuntimeError):
             await answering
+        while not jobs.empty():  # answers no one will read; what was queued is still stored
+            _, job, _ = jobs.get_nowait()
+            if isinstance(job, asyncio.Task):
+                job.cancel()
 
 
-async def _start(writer: GroupWriter, service: SyncService, peer: Certificate, data: bytes) -> _Job:
+def _start(
+    writer: GroupWriter,
+    service: SyncService,
+    peer: Certificate,
+    data: bytes,
+    before: asyncio.Future[None] | None,
+) -> tuple[int | None, Awaitable[PushAnswer] | CarechainError, int, asyncio.Future[None] | None]:
     """Decode a message and queue its entries for the writer (or keep why it cannot be).
 
-    A large batch has its signatures verified here, on the verification threads, while the
-    writer stores the batch before it: a backlog flows through decode, verification and
-    storage at once instead of one after the other. A frame or two is verified by the
-    writer (a thread hop would cost more than it saves).
+    A large batch has its signatures verified on the verification threads first, while
+    this socket goes on reading and decoding the next message and the writer stores the
+    one before: a backlog flows through decode, verification and storage at once. The
+    writer still gets the messages in the order they came (`before`). A frame or two is
+    verified by the writer (a thread hop would cost more than it saves). Returns the
+    message number, its answer to come (or why it has none), the caller's `known` size,
+    and a future done once this message is queued.
     """
     number: int | None = None
     try:
@@ -86,12 +102,35 @@ async def _start(writer: GroupWriter, service: SyncService, peer: Certificate, d
             raise FieldInvalid("known", "must be a tree size")
         items = decode_entries(message.get("entries"))
     except CarechainError as exc:
-        return number, exc, -1
+        return number, exc, -1, before
     entries = [i for i in items if isinstance(i, Entry)]
-    checked = None
-    if len(entries) >= PARALLEL_FROM:
-        checked = await asyncio.to_thread(service.node.directory.verify_batch, entries)
-    return number, writer.submit(peer, items, checked), known
+    if len(entries) < PARALLEL_FROM and (before is None or before.done()):
+        return number, writer.submit(peer, items, None), known, None
+    queued: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+    job = asyncio.create_task(_verify_then_queue(writer, service, peer, items, before, queued))
+    return number, job, known, queued
+
+
+async def _verify_then_queue(
+    writer: GroupWriter,
+    service: SyncService,
+    peer: Certificate,
+    items: Sequence[Entry | CarechainError],
+    before: asyncio.Future[None] | None,
+    queued: asyncio.Future[None],
+) -> PushAnswer:
+    try:
+        entries = [i for i in items if isinstance(i, Entry)]
+        checked = None
+        if len(entries) >= PARALLEL_FROM:
+            checked = await asyncio.to_thread(service.node.directory.verify_batch, entries)
+        if before is not None:
+            await before
+        answer = writer.submit(peer, items, checked)
+    finally:
+        if not queued.done():
+            queued.set_result(None)
+    return await answer
 
 
 async def _answer(

@@ -45,7 +45,7 @@ from hypothesis.stateful import (
     rule,
 )
 
-from carechain.entries import Draft, Entry, make_grant
+from carechain.entries import Draft, Entry, make_encrypted, make_grant
 from carechain.errors import Undecryptable
 from carechain.node.verify import verify_node
 from carechain.sync import client
@@ -427,5 +427,32 @@ def test_a_forged_grant_lets_nothing_in(tmp_path: Path, trust: Trust) -> None:
             "POST", "/sync/v1/push", body={"entries": [e.to_wire() for e in batch]}
         )
         assert record_ids(hospital.store, record) == set()
+    finally:
+        chain.close()
+
+
+def test_a_body_that_does_not_open_is_refused_in_the_batch_of_its_grant(
+    tmp_path: Path, trust: Trust
+) -> None:
+    """A hospital checks that each body addressed to it opens with its record's key, also
+    when the grant that gives it the key comes in the same push (not only once stored)."""
+    chain = standard_chain(tmp_path, trust)
+    try:
+        crew, hospital = chain.nodes["crew-1"], chain.nodes["hospital-a"]
+        record, _ = crew.open_record(user="P1", data={"callsign": "RRV-412"})
+        crew.address_to(record=record, user="P1", node_name="hospital-a")
+        good = [s.entry for s in crew.store.record(record)]
+        to = next(c for c in crew.directory.nodes("hospital") if c.name == "hospital-a")
+        recipients = tuple(sorted({*good[-1].header.recipients, to.box_key_id}))
+        draft = Draft(record, "clinical", "P1", crew.clock.tick(), (good[-1].id,), recipients)
+        wrong_key = make_encrypted(  # signed by a certified crew, sealed under another key
+            draft, crew.keys, bytes(32), {"kind": "note.added", "v": 1, "data": {"text": "x"}})
+        answer = PeerClient(crew, chain.clients["hospital-a"]).call(
+            "POST", "/sync/v1/push",
+            body={"entries": [e.to_wire() for e in [*good, wrong_key]]},
+        )
+        codes = [r[3] if len(r) > 3 else None for r in answer["results"]]
+        assert codes == [None] * len(good) + ["undecryptable"]
+        assert record_ids(hospital.store, record) == {e.id for e in good}
     finally:
         chain.close()

@@ -136,11 +136,19 @@ class Node:
     # --- receiving -------------------------------------------------------------------
 
     def check(
-        self, entry: Entry, parents: Mapping[bytes, bytes], signature_ok: bool | None = None
-    ) -> None:
+        self,
+        entry: Entry,
+        parents: Mapping[bytes, bytes],
+        signature_ok: bool | None = None,
+        keys: dict[bytes, bytes | None] | None = None,
+    ) -> bytes | None:
         """Verify an entry against the trust and its parents' records (id → record).
 
-        `signature_ok` is the entry's answer from `Directory.verify_batch`, if any.
+        `signature_ok` is the entry's answer from `Directory.verify_batch`, if any. `keys`
+        holds the content keys known so far in a batch being ingested (record → key, None
+        if this node holds none): a body addressed to this node is checked with its
+        record's key, also when the grant came earlier in the same batch. Returns the
+        content key a grant to this node carries (None for anything else).
         """
         self.directory.check_signature(entry, signature_ok)
         for parent in entry.header.parents:
@@ -151,11 +159,18 @@ class Node:
                 raise BadParents(f"entry {entry.hex}: parent {parent.hex()} is of another record")
         mine = self.keys.box_key_id in entry.header.recipients
         if entry.header.cls == "grant" and mine:
-            open_grant(entry, self.keys.box_key_id, self.keys.box_private)
-        elif entry.header.cls in ("clinical", "stream", "audit") and mine:
-            key = self._known_key(entry.header.record)
+            return open_grant(entry, self.keys.box_key_id, self.keys.box_private)
+        if entry.header.cls in ("clinical", "stream", "audit") and mine:
+            record = entry.header.record
+            if keys is None:
+                key = self._known_key(record)
+            elif record in keys:
+                key = keys[record]
+            else:
+                key = keys[record] = self._known_key(record)
             if key is not None:
                 open_body(entry, key)  # a body addressed to this node must open
+        return None
 
     def _signature_holds(self, entry: Entry, signature_ok: bool | None) -> bool:
         """Return whether the entry's own signature verifies (for a second copy of an id)."""
@@ -189,6 +204,7 @@ class Node:
         """
         results: list[IngestResult] = []
         accepted: dict[bytes, Entry] = {}
+        keys: dict[bytes, bytes | None] = {}  # content keys met in this batch (see check)
         if signatures is None:
             signatures = self.directory.verify_batch(entries)  # on every core, before the lock
         elif len(signatures) != len(entries):
@@ -218,7 +234,7 @@ class Node:
                         raise Forbidden(
                             f"entry {entry.hex}: its record is not addressed to this node"
                         )
-                    self.check(entry, known, signature_ok)
+                    granted = self.check(entry, known, signature_ok, keys)
                     if entry.header.cls == "directory":
                         self.directory.absorb(entry)
                 except CarechainError as exc:
@@ -226,6 +242,8 @@ class Node:
                     continue
                 accepted[entry.id] = entry
                 known[entry.id] = entry.header.record
+                if granted is not None and keys.get(entry.header.record) is None:
+                    keys[entry.header.record] = granted
                 self.clock.observe(entry.header.hlc)
                 results.append(IngestResult(entry.id, None, True))
             allowed = None if allow is None else allow(list(accepted.values()))

@@ -205,6 +205,7 @@ class Node:
         results: list[IngestResult] = []
         accepted: dict[bytes, Entry] = {}
         keys: dict[bytes, bytes | None] = {}  # content keys met in this batch (see check)
+        first_grants: dict[bytes, tuple[bytes, bytes]] = {}  # grant id → (record, its key)
         if signatures is None:
             signatures = self.directory.verify_batch(entries)  # on every core, before the lock
         elif len(signatures) != len(entries):
@@ -242,8 +243,12 @@ class Node:
                     continue
                 accepted[entry.id] = entry
                 known[entry.id] = entry.header.record
-                if granted is not None and keys.get(entry.header.record) is None:
-                    keys[entry.header.record] = granted
+                record = entry.header.record
+                if granted is not None and record not in keys:
+                    keys[record] = self._known_key(record)
+                if granted is not None and keys[record] is None:
+                    keys[record] = granted  # the record's first grant to this node
+                    first_grants[entry.id] = (record, granted)
                 self.clock.observe(entry.header.hlc)
                 results.append(IngestResult(entry.id, None, True))
             allowed = None if allow is None else allow(list(accepted.values()))
@@ -258,6 +263,9 @@ class Node:
                 for entry_id in dropped:
                     del accepted[entry_id]
             seqs = dict(zip(accepted, self.store.append(list(accepted.values())), strict=True))
+            for grant_id, (record, key) in first_grants.items():
+                if grant_id in seqs:  # stored: `content_key` would find it first from now on
+                    self._content_keys.setdefault(record, key)
             self._stored(list(accepted.values()))
             missing = [r.id for r in results if r.error is None and r.id not in seqs]
             if missing:

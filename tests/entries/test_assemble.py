@@ -36,3 +36,12 @@ def test_the_signed_map_from_the_aad_is_the_deterministic_encoding(
     signed = Entry.assemble(header, body, b"").signed_with(signature)
     assert (signed.signed, signed.id, signed.signature) == (slow.signed, slow.id, signature)
     assert decode_entry(fast.to_wire()) == slow
+
+
+@settings(max_examples=300, deadline=None)
+@given(header=headers, body=st.binary(max_size=70_000))
+def test_the_aad_taken_from_the_signed_bytes_is_the_headers_encoding(
+        header: Header, body: bytes) -> None:
+    entry = Entry.assemble(header, body, bytes(64))
+    assert entry.aad() == header.aad(len(body)) == canonical.encode(header.aad_map(len(body)))
+    assert decode_entry(entry.to_wire()).aad() == entry.aad()

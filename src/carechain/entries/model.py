@@ -107,6 +107,19 @@ class Entry:
         """Return this entry with a signature over its id (the encoding is unchanged)."""
         return Entry(self.header, self.body, signature, self.signed, self.id)
 
+    def aad(self) -> bytes:
+        """Return the associated data its body was sealed with: `header.aad(len(body))`.
+
+        That is the signed map without `"body"`, which is its last key: the signed
+        encoding's items but the last, under a 10-item map head (see `assemble`). Taken
+        from the signed bytes when they have that shape, so opening a body re-encodes
+        nothing; otherwise encoded from the header.
+        """
+        tail = _BODY_KEY + canonical.encode_own(self.body)
+        if self.signed[:1] == _SIGNED_HEAD and self.signed.endswith(tail):
+            return _AAD_HEAD + self.signed[1 : len(self.signed) - len(tail)]
+        return self.header.aad(len(self.body))
+
     @property
     def hex(self) -> str:
         """Return the id as lowercase hex."""

@@ -129,7 +129,7 @@ def open_grant(entry: Entry, my_key_id: bytes, my_private: bytes) -> bytes | Non
 
 def open_body(entry: Entry, content_key: bytes) -> dict[str, Any]:
     """Decrypt and parse an encrypted body, or raise Undecryptable."""
-    aad = entry.header.aad(len(entry.body))
+    aad = entry.aad()
     plaintext = crypto.aead_decrypt(content_key, entry.header.nonce, entry.body, aad)
     if plaintext is None:
         raise Undecryptable(

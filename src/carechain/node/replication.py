@@ -15,7 +15,6 @@ from typing import Any
 
 from carechain.entries import Entry
 from carechain.node.service import Node
-from carechain.records import kinds
 from carechain.store import Stored
 
 __all__ = ["acknowledge", "replication"]
@@ -33,14 +32,12 @@ def acknowledge(node: Node, entries: Sequence[Entry]) -> list[Stored]:
         and e.header.author != node.keys.key_id
         and mine in e.header.recipients
     }
-    out: list[Stored] = []
     now = datetime.now(UTC).isoformat()
-    for record in sorted(records):
-        data = kinds.validate_body("receipt.recorded", {"received_at": now, "node": node.info.name})
-        out.append(
-            node.append(record=record, user=node.info.name, kind="receipt.recorded", data=data)
-        )
-    return out
+    data = {"received_at": now, "node": node.info.name}
+    return node.append_many(
+        user=node.info.name,
+        items=[(record, "receipt.recorded", data) for record in sorted(records)],
+    )
 
 
 def _ancestors(entries: Sequence[Stored], start: bytes) -> set[bytes]:

@@ -192,46 +192,67 @@ def _pull(
     cursor_key = f"pull:{cert.key_id.hex()}"
     after = int(node.store.get_meta(cursor_key) or b"0")
     is_hub = cert.role == "hub"
-    while True:
-        page = peer.call(
+
+    def fetch(after: int) -> dict[str, Any]:
+        return peer.call(
             "GET",
             "/sync/v1/pull",
             {"after": after, "limit": PAGE, "proofs": "true" if is_hub else "false"},
         )
-        head = _check_head(keeper, peer.consistency, cert, page.get("head"))
-        entries: list[Entry] = []
-        for seq, wire, proof in page["entries"]:
+
+    # The next page is asked for as soon as this one names where it ends, and arrives
+    # while this one is checked and stored; pages are still checked and stored in order.
+    with ThreadPoolExecutor(1, thread_name_prefix="carechain-pull") as fetcher:
+        upcoming: Future[dict[str, Any]] | None = fetcher.submit(fetch, after)
+        while upcoming is not None:
+            page = upcoming.result()
+            upcoming = fetcher.submit(fetch, int(page["next"])) if page["more"] else None
+            _pull_page(node, peer, cert, keeper, report, page, cursor_key, is_hub)
+
+
+def _pull_page(
+    node: Node,
+    peer: PeerClient,
+    cert: Certificate,
+    keeper: HeadKeeper,
+    report: SyncReport,
+    page: dict[str, Any],
+    cursor_key: str,
+    is_hub: bool,
+) -> None:
+    """Check one pulled page (its head, each entry's encoding and inclusion), store it,
+    and move the cursor past it."""
+    head = _check_head(keeper, peer.consistency, cert, page.get("head"))
+    entries: list[Entry] = []
+    for seq, wire, proof in page["entries"]:
+        try:
+            entry = decode_entry(wire)
+        except CarechainError as exc:
+            if is_hub:
+                raise keeper.alert(
+                    cert.name,
+                    head.head.log_id if head else b"",
+                    "bad-entry",
+                    f"entry at {seq} does not decode: {exc.detail}",
+                ) from None
+            report.refused.append(exc.detail)
+            continue
+        if head is not None:
             try:
-                entry = decode_entry(wire)
-            except CarechainError as exc:
-                if is_hub:
-                    raise keeper.alert(
-                        cert.name,
-                        head.head.log_id if head else b"",
-                        "bad-entry",
-                        f"entry at {seq} does not decode: {exc.detail}",
-                    ) from None
-                report.refused.append(exc.detail)
-                continue
-            if head is not None:
-                try:
-                    verify_inclusion(
-                        leaf_hash(entry.id), seq - 1, head.size, proof or [], head.root
-                    )
-                except ProofError as exc:
-                    raise keeper.alert(
-                        cert.name,
-                        head.head.log_id,
-                        "entry-not-in-log",
-                        f"entry {entry.hex} at {seq}: {exc}",
-                    ) from None
-            entries.append(entry)
-        report.pulled += _ingest_from(node, cert, keeper, head, entries, report)
-        after = int(page["next"])
-        node.store.set_meta(cursor_key, str(after).encode())
-        report.head = head or report.head
-        if not page["more"]:
-            return
+                verify_inclusion(
+                    leaf_hash(entry.id), seq - 1, head.size, proof or [], head.root
+                )
+            except ProofError as exc:
+                raise keeper.alert(
+                    cert.name,
+                    head.head.log_id,
+                    "entry-not-in-log",
+                    f"entry {entry.hex} at {seq}: {exc}",
+                ) from None
+        entries.append(entry)
+    report.pulled += _ingest_from(node, cert, keeper, head, entries, report)
+    node.store.set_meta(cursor_key, str(int(page["next"])).encode())
+    report.head = head or report.head
 
 
 def _ingest_from(

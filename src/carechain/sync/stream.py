@@ -153,7 +153,7 @@ async def _answer(
                 body["consistency"] = _consistency(service, answer, known)
                 if answer.head is not None:
                     known = answer.head.size
-        await websocket.send_bytes(encode_message(body))
+        await websocket.send_bytes(encode_message(body, deterministic=False))
 
 
 def _consistency(service: SyncService, answer: PushAnswer, known: int) -> list[bytes] | None:

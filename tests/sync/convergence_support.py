@@ -340,7 +340,8 @@ def observations(draw: Callable[[st.SearchStrategy[Any]], Any]) -> dict[str, Any
         data["respiratory_rate"] = draw(st.integers(6, 45))
     if draw(st.booleans()):
         systolic = draw(st.integers(70, 220))
-        data.update(systolic_bp=systolic, diastolic_bp=draw(st.integers(30, systolic - 10)))
+        data.update(systolic_bp=systolic,
+                    diastolic_bp=draw(st.integers(30, min(200, systolic - 10))))
     if draw(st.booleans()):
         data["temperature_c"] = draw(st.integers(340, 410)) / 10
     if draw(st.booleans()):

@@ -164,7 +164,7 @@ def test_garbled_messages_are_answered_in_order_and_change_nothing(
                             encode_message({"n": 2, "entries": "nope"}),
                             encode_message({"n": 3, "entries": [b"\x82\x40\x40"]})):
                 await ws.send(message)
-            return [decode_message(await ws.recv()) for _ in range(4)]
+            return [decode_message(await ws.recv(), strict=False) for _ in range(4)]
 
     answers = asyncio.run(talk())
     assert [a["n"] for a in answers] == [None, None, 2, 3]
@@ -194,7 +194,7 @@ def test_messages_are_stored_in_the_order_sent_whatever_their_size(
             messages = [big, *([e] for e in small)]
             for n, batch in enumerate(messages, 1):
                 await ws.send(encode_message({"n": n, "entries": [e.to_wire() for e in batch]}))
-            return [decode_message(await ws.recv()) for _ in messages]
+            return [decode_message(await ws.recv(), strict=False) for _ in messages]
 
     answers = asyncio.run(talk())
     assert [a["n"] for a in answers] == [1, 2, 3, 4]

@@ -156,9 +156,11 @@ class SqliteStore:
                     " signed, signature, stored_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     rows,
                 )
-                self._db.executemany(
-                    "INSERT OR IGNORE INTO access (record, key, seq) VALUES (?, ?, ?)", grants
-                )
+                if grants:
+                    self._db.executemany(
+                        "INSERT OR IGNORE INTO access (record, key, seq) VALUES (?, ?, ?)",
+                        grants,
+                    )
                 self._db.execute("COMMIT")
             except sqlite3.Error as exc:
                 self._db.execute("ROLLBACK")

@@ -33,7 +33,7 @@ class RawRow:
     record: bytes
     signed: bytes
     signature: bytes
-    cls: str = ""  # the entry class, where the reader asked for it (`raw_since`)
+    cls: str = ""  # the entry class
 
 
 @dataclass(frozen=True)
@@ -81,9 +81,13 @@ class Store(Protocol):
         """Return the record of each stored entry among the ids."""
         ...
 
-    def since_for(self, key_id: bytes, seq: int, limit: int) -> list[Stored]:
-        """Return up to `limit` entries after `seq` of the directory and of records granted
-        to the receiving key `key_id`."""
+    def since_for(self, key_id: bytes, seq: int, limit: int) -> list[RawRow]:
+        """Return up to `limit` rows after `seq` of the directory and of records granted to
+        the receiving key `key_id`, undecoded (to send on as is)."""
+        ...
+
+    def raw_record(self, record: bytes) -> list[RawRow]:
+        """Return every row of a record in log order, undecoded (to send on as is)."""
         ...
 
     def granted_between(self, key_id: bytes, after: int, upto: int) -> list[bytes]:

@@ -52,6 +52,7 @@ __all__ = [
 ]
 
 _COLUMNS = "seq, id, record, cls, author, hlc_ms, hlc_counter, signed, signature, stored_ms"
+_RAW = "SELECT seq, id, record, signed, signature, cls FROM entries"
 _COPY = f"COPY entries ({_COLUMNS}) FROM STDIN (FORMAT BINARY)"
 _COPY_TYPES = ["int8", "bytea", "bytea", "text", "bytea", "int8", "int8", "bytea", "bytea", "int8"]
 _RAW_PAGE = 1000
@@ -227,13 +228,15 @@ class PostgresStore:
 
     def raw_since(self, seq: int, limit: int) -> list[RawRow]:
         """Return up to `limit` rows after `seq` as stored, undecoded (to send on as is)."""
-        with self._using("raw_since") as conn:
-            rows = conn.execute(
-                "SELECT seq, id, record, signed, signature, cls FROM entries WHERE seq > %s "
-                "ORDER BY seq LIMIT %s",
-                (seq, limit),
-                binary=True,
-            ).fetchall()
+        return self._raw("raw_since", f"{_RAW} WHERE seq > %s ORDER BY seq LIMIT %s", (seq, limit))
+
+    def raw_record(self, record: bytes) -> list[RawRow]:
+        """Return every row of a record in log order, undecoded (to send on as is)."""
+        return self._raw("raw_record", f"{_RAW} WHERE record = %s ORDER BY seq", (record,))
+
+    def _raw(self, what: str, query: str, args: tuple[object, ...]) -> list[RawRow]:
+        with self._using(what) as conn:
+            rows = conn.execute(query, args, binary=True).fetchall()
         return [
             RawRow(int(q), bytes(i), bytes(r), bytes(s), bytes(g), str(c))
             for q, i, r, s, g, c in rows
@@ -253,12 +256,12 @@ class PostgresStore:
             ).fetchall()
         return {bytes(i): bytes(r) for i, r in rows}
 
-    def since_for(self, key_id: bytes, seq: int, limit: int) -> list[Stored]:
-        """Return up to `limit` entries after `seq` of the directory and of records granted
-        to the receiving key `key_id`."""
-        return self._rows(
+    def since_for(self, key_id: bytes, seq: int, limit: int) -> list[RawRow]:
+        """Return up to `limit` rows after `seq` of the directory and of records granted to
+        the receiving key `key_id`, undecoded (to send on as is)."""
+        return self._raw(
             "since_for",
-            "SELECT seq, signed, signature FROM entries WHERE seq > %s AND (record = %s OR "
+            f"{_RAW} WHERE seq > %s AND (record = %s OR "
             "record IN (SELECT record FROM access WHERE key = %s)) ORDER BY seq LIMIT %s",
             (seq, bytes(16), key_id, limit),
         )

@@ -19,6 +19,7 @@ from carechain.store.base import RawRow, RecordSummary, Stored
 
 __all__ = ["MIGRATIONS", "SqliteStore", "connect_sqlite"]
 
+_RAW = "SELECT seq, id, record, signed, signature, cls FROM entries"
 _IDS_PER_QUERY = 500  # host parameters in one `IN (…)` lookup, well under SQLite's limit
 
 # Each migration moves the schema one version up; `PRAGMA user_version` records where it is.
@@ -214,12 +215,15 @@ class SqliteStore:
 
     def raw_since(self, seq: int, limit: int) -> list[RawRow]:
         """Return up to `limit` rows after `seq` as stored, undecoded (to send on as is)."""
+        return self._raw(f"{_RAW} WHERE seq > ? ORDER BY seq LIMIT ?", (seq, limit))
+
+    def raw_record(self, record: bytes) -> list[RawRow]:
+        """Return every row of a record in log order, undecoded (to send on as is)."""
+        return self._raw(f"{_RAW} WHERE record = ? ORDER BY seq", (record,))
+
+    def _raw(self, sql: str, args: tuple[object, ...]) -> list[RawRow]:
         with self._lock:
-            rows = self._db.execute(
-                "SELECT seq, id, record, signed, signature, cls FROM entries WHERE seq > ? "
-                "ORDER BY seq LIMIT ?",
-                (seq, limit),
-            ).fetchall()
+            rows = self._db.execute(sql, args).fetchall()
         return [
             RawRow(int(q), bytes(i), bytes(r), bytes(s), bytes(g), str(c))
             for q, i, r, s, g, c in rows
@@ -242,11 +246,11 @@ class SqliteStore:
                 found.update((bytes(r[0]), bytes(r[1])) for r in rows)
         return found
 
-    def since_for(self, key_id: bytes, seq: int, limit: int) -> list[Stored]:
-        """Return up to `limit` entries after `seq` of the directory and of records granted
-        to the receiving key `key_id`."""
-        return self._rows(
-            "SELECT seq, signed, signature FROM entries WHERE seq > ? AND (record = ? OR record IN"
+    def since_for(self, key_id: bytes, seq: int, limit: int) -> list[RawRow]:
+        """Return up to `limit` rows after `seq` of the directory and of records granted to
+        the receiving key `key_id`, undecoded (to send on as is)."""
+        return self._raw(
+            f"{_RAW} WHERE seq > ? AND (record = ? OR record IN"
             " (SELECT record FROM access WHERE key = ?)) ORDER BY seq LIMIT ?",
             (seq, bytes(16), key_id, limit),
         )

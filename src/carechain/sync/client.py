@@ -345,7 +345,7 @@ def _page(node: Node, cert: Certificate, after: int) -> tuple[list[Outgoing], in
     """Return the next page of this log for the peer: entries, cursor, whether more follow."""
     if cert.role not in FULL_ROLES:
         page = page_for(node.store, cert, after, PAGE)
-        out = [Outgoing(s.seq, s.entry.id, s.entry.to_wire()) for s in page.entries]
+        out = [Outgoing(r.seq, r.id, encode_pair(r.signed, r.signature)) for r in page.entries]
         return out, page.next, page.more
     # Everything goes to a hub or a vault: the rows as stored, sent on without a decode.
     end = node.store.count()  # entries are numbered densely, so this is the last seq now

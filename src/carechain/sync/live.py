@@ -195,7 +195,9 @@ class LiveHub:
                 await websocket.send_bytes(
                     encode_message(
                         {
-                            "entries": [[s.seq, s.entry.to_wire()] for s in page.entries],
+                            "entries": [
+                                [r.seq, encode_pair(r.signed, r.signature)] for r in page.entries
+                            ],
                             "next": page.next,
                         }
                     )

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from carechain.entries import Entry
-from carechain.store import Store, Stored
+from carechain.store import RawRow, Store
 from carechain.trust import DIRECTORY_RECORD, Certificate
 
 __all__ = ["FULL_ROLES", "Page", "accessible_records", "allow_for", "page_for"]
@@ -21,9 +21,10 @@ ALL = 2**62
 
 
 class Page:
-    """Entries for a peer after a cursor, and the cursor to continue from."""
+    """Rows for a peer after a cursor, as stored (to send on without decoding: the peer
+    verifies each entry), and the cursor to continue from."""
 
-    def __init__(self, entries: list[Stored], next_cursor: int, more: bool) -> None:
+    def __init__(self, entries: list[RawRow], next_cursor: int, more: bool) -> None:
         self.entries = entries
         self.next = next_cursor
         self.more = more
@@ -33,17 +34,17 @@ def page_for(store: Store, peer: Certificate, after: int, limit: int) -> Page:
     """Return the next page of this log that the peer may receive."""
     end = store.count()  # entries are numbered densely, so this is the last seq now
     if peer.role in FULL_ROLES:
-        page = [s for s in store.since(after, limit) if s.seq <= end]
+        page = [r for r in store.raw_since(after, limit) if r.seq <= end]
         more = len(page) == limit
         return Page(page, page[-1].seq if more else max(end, after), more)
     key = peer.box_key_id
-    page = [s for s in store.since_for(key, after, limit) if s.seq <= end]
+    page = [r for r in store.since_for(key, after, limit) if r.seq <= end]
     more = len(page) == limit
     upto = page[-1].seq if more else max(end, after)
-    backfill: list[Stored] = []
+    backfill: list[RawRow] = []
     for record in store.granted_between(key, after, upto):
-        backfill.extend(s for s in store.record(record) if s.seq <= after)
-    backfill.sort(key=lambda s: s.seq)
+        backfill.extend(r for r in store.raw_record(record) if r.seq <= after)
+    backfill.sort(key=lambda r: r.seq)
     return Page(backfill + page, upto, more)
 
 

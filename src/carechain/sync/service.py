@@ -6,6 +6,7 @@ import threading
 from collections.abc import Sequence
 
 from carechain.entries import Entry
+from carechain.entries.canonical import encode_pair
 from carechain.errors import CarechainError, FieldInvalid
 from carechain.hub import TransparencyLog
 from carechain.node import Node
@@ -120,11 +121,11 @@ class SyncService:
         page = page_for(self.node.store, peer, after, limit)
         head = self.head()
         out: list[tuple[int, bytes, list[bytes] | None]] = []
-        for s in page.entries:
+        for r in page.entries:
             proof = None
-            if proofs and head is not None and self.log is not None and s.seq <= head.size:
-                proof = self.log.inclusion(s.seq, head.size)
-            out.append((s.seq, s.entry.to_wire(), proof))
+            if proofs and head is not None and self.log is not None and r.seq <= head.size:
+                proof = self.log.inclusion(r.seq, head.size)
+            out.append((r.seq, encode_pair(r.signed, r.signature), proof))
         return PullPage(out, page.next, page.more, head)
 
     def consistency(self, first: int, second: int) -> list[bytes]:

@@ -238,17 +238,7 @@ def _pull_page(
             report.refused.append(exc.detail)
             continue
         if head is not None:
-            try:
-                verify_inclusion(
-                    leaf_hash(entry.id), seq - 1, head.size, proof or [], head.root
-                )
-            except ProofError as exc:
-                raise keeper.alert(
-                    cert.name,
-                    head.head.log_id,
-                    "entry-not-in-log",
-                    f"entry {entry.hex} at {seq}: {exc}",
-                ) from None
+            _included(keeper, cert, head, entry, seq, proof or [], "entry-not-in-log")
         entries.append(entry)
     report.pulled += _ingest_from(node, cert, keeper, head, entries, report)
     node.store.set_meta(cursor_key, str(int(page["next"])).encode())
@@ -452,16 +442,26 @@ def _record_inclusion(
             "no-inclusion-proof",
             f"entry {entry.hex} was acknowledged without an inclusion proof",
         )
+    _included(keeper, cert, head, entry, result.seq, result.proof, "bad-inclusion-proof")
+    return f"at-hub:{entry.hex}", _mark(cert, result.seq, head)
+
+
+def _included(
+    keeper: HeadKeeper,
+    cert: Certificate,
+    head: SignedTreeHead,
+    entry: _Named,
+    seq: int,
+    proof: Sequence[bytes],
+    alert: str,
+) -> None:
+    """Check that the entry is at `seq` in the hub's log under `head`, or raise the alert."""
     try:
-        verify_inclusion(leaf_hash(entry.id), result.seq - 1, head.size, result.proof, head.root)
+        verify_inclusion(leaf_hash(entry.id), seq - 1, head.size, proof, head.root)
     except ProofError as exc:
         raise keeper.alert(
-            cert.name,
-            head.head.log_id,
-            "bad-inclusion-proof",
-            f"entry {entry.hex} at {result.seq}: {exc}",
+            cert.name, head.head.log_id, alert, f"entry {entry.hex} at {seq}: {exc}"
         ) from None
-    return f"at-hub:{entry.hex}", _mark(cert, result.seq, head)
 
 
 def _mark(cert: Certificate, seq: int, head: SignedTreeHead) -> bytes:

@@ -4,7 +4,7 @@ httpx (Starlette's TestClient), so sync runs the real protocol without sockets."
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -40,6 +40,19 @@ class Chain:
             c.close()
         for n in self.nodes.values():
             n.close()
+
+
+def hub_crew_hospital(path: Path, trust: Trust) -> Iterator[dict[str, Node]]:
+    """Yield a hub, a crew node and a hospital node (each to be served by the caller), and
+    close them afterwards: the body of a pytest fixture."""
+    made = {
+        "hub": make_node(path / "hub", trust, role="hub", name="hub"),
+        "crew": make_node(path / "crew", trust, name="crew-1"),
+        "hospital": make_node(path / "hospital", trust, role="hospital", name="hospital-a"),
+    }
+    yield made
+    for n in made.values():
+        n.close()
 
 
 def standard_chain(path: Path, trust: Trust) -> Chain:

@@ -15,19 +15,13 @@ from carechain.api import create_app
 from carechain.node import Node
 from carechain.sync.client import sync_with
 from carechain.sync.follow import follow
-from carechain.testing import ServedApp, Trust, make_node
+from carechain.testing import ServedApp, Trust
+from tests.sync.harness import hub_crew_hospital
 
 
 @pytest.fixture
 def nodes(tmp_path: Path, trust: Trust) -> Iterator[dict[str, Node]]:
-    made = {
-        "hub": make_node(tmp_path / "hub", trust, role="hub", name="hub"),
-        "crew": make_node(tmp_path / "crew", trust, name="crew-1"),
-        "hospital": make_node(tmp_path / "hospital", trust, role="hospital", name="hospital-a"),
-    }
-    yield made
-    for n in made.values():
-        n.close()
+    yield from hub_crew_hospital(tmp_path, trust)
 
 
 async def _follow_for(node: Node, url: str, key: str, done: object, timeout: float) -> None:

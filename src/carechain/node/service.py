@@ -6,6 +6,7 @@ durable before it returns (the acknowledgement).
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -43,6 +44,7 @@ from carechain.node.notify import LogNotifier
 from carechain.records import build_state, kinds
 from carechain.records.fold import AMENDMENT_KIND, FoldEntry, hlc_iso
 from carechain.records.safety import check_medication
+from carechain.records.times import check_entry_times
 from carechain.store import SqliteStore, Store, Stored, open_store
 from carechain.trust import DIRECTORY_RECORD, Directory, NodeKeys
 from carechain.trust.certificate import Certificate
@@ -376,9 +378,12 @@ class Node:
         if not clean:
             return []
         with self._lock:
-            for record, _, _ in clean:
+            for record, kind, data in clean:
                 if not self._shape(record).heads:
                     raise NotFound(f"no record {record.hex()}")
+                check_entry_times(
+                    kind, data, now_ms=self.clock_ms(), state=functools.partial(self.state, record)
+                )
             return self._commit_many([self._seal(r, user, k, d) for r, k, d in clean])
 
     def append(self, *, record: bytes, user: str, kind: str, data: Any) -> Stored:
@@ -394,6 +399,7 @@ class Node:
                 kinds.check_section(spec.section, merged)
             elif not self._shape(record).heads:
                 raise NotFound(f"no record {record.hex()}")
+            check_entry_times(kind, clean, now_ms=self.clock_ms(), state=lambda: self.state(record))
             if kind == "medication.administered":
                 self._check_medication(record, user, clean)
             if kind == "disposition.recorded" and clean.get("hospital_node"):
@@ -487,6 +493,9 @@ class Node:
                 original = inner.entry
                 body = self.body(inner.entry) or {}
             clean = kinds.validate_body(str(body["kind"]), data)
+            check_entry_times(
+                str(body["kind"]), clean, now_ms=self.clock_ms(), state=lambda: self.state(record)
+            )
             if body["kind"] == "medication.administered":
                 # The amended dose is checked as if it had been given instead of the one
                 # it corrects: an amendment cannot slip an overdose past the formulary.

@@ -8,7 +8,9 @@ from carechain.clinical.administration import (
     OVERRIDABLE,
     Breach,
     PriorAdministration,
+    RecordedAllergy,
     check_administration,
+    override_requirement,
 )
 from carechain.clinical.errors import ClinicalValueError, FormularyError
 from carechain.clinical.fast import BeFastInput, BeFastResult, assess_befast
@@ -70,6 +72,7 @@ __all__ = [
     "PriorAdministration",
     "Prompt",
     "QsofaResult",
+    "RecordedAllergy",
     "SepsisScreen",
     "StemiResult",
     "TwelveLead",
@@ -85,6 +88,7 @@ __all__ = [
     "news2_trend",
     "nhs_check_digit",
     "nhs_number_valid",
+    "override_requirement",
     "score_news2",
     "score_qsofa",
     "screen_sepsis",

@@ -43,7 +43,7 @@ from carechain.node.home import NodeHome, NodeInfo
 from carechain.node.notify import LogNotifier
 from carechain.records import build_state, kinds
 from carechain.records.fold import AMENDMENT_KIND, FoldEntry, hlc_iso
-from carechain.records.safety import check_medication
+from carechain.records.safety import SecondClinician, check_medication, confirm_second_clinician
 from carechain.records.times import check_entry_times
 from carechain.store import SqliteStore, Store, Stored, open_store
 from carechain.trust import DIRECTORY_RECORD, Directory, NodeKeys
@@ -386,8 +386,20 @@ class Node:
                 )
             return self._commit_many([self._seal(r, user, k, d) for r, k, d in clean])
 
-    def append(self, *, record: bytes, user: str, kind: str, data: Any) -> Stored:
-        """Validate a section and append it to a record."""
+    def append(
+        self,
+        *,
+        record: bytes,
+        user: str,
+        kind: str,
+        data: Any,
+        confirmation: SecondClinician | None = None,
+    ) -> Stored:
+        """Validate a section and append it to a record.
+
+        `confirmation`: a second clinician's staff id and PIN, for a dose the formulary
+        lets through only when a second clinician confirms (a life-threatening allergy).
+        """
         if kind == AMENDMENT_KIND or kind == "record.opened":
             raise FieldInvalid("kind", f"{kind} has its own operation")
         clean = kinds.validate_body(kind, data)
@@ -401,7 +413,7 @@ class Node:
                 raise NotFound(f"no record {record.hex()}")
             check_entry_times(kind, clean, now_ms=self.clock_ms(), state=lambda: self.state(record))
             if kind == "medication.administered":
-                self._check_medication(record, user, clean)
+                self._check_medication(record, user, clean, confirmation=confirmation)
             if kind == "disposition.recorded" and clean.get("hospital_node"):
                 self.address_to(
                     record=record,
@@ -412,12 +424,18 @@ class Node:
             return self._append_body(record, user, kind, clean)
 
     def _check_medication(
-        self, record: bytes, user: str, data: dict[str, Any], replacing: str | None = None
+        self,
+        record: bytes,
+        user: str,
+        data: dict[str, Any],
+        replacing: str | None = None,
+        confirmation: SecondClinician | None = None,
     ) -> None:
         """Refuse a formulary breach, or record the clinician's override before the dose.
 
         `replacing`: the id (hex) of the administration an amendment corrects, left out of
-        the doses already given.
+        the doses already given. An allergy the formulary's policy guards more closely
+        (by default a life-threatening one) needs a second clinician's `confirmation`.
         """
         state = self.state(record)
         if replacing is not None:
@@ -429,28 +447,51 @@ class Node:
             return
         listed = [b.to_dict() for b in breaches]
         blocking = [b for b in breaches if not b.overridable]
+        second = any(b.second_clinician for b in breaches)
         reason = data.get("override_reason")
-        if blocking or not reason:
-            first = (blocking or breaches)[0]
-            hint = "" if blocking else "; give override_reason to proceed"
+        if blocking or not reason or (second and confirmation is None):
+            first = (blocking or [b for b in breaches if b.second_clinician] or breaches)[0]
+            hint = (
+                ""
+                if blocking
+                else "; give override_reason and a second clinician's confirmation (staff id "
+                "and PIN) to proceed"
+                if second
+                else "; give override_reason to proceed"
+            )
             raise FormularyBreach(
                 f"data.{first.field}: {first.message}{hint}",
                 field=f"data.{first.field}",
                 rule=first.message,
                 breaches=listed,
                 overridable=not blocking,
+                second_clinician=second,
             )
-        override = kinds.validate_body(
-            "safety.override",
-            {
-                "drug": data["drug"],
-                "reason": reason,
-                "by": data["given_by"],
-                "at": data["given_at"],
-                "breaches": [{"rule": b.rule, "message": b.message} for b in breaches],
-            },
+        override: dict[str, Any] = {
+            "drug": data["drug"],
+            "reason": reason,
+            "by": data["given_by"],
+            "at": data["given_at"],
+            "breaches": [{"rule": b.rule, "message": b.message} for b in breaches],
+        }
+        if second and confirmation is not None:
+            try:
+                override["confirmed_by"] = confirm_second_clinician(
+                    self.formulary,
+                    confirmation,
+                    given_by=str(data["given_by"]),
+                    user=user,
+                    now_ms=self.clock_ms(),
+                )
+            except FieldInvalid as exc:
+                from carechain.node.audit import write_audit  # it imports this module
+
+                for event in getattr(exc.__cause__, "events", []):  # a wrong PIN (P6)
+                    write_audit(self, event)
+                raise
+        self._append_body(
+            record, user, "safety.override", kinds.validate_body("safety.override", override)
         )
-        self._append_body(record, user, "safety.override", override)
 
     def address_to(
         self, *, record: bytes, user: str, node_name: str, field: str = "node"
@@ -472,7 +513,16 @@ class Node:
                 return None
             return self.grant(record=record, user=user, recipients={cert.box_key_id: cert.box_key})
 
-    def amend(self, *, record: bytes, user: str, supersedes: str, reason: str, data: Any) -> Stored:
+    def amend(
+        self,
+        *,
+        record: bytes,
+        user: str,
+        supersedes: str,
+        reason: str,
+        data: Any,
+        confirmation: SecondClinician | None = None,
+    ) -> Stored:
         """Supersede an earlier entry's data with a reason; the original stays in history."""
         if not reason.strip():
             raise FieldInvalid("reason", "an amendment needs a reason")
@@ -499,7 +549,9 @@ class Node:
             if body["kind"] == "medication.administered":
                 # The amended dose is checked as if it had been given instead of the one
                 # it corrects: an amendment cannot slip an overdose past the formulary.
-                self._check_medication(record, user, clean, replacing=original.hex)
+                self._check_medication(
+                    record, user, clean, replacing=original.hex, confirmation=confirmation
+                )
             amendment = {"supersedes": supersedes, "reason": reason.strip(), "data": clean}
             return self._append_body(record, user, AMENDMENT_KIND, amendment)
 

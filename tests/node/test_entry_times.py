@@ -154,3 +154,27 @@ def test_the_demo_case_keeps_its_times_when_played_in_the_past() -> None:
     incident = next(data for kind, data in case.at(base, now=NOW) if kind == "incident.recorded")
     assert incident["call_received"] == base.isoformat()
     assert case.span_minutes == 29
+
+
+def test_the_check_does_not_read_a_monitored_records_frames(
+    node: Node, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A monitored record holds a frame a second: checking an observation's time against
+    the call must not fold them all (it did: 0.3 s an observation after an hour)."""
+    record = _record(node, call=NOW - timedelta(minutes=30))
+    for second in range(3):
+        at = (NOW - timedelta(seconds=second)).isoformat()
+        node.append(record=record, user="P1", kind="vitals.frame", data={"at": at, "spo2": 97})
+
+    def whole_record(_: bytes) -> Any:
+        raise AssertionError("the whole record was read")
+
+    monkeypatch.setattr(node.store, "record", whole_record)
+    node.append(record=record, user="P1", kind="observation.recorded", data=_obs(NOW))
+    with pytest.raises(FieldInvalid):
+        node.append(
+            record=record,
+            user="P1",
+            kind="observation.recorded",
+            data=_obs(NOW - timedelta(hours=1)),
+        )

@@ -381,9 +381,8 @@ class Node:
             for record, kind, data in clean:
                 if not self._shape(record).heads:
                     raise NotFound(f"no record {record.hex()}")
-                check_entry_times(
-                    kind, data, now_ms=self.clock_ms(), state=functools.partial(self.state, record)
-                )
+                timeline = functools.partial(self._timeline, record)
+                check_entry_times(kind, data, now_ms=self.clock_ms(), state=timeline)
             return self._commit_many([self._seal(r, user, k, d) for r, k, d in clean])
 
     def append(
@@ -411,7 +410,8 @@ class Node:
                 kinds.check_section(spec.section, merged)
             elif not self._shape(record).heads:
                 raise NotFound(f"no record {record.hex()}")
-            check_entry_times(kind, clean, now_ms=self.clock_ms(), state=lambda: self.state(record))
+            timeline = functools.partial(self._timeline, record)
+            check_entry_times(kind, clean, now_ms=self.clock_ms(), state=timeline)
             if kind == "medication.administered":
                 self._check_medication(record, user, clean, confirmation=confirmation)
             if kind == "disposition.recorded" and clean.get("hospital_node"):
@@ -543,9 +543,8 @@ class Node:
                 original = inner.entry
                 body = self.body(inner.entry) or {}
             clean = kinds.validate_body(str(body["kind"]), data)
-            check_entry_times(
-                str(body["kind"]), clean, now_ms=self.clock_ms(), state=lambda: self.state(record)
-            )
+            timeline = functools.partial(self._timeline, record)
+            check_entry_times(str(body["kind"]), clean, now_ms=self.clock_ms(), state=timeline)
             if body["kind"] == "medication.administered":
                 # The amended dose is checked as if it had been given instead of the one
                 # it corrects: an amendment cannot slip an overdose past the formulary.
@@ -621,6 +620,22 @@ class Node:
         state["recipients"] = [self._recipient_name(r) for r in sorted(self.recipients(record))]
         return state
 
+    def _timeline(self, record: bytes) -> dict[str, Any]:
+        """Return the state the time checks read: the fold of the record's clinical
+        entries, kept by its shape, never the thousands of frames of a monitored record."""
+        folded = []
+        for entry_id in list(self._shape(record).clinical):
+            stored = self.store.get(entry_id)
+            if stored is None:
+                continue
+            entry, h = stored.entry, stored.entry.header
+            try:
+                body = self.body(entry)
+            except Undecryptable:
+                body = None
+            folded.append(FoldEntry(entry.id, h.hlc, h.parents, h.cls, h.user, "", body))
+        return build_state(record, folded)
+
     def list_records(self, *, limit: int = 100) -> list[dict[str, Any]]:
         """Return the records on this node, newest activity first, with a short summary."""
         out: list[dict[str, Any]] = []
@@ -663,7 +678,8 @@ class Node:
 
 @dataclass
 class _Shape:
-    """A record's heads (entries no other entry names as a parent) and recipients.
+    """A record's heads (entries no other entry names as a parent), recipients, and the
+    ids of its clinical entries (what the time checks fold).
 
     Entries arrive parents first, so a new entry is never the parent of one already
     held: adding it removes its parents from the heads and makes it one.
@@ -671,6 +687,7 @@ class _Shape:
 
     heads: set[bytes] = field(default_factory=set)
     recipients: set[bytes] = field(default_factory=set)
+    clinical: list[bytes] = field(default_factory=list)  # ids: tens, where frames are thousands
 
     def add(self, entry: Entry) -> None:
         """Take one more stored entry into account."""
@@ -678,3 +695,5 @@ class _Shape:
         self.heads.add(entry.id)
         if entry.header.cls == "grant":
             self.recipients.update(entry.header.recipients)
+        elif entry.header.cls == "clinical":
+            self.clinical.append(entry.id)

@@ -65,9 +65,12 @@ def test_chest_pain_stemi_through_the_api(client: TestClient) -> None:
     assert "medications: ramipril 5 mg, metformin 500 mg" in f["background"]
     assert "allergies: NKDA" in f["background"]
     assert f"call received {hhmm(0)}" in f["background"]
+    # Each finding at the time it was taken: the 12-lead and GCS of the first set stay.
     assert f["assessment"].startswith(
         f"at {hhmm(26)}: RR 20, SpO2 96% on air, BP 110/72, HR 104, temp 36.8 °C, ACVPU A, "
-        "GCS 15 (E4 V5 M6), pain 5/10; NEWS2 2 (low); STEMI flagged (inferior)"
+        f"pain 5/10; at {hhmm(14)}: GCS 15 (E4 V5 M6), BM 9.1 mmol/L, ECG sinus tachycardia; "
+        "12-lead: ST elevation in II, III, aVF (ST elevation II, III, aVF; reciprocal "
+        "depression I, aVL); NEWS2 2 (low); STEMI flagged (inferior)"
     )
     assert (
         f"treatment: aspirin 300 mg PO {hhmm(16)}; glyceryl trinitrate 400 mcg SL "
@@ -128,7 +131,7 @@ def test_formulary_breach_is_refused_then_overridden_with_a_reason(
         "dose": 15,
         "unit": "mg",
         "route": "IV",
-        "given_at": "2026-11-26T09:30:00+00:00",
+        "given_at": (BASE + timedelta(minutes=40)).isoformat(),
         "given_by": "P100234",
     }
     r = client.post(
@@ -181,7 +184,7 @@ def test_allergy_conflict_is_refused(client: TestClient, crew: Node) -> None:
                 "dose": 300,
                 "unit": "mg",
                 "route": "PO",
-                "given_at": "2026-11-26T09:40:00+00:00",
+                "given_at": (BASE + timedelta(minutes=40)).isoformat(),
                 "given_by": "P1",
             },
         },
@@ -210,11 +213,12 @@ def _amend_dose(client: TestClient, rid: str, eid: str, dose: float, at: str,
 
 
 def _hours_away(client: TestClient, rid: str) -> str:
-    """A time three hours before the case's own 5 mg of morphine (the minimum interval
-    is 5 min): the case's times follow the clock, so a fixed time would not do."""
+    """A time half an hour after the case's own 5 mg of morphine (the minimum interval
+    is 5 min), after the call and not ahead of the clock (a node refuses both): the
+    case's times follow the clock, so a fixed time would not do."""
     meds = client.get(f"/records/{rid}").json()["items"]["medications"]
     [given] = [m["given_at"] for m in meds if m["drug"] == "morphine"]
-    return (datetime.fromisoformat(given) - timedelta(hours=3)).isoformat()
+    return (datetime.fromisoformat(given) + timedelta(minutes=30)).isoformat()
 
 
 def test_an_amended_dose_is_checked_against_the_formulary(

@@ -64,7 +64,9 @@ def test_allergy_to_the_drug_itself() -> None:
         "allergies",
         True,
     )
-    assert breach.message == "allergy to Morphine recorded"
+    # The severity is said even when the record does not know it.
+    assert breach.message == "allergy to Morphine recorded (severity not recorded)"
+    assert (breach.severity, breach.second_clinician) == (None, False)
 
 
 def test_allergy_to_an_alias() -> None:
@@ -76,7 +78,9 @@ def test_allergy_to_an_alias() -> None:
 def test_allergy_to_the_drug_class() -> None:
     (breach,) = check(allergies=["opioids"])
     assert breach.rule == "formulary.allergy-class"
-    assert breach.message == "morphine is in class opioids; allergy to opioids recorded"
+    assert breach.message == (
+        "morphine is in class opioids; allergy to opioids recorded (severity not recorded)"
+    )
     assert breach.overridable
 
 
@@ -321,6 +325,8 @@ def test_breach_to_dict() -> None:
         "field": "route",
         "message": "morphine may not be given SL (allowed: IV, IO, IM, PO)",
         "overridable": False,
+        "severity": None,
+        "second_clinician": False,
     }
 
 

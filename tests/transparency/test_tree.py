@@ -28,7 +28,8 @@ from carechain.transparency import (
 
 from . import rfc9162
 
-TESTDATA = Path(__file__).resolve().parents[2].parent / "shared/reference/rfc6962-merkle/testdata"
+# The RFC 6962 vectors kept in the repository (tests/fixtures/SOURCES.md).
+TESTDATA = Path(__file__).resolve().parents[1] / "fixtures" / "rfc6962-merkle" / "testdata"
 
 # The leaves of the RFC 6962 reference tree (certificate-transparency test data).
 REFERENCE_LEAVES = [

@@ -1,4 +1,7 @@
-"""Check the proof verifiers against the transparency-dev/merkle RFC 6962 vectors, in place."""
+"""Check the proof verifiers against the transparency-dev/merkle RFC 6962 vectors.
+
+The vectors are kept in the repository (tests/fixtures/rfc6962-merkle, see SOURCES.md).
+"""
 
 from __future__ import annotations
 
@@ -11,17 +14,13 @@ import pytest
 
 from carechain.transparency import ProofError, verify_consistency, verify_inclusion
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-TESTDATA = REPO_ROOT.parent / "shared" / "reference" / "rfc6962-merkle" / "testdata"
+TESTDATA = Path(__file__).resolve().parents[1] / "fixtures" / "rfc6962-merkle" / "testdata"
 
-# The reference is pinned (transparency-dev/merkle 417fb0c); a changed count means the
-# vectors moved or were not found, which must fail loudly rather than test nothing.
+# The copy is pinned (transparency-dev/merkle 417fb0c); a changed count means the vectors
+# moved or were not found, which must fail loudly rather than test nothing. Its subtree
+# folders (the Merkle Tree Certificates draft's proofs about an arbitrary [start, end)
+# subtree) are not copied: carechain has no such API, RFC 9162 proves whole trees only.
 EXPECTED_COUNTS = {"inclusion": 98, "consistency": 98}
-
-# These folders test the subtree proofs of the Merkle Tree Certificates draft (a proof
-# about an arbitrary [start, end) subtree), an API carechain does not have: RFC 9162
-# only proves things about whole trees of a given size.
-SUBTREE_FOLDERS = ("subtreeinclusion", "subtreeconsistency")
 
 
 def _vector_files(folder: str) -> list[Path]:
@@ -44,9 +43,22 @@ def _proof(vector: dict[str, Any]) -> list[bytes]:
 
 
 def test_reference_vectors_are_present() -> None:
-    """Fail, not skip, when the shared reference vectors are missing or changed."""
+    """Fail, not skip, when the vectors are missing or changed."""
     for folder, count in EXPECTED_COUNTS.items():
         assert len(_vector_files(folder)) == count, folder
+
+
+def test_nothing_reads_files_outside_the_repository() -> None:
+    """Keep every fixture inside the repository: a fresh clone passes on its own."""
+    root = Path(__file__).resolve().parents[2]
+    assert TESTDATA.is_relative_to(root)
+    # Spelt in parts so that this file does not match itself.
+    outside = ("../" + "shared", "shared" + "/reference")
+    for folder in ("src", "tests", "scripts", "bench", ".ci"):
+        for path in (root / folder).rglob("*"):
+            if path.is_file() and path.suffix in {".py", ".sh", ".toml", ".yaml", ""}:
+                text = path.read_text(encoding="utf-8", errors="replace")
+                assert not any(word in text for word in outside), path
 
 
 @pytest.mark.parametrize("path", _params("inclusion"))
@@ -83,22 +95,3 @@ def test_consistency_vector(path: Path) -> None:
             verify_consistency(*args)
     else:
         verify_consistency(*args)
-
-
-@pytest.mark.parametrize(
-    "folder",
-    [
-        pytest.param(
-            folder,
-            id=f"{folder}-{len(_vector_files(folder))}-vectors-skipped-MTC-subtree-API-not-RFC9162",
-        )
-        for folder in SUBTREE_FOLDERS
-    ],
-)
-def test_subtree_vectors_are_out_of_scope(folder: str) -> None:
-    """Skip the Merkle Tree Certificates subtree vectors: a different API from RFC 9162."""
-    assert _vector_files(folder), f"{folder} vectors missing"
-    pytest.skip(
-        f"{folder}: proofs about an arbitrary [start, end) subtree (Merkle Tree "
-        "Certificates draft), not RFC 9162 whole-tree proofs; carechain has no such API"
-    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from carechain.node.audit import audit_record
 from tests.web.conftest import Site
 from tests.web.test_crew_support import DAY, Crew, error_of, history_of, tag_of, text_of
 
@@ -127,3 +128,93 @@ def test_an_amended_dose_meets_the_formulary_too(crew_site: Site) -> None:
     assert override["data"]["reason"] == "Senior clinician advice: 600 mg was given"
     [dose] = crew.state(record)["items"]["medications"]
     assert dose["dose"] == 600 and "amended_by" in dose
+
+
+# --- a life-threatening allergy needs a second clinician (issue 10, item 3) ---------------
+
+PENICILLIN = {**DOSE, "drug": "benzylpenicillin", "dose": "1200", "route": "IV"}
+REASON = "Allergy recorded in error: GP summary lists none"
+
+
+def _anaphylaxis(crew: Crew) -> str:
+    record = crew.open()
+    crew.save(
+        record,
+        "patient-history",
+        {
+            "allergies-0-substance": "penicillin",
+            "allergies-0-reaction": "anaphylaxis",
+            "allergies-0-severity": "life-threatening",
+        },
+    )
+    return record
+
+
+def _second_paramedic(crew_site: Site) -> None:
+    crew_site.accounts.create_person(
+        "P100999", "Jo Grey", "paramedic", "573920", node_role="crew",
+        now_ms=crew_site.node.clock_ms(),
+    )
+
+
+def test_an_anaphylaxis_asks_for_a_second_clinician(crew_site: Site) -> None:
+    crew = Crew(crew_site).login()
+    record = _anaphylaxis(crew)
+    before = crew.count()
+    r = crew.post(f"/crew/records/{record}/medications", PENICILLIN)
+    assert r.status_code == 422 and crew.count() == before
+    assert "(life-threatening: anaphylaxis)" in text_of(r.text, "drug-breaches")
+    assert "second clinician" in error_of(r.text, "form")  # type: ignore[operator]
+    assert 'id="override_reason"' in r.text
+    # The confirmation's inputs belong to the medication form wherever they are shown.
+    assert 'form="medications-form"' in tag_of(r.text, "confirm_staff_id")
+    assert 'type="password"' in tag_of(r.text, "confirm_pin")
+    # A reason alone, the old way, is refused and stores nothing.
+    r = crew.post(f"/crew/records/{record}/medications", {**PENICILLIN, "override_reason": REASON})
+    assert r.status_code == 422 and crew.count() == before
+    assert not history_of(crew, record, "safety.override")
+
+
+def test_a_second_clinician_confirms_and_the_override_says_who(crew_site: Site) -> None:
+    _second_paramedic(crew_site)
+    crew = Crew(crew_site).login()
+    record = _anaphylaxis(crew)
+    r = crew.post(
+        f"/crew/records/{record}/medications",
+        {**PENICILLIN, "override_reason": REASON, "confirm_staff_id": "P100999",
+         "confirm_pin": "573920"},
+    )
+    assert r.status_code == 303, r.text
+    [override] = history_of(crew, record, "safety.override")
+    assert override["data"]["confirmed_by"] == {
+        "staff_id": "P100999", "name": "Jo Grey", "role": "paramedic",
+    }
+    assert "573920" not in str(crew.state(record))
+
+
+def test_a_wrong_pin_or_role_is_shown_next_to_its_input(crew_site: Site) -> None:
+    _second_paramedic(crew_site)
+    crew = Crew(crew_site).login()
+    record = _anaphylaxis(crew)
+    before = crew.count()
+    r = crew.post(
+        f"/crew/records/{record}/medications",
+        {**PENICILLIN, "override_reason": REASON, "confirm_staff_id": "P100999",
+         "confirm_pin": "000000"},
+    )
+    assert r.status_code == 422
+    assert "do not match" in error_of(r.text, "confirm_pin")  # type: ignore[operator]
+    assert 'aria-invalid="true"' in tag_of(r.text, "confirm_pin")
+    assert 'value="000000"' not in r.text  # a PIN is never shown back
+    assert not history_of(crew, record, "safety.override")
+    audit = crew.node.state(audit_record(crew.node))["items"]["audit"]
+    assert any(e["action"] == "login.failed" and e["staff_id"] == "P100999" for e in audit)
+    r = crew.post(
+        f"/crew/records/{record}/medications",
+        {**PENICILLIN, "override_reason": REASON, "confirm_staff_id": "T200117",
+         "confirm_pin": "739201"},
+    )
+    assert r.status_code == 422
+    assert "not a technician" in error_of(r.text, "confirm_staff_id")  # type: ignore[operator]
+    assert crew.count() > before  # audit entries only
+    assert not history_of(crew, record, "safety.override")

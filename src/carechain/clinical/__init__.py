@@ -8,7 +8,9 @@ from carechain.clinical.administration import (
     OVERRIDABLE,
     Breach,
     PriorAdministration,
+    RecordedAllergy,
     check_administration,
+    override_requirement,
 )
 from carechain.clinical.errors import ClinicalValueError, FormularyError
 from carechain.clinical.fast import BeFastInput, BeFastResult, assess_befast
@@ -29,6 +31,13 @@ from carechain.clinical.news2 import (
     news2_trend,
     score_news2,
 )
+from carechain.clinical.news2_series import (
+    NEWS2_WINDOW_MINUTES,
+    News2Series,
+    News2Set,
+    ParameterValue,
+    news2_series,
+)
 from carechain.clinical.nhs_number import (
     NhsNumberCheck,
     check_nhs_number,
@@ -41,6 +50,7 @@ from carechain.clinical.sepsis import SepsisScreen, screen_sepsis
 from carechain.clinical.stemi import StemiResult, TwelveLead, flag_stemi
 
 __all__ = [
+    "NEWS2_WINDOW_MINUTES",
     "OVERRIDABLE",
     "BeFastInput",
     "BeFastResult",
@@ -52,13 +62,17 @@ __all__ = [
     "FormularyError",
     "News2Input",
     "News2Result",
+    "News2Series",
+    "News2Set",
     "News2Trend",
     "News2TrendPoint",
     "NhsNumberCheck",
     "PaediatricDosing",
+    "ParameterValue",
     "PriorAdministration",
     "Prompt",
     "QsofaResult",
+    "RecordedAllergy",
     "SepsisScreen",
     "StemiResult",
     "TwelveLead",
@@ -70,9 +84,11 @@ __all__ = [
     "gcs_total",
     "load_example_formulary",
     "load_formulary",
+    "news2_series",
     "news2_trend",
     "nhs_check_digit",
     "nhs_number_valid",
+    "override_requirement",
     "score_news2",
     "score_qsofa",
     "screen_sepsis",

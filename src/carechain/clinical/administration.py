@@ -4,7 +4,10 @@ Each breach has a stable rule id and says whether a clinician may override it wi
 recorded reason. Not overridable: a drug outside the formulary, a route it does not allow
 (both outside the clinician's scope of practice under the trust formulary), and a dose
 recorded in another unit (re-enter the dose: a units slip is the classic tenfold or
-thousandfold error). Everything else is clinical judgement and is overridable with a reason.
+thousandfold error). Everything else is clinical judgement and is overridable with a reason;
+an allergy breach also follows the formulary's `allergy_overrides` policy for the allergy's
+recorded severity (by default a life-threatening allergy needs a second clinician's
+confirmation as well as the reason, and a trust may refuse it outright).
 """
 
 from __future__ import annotations
@@ -40,6 +43,14 @@ OVERRIDABLE: dict[str, bool] = {
 Dose = Decimal | float | int
 
 
+class RecordedAllergy(NamedTuple):
+    """An allergy as the record holds it: the substance, and its severity and reaction."""
+
+    substance: str
+    severity: str | None = None
+    reaction: str | None = None
+
+
 class PriorAdministration(NamedTuple):
     """A dose already given in this episode."""
 
@@ -57,6 +68,10 @@ class Breach:
     field: str
     message: str
     overridable: bool
+    # For an allergy: its recorded severity, and whether overriding it needs a second
+    # clinician's confirmation (the formulary's allergy_overrides policy).
+    severity: str | None = None
+    second_clinician: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         """Return the breach as plain JSON types."""
@@ -73,23 +88,51 @@ def _fmt(number: Decimal) -> str:
     return format(number.normalize(), "f")
 
 
-def _allergy_breaches(formulary: Formulary, drug: Drug, allergies: Sequence[str]) -> list[Breach]:
+def _about(allergy: RecordedAllergy) -> str:
+    """Return what the record says of an allergy: '(life-threatening: anaphylaxis)'."""
+    severity = allergy.severity or "severity not recorded"
+    return f"({severity}: {allergy.reaction})" if allergy.reaction else f"({severity})"
+
+
+def _allergy_breach(
+    formulary: Formulary, rule: str, allergy: RecordedAllergy, message: str
+) -> Breach:
+    """Return an allergy breach, overridable as the policy says for its severity."""
+    needs = formulary.allergy_requirement(allergy.severity)
+    return Breach(
+        rule=rule,
+        field="allergies",
+        message=f"{message} {_about(allergy)}",
+        overridable=OVERRIDABLE[rule] and needs != "refuse",
+        severity=allergy.severity,
+        second_clinician=needs == "second-clinician",
+    )
+
+
+def _allergy_breaches(
+    formulary: Formulary, drug: Drug, allergies: Sequence[str | RecordedAllergy]
+) -> list[Breach]:
     """Return one breach per recorded allergy that conflicts with `drug`."""
     classes = {term_key(cls): cls for cls in drug.classes}
     targets = set(drug.names) | set(classes)
     breaches: list[Breach] = []
-    for allergy in allergies:
-        key = term_key(allergy)
+    for item in allergies:
+        allergy = RecordedAllergy(item) if isinstance(item, str) else RecordedAllergy(*item)
+        name = allergy.substance
+        key = term_key(name)
         if key in drug.names:
             breaches.append(
-                _breach("formulary.allergy", "allergies", f"allergy to {allergy} recorded")
+                _allergy_breach(
+                    formulary, "formulary.allergy", allergy, f"allergy to {name} recorded"
+                )
             )
         elif key in classes:
             breaches.append(
-                _breach(
+                _allergy_breach(
+                    formulary,
                     "formulary.allergy-class",
-                    "allergies",
-                    f"{drug.name} is in class {classes[key]}; allergy to {allergy} recorded",
+                    allergy,
+                    f"{drug.name} is in class {classes[key]}; allergy to {name} recorded",
                 )
             )
         elif any(
@@ -98,10 +141,11 @@ def _allergy_breaches(formulary: Formulary, drug: Drug, allergies: Sequence[str]
             for reaction in formulary.cross_reactions
         ):
             breaches.append(
-                _breach(
+                _allergy_breach(
+                    formulary,
                     "formulary.allergy-cross-reaction",
-                    "allergies",
-                    f"allergy to {allergy} recorded, which cross-reacts with {drug.name}",
+                    allergy,
+                    f"allergy to {name} recorded, which cross-reacts with {drug.name}",
                 )
             )
     return breaches
@@ -206,6 +250,15 @@ def _history_breaches(
     return breaches
 
 
+def override_requirement(breaches: Sequence[Breach]) -> str:
+    """Return what giving the dose anyway needs: none, reason, second-clinician or refuse."""
+    if not breaches:
+        return "none"
+    if any(not b.overridable for b in breaches):
+        return "refuse"
+    return "second-clinician" if any(b.second_clinician for b in breaches) else "reason"
+
+
 def check_administration(
     formulary: Formulary,
     *,
@@ -214,7 +267,7 @@ def check_administration(
     unit: str,
     route: str,
     given_at: datetime,
-    allergies: Sequence[str] = (),
+    allergies: Sequence[str | RecordedAllergy] = (),
     previous: Sequence[PriorAdministration | tuple[str, Dose, str, datetime]] = (),
     weight_kg: Decimal | float | None = None,
     age_years: int | None = None,

@@ -22,15 +22,20 @@ The format (YAML or JSON, documented in docs/clinical.md) is::
       - allergies: [penicillin, co-amoxiclav]   # allergy names as recorded
         conflicts_with: [penicillins]           # classes or drug names in this file
         note: <text>                            # optional
+    allergy_overrides:                  # optional: what giving a drug despite an allergy
+      life-threatening: second-clinician  # needs, by the allergy's recorded severity
+      severe: reason                    # (reason | second-clinician | refuse)
+    second_clinician_roles: [paramedic, clinical_lead]   # optional: who may confirm
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from importlib import resources
+from types import MappingProxyType
 from typing import Any
 
 import yaml
@@ -42,7 +47,31 @@ from carechain.clinical.errors import FormularyError
 FORMAT = "carechain-formulary/1"
 EXAMPLE_FILE = "example_formulary.yaml"
 
-_TOP_KEYS = {"format", "name", "drugs", "cross_reactions"}
+_TOP_KEYS = {
+    "format",
+    "name",
+    "drugs",
+    "cross_reactions",
+    "allergy_overrides",
+    "second_clinician_roles",
+}
+# An allergy's recorded severity (history.recorded), "unknown" when none was recorded.
+SEVERITIES = ("mild", "moderate", "severe", "life-threatening", "unknown")
+# What overriding an allergy breach needs: a recorded reason; a reason and a second
+# clinician's confirmation (staff id and PIN); or nothing will do.
+REQUIREMENTS = ("reason", "second-clinician", "refuse")
+# A trust's usual policy: a recorded anaphylaxis is not overridden on one person's word.
+DEFAULT_ALLERGY_OVERRIDES: Mapping[str, str] = MappingProxyType(
+    {
+        "mild": "reason",
+        "moderate": "reason",
+        "severe": "reason",
+        "life-threatening": "second-clinician",
+        "unknown": "reason",
+    }
+)
+# Account roles (carechain.accounts) whose confirmation counts: registered clinicians.
+DEFAULT_SECOND_CLINICIAN_ROLES = ("paramedic", "clinical_lead")
 _DRUG_KEYS = {
     "name",
     "aliases",
@@ -130,6 +159,16 @@ class Formulary:
     name: str
     drugs: tuple[Drug, ...]
     cross_reactions: tuple[CrossReaction, ...]
+    # Allergy severity → what overriding it needs (see REQUIREMENTS).
+    allergy_overrides: Mapping[str, str] = field(
+        default_factory=lambda: DEFAULT_ALLERGY_OVERRIDES, hash=False
+    )
+    second_clinician_roles: tuple[str, ...] = DEFAULT_SECOND_CLINICIAN_ROLES
+
+    def allergy_requirement(self, severity: str | None) -> str:
+        """Return what overriding an allergy of this severity needs (None: not recorded)."""
+        key = severity if severity in SEVERITIES else "unknown"
+        return self.allergy_overrides.get(key, DEFAULT_ALLERGY_OVERRIDES[key])
 
     def drug(self, name: str) -> Drug | None:
         """Return the drug with this name or alias (case-insensitive), or None."""
@@ -195,6 +234,22 @@ def _cross_reaction(data: object, index: int, known: set[str]) -> CrossReaction:
     return reaction
 
 
+def _allergy_overrides(read: Reader) -> Mapping[str, str]:
+    """Read the allergy override policy; severities not named keep the default."""
+    raw = read.data.get("allergy_overrides")
+    if raw is None:
+        return DEFAULT_ALLERGY_OVERRIDES
+    policy = Reader(raw, "allergy_overrides.")
+    policy.only(set(SEVERITIES))
+    out = dict(DEFAULT_ALLERGY_OVERRIDES)
+    for severity in policy.data:
+        value = policy.text(str(severity))
+        if value not in REQUIREMENTS:
+            raise policy.error(str(severity), "must be one of " + ", ".join(REQUIREMENTS))
+        out[str(severity)] = value
+    return MappingProxyType(out)
+
+
 def _parse(source: str | bytes | Mapping[str, Any]) -> object:
     """Return the parsed document from YAML/JSON text or a mapping."""
     if isinstance(source, Mapping):
@@ -227,12 +282,17 @@ def load_formulary(source: str | bytes | Mapping[str, Any]) -> Formulary:
     raw_cross = read.data.get("cross_reactions") or []
     if not isinstance(raw_cross, list):
         raise read.error("cross_reactions", "must be a list")
+    roles = read.texts("second_clinician_roles")
+    if "second_clinician_roles" in read.data and not roles:
+        raise read.error("second_clinician_roles", "must be a non-empty list")
     return Formulary(
         name=read.optional_text("name") or "",
         drugs=drugs,
         cross_reactions=tuple(
             _cross_reaction(item, index, known) for index, item in enumerate(raw_cross)
         ),
+        allergy_overrides=_allergy_overrides(read),
+        second_clinician_roles=roles or DEFAULT_SECOND_CLINICIAN_ROLES,
     )
 
 

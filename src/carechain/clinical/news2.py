@@ -187,8 +187,8 @@ def _not_validated_reason(age_years: int | None, pregnant: bool | None) -> str |
     return "; ".join(reasons) or None
 
 
-def _component_scores(inp: News2Input) -> dict[str, int | None]:
-    """Score each parameter that can be scored; None for the rest."""
+def component_scores(inp: News2Input) -> dict[str, int | None]:
+    """Score each parameter of one set that can be scored; None for the rest."""
     spo2: int | None = None
     if inp.spo2 is not None:
         spo2 = (
@@ -218,19 +218,27 @@ def _component_scores(inp: News2Input) -> dict[str, int | None]:
     }
 
 
-def score_news2(
-    inp: News2Input, *, age_years: int | None = None, pregnant: bool | None = None
+def result_from_scores(
+    scores: Mapping[str, int | None],
+    *,
+    spo2_scale: int = 1,
+    spo2_unscored: bool = False,
+    age_years: int | None = None,
+    pregnant: bool | None = None,
 ) -> News2Result:
-    """Score one observation set on the RCP NEWS2 chart."""
+    """Return the NEWS2 result of per-parameter scores (None: not scored).
+
+    `spo2_unscored` says an SpO2 was recorded but could not be scored (scale 2 at 93 % or
+    more with air/oxygen unknown), which the result notes.
+    """
     reason = _not_validated_reason(age_years, pregnant)
-    scores = _component_scores(inp)
-    components = {name: s for name, s in scores.items() if s is not None}
-    missing = tuple(name for name in PARAMETERS if scores[name] is None)
+    components = {name: s for name in PARAMETERS if (s := scores.get(name)) is not None}
+    missing = tuple(name for name in PARAMETERS if scores.get(name) is None)
     aggregate = sum(components.values())
     threes = tuple(name for name, s in components.items() if s == 3)
     band = _band(aggregate, bool(threes))
     notes: list[str] = []
-    if inp.spo2 is not None and scores["spo2"] is None:
+    if spo2_unscored:
         notes.append("SpO2 of 93% or more on scale 2 cannot be scored without air/oxygen")
     if missing:
         notes.append("incomplete: the aggregate and band are a minimum")
@@ -243,10 +251,24 @@ def score_news2(
         single_three_parameters=threes,
         band=band,
         response=_RESPONSE_ZERO if aggregate == 0 else _RESPONSE[band],
-        spo2_scale=inp.spo2_scale,
+        spo2_scale=spo2_scale,
         applicable=reason is None,
         not_validated_reason=reason,
         notes=tuple(notes),
+    )
+
+
+def score_news2(
+    inp: News2Input, *, age_years: int | None = None, pregnant: bool | None = None
+) -> News2Result:
+    """Score one observation set on the RCP NEWS2 chart."""
+    scores = component_scores(inp)
+    return result_from_scores(
+        scores,
+        spo2_scale=inp.spo2_scale,
+        spo2_unscored=inp.spo2 is not None and scores["spo2"] is None,
+        age_years=age_years,
+        pregnant=pregnant,
     )
 
 

@@ -1,14 +1,19 @@
 """Scripted, realistic patient cases: the demo plays them, the end-to-end tests check them.
 
 Times are offsets in minutes from the call; `at(base)` turns a case into API payloads.
+A case is a job that has happened: no step is dated after the time it is played at (a
+node refuses times in the future), so a base too late for the last step is moved back.
 The people, places and numbers are invented (the NHS number is a valid test number).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
+
+# Times still to come when they are recorded (the arrival the crew expects).
+_EXPECTED = frozenset({"eta"})
 
 __all__ = ["CASES", "Case", "chest_pain_stemi", "motorcyclist_femur"]
 
@@ -21,9 +26,37 @@ class Case:
     opened: dict[str, Any]
     steps: tuple[tuple[str, dict[str, Any]], ...]
 
-    def at(self, base: datetime) -> list[tuple[str, dict[str, Any]]]:
-        """Return (kind, data) with every `+N` minute offset turned into a time after base."""
+    @property
+    def span_minutes(self) -> int:
+        """Return the offset of the case's last step: its last time that has happened."""
+        return max(
+            (int(v[1:]) for _, data in self.steps for v in _offsets(data)),
+            default=0,
+        )
+
+    def at(
+        self, base: datetime, *, now: datetime | None = None
+    ) -> list[tuple[str, dict[str, Any]]]:
+        """Return (kind, data) with every `+N` minute offset turned into a time after base.
+
+        If the last step would fall after `now` (the wall clock when not given), base is
+        moved back so that step is `now`: the demo once dated a set six minutes ahead, and
+        the hospital showed it as the latest over a deteriorating monitor trace.
+        """
+        latest = (now or datetime.now(UTC)) - timedelta(minutes=self.span_minutes)
+        base = min(base, latest.replace(microsecond=0))
         return [(kind, _resolve(data, base)) for kind, data in self.steps]
+
+
+def _offsets(value: Any) -> list[str]:
+    """Return the `+N` offsets of a step that have happened (not an expected arrival)."""
+    if isinstance(value, dict):
+        return [o for k, v in value.items() if k not in _EXPECTED for o in _offsets(v)]
+    if isinstance(value, list):
+        return [o for v in value for o in _offsets(v)]
+    if isinstance(value, str) and value.startswith("+") and value[1:].isdigit():
+        return [value]
+    return []
 
 
 def _resolve(value: Any, base: datetime) -> Any:

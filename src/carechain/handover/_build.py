@@ -12,9 +12,10 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from carechain.handover._care import destination, flags, injuries, signs, treatment
+from carechain.handover._care import destination, flags, injuries, treatment
 from carechain.handover._model import NOT_RECORDED, Handover
 from carechain.handover._read import mapping, section, strings, text
+from carechain.handover._signs import signs
 from carechain.handover._words import age_sex, clock_and_relative, say
 
 

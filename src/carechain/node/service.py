@@ -6,6 +6,7 @@ durable before it returns (the acknowledgement).
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -42,7 +43,8 @@ from carechain.node.home import NodeHome, NodeInfo
 from carechain.node.notify import LogNotifier
 from carechain.records import build_state, kinds
 from carechain.records.fold import AMENDMENT_KIND, FoldEntry, hlc_iso
-from carechain.records.safety import check_medication
+from carechain.records.safety import SecondClinician, check_medication, confirm_second_clinician
+from carechain.records.times import check_entry_times
 from carechain.store import SqliteStore, Store, Stored, open_store
 from carechain.trust import DIRECTORY_RECORD, Directory, NodeKeys
 from carechain.trust.certificate import Certificate
@@ -376,13 +378,27 @@ class Node:
         if not clean:
             return []
         with self._lock:
-            for record, _, _ in clean:
+            for record, kind, data in clean:
                 if not self._shape(record).heads:
                     raise NotFound(f"no record {record.hex()}")
+                timeline = functools.partial(self._timeline, record)
+                check_entry_times(kind, data, now_ms=self.clock_ms(), state=timeline)
             return self._commit_many([self._seal(r, user, k, d) for r, k, d in clean])
 
-    def append(self, *, record: bytes, user: str, kind: str, data: Any) -> Stored:
-        """Validate a section and append it to a record."""
+    def append(
+        self,
+        *,
+        record: bytes,
+        user: str,
+        kind: str,
+        data: Any,
+        confirmation: SecondClinician | None = None,
+    ) -> Stored:
+        """Validate a section and append it to a record.
+
+        `confirmation`: a second clinician's staff id and PIN, for a dose the formulary
+        lets through only when a second clinician confirms (a life-threatening allergy).
+        """
         if kind == AMENDMENT_KIND or kind == "record.opened":
             raise FieldInvalid("kind", f"{kind} has its own operation")
         clean = kinds.validate_body(kind, data)
@@ -394,8 +410,10 @@ class Node:
                 kinds.check_section(spec.section, merged)
             elif not self._shape(record).heads:
                 raise NotFound(f"no record {record.hex()}")
+            timeline = functools.partial(self._timeline, record)
+            check_entry_times(kind, clean, now_ms=self.clock_ms(), state=timeline)
             if kind == "medication.administered":
-                self._check_medication(record, user, clean)
+                self._check_medication(record, user, clean, confirmation=confirmation)
             if kind == "disposition.recorded" and clean.get("hospital_node"):
                 self.address_to(
                     record=record,
@@ -406,12 +424,18 @@ class Node:
             return self._append_body(record, user, kind, clean)
 
     def _check_medication(
-        self, record: bytes, user: str, data: dict[str, Any], replacing: str | None = None
+        self,
+        record: bytes,
+        user: str,
+        data: dict[str, Any],
+        replacing: str | None = None,
+        confirmation: SecondClinician | None = None,
     ) -> None:
         """Refuse a formulary breach, or record the clinician's override before the dose.
 
         `replacing`: the id (hex) of the administration an amendment corrects, left out of
-        the doses already given.
+        the doses already given. An allergy the formulary's policy guards more closely
+        (by default a life-threatening one) needs a second clinician's `confirmation`.
         """
         state = self.state(record)
         if replacing is not None:
@@ -423,28 +447,51 @@ class Node:
             return
         listed = [b.to_dict() for b in breaches]
         blocking = [b for b in breaches if not b.overridable]
+        second = any(b.second_clinician for b in breaches)
         reason = data.get("override_reason")
-        if blocking or not reason:
-            first = (blocking or breaches)[0]
-            hint = "" if blocking else "; give override_reason to proceed"
+        if blocking or not reason or (second and confirmation is None):
+            first = (blocking or [b for b in breaches if b.second_clinician] or breaches)[0]
+            hint = (
+                ""
+                if blocking
+                else "; give override_reason and a second clinician's confirmation (staff id "
+                "and PIN) to proceed"
+                if second
+                else "; give override_reason to proceed"
+            )
             raise FormularyBreach(
                 f"data.{first.field}: {first.message}{hint}",
                 field=f"data.{first.field}",
                 rule=first.message,
                 breaches=listed,
                 overridable=not blocking,
+                second_clinician=second,
             )
-        override = kinds.validate_body(
-            "safety.override",
-            {
-                "drug": data["drug"],
-                "reason": reason,
-                "by": data["given_by"],
-                "at": data["given_at"],
-                "breaches": [{"rule": b.rule, "message": b.message} for b in breaches],
-            },
+        override: dict[str, Any] = {
+            "drug": data["drug"],
+            "reason": reason,
+            "by": data["given_by"],
+            "at": data["given_at"],
+            "breaches": [{"rule": b.rule, "message": b.message} for b in breaches],
+        }
+        if second and confirmation is not None:
+            try:
+                override["confirmed_by"] = confirm_second_clinician(
+                    self.formulary,
+                    confirmation,
+                    given_by=str(data["given_by"]),
+                    user=user,
+                    now_ms=self.clock_ms(),
+                )
+            except FieldInvalid as exc:
+                from carechain.node.audit import write_audit  # it imports this module
+
+                for event in getattr(exc.__cause__, "events", []):  # a wrong PIN (P6)
+                    write_audit(self, event)
+                raise
+        self._append_body(
+            record, user, "safety.override", kinds.validate_body("safety.override", override)
         )
-        self._append_body(record, user, "safety.override", override)
 
     def address_to(
         self, *, record: bytes, user: str, node_name: str, field: str = "node"
@@ -466,7 +513,16 @@ class Node:
                 return None
             return self.grant(record=record, user=user, recipients={cert.box_key_id: cert.box_key})
 
-    def amend(self, *, record: bytes, user: str, supersedes: str, reason: str, data: Any) -> Stored:
+    def amend(
+        self,
+        *,
+        record: bytes,
+        user: str,
+        supersedes: str,
+        reason: str,
+        data: Any,
+        confirmation: SecondClinician | None = None,
+    ) -> Stored:
         """Supersede an earlier entry's data with a reason; the original stays in history."""
         if not reason.strip():
             raise FieldInvalid("reason", "an amendment needs a reason")
@@ -487,10 +543,14 @@ class Node:
                 original = inner.entry
                 body = self.body(inner.entry) or {}
             clean = kinds.validate_body(str(body["kind"]), data)
+            timeline = functools.partial(self._timeline, record)
+            check_entry_times(str(body["kind"]), clean, now_ms=self.clock_ms(), state=timeline)
             if body["kind"] == "medication.administered":
                 # The amended dose is checked as if it had been given instead of the one
                 # it corrects: an amendment cannot slip an overdose past the formulary.
-                self._check_medication(record, user, clean, replacing=original.hex)
+                self._check_medication(
+                    record, user, clean, replacing=original.hex, confirmation=confirmation
+                )
             amendment = {"supersedes": supersedes, "reason": reason.strip(), "data": clean}
             return self._append_body(record, user, AMENDMENT_KIND, amendment)
 
@@ -560,6 +620,22 @@ class Node:
         state["recipients"] = [self._recipient_name(r) for r in sorted(self.recipients(record))]
         return state
 
+    def _timeline(self, record: bytes) -> dict[str, Any]:
+        """Return the state the time checks read: the fold of the record's clinical
+        entries, kept by its shape, never the thousands of frames of a monitored record."""
+        folded = []
+        for entry_id in list(self._shape(record).clinical):
+            stored = self.store.get(entry_id)
+            if stored is None:
+                continue
+            entry, h = stored.entry, stored.entry.header
+            try:
+                body = self.body(entry)
+            except Undecryptable:
+                body = None
+            folded.append(FoldEntry(entry.id, h.hlc, h.parents, h.cls, h.user, "", body))
+        return build_state(record, folded)
+
     def list_records(self, *, limit: int = 100) -> list[dict[str, Any]]:
         """Return the records on this node, newest activity first, with a short summary."""
         out: list[dict[str, Any]] = []
@@ -602,7 +678,8 @@ class Node:
 
 @dataclass
 class _Shape:
-    """A record's heads (entries no other entry names as a parent) and recipients.
+    """A record's heads (entries no other entry names as a parent), recipients, and the
+    ids of its clinical entries (what the time checks fold).
 
     Entries arrive parents first, so a new entry is never the parent of one already
     held: adding it removes its parents from the heads and makes it one.
@@ -610,6 +687,7 @@ class _Shape:
 
     heads: set[bytes] = field(default_factory=set)
     recipients: set[bytes] = field(default_factory=set)
+    clinical: list[bytes] = field(default_factory=list)  # ids: tens, where frames are thousands
 
     def add(self, entry: Entry) -> None:
         """Take one more stored entry into account."""
@@ -617,3 +695,5 @@ class _Shape:
         self.heads.add(entry.id)
         if entry.header.cls == "grant":
             self.recipients.update(entry.header.recipients)
+        elif entry.header.cls == "clinical":
+            self.clinical.append(entry.id)

@@ -1,28 +1,34 @@
 """Decision support computed from a folded record: never stored, always recomputed.
 
 Reads the record's observation sets, patient and history sections and asks the pure
-`carechain.clinical` package for NEWS2 (every set, and the trend), GCS, qSOFA, the sepsis
-screen, BE-FAST and the STEMI flag, then the prompts the crew app shows. Times come from
-the entries themselves, never from the wall clock, so every node computes the same result.
+`carechain.clinical` package for NEWS2 (each parameter from its latest value within the
+window, and the trend), GCS, qSOFA, the sepsis screen, BE-FAST and the STEMI flag, then the
+prompts the crew app shows. Times come from the entries themselves, never from the wall
+clock, so every node computes the same result.
+
+Observations arrive ordered by `taken_at` to the second, ties in recording order (the
+fold), so `observations[-1]` is the latest set; every reader of the headline NEWS2 (crew
+record, hospital board, handover, exports) reads `scores["news2"]` and none rescores.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from carechain.clinical import (
     BeFastInput,
     News2Input,
-    News2Result,
+    News2Series,
+    News2Set,
+    QsofaResult,
     TwelveLead,
     assess_befast,
     decision_prompts,
     flag_stemi,
     gcs_total,
-    news2_trend,
-    score_news2,
+    news2_series,
     score_qsofa,
     screen_sepsis,
 )
@@ -61,6 +67,46 @@ def _news2_input(obs: dict[str, Any]) -> News2Input:
     )
 
 
+def _series(
+    observations: list[dict[str, Any]], age: int | None, pregnant: bool | None
+) -> News2Series | None:
+    """Return NEWS2 over the record's sets, each parameter carried forward in the window."""
+    sets: list[News2Set] = []
+    for obs in observations:
+        taken = _when(obs.get("taken_at"))
+        if taken is None:
+            continue
+        try:
+            values = _news2_input(obs)
+        except ClinicalValueError:
+            continue  # not an observation the chart can score; the kind refuses such values
+        sets.append(News2Set(taken, values, str(obs.get("entry", ""))))
+    return news2_series(sets, age_years=age, pregnant=pregnant)
+
+
+def _qsofa(
+    series: News2Series | None, gcs_obs: dict[str, Any] | None, gcs: int | None
+) -> QsofaResult:
+    """Score qSOFA from the same carried-forward values as the headline NEWS2."""
+    values = {} if series is None else series.parameters
+    rr, systolic, acvpu = (values.get(k) for k in ("resp_rate", "systolic", "consciousness"))
+    # A GCS counts while it is as recent as the window the NEWS2 values are held for.
+    recent_gcs = None
+    if series is not None and gcs_obs is not None:
+        taken = _when(gcs_obs.get("taken_at"))
+        window = timedelta(minutes=series.window_minutes)
+        if taken is not None and taken >= series.taken_at - window:
+            recent_gcs = gcs
+    elif gcs_obs is not None:
+        recent_gcs = gcs
+    return score_qsofa(
+        None if rr is None else int(rr.value),
+        None if systolic is None else int(systolic.value),
+        gcs_total=recent_gcs,
+        altered_mentation=None if acvpu is None else acvpu.value != "A",
+    )
+
+
 def _latest(observations: list[dict[str, Any]], *fields: str) -> dict[str, Any] | None:
     found = [obs for obs in observations if all(obs.get(f) is not None for f in fields)]
     return found[-1] if found else None
@@ -84,20 +130,11 @@ def decision_support(state: dict[str, Any]) -> dict[str, Any]:
     age = _age_years(patient, latest_time)
     pregnant = patient.get("pregnant")
 
-    news2_results: list[tuple[datetime, News2Result]] = []
-    for obs in observations:
-        try:
-            result = score_news2(_news2_input(obs), age_years=age, pregnant=pregnant)
-        except ClinicalValueError:
-            continue
-        taken = _when(obs.get("taken_at"))
-        if taken is not None:
-            news2_results.append((taken, result))
-    news2 = news2_results[-1][1] if news2_results else None
-    if news2 is not None:
-        scores["news2"] = news2.to_dict()
-        scores["news2"]["taken_at"] = news2_results[-1][0].isoformat()
-        scores["news2_trend"] = news2_trend(news2_results).to_dict()
+    series = _series(observations, age, pregnant)
+    news2 = None if series is None else series.latest
+    if series is not None:
+        scores["news2"] = series.to_dict()
+        scores["news2_trend"] = series.trend.to_dict()
 
     gcs_obs = _latest(observations, "gcs_eye", "gcs_verbal", "gcs_motor")
     gcs = None
@@ -113,14 +150,7 @@ def decision_support(state: dict[str, Any]) -> dict[str, Any]:
 
     qsofa = None
     if observations:
-        last = observations[-1]
-        acvpu = last.get("acvpu")
-        qsofa = score_qsofa(
-            last.get("respiratory_rate"),
-            last.get("systolic_bp"),
-            gcs_total=gcs if gcs_obs is last else None,
-            altered_mentation=None if acvpu is None else acvpu != "A",
-        )
+        qsofa = _qsofa(series, gcs_obs, gcs)
         scores["qsofa"] = qsofa.to_dict()
 
     sepsis = None

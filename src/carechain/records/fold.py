@@ -11,6 +11,9 @@ whatever order they arrived in (DESIGN §4).
   A later entry that descends from both settles the field.
 - An amendment (`entry.amended`) supersedes an earlier entry's data, in that entry's
   place, and keeps the original in the history with the reason.
+- Observations are listed by `taken_at` to the second, ties broken by when the device
+  recorded them (HLC, then entry id), so the last is the latest measured set; a set
+  recorded more than the back-dating limit after it was taken is marked `backdated`.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from carechain.entries import HLC
+from carechain.records.times import is_backdated
 
 __all__ = ["AMENDMENT_KIND", "FoldEntry", "fold", "hlc_iso", "topological_order"]
 
@@ -137,6 +141,7 @@ def fold(
 
     sections: dict[str, dict[str, Any]] = {}
     items: dict[str, list[dict[str, Any]]] = {}
+    recorded: dict[int, FoldEntry] = {}  # id(item) → its entry, to order observations
     writers: dict[tuple[str, str], list[tuple[int, Any]]] = {}
     for i in clinical:
         kind = kind_of(i)
@@ -150,6 +155,9 @@ def fold(
             item.update(entry=entry.id.hex(), author=entry.user, recorded_at=hlc_iso(entry.hlc))
             if i in effective:
                 item["amended_by"] = order[effective[i][0]].id.hex()
+            if info.section == "observations" and is_backdated(item.get("taken_at"), entry.hlc.ms):
+                item["backdated"] = True
+            recorded[id(item)] = entry
             items.setdefault(info.section, []).append(item)
             continue
         section = sections.setdefault(info.section, {})
@@ -170,7 +178,7 @@ def fold(
                 }
             )
     if "observations" in items:
-        items["observations"].sort(key=lambda o: str(o.get("taken_at", "")))
+        items["observations"].sort(key=lambda o: _observation_order(o, recorded[id(o)]))
     return {
         "record_id": record_id.hex(),
         "sections": sections,
@@ -179,6 +187,15 @@ def fold(
         "history": [_history(order, i, superseded_by, amends) for i in range(len(order))],
         "entries": len(order),
     }
+
+
+def _observation_order(item: Mapping[str, Any], entry: FoldEntry) -> tuple[Any, ...]:
+    """Order sets by time taken to the second, then by when the device recorded them."""
+    try:
+        taken = datetime.fromisoformat(str(item.get("taken_at"))).astimezone(UTC)
+    except ValueError:
+        taken = datetime.min.replace(tzinfo=UTC)  # the kind refuses such a set anyway
+    return (taken.replace(microsecond=0), entry.hlc, entry.id)
 
 
 def _who(entry: FoldEntry, value: Any) -> dict[str, Any]:

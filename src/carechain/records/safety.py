@@ -1,16 +1,74 @@
 """Medication safety for a record: a proposed administration checked against the trust's
-formulary with what the record already holds (allergies, weight, age, earlier doses)."""
+formulary with what the record already holds (allergies with their severity, weight, age,
+earlier doses), and the second clinician's confirmation a severe allergy may need.
+
+A second clinician confirms at the same device, offline, with their own staff id and PIN,
+checked against the node's accounts through `Authenticator` (an `AccountStore` is one).
+The PIN is never stored; the `safety.override` entry records who confirmed. A refused
+confirmation is a FieldInvalid whose cause is the accounts error, with the audit bodies
+of the failed attempt in its `events`.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Protocol
 
-from carechain.clinical import Breach, Formulary, PriorAdministration, check_administration
+from carechain.clinical import (
+    Breach,
+    Formulary,
+    PriorAdministration,
+    RecordedAllergy,
+    check_administration,
+)
 from carechain.clinical.errors import ClinicalValueError
-from carechain.errors import FieldInvalid
+from carechain.errors import CarechainError, FieldInvalid
 
-__all__ = ["check_medication"]
+__all__ = [
+    "Authenticator",
+    "SecondClinician",
+    "check_medication",
+    "confirm_second_clinician",
+]
+
+
+class Account(Protocol):
+    """What a confirmation needs of an account: who it is and its role."""
+
+    @property
+    def staff_id(self) -> str:
+        """The account's staff id."""
+        ...
+
+    @property
+    def display_name(self) -> str:
+        """The name shown for the account."""
+        ...
+
+    @property
+    def role(self) -> str:
+        """The account's role (carechain.accounts roles)."""
+        ...
+
+
+class Authenticator(Protocol):
+    """Checks a staff id and PIN against a node's accounts (`AccountStore.authenticate`)."""
+
+    def authenticate(
+        self, staff_id: str, secret: str, totp: str | None = None, *, now_ms: int
+    ) -> Account:
+        """Return the account, or raise a CarechainError (wrong PIN, locked, …)."""
+        ...
+
+
+@dataclass(frozen=True)
+class SecondClinician:
+    """A second clinician's confirmation as typed at the device; the PIN is never kept."""
+
+    staff_id: str
+    pin: str = field(repr=False)
+    accounts: Authenticator = field(repr=False, compare=False)
 
 
 def _age(patient: dict[str, Any], at: datetime) -> int | None:
@@ -21,6 +79,13 @@ def _age(patient: dict[str, Any], at: datetime) -> int | None:
     return None if age is None else int(age)
 
 
+def _allergies(history: dict[str, Any]) -> list[RecordedAllergy]:
+    return [
+        RecordedAllergy(str(a["substance"]), a.get("severity"), a.get("reaction"))
+        for a in history.get("allergies", []) or []
+    ]
+
+
 def check_medication(
     formulary: Formulary, state: dict[str, Any], data: dict[str, Any]
 ) -> list[Breach]:
@@ -28,7 +93,6 @@ def check_medication(
     sections = state.get("sections", {})
     patient, history = sections.get("patient", {}), sections.get("history", {})
     given_at = datetime.fromisoformat(str(data["given_at"]))
-    allergies = [str(a["substance"]) for a in history.get("allergies", []) or []]
     previous = [
         PriorAdministration(
             str(m["drug"]), m["dose"], str(m["unit"]), datetime.fromisoformat(str(m["given_at"]))
@@ -43,10 +107,54 @@ def check_medication(
             unit=str(data["unit"]),
             route=str(data["route"]),
             given_at=given_at,
-            allergies=allergies,
+            allergies=_allergies(history),
             previous=previous,
             weight_kg=patient.get("weight_kg"),
             age_years=_age(patient, given_at),
         )
     except ClinicalValueError as exc:
         raise FieldInvalid(f"data.{exc.field}", exc.rule) from None
+
+
+def confirm_second_clinician(
+    formulary: Formulary,
+    confirmation: SecondClinician,
+    *,
+    given_by: str,
+    user: str,
+    now_ms: int,
+) -> dict[str, str]:
+    """Check a second clinician's staff id and PIN; return who confirmed.
+
+    The confirmer must be someone other than the clinician giving the dose and the one
+    recording it, hold an account on this node whose PIN matches, and have a role the
+    formulary lets confirm (`second_clinician_roles`). A wrong PIN counts against their
+    account's failed logins, exactly as at the login page.
+    """
+    staff_id = confirmation.staff_id.strip()
+    if not staff_id:
+        raise FieldInvalid("confirmation.staff_id", "is required")
+    if not confirmation.pin:
+        raise FieldInvalid("confirmation.pin", "is required")
+    if staff_id in (given_by, user):
+        raise FieldInvalid(
+            "confirmation.staff_id",
+            "must be a second clinician, not the one giving or recording the dose",
+        )
+    try:
+        account = confirmation.accounts.authenticate(staff_id, confirmation.pin, now_ms=now_ms)
+    except CarechainError as exc:
+        locked = exc.code == "account-locked"
+        rule = (
+            "this account is locked after too many wrong PINs; another clinician must confirm"
+            if locked
+            else "the staff id and PIN do not match an account on this device"
+        )
+        raise FieldInvalid("confirmation.pin", rule) from exc
+    roles = formulary.second_clinician_roles
+    if account.role not in roles:
+        raise FieldInvalid(
+            "confirmation.staff_id",
+            f"must be a clinician who may confirm ({', '.join(roles)}), not a {account.role}",
+        )
+    return {"staff_id": account.staff_id, "name": account.display_name, "role": account.role}

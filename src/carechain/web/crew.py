@@ -22,6 +22,7 @@ from carechain.node.audit import audit_record
 from carechain.records import kinds
 from carechain.records.fold import AMENDMENT_KIND
 from carechain.records.kinds._outcome import CONVEYED_ONLY, NOT_CONVEYED_ONLY
+from carechain.records.safety import SecondClinician
 from carechain.trust import DIRECTORY_RECORD
 from carechain.web._crew_fields import Section
 from carechain.web._crew_forms import (
@@ -256,6 +257,7 @@ def amend(
     tops = {f.top for f in section.fields}
     data = {**{k: v for k, v in original.items() if k not in tops}, **data}
     reason = _text(form, "reason")
+    medication = kind == "medication.administered"
     try:
         _not_future(data, now(request))
         node.amend(
@@ -264,6 +266,7 @@ def amend(
             supersedes=found["entry"],
             reason=reason,
             data=data,
+            confirmation=_confirmation(request, form) if medication else None,
         )
     except (FieldInvalid, FormularyBreach) as exc:
         field, rule = _field_and_rule(exc)
@@ -290,7 +293,12 @@ def _field_and_rule(exc: FieldInvalid | FormularyBreach) -> tuple[str, str]:
     if isinstance(exc, FieldInvalid):
         return exc.field, exc.rule
     rule = str(exc.extra.get("rule", exc.detail))
-    if exc.extra.get("overridable"):
+    if exc.extra.get("overridable") and exc.extra.get("second_clinician"):
+        rule += (
+            ". This dose goes against a recorded allergy: it needs an override reason and a "
+            "second clinician's confirmation (staff id and PIN)."
+        )
+    elif exc.extra.get("overridable"):
         rule += ". This dose breaks the trust formulary: give an override reason to record it."
     else:
         rule += ". This dose breaks the trust formulary and cannot be overridden."
@@ -357,6 +365,45 @@ def _not_future(data: dict[str, Any], at: datetime) -> None:
         )
 
 
+# The second clinician's inputs on the medication form (never stored; the PIN never shown).
+_CONFIRM = {"confirmation.staff_id": "confirm_staff_id", "confirmation.pin": "confirm_pin"}
+
+
+def _confirmation(request: Request, form: FormValues) -> SecondClinician | None:
+    """Return the second clinician's staff id and PIN typed on the medication form, if any."""
+    staff_id, pin = _text(form, "confirm_staff_id").strip(), _text(form, "confirm_pin")
+    if not staff_id and not pin:
+        return None
+    return SecondClinician(staff_id, pin, context(request).accounts)
+
+
+def _confirmation_refused(
+    request: Request,
+    viewer: Viewer,
+    record: bytes,
+    state: dict[str, Any],
+    form: FormValues,
+    exc: FieldInvalid,
+) -> Response:
+    """Show the medication form again with the confirmation's rule next to its input."""
+    return section_page(
+        request,
+        viewer,
+        record,
+        state,
+        BY_SLUG["medications"],
+        values=form,
+        shown=_text(form, "_shown"),
+        errors={
+            _CONFIRM[exc.field]: exc.rule,
+            "confirmation": "The second clinician's confirmation was not accepted: "
+            "nothing was recorded.",
+        },
+        show_override=True,
+        status_code=422,
+    )
+
+
 def _breaches(exc: FormularyBreach) -> dict[str, list[dict[str, Any]]]:
     out: dict[str, list[dict[str, Any]]] = {}
     for breach in exc.extra.get("breaches", []):
@@ -392,18 +439,31 @@ def save_section(
         )
     granted = node.recipients(record)
     shown_text = _text(form, "_shown")
+    medication = section.kind == "medication.administered"
     try:
         _not_future(data, now(request))
         stored = node.append(
-            record=record, user=viewer.person.staff_id, kind=section.kind, data=data
+            record=record,
+            user=viewer.person.staff_id,
+            kind=section.kind,
+            data=data,
+            confirmation=_confirmation(request, form) if medication else None,
         )
     except FormularyBreach as exc:
         overridable = bool(exc.extra.get("overridable"))
+        second = overridable and bool(exc.extra.get("second_clinician"))
         summary = (
-            "This dose breaks the trust formulary. Give an override reason to give it anyway."
-            if overridable
-            else "This dose breaks the trust formulary and cannot be overridden: change it."
+            "This dose breaks the trust formulary and cannot be overridden: change it."
+            if not overridable
+            else "This dose goes against a recorded allergy the trust does not let one "
+            "clinician override: give an override reason and a second clinician's "
+            "confirmation to give it anyway."
+            if second
+            else "This dose breaks the trust formulary. Give an override reason to give it anyway."
         )
+        errors = {"form": summary}
+        if second:
+            errors["confirmation"] = "A second clinician confirms with their staff id and PIN."
         return section_page(
             request,
             viewer,
@@ -412,12 +472,14 @@ def save_section(
             section,
             values=form,
             shown=shown_text,
-            errors={"form": summary},
+            errors=errors,
             breaches=_breaches(exc),
             show_override=overridable,
             status_code=422,
         )
     except FieldInvalid as exc:
+        if exc.field in _CONFIRM:
+            return _confirmation_refused(request, viewer, record, state, form, exc)
         target = error_target(
             exc.field, input_ids(section, form), rows, {"reason": "override_reason"}
         )

@@ -68,6 +68,25 @@ def rule_error(field: str, rule: str) -> PydanticCustomError:
     return PydanticCustomError(RULE_ERROR, "{rule}", {"rule": rule, "field": field})
 
 
+class Broken:
+    """The rules a model validator finds broken, raised together (every error at once)."""
+
+    def __init__(self) -> None:
+        self.rules: list[tuple[str, str]] = []
+
+    def add(self, field: str, rule: str) -> None:
+        """Note one broken rule of `field` (relative; "" for the whole object)."""
+        self.rules.append((field, rule))
+
+    def raise_any(self) -> None:
+        """Raise the first broken rule, carrying the rest, if any was noted."""
+        if self.rules:
+            (field, rule), *more = self.rules
+            raise PydanticCustomError(
+                RULE_ERROR, "{rule}", {"rule": rule, "field": field, "more": more}
+            )
+
+
 def merged(info: ValidationInfo) -> bool:
     """Tell whether this validation checks a merged section rather than one entry."""
     context = info.context

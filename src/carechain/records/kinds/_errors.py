@@ -1,4 +1,5 @@
-"""Turn a pydantic ValidationError into the one FieldInvalid the API reports."""
+"""Turn a pydantic ValidationError into the FieldInvalid the API reports: the first broken
+rule as the error's own field and rule, and every broken rule in `extra["errors"]`."""
 
 from __future__ import annotations
 
@@ -53,13 +54,35 @@ def _rule(error: Any) -> str:
     return str(error["msg"])
 
 
+Problem = dict[str, str]
+
+
+def problems(exc: ValidationError) -> list[Problem]:
+    """Return every broken rule as {"field": dotted path under `data`, "rule": text}."""
+    found: list[Problem] = []
+    for error in exc.errors(include_url=False):
+        parts = ["data", *(str(p) for p in error["loc"])]
+        ctx = error.get("ctx") or {}
+        if error["type"] == RULE_ERROR:
+            for field, rule in [(ctx.get("field"), ctx["rule"]), *ctx.get("more", [])]:
+                path = [*parts, *str(field).split(".")] if field else parts
+                found.append({"field": ".".join(path), "rule": str(rule)})
+        else:
+            found.append({"field": ".".join(parts), "rule": _rule(error)})
+    unique: list[Problem] = []
+    for problem in found:
+        if problem not in unique:
+            unique.append(problem)
+    return unique
+
+
+def invalid(found: list[Problem]) -> FieldInvalid:
+    """Return FieldInvalid for the first problem, carrying all of them in `errors`."""
+    exc = FieldInvalid(found[0]["field"], found[0]["rule"])
+    exc.extra["errors"] = found
+    return exc
+
+
 def field_invalid(exc: ValidationError) -> FieldInvalid:
-    """Return FieldInvalid for the first error: dotted path under `data` and a human rule."""
-    error = exc.errors(include_url=False)[0]
-    parts = ["data", *(str(p) for p in error["loc"])]
-    ctx = error.get("ctx") or {}
-    if error["type"] == RULE_ERROR:
-        if ctx.get("field"):
-            parts.extend(str(ctx["field"]).split("."))
-        return FieldInvalid(".".join(parts), str(ctx["rule"]))
-    return FieldInvalid(".".join(parts), _rule(error))
+    """Return FieldInvalid for the first error, with every error in `extra["errors"]`."""
+    return invalid(problems(exc))

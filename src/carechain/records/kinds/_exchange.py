@@ -22,6 +22,7 @@ from carechain.records.kinds._common import (
 
 __all__ = [
     "AuditEvent",
+    "ConfirmedBy",
     "EcgChunk",
     "OverrideBreach",
     "ReceiptRecorded",
@@ -49,6 +50,14 @@ class OverrideBreach(KindModel):
     message: FreeText
 
 
+class ConfirmedBy(KindModel):
+    """The second clinician who confirmed an override, as their account names them."""
+
+    staff_id: StaffId
+    name: ShortText
+    role: ShortText
+
+
 class SafetyOverride(KindModel):
     """`safety.override`: a clinician's reason for giving a drug despite formulary warnings."""
 
@@ -57,6 +66,8 @@ class SafetyOverride(KindModel):
     reason: Annotated[FreeText, Field(min_length=10)]
     by: StaffId
     at: Time
+    # Set when the formulary asks a second clinician to confirm (a severe allergy).
+    confirmed_by: ConfirmedBy | None = None
 
 
 class VitalsFrame(KindModel):

@@ -13,6 +13,7 @@ from pydantic import AfterValidator, Field, model_validator
 from carechain.records.kinds._common import (
     Between,
     Bool,
+    Broken,
     FreeText,
     Int,
     KindModel,
@@ -20,7 +21,6 @@ from carechain.records.kinds._common import (
     Time,
     one_decimal,
     one_of,
-    rule_error,
     unique,
 )
 
@@ -130,32 +130,30 @@ class ObservationRecorded(KindModel):
 
     @model_validator(mode="after")
     def _rules(self) -> Self:
+        broken = Broken()
         if all(getattr(self, name) is None for name in MEASUREMENTS):
-            raise rule_error(
-                "", "record at least one measurement besides taken_at (e.g. spo2, pulse)"
-            )
+            broken.add("", "record at least one measurement besides taken_at (e.g. spo2, pulse)")
         # RCP NEWS2: SpO2 scale 2 only for a patient with a recorded target of 88–92 %.
         if self.spo2_scale == 2 and self.spo2_target != "88-92":
-            raise rule_error(
+            broken.add(
                 "spo2_scale",
                 'scale 2 is only used when spo2_target "88-92" is recorded in the same entry',
             )
         if self.oxygen is not True:
             for name in ("oxygen_flow_l_min", "oxygen_device"):
                 if getattr(self, name) is not None:
-                    raise rule_error(name, "is only recorded when oxygen is true")
+                    broken.add(name, "is only recorded when oxygen is true")
         if self.diastolic_bp is not None:
             if self.systolic_bp is None:
-                raise rule_error("diastolic_bp", "needs systolic_bp in the same entry")
-            if self.diastolic_bp >= self.systolic_bp:
-                raise rule_error(
+                broken.add("diastolic_bp", "needs systolic_bp in the same entry")
+            elif self.diastolic_bp >= self.systolic_bp:
+                broken.add(
                     "diastolic_bp",
                     f"must be lower than systolic_bp ({self.diastolic_bp} ≥ {self.systolic_bp})",
                 )
         recorded = [name for name in GCS_PARTS if getattr(self, name) is not None]
         if recorded and len(recorded) != len(GCS_PARTS):
             missing = next(name for name in GCS_PARTS if name not in recorded)
-            raise rule_error(
-                missing, "GCS needs all three of gcs_eye, gcs_verbal, gcs_motor, or none"
-            )
+            broken.add(missing, "GCS needs all three of gcs_eye, gcs_verbal, gcs_motor, or none")
+        broken.raise_any()
         return self

@@ -10,13 +10,13 @@ from pydantic_core import PydanticCustomError
 
 from carechain.records.kinds._common import (
     Bool,
+    Broken,
     FreeText,
     KindModel,
     ShortText,
     StaffId,
     Time,
     one_of,
-    rule_error,
 )
 
 ImpressionCategory = Literal[
@@ -99,19 +99,21 @@ class DispositionRecorded(KindModel):
 
     @model_validator(mode="after")
     def _rules(self) -> Self:
+        broken = Broken()
         if self.outcome == "not-conveyed":
             for name in CONVEYED_ONLY:
                 if getattr(self, name) is not None:
-                    raise rule_error(name, "is only recorded when outcome is conveyed")
+                    broken.add(name, "is only recorded when outcome is conveyed")
             for name in NOT_CONVEYED_REQUIRED:
                 if getattr(self, name) is None:
-                    raise rule_error(name, "is required when outcome is not-conveyed")
+                    broken.add(name, "is required when outcome is not-conveyed")
         elif self.outcome == "conveyed":
             for name in NOT_CONVEYED_ONLY:
                 if getattr(self, name) is not None:
-                    raise rule_error(name, "is only recorded when outcome is not-conveyed")
+                    broken.add(name, "is only recorded when outcome is not-conveyed")
         if self.pre_alert is False and self.pre_alert_category is not None:
-            raise rule_error("pre_alert_category", "is only recorded when pre_alert is true")
+            broken.add("pre_alert_category", "is only recorded when pre_alert is true")
         if self.pre_alert is True and self.pre_alert_category is None:
-            raise rule_error("pre_alert_category", "is required when pre_alert is true")
+            broken.add("pre_alert_category", "is required when pre_alert is true")
+        broken.raise_any()
         return self

@@ -9,13 +9,13 @@ from pydantic import AfterValidator, Field, model_validator
 
 from carechain.records.kinds._common import (
     Bool,
+    Broken,
     FreeText,
     KindModel,
     ShortText,
     StaffId,
     Time,
     one_of,
-    rule_error,
     unique,
 )
 
@@ -69,24 +69,24 @@ class RecordSigned(KindModel):
 
     @model_validator(mode="after")
     def _rules(self) -> Self:
+        broken = Broken()
         reg = self.registration
         if reg is not None:
             if self.clinician_role in PARAMEDIC_ROLES and not _HCPC_PARAMEDIC.fullmatch(reg):
-                raise rule_error(
+                broken.add(
                     "registration",
                     "must be an HCPC paramedic registration: PA followed by 5 or 6 digits, "
                     "e.g. PA123456",
                 )
-            if not _REGISTRATION.fullmatch(reg):
-                raise rule_error("registration", "must be 1 to 20 letters or digits")
+            elif not _REGISTRATION.fullmatch(reg):
+                broken.add("registration", "must be 1 to 20 letters or digits")
         elif self.clinician_role in PARAMEDIC_ROLES:
-            raise rule_error(
+            broken.add(
                 "registration", f"is required for a {self.clinician_role} (HCPC registration)"
             )
         if self.declaration is not True:
-            raise rule_error(
-                "declaration", "must be true: the clinician declares the record accurate"
-            )
+            broken.add("declaration", "must be true: the clinician declares the record accurate")
+        broken.raise_any()
         return self
 
 

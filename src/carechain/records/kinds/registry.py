@@ -16,7 +16,7 @@ from pydantic import BaseModel, ValidationError
 
 from carechain.errors import UnknownKind
 from carechain.records.kinds._care import MedicationAdministered, ProcedurePerformed
-from carechain.records.kinds._errors import field_invalid
+from carechain.records.kinds._errors import Problem, invalid, problems
 from carechain.records.kinds._exchange import (
     AuditEvent,
     EcgChunk,
@@ -94,14 +94,43 @@ def validate_body(kind: str, data: object, *, version: int = 1) -> dict[str, Any
 
     Fields the entry does not carry are omitted. In a single-valued section an explicit
     null is kept (it clears that field); in a multi-valued kind nulls are dropped.
-    Raises UnknownKind, or FieldInvalid naming the first field that breaks a rule.
+    Raises UnknownKind, or FieldInvalid naming the first field that breaks a rule, with
+    every broken rule in `extra["errors"]`.
     """
     spec = _spec(kind, version)
     try:
         model = spec.model.model_validate(data, context={"merged": False})
     except ValidationError as exc:
-        raise field_invalid(exc) from exc
+        raise invalid(_every_problem(spec.model, data, exc, merged=False)) from exc
     return model.model_dump(mode="json", exclude_unset=True, exclude_none=spec.multi)
+
+
+def _every_problem(
+    model: type[BaseModel], data: object, exc: ValidationError, *, merged: bool
+) -> list[Problem]:
+    """Return every broken rule: the fields' own, then the rules across fields.
+
+    pydantic checks the rules across fields (an entry-level validator) only once every
+    field passes its own, so those are checked again on the fields that passed. A rule
+    that names a field left out, or one about the entry as a whole, cannot be decided
+    without it and is not reported.
+    """
+    found = problems(exc)
+    whole_entry_checked = any(e["loc"] == () for e in exc.errors(include_url=False))
+    if whole_entry_checked or not isinstance(data, Mapping):
+        return found
+    broken = {p["field"].split(".")[1] for p in found if p["field"].count(".") >= 1}
+    rest = {k: v for k, v in data.items() if k not in broken}
+    try:
+        model.model_validate(rest, context={"merged": merged})
+    except ValidationError as again:
+        for problem in problems(again):
+            parts = problem["field"].split(".")
+            mentions = any(name in problem["rule"] for name in broken)
+            decided = len(parts) > 1 and parts[1] not in broken and not mentions
+            if decided and problem not in found:
+                found.append(problem)
+    return found
 
 
 def check_section(section: str, merged: Mapping[str, Any]) -> None:
@@ -119,4 +148,4 @@ def check_section(section: str, merged: Mapping[str, Any]) -> None:
     try:
         spec.model.model_validate(dict(merged), context={"merged": True})
     except ValidationError as exc:
-        raise field_invalid(exc) from exc
+        raise invalid(_every_problem(spec.model, dict(merged), exc, merged=True)) from exc

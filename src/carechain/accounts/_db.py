@@ -176,7 +176,7 @@ class SqliteDatabase(Database):
                 conn.execute(f"PRAGMA user_version={version + 1}")
 
     @contextmanager
-    def tx(self) -> Iterator[sqlite3.Connection]:  # type: ignore[override]
+    def tx(self) -> Iterator[sqlite3.Connection]:
         """Hold the lock and run one durable transaction; roll back on any error."""
         with self.lock:
             self.conn.execute("BEGIN IMMEDIATE")

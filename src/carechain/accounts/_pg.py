@@ -108,7 +108,7 @@ class _Tx:
         self.conn = conn
 
     def execute(self, statement: str, args: tuple[object, ...] = ()) -> Cursor:
-        cursor: Cursor = self.conn.execute(_PLACEHOLDER.sub("%s", statement), args)  # type: ignore[arg-type]
+        cursor: Cursor = self.conn.execute(_PLACEHOLDER.sub("%s", statement), args)
         return cursor
 
 
@@ -149,11 +149,11 @@ class PostgresDatabase(Database):
                 if version in applied:
                     continue
                 for statement in statements:
-                    self.conn.execute(statement)  # type: ignore[arg-type]
+                    self.conn.execute(statement)
                 self.conn.execute("INSERT INTO migrations (version) VALUES (%s)", (version,))
 
     @contextmanager
-    def tx(self) -> Iterator[_Tx]:  # type: ignore[override]
+    def tx(self) -> Iterator[_Tx]:
         """Hold the lock and run one durable transaction; roll back on any error."""
         with self.lock, self.conn.transaction():
             yield _Tx(self.conn)

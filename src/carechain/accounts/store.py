@@ -7,8 +7,8 @@ from types import TracebackType
 from typing import Any
 
 from carechain.accounts import breakglass, clients, service, sessions
-from carechain.accounts.clients import Client
 from carechain.accounts._db import open_database
+from carechain.accounts.clients import Client
 from carechain.accounts.credentials import INTERACTIVE, HashCost, SecretKeys
 from carechain.accounts.models import NodeRole, Person, Session
 from carechain.accounts.sessions import SESSION_POLICIES, SessionPolicy

@@ -1,5 +1,7 @@
-"""The HTTP API: JSON routes, problem details, limits."""
+"""The JSON API: record routes through the application layer, problem details, limits."""
 
-from carechain.api.app import MAX_REQUEST_BYTES, create_app
+from carechain.api.limits import BodyLimit
 
-__all__ = ["MAX_REQUEST_BYTES", "create_app"]
+__all__ = ["MAX_REQUEST_BYTES", "BodyLimit"]
+
+MAX_REQUEST_BYTES = 64 * 1024

@@ -1,20 +1,48 @@
-"""Dependencies shared by the routes, as `Annotated` aliases."""
+"""Dependencies shared by the JSON API's routes, as `Annotated` aliases."""
 
 from __future__ import annotations
 
+import hmac
 from typing import Annotated
 
 from fastapi import Depends, Path, Request
 
-from carechain.errors import NotFound
-from carechain.node import Node
+from carechain.edge import actor_of
+from carechain.errors import CarechainError, Forbidden, NotFound
+from carechain.operations import Actor, Door
 
-__all__ = ["NodeDep", "RecordId"]
+__all__ = ["ActorDep", "DoorDep", "NotAuthenticated", "RecordId"]
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def _node(request: Request) -> Node:
-    node: Node = request.app.state.node
-    return node
+class NotAuthenticated(CarechainError):
+    """No bearer token or session: the JSON API needs one."""
+
+    code = "not-authenticated"
+    status = 401
+    title = "Not authenticated"
+
+
+def _door(request: Request) -> Door:
+    door: Door | None = getattr(request.app.state, "door", None)
+    if door is None:
+        raise NotAuthenticated("this node has no accounts: nobody can call its API")
+    return door
+
+
+def _actor(request: Request) -> Actor:
+    """Return the authenticated caller; a browser session changing anything must also send
+    its CSRF token in `X-CSRF-Token`."""
+    user = actor_of(request)
+    if user is None:
+        raise NotAuthenticated("log in, or send a bearer token: Authorization: Bearer <token>")
+    if user.session is not None and request.method not in SAFE_METHODS:
+        sent = request.headers.get("x-csrf-token", "")
+        if not hmac.compare_digest(sent.encode(), user.session.csrf_token.encode()):
+            raise Forbidden("a request made with a browser session needs its CSRF token in "
+                            "X-CSRF-Token", action="csrf")
+    return user.actor
 
 
 def _record_id(record_id: Annotated[str, Path(description="Record id, 32 hex digits")]) -> bytes:
@@ -27,5 +55,6 @@ def _record_id(record_id: Annotated[str, Path(description="Record id, 32 hex dig
     return value
 
 
-NodeDep = Annotated[Node, Depends(_node)]
+ActorDep = Annotated[Actor, Depends(_actor)]
+DoorDep = Annotated[Door, Depends(_door)]
 RecordId = Annotated[bytes, Depends(_record_id)]

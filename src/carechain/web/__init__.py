@@ -6,8 +6,6 @@ from __future__ import annotations
 import importlib
 from pathlib import Path
 
-import nacl.encoding
-import nacl.hash
 from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -15,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from carechain.accounts import AccountStore
 from carechain.errors import Forbidden, NotFound
 from carechain.node import Node
+from carechain.operations.door import accounts_key, open_accounts
 from carechain.sync.loop import SyncLoop
 from carechain.web import login
 from carechain.web.context import WebContext
@@ -69,13 +68,3 @@ def install_web(app: FastAPI, node: Node, accounts: AccountStore,
         return problem(403, exc.code, exc.title, exc.detail, **exc.extra)
 
 
-def accounts_key(node: Node) -> bytes:
-    """Return the node's accounts key: derived from its receiving key, itself sealed under the
-    operator secret, so the accounts file alone gives up no TOTP secret."""
-    return bytes(nacl.hash.blake2b(b"carechain-accounts-v1", key=node.keys.box_private,
-                                   digest_size=32, encoder=nacl.encoding.RawEncoder))
-
-
-def open_accounts(path: Path, node: Node) -> AccountStore:
-    """Open (creating if need be) the accounts file in a node's data directory."""
-    return AccountStore(path / "accounts.db", accounts_key(node))

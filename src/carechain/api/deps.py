@@ -11,7 +11,20 @@ from carechain.edge import actor_of
 from carechain.errors import CarechainError, Forbidden, NotFound
 from carechain.operations import Actor, Door
 
-__all__ = ["ActorDep", "DoorDep", "NotAuthenticated", "RecordId"]
+__all__ = [
+    "READ_ACTIONS",
+    "ActorDep",
+    "DoorDep",
+    "Granter",
+    "Needs",
+    "NotAuthenticated",
+    "Reader",
+    "RecordId",
+    "Writer",
+]
+
+# Reading a record: a crew's own, the organisation's, or one addressed to this hospital.
+READ_ACTIONS = ("record.read_own", "record.read_own_org", "record.read_addressed")
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -56,5 +69,24 @@ def _record_id(record_id: Annotated[str, Path(description="Record id, 32 hex dig
 
 
 ActorDep = Annotated[Actor, Depends(_actor)]
+
+
+class Needs:
+    """A route's permission: the authenticated actor, who must be allowed one of `actions`
+    (the route → action table in docs/accounts.md is read off these)."""
+
+    def __init__(self, *actions: str) -> None:
+        self.actions = actions
+
+    def __call__(self, actor: ActorDep) -> Actor:
+        if not any(actor.can(a) for a in self.actions):
+            raise Forbidden(f"a {actor.role} may not {' or '.join(self.actions)}",
+                            action=self.actions[0], role=actor.role)
+        return actor
+
+
+Reader = Annotated[Actor, Depends(Needs(*READ_ACTIONS))]
+Writer = Annotated[Actor, Depends(Needs("record.write", "record.sign"))]
+Granter = Annotated[Actor, Depends(Needs("key.grant"))]
 DoorDep = Annotated[Door, Depends(_door)]
 RecordId = Annotated[bytes, Depends(_record_id)]

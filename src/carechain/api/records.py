@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from carechain.api.deps import ActorDep, DoorDep, RecordId
+from carechain.api.deps import DoorDep, Granter, Reader, RecordId, Writer
 from carechain.operations import records as ops
 
 __all__ = ["RESPONSES", "router"]
@@ -71,7 +71,7 @@ class Granted(BaseModel):
 
 
 @router.post("", status_code=201, response_model=Written, summary="Open a new record")
-def open_record(body: OpenRecord, door: DoorDep, actor: ActorDep) -> Written:
+def open_record(body: OpenRecord, door: DoorDep, actor: Writer) -> Written:
     with door.unit() as uow:
         record, written = ops.open_record(door, actor, uow, data=body.data)
     return Written(record_id=record.hex(), entry_id=written.entry.hex, seq=written.seq)
@@ -79,7 +79,7 @@ def open_record(body: OpenRecord, door: DoorDep, actor: ActorDep) -> Written:
 
 @router.get("", summary="List the records the caller may read here")
 def list_records(
-    door: DoorDep, actor: ActorDep, limit: int = Query(100, ge=1, le=1000)
+    door: DoorDep, actor: Reader, limit: int = Query(100, ge=1, le=1000)
 ) -> list[dict[str, Any]]:
     with door.unit() as uow:
         return ops.list_records(door, actor, uow, limit=limit)
@@ -88,7 +88,7 @@ def list_records(
 @router.post(
     "/{record_id}/entries", status_code=201, response_model=Written, summary="Append a typed entry"
 )
-def append(record_id: RecordId, body: AppendEntry, door: DoorDep, actor: ActorDep) -> Written:
+def append(record_id: RecordId, body: AppendEntry, door: DoorDep, actor: Writer) -> Written:
     with door.unit() as uow:
         written = ops.append(door, actor, uow, record=record_id, kind=body.kind, data=body.data)
     return Written(record_id=record_id.hex(), entry_id=written.entry.hex, seq=written.seq)
@@ -100,7 +100,7 @@ def append(record_id: RecordId, body: AppendEntry, door: DoorDep, actor: ActorDe
     response_model=Written,
     summary="Amend an entry, with a reason",
 )
-def amend(record_id: RecordId, body: Amend, door: DoorDep, actor: ActorDep) -> Written:
+def amend(record_id: RecordId, body: Amend, door: DoorDep, actor: Writer) -> Written:
     with door.unit() as uow:
         written = ops.amend(door, actor, uow, record=record_id, supersedes=body.supersedes,
                             reason=body.reason, data=body.data)
@@ -108,7 +108,7 @@ def amend(record_id: RecordId, body: Amend, door: DoorDep, actor: ActorDep) -> W
 
 
 @router.get("/{record_id}", summary="Read the record's current state")
-def read_state(record_id: RecordId, door: DoorDep, actor: ActorDep) -> dict[str, Any]:
+def read_state(record_id: RecordId, door: DoorDep, actor: Reader) -> dict[str, Any]:
     with door.unit() as uow:
         state = ops.read_state(door, actor, uow, record=record_id)
     state.pop("history", None)
@@ -116,13 +116,13 @@ def read_state(record_id: RecordId, door: DoorDep, actor: ActorDep) -> dict[str,
 
 
 @router.get("/{record_id}/history", summary="Read every entry with author and time")
-def read_history(record_id: RecordId, door: DoorDep, actor: ActorDep) -> list[dict[str, Any]]:
+def read_history(record_id: RecordId, door: DoorDep, actor: Reader) -> list[dict[str, Any]]:
     with door.unit() as uow:
         return ops.read_history(door, actor, uow, record=record_id)
 
 
 @router.get("/{record_id}/replication", summary="Where each entry has reached")
-def read_replication(record_id: RecordId, door: DoorDep, actor: ActorDep) -> dict[str, Any]:
+def read_replication(record_id: RecordId, door: DoorDep, actor: Reader) -> dict[str, Any]:
     with door.unit() as uow:
         return ops.read_replication(door, actor, uow, record=record_id)
 
@@ -134,7 +134,7 @@ def read_replication(record_id: RecordId, door: DoorDep, actor: ActorDep) -> dic
     summary="Address the record to a node",
 )
 def add_recipient(
-    record_id: RecordId, body: AddRecipient, door: DoorDep, actor: ActorDep
+    record_id: RecordId, body: AddRecipient, door: DoorDep, actor: Granter
 ) -> Granted:
     with door.unit() as uow:
         written = ops.address(door, actor, uow, record=record_id, node_name=body.node)
@@ -143,12 +143,12 @@ def add_recipient(
 
 
 @router.get("/{record_id}/handover", summary="ATMIST or SBAR handover from the record")
-def read_handover(record_id: RecordId, door: DoorDep, actor: ActorDep) -> dict[str, Any]:
+def read_handover(record_id: RecordId, door: DoorDep, actor: Reader) -> dict[str, Any]:
     with door.unit() as uow:
         return ops.read_handover(door, actor, uow, record=record_id)
 
 
 @router.get("/{record_id}/verify", summary="Verify every entry of the record")
-def verify(record_id: RecordId, door: DoorDep, actor: ActorDep) -> dict[str, Any]:
+def verify(record_id: RecordId, door: DoorDep, actor: Reader) -> dict[str, Any]:
     with door.unit() as uow:
         return ops.verify(door, actor, uow, record=record_id)

@@ -112,7 +112,9 @@ def test_a_revoked_or_unknown_token_is_refused(crew: Node, accounts: AccountStor
     assert r.status_code == 401
 
 
-def test_a_browser_session_needs_its_csrf_token_to_write(crew: Node, accounts: AccountStore) -> None:
+def test_a_browser_session_needs_its_csrf_token_to_write(
+    crew: Node, accounts: AccountStore
+) -> None:
     accounts.create_person("P9", "Pat Nine", "paramedic", "482913", node_role="crew",
                            now_ms=crew.clock_ms())
     person = accounts.authenticate("P9", "482913", now_ms=crew.clock_ms())

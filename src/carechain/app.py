@@ -14,9 +14,9 @@ from fastapi import FastAPI
 
 from carechain import __version__
 from carechain.accounts import AccountStore
-from carechain.api import MAX_REQUEST_BYTES, problems, records
-from carechain.api.limits import BodyLimit
-from carechain.edge import install_auth
+from carechain.api import MAX_REQUEST_BYTES, records
+from carechain.edge import install_auth, problems
+from carechain.edge.limits import BodyLimit
 from carechain.hub import TransparencyLog
 from carechain.node import Node
 from carechain.operations import Door

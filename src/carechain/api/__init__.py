@@ -1,7 +1,6 @@
-"""The JSON API: record routes through the application layer, problem details, limits."""
+"""The JSON API: record routes through the application layer (`carechain.operations`)."""
 
-from carechain.api.limits import BodyLimit
-
-__all__ = ["MAX_REQUEST_BYTES", "BodyLimit"]
+__all__ = ["MAX_REQUEST_BYTES"]
 
 MAX_REQUEST_BYTES = 64 * 1024
+"""The largest JSON request body a node reads (the sync protocol has its own limit)."""

@@ -43,7 +43,7 @@ def install_web(app: FastAPI, node: Node, accounts: AccountStore,
     async def _login(request: Request, exc: LoginRequired) -> Response:
         path = request.url.path
         if path.startswith(("/crew/api", "/hospital/api")) or path.endswith("/events"):
-            from carechain.api.problems import problem
+            from carechain.edge.problems import problem
 
             return problem(401, exc.code, exc.title, "log in first")
         return RedirectResponse(f"/login?next={exc.detail}", status_code=303)
@@ -53,7 +53,7 @@ def install_web(app: FastAPI, node: Node, accounts: AccountStore,
         if "text/html" in request.headers.get("accept", ""):
             return render(request, "error.html", None, status=404, title="Not found",
                           message=exc.detail)
-        from carechain.api.problems import problem
+        from carechain.edge.problems import problem
 
         return problem(404, exc.code, exc.title, exc.detail, **exc.extra)
 
@@ -63,7 +63,7 @@ def install_web(app: FastAPI, node: Node, accounts: AccountStore,
         if "text/html" in accept:
             return render(request, "error.html", None, status=403, title="Not allowed",
                           message=exc.detail)
-        from carechain.api.problems import problem
+        from carechain.edge.problems import problem
 
         return problem(403, exc.code, exc.title, exc.detail, **exc.extra)
 

@@ -125,3 +125,28 @@ def test_two_processes_on_one_postgresql_database_share_logins_and_revocations()
         first.close()
         second.close()
         drop_accounts_schema(url)
+
+
+def test_a_node_moving_to_postgresql_keeps_its_accounts(tmp_path: Path) -> None:
+    from carechain.accounts._pg import drop_accounts_schema
+
+    path = tmp_path / "accounts.db"
+    with AccountStore(path, KEY, cost=FAST_FOR_TESTS) as old:
+        old.create_person("C1", "Cleo Lead", "clinical_lead", PASSWORD, node_role="hub",
+                          now_ms=NOW)
+        _, token = old.issue_client("feed", role="auditor", expires_ms=NOW + DAY,
+                                    issued_by="op", now_ms=NOW)
+        old.break_glass(old.person("C1"), "00112233445566778899aabbccddeeff",  # type: ignore[arg-type]
+                        "Patient self-presented, unresponsive", now_ms=NOW)
+    url = f"{PG_URL}?options=-csearch_path%3Dcc_{uuid.uuid4().hex[:12]}"
+    try:
+        with AccountStore(url, KEY, cost=FAST_FOR_TESTS) as moved:
+            assert moved.adopt_file(path) == 4  # node role, person, client, break-glass
+            assert moved.authenticate("C1", PASSWORD, now_ms=NOW + 1).role == "clinical_lead"
+            assert moved.client(token, now_ms=NOW + 1) is not None
+            assert moved.has_break_glass("C1", "00112233445566778899aabbccddeeff",
+                                         now_ms=NOW + 1)
+            assert moved.adopt_file(path) == 0  # the file was moved aside: never twice
+        assert not path.exists() and (tmp_path / "accounts.db.moved").exists()
+    finally:
+        drop_accounts_schema(url)

@@ -162,6 +162,12 @@ class AccountStore:
         return breakglass.has_break_glass(self._db, staff_id=staff_id, record=record,
                                           now_ms=now_ms)
 
+    def adopt_file(self, path: Path) -> int:
+        """Copy the accounts of an SQLite file into these (empty) accounts, once."""
+        from carechain.accounts.backfill import copy_file_into
+
+        return copy_file_into(path, self._db)
+
     # -- lifetime -------------------------------------------------------------------------
 
     def close(self) -> None:

@@ -33,7 +33,9 @@ def open_accounts(data_dir: Path, node: Node, database_url: str | None = None) -
     processes sharing it share logins and revocations), else in its data directory."""
     key = accounts_key(node)
     if database_url is not None and database_url.startswith(("postgresql://", "postgres://")):
-        return AccountStore(database_url, key)
+        accounts = AccountStore(database_url, key)
+        accounts.adopt_file(data_dir / "accounts.db")  # once: the file's rows move across
+        return accounts
     return AccountStore(data_dir / "accounts.db", key)
 
 

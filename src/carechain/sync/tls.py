@@ -30,7 +30,9 @@ class PeerTLS:
 
     def __post_init__(self) -> None:
         if (self.client_cert is None) != (self.client_key is None):
-            raise FieldInvalid("client_cert", "give both --client-cert and --client-key, or neither")
+            raise FieldInvalid(
+                "client_cert", "give both --client-cert and --client-key, or neither"
+            )
         for field, path in (("ca_bundle", self.ca_bundle), ("client_cert", self.client_cert),
                             ("client_key", self.client_key)):
             if path is not None and not path.is_file():

@@ -23,7 +23,7 @@
     └── StoreError                the local store refused an operation
 
 Every class has a `code` (the last part of its RFC 9457 problem `type` URI) and an HTTP
-status. `carechain.api.problems` is the one place that turns these into HTTP answers.
+status. `carechain.edge.problems` is the one place that turns these into HTTP answers.
 """
 
 from __future__ import annotations

@@ -14,12 +14,13 @@ from typing import Any
 
 import uvicorn
 
+from carechain.accounts import AccountStore
 from carechain.entries import Clock, SystemClock
 from carechain.node import Node, enroll, init_node
 from carechain.trust import KdfCost, RootKey
 from carechain.trust.authority import TrustHome, certify
 
-__all__ = ["FAST_KDF", "ServedApp", "Trust", "make_node", "make_trust"]
+__all__ = ["FAST_KDF", "ServedApp", "Trust", "api_token", "make_node", "make_trust"]
 
 FAST_KDF = KdfCost(1, 8 * 1024 * 1024)
 
@@ -82,3 +83,26 @@ class ServedApp:
         """Stop serving and wait for the thread."""
         self.server.should_exit = True
         self.thread.join(10)
+
+
+def api_token(
+    accounts: AccountStore,
+    node: Node,
+    *,
+    staff_id: str = "P100234",
+    role: str | None = None,
+    secret: str = "482913",
+    name: str = "test client",
+) -> str:
+    """Return a bearer token acting as `staff_id` on `node` (creating that person if need be,
+    with the default role of the node); a week long."""
+    if accounts.person(staff_id) is None:
+        default = {"crew": "paramedic", "hospital": "ed_clinician"}.get(node.info.role,
+                                                                        "clinical_lead")
+        secret = secret if node.info.role == "crew" else "violet tractor harbour 42"
+        accounts.create_person(staff_id, staff_id, role or default, secret,
+                               node_role=node.info.role, now_ms=node.clock_ms())
+    _, token = accounts.issue_client(name, role=None, staff_id=staff_id,
+                                     expires_ms=node.clock_ms() + 7 * 86_400_000,
+                                     issued_by="tests", now_ms=node.clock_ms())
+    return token

@@ -27,7 +27,9 @@ def test_body_shape() -> None:
 def test_the_action_set_is_fixed() -> None:
     assert AUDIT_ACTIONS == ("login", "login.failed", "logout", "record.view", "record.export",
                              "key.grant", "break_glass", "account.create", "account.lock",
-                             "handover.accept", "hub.unblock")
+                             "handover.accept", "hub.unblock", "record.write", "record.list",
+                             "account.unlock", "account.disable", "account.totp_reset",
+                             "client.issue", "client.revoke")
 
 
 @pytest.mark.parametrize("action", AUDIT_ACTIONS)

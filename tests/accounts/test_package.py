@@ -13,7 +13,7 @@ from carechain.errors import CarechainError
 
 PACKAGE = Path(accounts.__file__).parent
 DOCS = Path(__file__).parents[2] / "docs" / "accounts.md"
-ALLOWED_THIRD_PARTY = {"nacl", "pyotp"}
+ALLOWED_THIRD_PARTY = {"nacl", "pyotp", "psycopg"}
 
 
 def imported_modules(path: Path) -> set[str]:

@@ -10,10 +10,13 @@ import pytest
 from fastapi.testclient import TestClient
 from httpx import Response
 
-from carechain.api import create_app
+from carechain.accounts import AccountStore
 from carechain.demo import chest_pain_stemi, motorcyclist_femur
 from carechain.errors import PROBLEM_BASE
 from carechain.node import Node
+from tests.api.conftest import client_for
+
+STAFF = "P100234"
 
 # The call came an hour ago (the handover speaks of times relative to now).
 BASE = (datetime.now(UTC) - timedelta(hours=1)).replace(second=0, microsecond=0)
@@ -25,18 +28,18 @@ def hhmm(minutes: int) -> str:
 
 
 @pytest.fixture
-def client(crew: Node) -> TestClient:
-    return TestClient(create_app(crew))
+def client(crew: Node, accounts: AccountStore) -> TestClient:
+    return client_for(crew, accounts, STAFF)
 
 
 def _play(client: TestClient, case_name: str) -> str:
     case = {"stemi": chest_pain_stemi, "femur": motorcyclist_femur}[case_name]()
-    r = client.post("/records", json={"user": "P100234", "data": case.opened})
+    r = client.post("/records", json={"data": case.opened})
     assert r.status_code == 201, r.text
     rid = str(r.json()["record_id"])
     for kind, data in case.at(BASE):
         r = client.post(
-            f"/records/{rid}/entries", json={"user": "P100234", "kind": kind, "data": data}
+            f"/records/{rid}/entries", json={"kind": kind, "data": data}
         )
         assert r.status_code == 201, (kind, r.text)
     return rid
@@ -136,7 +139,7 @@ def test_formulary_breach_is_refused_then_overridden_with_a_reason(
     }
     r = client.post(
         f"/records/{rid}/entries",
-        json={"user": "P100234", "kind": "medication.administered", "data": dose},
+        json={"kind": "medication.administered", "data": dose},
     )
     assert r.status_code == 422, r.text
     problem = r.json()
@@ -147,7 +150,6 @@ def test_formulary_breach_is_refused_then_overridden_with_a_reason(
     r = client.post(
         f"/records/{rid}/entries",
         json={
-            "user": "P100234",
             "kind": "medication.administered",
             "data": {**dose, "override_reason": reason},
         },
@@ -164,7 +166,6 @@ def test_allergy_conflict_is_refused(client: TestClient, crew: Node) -> None:
     r = client.post(
         f"/records/{rid}/entries",
         json={
-            "user": "P1",
             "kind": "history.recorded",
             "data": {
                 "no_known_allergies": False,
@@ -177,7 +178,6 @@ def test_allergy_conflict_is_refused(client: TestClient, crew: Node) -> None:
     r = client.post(
         f"/records/{rid}/entries",
         json={
-            "user": "P1",
             "kind": "medication.administered",
             "data": {
                 "drug": "aspirin",
@@ -198,7 +198,7 @@ def _morphine(client: TestClient, rid: str, dose: float, at: str) -> str:
     data = {"drug": "morphine", "dose": dose, "unit": "mg", "route": "IV", "given_at": at,
             "given_by": "P100234"}
     r = client.post(f"/records/{rid}/entries",
-                    json={"user": "P100234", "kind": "medication.administered", "data": data})
+                    json={"kind": "medication.administered", "data": data})
     assert r.status_code == 201, r.text
     return str(r.json()["entry_id"])
 
@@ -208,7 +208,7 @@ def _amend_dose(client: TestClient, rid: str, eid: str, dose: float, at: str,
     data = {"drug": "morphine", "dose": dose, "unit": "mg", "route": "IV", "given_at": at,
             "given_by": "P100234", **extra}
     return client.post(f"/records/{rid}/amendments",
-                       json={"user": "P100234", "supersedes": eid, "reason": "dose misrecorded",
+                       json={"supersedes": eid, "reason": "dose misrecorded",
                              "data": data})
 
 

@@ -7,9 +7,13 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from carechain.api import MAX_REQUEST_BYTES, create_app
+from carechain.accounts import AccountStore
+from carechain.api import MAX_REQUEST_BYTES
 from carechain.errors import PROBLEM_BASE
 from carechain.node import Node
+from tests.api.conftest import client_for
+
+STAFF = "P123456"
 
 OBS = {
     "taken_at": "2026-11-26T10:05:00+00:00",
@@ -24,12 +28,12 @@ OBS = {
 
 
 @pytest.fixture
-def client(crew: Node) -> TestClient:
-    return TestClient(create_app(crew))
+def client(crew: Node, accounts: AccountStore) -> TestClient:
+    return client_for(crew, accounts, STAFF)
 
 
 def _open(client: TestClient) -> str:
-    r = client.post("/records", json={"user": "P123456", "data": {"callsign": "RRV-412"}})
+    r = client.post("/records", json={"data": {"callsign": "RRV-412"}})
     assert r.status_code == 201, r.text
     return str(r.json()["record_id"])
 
@@ -38,7 +42,7 @@ def test_open_append_read_history_verify(client: TestClient) -> None:
     rid = _open(client)
     r = client.post(
         f"/records/{rid}/entries",
-        json={"user": "P123456", "kind": "observation.recorded", "data": OBS},
+        json={"kind": "observation.recorded", "data": OBS},
     )
     assert r.status_code == 201, r.text
     state = client.get(f"/records/{rid}").json()
@@ -61,12 +65,12 @@ def test_amendment_keeps_original_in_history(client: TestClient) -> None:
     rid = _open(client)
     r = client.post(
         f"/records/{rid}/entries",
-        json={"user": "P1", "kind": "note.added", "data": {"text": "GCS 13"}},
+        json={"kind": "note.added", "data": {"text": "GCS 13"}},
     )
     eid = r.json()["entry_id"]
     r = client.post(
         f"/records/{rid}/amendments",
-        json={"user": "P1", "supersedes": eid, "reason": "misread", "data": {"text": "GCS 15"}},
+        json={"supersedes": eid, "reason": "misread", "data": {"text": "GCS 15"}},
     )
     assert r.status_code == 201, r.text
     state = client.get(f"/records/{rid}").json()
@@ -128,7 +132,7 @@ def test_bad_input_is_a_problem_naming_the_field_and_stores_nothing(
 ) -> None:
     rid = _open(client)
     before = crew.store.count()
-    r = client.post(f"/records/{rid}/entries", json={"user": "P1", **payload})
+    r = client.post(f"/records/{rid}/entries", json={**payload})
     assert r.status_code == status, r.text
     assert r.headers["content-type"] == "application/problem+json"
     body = r.json()
@@ -141,7 +145,7 @@ def test_bad_input_is_a_problem_naming_the_field_and_stores_nothing(
 def test_oversized_body_is_refused_and_stores_nothing(client: TestClient, crew: Node) -> None:
     rid = _open(client)
     before = crew.store.count()
-    big = {"user": "P1", "kind": "note.added", "data": {"text": "x" * (MAX_REQUEST_BYTES + 1)}}
+    big = {"kind": "note.added", "data": {"text": "x" * (MAX_REQUEST_BYTES + 1)}}
     r = client.post(f"/records/{rid}/entries", json=big)
     assert r.status_code == 413
     assert r.json()["type"] == PROBLEM_BASE + "body-too-large"
@@ -162,7 +166,6 @@ def test_times_out_of_order_name_both_times(client: TestClient, crew: Node) -> N
     r = client.post(
         f"/records/{rid}/entries",
         json={
-            "user": "P1",
             "kind": "incident.recorded",
             "data": {"mobile": "2026-11-26T10:07:00+00:00"},
         },
@@ -172,7 +175,6 @@ def test_times_out_of_order_name_both_times(client: TestClient, crew: Node) -> N
     r = client.post(
         f"/records/{rid}/entries",
         json={
-            "user": "P1",
             "kind": "incident.recorded",
             "data": {"on_scene": "2026-11-26T10:05:00+00:00"},
         },

@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from carechain.api import create_app
+from carechain.app import create_app
 from carechain.cli import app
 from carechain.node import Node
 from carechain.node.audit import read_audit

@@ -23,7 +23,7 @@ from fastapi.testclient import TestClient
 from hypothesis import event, note
 from hypothesis import strategies as st
 
-from carechain.api import create_app
+from carechain.app import create_app
 from carechain.clinical import Formulary, load_example_formulary
 from carechain.entries import Entry
 from carechain.errors import CarechainError

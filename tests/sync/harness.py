@@ -11,7 +11,7 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
-from carechain.api import create_app
+from carechain.app import create_app
 from carechain.demo import chest_pain_stemi
 from carechain.node import Node
 from carechain.sync.client import SyncReport, sync_with

@@ -21,7 +21,7 @@ from typing import Any
 import httpx
 from fastapi.testclient import TestClient
 
-from carechain.api import create_app
+from carechain.app import create_app
 from carechain.entries import Entry, canonical, decode_signed
 from carechain.node import Node, NodeHome
 from carechain.sync.heads import Alert, HeadKeeper

@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from carechain.api import create_app
+from carechain.app import create_app
 from carechain.node import Node
 from carechain.sync.client import sync_with
 from carechain.sync.follow import follow

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from carechain.api import create_app
+from carechain.app import create_app
 from carechain.node import Node
 from carechain.sync.loop import PeerStatus, SyncLoop
 from carechain.testing import ServedApp, Trust

@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 from fastapi.testclient import TestClient
 
-from carechain.api import create_app
+from carechain.app import create_app
 from carechain.node import Node
 from carechain.node.verify import verify_node
 from carechain.sync.client import sync_with

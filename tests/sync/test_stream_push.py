@@ -14,7 +14,7 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
-from carechain.api import create_app
+from carechain.app import create_app
 from carechain.entries import Entry
 from carechain.entries.crypto import PARALLEL_FROM
 from carechain.node import Node

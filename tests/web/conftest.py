@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from carechain.accounts import FAST_FOR_TESTS, AccountStore
-from carechain.api import create_app
+from carechain.app import create_app
 from carechain.node import Node
 from carechain.testing import Trust, make_node
 from carechain.web import accounts_key

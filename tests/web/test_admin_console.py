@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from carechain.accounts import FAST_FOR_TESTS, AccountStore
-from carechain.api import create_app
+from carechain.app import create_app
 from carechain.node import Node, init_node
 from carechain.node.audit import read_audit
 from carechain.sync.client import sync_with

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from carechain.api import create_app
+from carechain.app import create_app
 from carechain.node import Node
 from carechain.sync.client import sync_with
 from carechain.sync.loop import SyncLoop

@@ -30,9 +30,16 @@ AUDIT_ACTIONS = (
     "account.lock",
     "handover.accept",
     "hub.unblock",
+    "record.write",
+    "record.list",
+    "account.unlock",
+    "account.disable",
+    "account.totp_reset",
+    "client.issue",
+    "client.revoke",
 )
 NEEDS_RECORD = frozenset({"record.view", "record.export", "key.grant", "break_glass",
-                          "handover.accept"})
+                          "handover.accept", "record.write"})
 Outcome = Literal["success", "failure", "refused"]
 OUTCOMES: tuple[str, ...] = ("success", "failure", "refused")
 DETAIL_MAX_BYTES = 4096

@@ -6,8 +6,9 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from carechain.accounts import breakglass, service, sessions
-from carechain.accounts._db import Database
+from carechain.accounts import breakglass, clients, service, sessions
+from carechain.accounts._db import open_database
+from carechain.accounts.clients import Client
 from carechain.accounts.credentials import INTERACTIVE, HashCost, SecretKeys
 from carechain.accounts.models import NodeRole, Person, Session
 from carechain.accounts.sessions import SESSION_POLICIES, SessionPolicy
@@ -16,7 +17,8 @@ __all__ = ["AccountStore"]
 
 
 class AccountStore:
-    """People, sessions and break-glass grants in one SQLite file (or `":memory:"`).
+    """People, sessions, API clients and break-glass grants: in one SQLite file (a path, or
+    `":memory:"`), or in PostgreSQL (a `postgresql://` URL: the node's own database).
 
     `secret_key` is the node's 32-byte accounts key, derived from its operator secret:
     it peppers every PIN and password hash and seals every TOTP secret, so the file
@@ -34,7 +36,7 @@ class AccountStore:
         cost: HashCost = INTERACTIVE,
     ) -> None:
         self._keys = SecretKeys(secret_key)
-        self._db = Database(path)
+        self._db = open_database(path)
         self._cost = cost
         self._session_policy = session_policy
 
@@ -121,6 +123,32 @@ class AccountStore:
 
     check_csrf = staticmethod(sessions.check_csrf)
 
+    # -- API clients ----------------------------------------------------------------------
+
+    def issue_client(self, name: str, *, role: str | None, staff_id: str | None = None,
+                     expires_ms: int, issued_by: str, now_ms: int) -> tuple[Client, str]:
+        """Issue a bearer token to a named client; return it and the token (shown once)."""
+        return clients.issue_client(self._db, name=name, role=role, staff_id=staff_id,
+                                    expires_ms=expires_ms, issued_by=issued_by,
+                                    node_role=self.node_role or "crew", now_ms=now_ms)
+
+    def client(self, token: str, *, now_ms: int) -> tuple[Client, Person | None] | None:
+        """Return the live client of a bearer token (and the person it acts as), or None."""
+        return clients.lookup_client(self._db, token=token, now_ms=now_ms)
+
+    def revoke_client(self, client_id: str, *, now_ms: int) -> Client:
+        """Revoke a client's token."""
+        return clients.revoke_client(self._db, client_id=client_id, now_ms=now_ms)
+
+    def list_clients(self) -> list[Client]:
+        """Return every API client, newest first."""
+        return clients.list_clients(self._db)
+
+    @property
+    def engine(self) -> str:
+        """Return where the accounts live: `sqlite` or `postgresql`."""
+        return self._db.engine
+
     # -- break-glass ----------------------------------------------------------------------
 
     def break_glass(self, person: Person, record: str, reason: str, *,
@@ -133,6 +161,12 @@ class AccountStore:
         """Return whether `staff_id` holds live break-glass access to `record`."""
         return breakglass.has_break_glass(self._db, staff_id=staff_id, record=record,
                                           now_ms=now_ms)
+
+    def adopt_file(self, path: Path) -> int:
+        """Copy the accounts of an SQLite file into these (empty) accounts, once."""
+        from carechain.accounts.backfill import copy_file_into
+
+        return copy_file_into(path, self._db)
 
     # -- lifetime -------------------------------------------------------------------------
 

@@ -1,5 +1,6 @@
-"""The HTTP API: JSON routes, problem details, limits."""
+"""The JSON API: record routes through the application layer (`carechain.operations`)."""
 
-from carechain.api.app import MAX_REQUEST_BYTES, create_app
+__all__ = ["MAX_REQUEST_BYTES"]
 
-__all__ = ["MAX_REQUEST_BYTES", "create_app"]
+MAX_REQUEST_BYTES = 64 * 1024
+"""The largest JSON request body a node reads (the sync protocol has its own limit)."""

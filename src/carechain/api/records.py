@@ -1,23 +1,38 @@
-"""Routes for records: open, append, amend, read state and history, verify."""
+"""The JSON API for records: open, append, amend, address, read state, history, handover,
+replication and verification — every one through the application layer, as the
+authenticated caller (a bearer token or a browser session), audited."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from carechain.api.deps import NodeDep, RecordId
-from carechain.handover import build_handover
-from carechain.node.replication import replication
-from carechain.node.verify import verify_record
+from carechain.api.deps import DoorDep, Granter, Reader, RecordId, Writer
+from carechain.operations import records as ops
 
-__all__ = ["router"]
+__all__ = ["RESPONSES", "router"]
 
-router = APIRouter(prefix="/records", tags=["records"])
 
-USER = Field(min_length=1, max_length=128, description="Staff id of the person writing")
+def _problem(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {
+            "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
+        },
+    }
+
+
+RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: _problem("No valid bearer token or session (`not-authenticated`)"),
+    403: _problem("The caller's role or care relationship does not allow this (`forbidden`)"),
+    404: _problem("No such record on this node (`not-found`)"),
+    413: _problem("The body is over 64 KiB (`body-too-large`)"),
+    422: _problem("A field breaks a rule (`field-invalid`, `unknown-kind`, `formulary-breach`)"),
+}
+
+router = APIRouter(prefix="/records", tags=["records"], responses=RESPONSES)
 
 
 class Strict(BaseModel):
@@ -25,25 +40,21 @@ class Strict(BaseModel):
 
 
 class OpenRecord(Strict):
-    user: str = USER
     data: dict[str, Any] = Field(default_factory=dict, description="`record.opened` fields")
 
 
 class AppendEntry(Strict):
-    user: str = USER
     kind: str = Field(min_length=1, max_length=64, description="e.g. observation.recorded")
     data: dict[str, Any]
 
 
 class Amend(Strict):
-    user: str = USER
     supersedes: str = Field(min_length=64, max_length=64, description="Id of the entry to amend")
     reason: str = Field(min_length=1, max_length=1000)
     data: dict[str, Any]
 
 
 class AddRecipient(Strict):
-    user: str = USER
     node: str = Field(min_length=1, max_length=128, description="Name of a hospital or vault node")
 
 
@@ -53,23 +64,34 @@ class Written(BaseModel):
     seq: int
 
 
+class Granted(BaseModel):
+    record_id: str
+    granted: bool
+    entry_id: str | None
+
+
 @router.post("", status_code=201, response_model=Written, summary="Open a new record")
-def open_record(body: OpenRecord, node: NodeDep) -> Written:
-    record, stored = node.open_record(user=body.user, data=body.data)
-    return Written(record_id=record.hex(), entry_id=stored.entry.hex, seq=stored.seq)
+def open_record(body: OpenRecord, door: DoorDep, actor: Writer) -> Written:
+    with door.unit() as uow:
+        record, written = ops.open_record(door, actor, uow, data=body.data)
+    return Written(record_id=record.hex(), entry_id=written.entry.hex, seq=written.seq)
 
 
-@router.get("", summary="List records on this node")
-def list_records(node: NodeDep, limit: int = Query(100, ge=1, le=1000)) -> list[dict[str, Any]]:
-    return node.list_records(limit=limit)
+@router.get("", summary="List the records the caller may read here")
+def list_records(
+    door: DoorDep, actor: Reader, limit: int = Query(100, ge=1, le=1000)
+) -> list[dict[str, Any]]:
+    with door.unit() as uow:
+        return ops.list_records(door, actor, uow, limit=limit)
 
 
 @router.post(
     "/{record_id}/entries", status_code=201, response_model=Written, summary="Append a typed entry"
 )
-def append(record_id: RecordId, body: AppendEntry, node: NodeDep) -> Written:
-    stored = node.append(record=record_id, user=body.user, kind=body.kind, data=body.data)
-    return Written(record_id=record_id.hex(), entry_id=stored.entry.hex, seq=stored.seq)
+def append(record_id: RecordId, body: AppendEntry, door: DoorDep, actor: Writer) -> Written:
+    with door.unit() as uow:
+        written = ops.append(door, actor, uow, record=record_id, kind=body.kind, data=body.data)
+    return Written(record_id=record_id.hex(), entry_id=written.entry.hex, seq=written.seq)
 
 
 @router.post(
@@ -78,56 +100,55 @@ def append(record_id: RecordId, body: AppendEntry, node: NodeDep) -> Written:
     response_model=Written,
     summary="Amend an entry, with a reason",
 )
-def amend(record_id: RecordId, body: Amend, node: NodeDep) -> Written:
-    stored = node.amend(
-        record=record_id,
-        user=body.user,
-        supersedes=body.supersedes,
-        reason=body.reason,
-        data=body.data,
-    )
-    return Written(record_id=record_id.hex(), entry_id=stored.entry.hex, seq=stored.seq)
+def amend(record_id: RecordId, body: Amend, door: DoorDep, actor: Writer) -> Written:
+    with door.unit() as uow:
+        written = ops.amend(door, actor, uow, record=record_id, supersedes=body.supersedes,
+                            reason=body.reason, data=body.data)
+    return Written(record_id=record_id.hex(), entry_id=written.entry.hex, seq=written.seq)
 
 
 @router.get("/{record_id}", summary="Read the record's current state")
-def read_state(record_id: RecordId, node: NodeDep) -> dict[str, Any]:
-    state = node.state(record_id)
+def read_state(record_id: RecordId, door: DoorDep, actor: Reader) -> dict[str, Any]:
+    with door.unit() as uow:
+        state = ops.read_state(door, actor, uow, record=record_id)
     state.pop("history", None)
     return state
 
 
 @router.get("/{record_id}/history", summary="Read every entry with author and time")
-def read_history(record_id: RecordId, node: NodeDep) -> list[dict[str, Any]]:
-    history: list[dict[str, Any]] = node.state(record_id)["history"]
-    return history
+def read_history(record_id: RecordId, door: DoorDep, actor: Reader) -> list[dict[str, Any]]:
+    with door.unit() as uow:
+        return ops.read_history(door, actor, uow, record=record_id)
 
 
 @router.get("/{record_id}/replication", summary="Where each entry has reached")
-def read_replication(record_id: RecordId, node: NodeDep) -> dict[str, Any]:
-    return replication(node, record_id)
+def read_replication(record_id: RecordId, door: DoorDep, actor: Reader) -> dict[str, Any]:
+    with door.unit() as uow:
+        return ops.read_replication(door, actor, uow, record=record_id)
 
 
-@router.post("/{record_id}/recipients", status_code=201, summary="Address the record to a node")
-def add_recipient(record_id: RecordId, body: AddRecipient, node: NodeDep) -> dict[str, Any]:
-    stored = node.address_to(record=record_id, user=body.user, node_name=body.node)
-    return {
-        "record_id": record_id.hex(),
-        "granted": stored is not None,
-        "entry_id": None if stored is None else stored.entry.hex,
-    }
+@router.post(
+    "/{record_id}/recipients",
+    status_code=201,
+    response_model=Granted,
+    summary="Address the record to a node",
+)
+def add_recipient(
+    record_id: RecordId, body: AddRecipient, door: DoorDep, actor: Granter
+) -> Granted:
+    with door.unit() as uow:
+        written = ops.address(door, actor, uow, record=record_id, node_name=body.node)
+    return Granted(record_id=record_id.hex(), granted=written is not None,
+                   entry_id=None if written is None else written.entry.hex)
 
 
 @router.get("/{record_id}/handover", summary="ATMIST or SBAR handover from the record")
-def read_handover(record_id: RecordId, node: NodeDep) -> dict[str, Any]:
-    handover = build_handover(node.state(record_id), now=datetime.now(UTC))
-    return {**handover.to_dict(), "text": handover.to_text()}
+def read_handover(record_id: RecordId, door: DoorDep, actor: Reader) -> dict[str, Any]:
+    with door.unit() as uow:
+        return ops.read_handover(door, actor, uow, record=record_id)
 
 
 @router.get("/{record_id}/verify", summary="Verify every entry of the record")
-def verify(record_id: RecordId, node: NodeDep) -> dict[str, Any]:
-    findings = verify_record(node, record_id)
-    return {
-        "record_id": record_id.hex(),
-        "ok": not findings,
-        "findings": [f.to_dict() for f in findings],
-    }
+def verify(record_id: RecordId, door: DoorDep, actor: Reader) -> dict[str, Any]:
+    with door.unit() as uow:
+        return ops.verify(door, actor, uow, record=record_id)

@@ -1,4 +1,4 @@
-"""`carechain account`: the people who log in to a node."""
+"""`carechain account`: the people who log in to a node (through the door, audited)."""
 
 from __future__ import annotations
 
@@ -7,13 +7,15 @@ from typing import Annotated
 import typer
 
 from carechain.cli._common import DirOpt, SecretOpt, handle, secret_or_prompt
+from carechain.cli._door import DatabaseOpt, open_door, operator
 from carechain.errors import CarechainError
-from carechain.node import Node
-from carechain.web import open_accounts
+from carechain.operations import admin
 
 __all__ = ["app"]
 
 app = typer.Typer(help="People on a node: add, list, unlock, disable.", no_args_is_help=True)
+
+StaffOpt = Annotated[str, typer.Option(help="Staff id.")]
 
 
 @app.command("add")
@@ -35,16 +37,17 @@ def add(
         ),
     ] = None,
     secret: SecretOpt = None,
+    database: DatabaseOpt = None,
 ) -> None:
     """Add a person; an admin's TOTP provisioning URI is printed once."""
     try:
-        node = Node.open(dir, secret_or_prompt(secret, "operator secret"))
-        given = person_secret or secret_or_prompt(None, "their PIN or password", confirm=True)
-        with open_accounts(dir, node) as accounts:
-            person, uri = accounts.create_person(
-                staff_id, name, role, given, node_role=node.info.role, now_ms=node.clock_ms()
-            )
-        node.close()
+        with open_door(dir, secret, database) as door:
+            given = person_secret or secret_or_prompt(None, "their PIN or password", confirm=True)
+            with door.unit() as uow:
+                person, uri = admin.create_person(
+                    door, operator(), uow, staff_id=staff_id, display_name=name, role=role,
+                    secret=given,
+                )
     except CarechainError as exc:
         handle(exc)
     typer.echo(f"added {person.staff_id} ({person.role})")
@@ -53,14 +56,12 @@ def add(
 
 
 @app.command("list")
-def list_people(dir: DirOpt, secret: SecretOpt = None) -> None:
+def list_people(dir: DirOpt, secret: SecretOpt = None, database: DatabaseOpt = None) -> None:
     """List the people on this node."""
     try:
-        node = Node.open(dir, secret_or_prompt(secret, "operator secret"))
-        with open_accounts(dir, node) as accounts:
-            people = accounts.list_people()
-            now = node.clock_ms()
-        node.close()
+        with open_door(dir, secret, database) as door:
+            people = door.accounts.list_people()
+            now = door.now_ms()
     except CarechainError as exc:
         handle(exc)
     for p in people:
@@ -72,28 +73,27 @@ def list_people(dir: DirOpt, secret: SecretOpt = None) -> None:
         typer.echo(f"{p.staff_id:10} {p.role:14} {p.display_name}  {' '.join(flags)}")
 
 
-def _change(dir: DirOpt, staff_id: str, secret: str | None, action: str) -> None:
-    try:
-        node = Node.open(dir, secret_or_prompt(secret, "operator secret"))
-        with open_accounts(dir, node) as accounts:
-            getattr(accounts, action)(staff_id)
-        node.close()
-    except CarechainError as exc:
-        handle(exc)
-    typer.echo(f"{action}: {staff_id}")
-
-
 @app.command("unlock")
 def unlock(
-    dir: DirOpt, staff_id: Annotated[str, typer.Option(help="Staff id.")], secret: SecretOpt = None
+    dir: DirOpt, staff_id: StaffOpt, secret: SecretOpt = None, database: DatabaseOpt = None
 ) -> None:
     """Clear a lockout after failed logins."""
-    _change(dir, staff_id, secret, "unlock")
+    try:
+        with open_door(dir, secret, database) as door, door.unit() as uow:
+            admin.unlock_person(door, operator(), uow, staff_id=staff_id)
+    except CarechainError as exc:
+        handle(exc)
+    typer.echo(f"unlock: {staff_id}")
 
 
 @app.command("disable")
 def disable(
-    dir: DirOpt, staff_id: Annotated[str, typer.Option(help="Staff id.")], secret: SecretOpt = None
+    dir: DirOpt, staff_id: StaffOpt, secret: SecretOpt = None, database: DatabaseOpt = None
 ) -> None:
-    """Disable a person and end their sessions."""
-    _change(dir, staff_id, secret, "disable")
+    """Disable a person and end their sessions and tokens."""
+    try:
+        with open_door(dir, secret, database) as door, door.unit() as uow:
+            admin.disable_person(door, operator(), uow, staff_id=staff_id)
+    except CarechainError as exc:
+        handle(exc)
+    typer.echo(f"disable: {staff_id}")

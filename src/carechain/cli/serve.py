@@ -9,15 +9,15 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 import uvicorn
 
-from carechain.api import create_app
+from carechain.app import create_app
 from carechain.cli._common import DirOpt, SecretOpt, fail, handle, secret_or_prompt
 from carechain.clinical import load_formulary
 from carechain.clinical.errors import ClinicalValueError
 from carechain.config import Settings
 from carechain.errors import CarechainError
 from carechain.node import Node
+from carechain.operations.door import open_accounts
 from carechain.sync.loop import SyncLoop
-from carechain.web import open_accounts
 
 if TYPE_CHECKING:
     from carechain.store.postgres import PgListener
@@ -87,7 +87,7 @@ def run_node(node: Node, settings: Settings) -> None:
     typer.echo(
         f"{node.info.role} node {node.info.name!r} on {scheme}://{settings.host}:{settings.port}"
     )
-    accounts = open_accounts(settings.data_dir, node)
+    accounts = open_accounts(settings.data_dir, node, settings.database_url)
     quieter_gc()
     loop.start()
     try:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from carechain.accounts import AccountStore, HashCost
-from carechain.api import create_app
+from carechain.app import create_app
 from carechain.node import Node, NodeHome
 from carechain.sync.loop import SyncLoop
 from carechain.testing import ServedApp, make_node, make_trust

@@ -12,14 +12,18 @@ from carechain.demo.cases import Case
 __all__ = ["play_case", "render_state"]
 
 
-def play_case(client: httpx.Client, case: Case, *, base: datetime, user: str) -> str:
-    """Document a case through the API, entry by entry; return the record id."""
-    r = client.post("/records", json={"user": user, "data": case.opened})
+def play_case(client: httpx.Client, case: Case, *, base: datetime) -> str:
+    """Document a case through the JSON API, entry by entry; return the record id.
+
+    `client` carries the bearer token of the crew member writing it (`carechain token
+    issue --staff …`): the API takes the author from the token, never from the body.
+    """
+    r = client.post("/records", json={"data": case.opened})
     r.raise_for_status()
     record_id = str(r.json()["record_id"])
     for kind, data in case.at(base):
         r = client.post(
-            f"/records/{record_id}/entries", json={"user": user, "kind": kind, "data": data}
+            f"/records/{record_id}/entries", json={"kind": kind, "data": data}
         )
         if r.status_code != 201:
             raise RuntimeError(f"{kind} refused: {r.text}")

@@ -12,9 +12,8 @@ from typing import Any
 
 from carechain.entries import crypto, make_grant
 from carechain.errors import NotFound
-from carechain.node.service import Node
+from carechain.node.service import Node, Unit, Written
 from carechain.records import kinds
-from carechain.store import Stored
 from carechain.trust.directory import audit_record_of
 
 __all__ = ["audit_record", "read_audit", "write_audit"]
@@ -25,19 +24,22 @@ def audit_record(node: Node) -> bytes:
     return audit_record_of(node.keys.key_id)
 
 
-def write_audit(node: Node, event: dict[str, Any]) -> Stored:
-    """Append one audit event, durably, creating the audit record on first use."""
+def write_audit(node: Node, event: dict[str, Any], *, uow: Unit | None = None) -> Written:
+    """Append one audit event, creating the audit record on first use.
+
+    In the caller's unit of work, if given (stored with what it records, or not at all);
+    else durably, on its own.
+    """
     record = audit_record(node)
     data = kinds.validate_body("audit.event", event)
-    with node._lock:
-        if not node.store.record(record):
+    with node._joined(uow) as unit:
+        if not node._shape(record).heads:
             key = crypto.random_bytes(crypto.KEY_BYTES)
             draft = node._draft(record, "grant", node.info.name, ())
-            node._commit(make_grant(draft, node.keys, key, node.default_recipients()))
-            node._content_keys[record] = key
-        return node._append_body(
-            record, str(event.get("staff_id") or node.info.name), "audit.event", data
-        )
+            unit.add(make_grant(draft, node.keys, key, node.default_recipients()))
+            unit.keep_key(record, key)
+        user = str(event.get("staff_id") or node.info.name)
+        return node._append_body(unit, record, user, "audit.event", data)
 
 
 def read_audit(node: Node) -> list[dict[str, Any]]:

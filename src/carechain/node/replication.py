@@ -14,13 +14,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from carechain.entries import Entry
-from carechain.node.service import Node
+from carechain.node.service import Node, Written
 from carechain.store import Stored
 
 __all__ = ["acknowledge", "replication"]
 
 
-def acknowledge(node: Node, entries: Sequence[Entry]) -> list[Stored]:
+def acknowledge(node: Node, entries: Sequence[Entry]) -> list[Written]:
     """On a hospital node, write a receipt for each record that received clinical entries."""
     if node.info.role != "hospital":
         return []

@@ -1,14 +1,16 @@
 """The node: verifies what it is given, stores it durably, authors entries, folds records.
 
-Services here take keyword-only arguments; every append is one store transaction that is
-durable before it returns (the acknowledgement).
+Services here take keyword-only arguments. Every authoring method takes an optional unit of
+work (`Node.unit()`): the entries drafted in one unit are stored together in one durable
+store transaction when it commits, or not at all; without one, a method makes its own.
 """
 
 from __future__ import annotations
 
 import functools
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -48,8 +50,9 @@ from carechain.records.times import check_entry_times
 from carechain.store import SqliteStore, Store, Stored, open_store
 from carechain.trust import DIRECTORY_RECORD, Directory, NodeKeys
 from carechain.trust.certificate import Certificate
+from carechain.trust.directory import audit_record_of
 
-__all__ = ["IngestResult", "Node"]
+__all__ = ["IngestResult", "Node", "Unit", "Written"]
 
 # Kinds `append_many` leaves to their own operations: each is checked against the rest of
 # its record (or written by a method of its own).
@@ -66,6 +69,73 @@ class IngestResult:
     seq: int | None
     new: bool
     error: CarechainError | None = None
+
+
+class Written:
+    """An entry drafted in a unit of work; its log position is known once the unit commits."""
+
+    __slots__ = ("_unit", "entry")
+
+    def __init__(self, unit: Unit, entry: Entry) -> None:
+        self._unit = unit
+        self.entry = entry
+
+    @property
+    def seq(self) -> int:
+        """Return the entry's position in this node's log (after the unit committed)."""
+        seqs = self._unit.seqs
+        if seqs is None:
+            raise RuntimeError("the unit of work has not committed yet")
+        return seqs[self.entry.id]
+
+
+class Unit:
+    """One unit of work: entries drafted in it are stored in one durable transaction.
+
+    Made by `Node.unit()`, which holds the node's lock for its whole life, so drafts in
+    it see each other (a second entry of a record descends from the first) and nothing
+    else writes meanwhile. If the block raises, nothing of it is stored.
+    """
+
+    def __init__(self, node: Node) -> None:
+        self.node = node
+        self.entries: list[Entry] = []
+        self.seqs: dict[bytes, int] | None = None
+        self._touched: set[bytes] = set()
+        self._keys: set[bytes] = set()
+
+    def add(self, entry: Entry) -> Written:
+        """Take a drafted entry into the unit; later drafts of its record descend from it."""
+        if self.seqs is not None:
+            raise RuntimeError("the unit of work has already committed")
+        self.entries.append(entry)
+        self._touched.add(entry.header.record)
+        self.node._shape(entry.header.record).add(entry)
+        return Written(self, entry)
+
+    def keep_key(self, record: bytes, key: bytes) -> None:
+        """Know a new record's content key from now on (forgotten if the unit fails)."""
+        self.node._content_keys[record] = key
+        self._keys.add(record)
+
+    def commit(self) -> list[Stored]:
+        """Store every entry of the unit in one durable transaction."""
+        node = self.node
+        if not self.entries:
+            self.seqs = {}
+            return []
+        seqs = node.store.append(self.entries)
+        self.seqs = {e.id: seq for e, (seq, _) in zip(self.entries, seqs, strict=True)}
+        node.notifier.notify(max(seq for seq, _ in seqs))
+        return [Stored(seq, e) for e, (seq, _) in zip(self.entries, seqs, strict=True)]
+
+    def rollback(self) -> None:
+        """Forget what the unit drafted: the records' shapes are read again from the log."""
+        for record in self._touched:
+            self.node._shapes.pop(record, None)
+        for record in self._keys:
+            self.node._content_keys.pop(record, None)
+        self.entries.clear()
 
 
 class Node:
@@ -290,6 +360,31 @@ class Node:
 
     # --- authoring -------------------------------------------------------------------
 
+    @contextmanager
+    def unit(self) -> Iterator[Unit]:
+        """Open a unit of work: what is drafted in the block is stored when it ends, in one
+        durable transaction, or not at all if the block (or the store) raises."""
+        with self._lock:
+            unit = Unit(self)
+            try:
+                yield unit
+                unit.commit()
+            except BaseException:
+                unit.rollback()
+                raise
+
+    @contextmanager
+    def _joined(self, uow: Unit | None) -> Iterator[Unit]:
+        """Use the caller's unit of work, or one of this call's own."""
+        if uow is not None:
+            if uow.node is not self:
+                raise ValueError("a unit of work of another node")
+            with self._lock:
+                yield uow
+            return
+        with self.unit() as own:
+            yield own
+
     def _shape(self, record: bytes) -> _Shape:
         """Return a record's heads and recipients, read from the log once, then kept."""
         shape = self._shapes.get(record)
@@ -311,14 +406,6 @@ class Node:
         heads = tuple(sorted(self._shape(record).heads))
         return Draft(record, cls, user, self.clock.tick(), heads, tuple(recipients))
 
-    def _commit(self, entry: Entry) -> Stored:
-        return self._commit_many([entry])[0]
-
-    def _commit_many(self, entries: Sequence[Entry]) -> list[Stored]:
-        seqs = self.store.append(entries)
-        self._stored(entries)
-        self.notifier.notify(max(seq for seq, _ in seqs))
-        return [Stored(seq, e) for (seq, _), e in zip(seqs, entries, strict=True)]
 
     def default_recipients(self) -> dict[bytes, bytes]:
         """Return who can read a new record: this node and the trust's records vaults."""
@@ -328,28 +415,46 @@ class Node:
                 found[cert.box_key_id] = cert.box_key
         return found
 
-    def open_record(self, *, user: str, data: dict[str, Any]) -> tuple[bytes, Stored]:
+    def open_record(
+        self, *, user: str, data: dict[str, Any], uow: Unit | None = None
+    ) -> tuple[bytes, Written]:
         """Start a record: grant its content key, then write `record.opened`."""
+        self._may_author()
         clean = kinds.validate_body("record.opened", data)
         record = new_record_id()
         key = crypto.random_bytes(crypto.KEY_BYTES)
-        with self._lock:
+        with self._joined(uow) as unit:
             recipients = self.default_recipients()
             grant = make_grant(self._draft(record, "grant", user, ()), self.keys, key, recipients)
-            self._commit(grant)
-            self._content_keys[record] = key
-            stored = self._append_body(record, user, "record.opened", clean)
-        return record, stored
+            unit.add(grant)
+            unit.keep_key(record, key)
+            written = self._append_body(unit, record, user, "record.opened", clean)
+        return record, written
 
-    def grant(self, *, record: bytes, user: str, recipients: dict[bytes, bytes]) -> Stored:
+    def grant(
+        self,
+        *,
+        record: bytes,
+        user: str,
+        recipients: dict[bytes, bytes],
+        uow: Unit | None = None,
+    ) -> Written:
         """Give more nodes (key id → X25519 key) the record's content key."""
-        with self._lock:
+        self._may_author(record)
+        with self._joined(uow) as unit:
             key = self.content_key(record)
             draft = self._draft(record, "grant", user, ())
-            return self._commit(make_grant(draft, self.keys, key, recipients))
+            return unit.add(make_grant(draft, self.keys, key, recipients))
 
-    def _append_body(self, record: bytes, user: str, kind: str, data: dict[str, Any]) -> Stored:
-        return self._commit(self._seal(record, user, kind, data))
+    def _may_author(self, record: bytes | None = None) -> None:
+        """Refuse to write a record on a hub: it relays records and writes only its audit trail."""
+        if self.info.role == "hub" and record != audit_record_of(self.keys.key_id):
+            raise Forbidden("a hub relays records and writes none of its own")
+
+    def _append_body(
+        self, unit: Unit, record: bytes, user: str, kind: str, data: dict[str, Any]
+    ) -> Written:
+        return unit.add(self._seal(record, user, kind, data))
 
     def _seal(self, record: bytes, user: str, kind: str, data: dict[str, Any]) -> Entry:
         key = self.content_key(record)
@@ -358,7 +463,9 @@ class Node:
         body = {"kind": kind, "v": 1, "data": data}
         return make_encrypted(draft, self.keys, key, body)
 
-    def append_many(self, *, user: str, items: Sequence[tuple[bytes, str, Any]]) -> list[Stored]:
+    def append_many(
+        self, *, user: str, items: Sequence[tuple[bytes, str, Any]], uow: Unit | None = None
+    ) -> list[Written]:
         """Append a section to each of several records in one durable transaction.
 
         For sections that stand alone: each kind must be one a record holds many of and
@@ -377,13 +484,14 @@ class Node:
             clean.append((record, kind, kinds.validate_body(kind, data)))
         if not clean:
             return []
-        with self._lock:
+        with self._joined(uow) as unit:
             for record, kind, data in clean:
+                self._may_author(record)
                 if not self._shape(record).heads:
                     raise NotFound(f"no record {record.hex()}")
                 timeline = functools.partial(self._timeline, record)
                 check_entry_times(kind, data, now_ms=self.clock_ms(), state=timeline)
-            return self._commit_many([self._seal(r, user, k, d) for r, k, d in clean])
+            return [unit.add(self._seal(r, user, k, d)) for r, k, d in clean]
 
     def append(
         self,
@@ -393,7 +501,8 @@ class Node:
         kind: str,
         data: Any,
         confirmation: SecondClinician | None = None,
-    ) -> Stored:
+        uow: Unit | None = None,
+    ) -> Written:
         """Validate a section and append it to a record.
 
         `confirmation`: a second clinician's staff id and PIN, for a dose the formulary
@@ -401,9 +510,10 @@ class Node:
         """
         if kind == AMENDMENT_KIND or kind == "record.opened":
             raise FieldInvalid("kind", f"{kind} has its own operation")
+        self._may_author(record)
         clean = kinds.validate_body(kind, data)
         spec = kinds.KINDS[kind]
-        with self._lock:
+        with self._joined(uow) as unit:
             if not spec.multi:
                 state = self.state(record)
                 merged = {**state["sections"].get(spec.section, {}), **clean}
@@ -413,18 +523,20 @@ class Node:
             timeline = functools.partial(self._timeline, record)
             check_entry_times(kind, clean, now_ms=self.clock_ms(), state=timeline)
             if kind == "medication.administered":
-                self._check_medication(record, user, clean, confirmation=confirmation)
+                self._check_medication(unit, record, user, clean, confirmation=confirmation)
             if kind == "disposition.recorded" and clean.get("hospital_node"):
                 self.address_to(
                     record=record,
                     user=user,
                     node_name=clean["hospital_node"],
                     field="data.hospital_node",
+                    uow=unit,
                 )
-            return self._append_body(record, user, kind, clean)
+            return self._append_body(unit, record, user, kind, clean)
 
     def _check_medication(
         self,
+        unit: Unit,
         record: bytes,
         user: str,
         data: dict[str, Any],
@@ -490,12 +602,19 @@ class Node:
                     write_audit(self, event)
                 raise
         self._append_body(
-            record, user, "safety.override", kinds.validate_body("safety.override", override)
+            unit, record, user, "safety.override",
+            kinds.validate_body("safety.override", override),
         )
 
     def address_to(
-        self, *, record: bytes, user: str, node_name: str, field: str = "node"
-    ) -> Stored | None:
+        self,
+        *,
+        record: bytes,
+        user: str,
+        node_name: str,
+        field: str = "node",
+        uow: Unit | None = None,
+    ) -> Written | None:
         """Grant a record to a named hospital or vault node; None if it already holds it."""
         certs = [
             c
@@ -508,10 +627,12 @@ class Node:
                 f"no hospital, vault or crew node named {node_name!r} is in this node's directory",
             )
         cert = certs[0]
-        with self._lock:
+        with self._joined(uow) as unit:
             if cert.box_key_id in self.recipients(record):
                 return None
-            return self.grant(record=record, user=user, recipients={cert.box_key_id: cert.box_key})
+            return self.grant(
+                record=record, user=user, recipients={cert.box_key_id: cert.box_key}, uow=unit
+            )
 
     def amend(
         self,
@@ -522,8 +643,10 @@ class Node:
         reason: str,
         data: Any,
         confirmation: SecondClinician | None = None,
-    ) -> Stored:
+        uow: Unit | None = None,
+    ) -> Written:
         """Supersede an earlier entry's data with a reason; the original stays in history."""
+        self._may_author(record)
         if not reason.strip():
             raise FieldInvalid("reason", "an amendment needs a reason")
         try:
@@ -532,7 +655,7 @@ class Node:
             raise FieldInvalid("supersedes", "must be an entry id in hex") from None
         if target is None or target.entry.header.record != record:
             raise FieldInvalid("supersedes", "must name an entry of this record")
-        with self._lock:
+        with self._joined(uow) as unit:
             body = self.body(target.entry)
             if body is None or target.entry.header.cls != "clinical":
                 raise FieldInvalid("supersedes", "only clinical entries can be amended")
@@ -549,10 +672,10 @@ class Node:
                 # The amended dose is checked as if it had been given instead of the one
                 # it corrects: an amendment cannot slip an overdose past the formulary.
                 self._check_medication(
-                    record, user, clean, replacing=original.hex, confirmation=confirmation
+                    unit, record, user, clean, replacing=original.hex, confirmation=confirmation
                 )
             amendment = {"supersedes": supersedes, "reason": reason.strip(), "data": clean}
-            return self._append_body(record, user, AMENDMENT_KIND, amendment)
+            return self._append_body(unit, record, user, AMENDMENT_KIND, amendment)
 
     # --- reading ---------------------------------------------------------------------
 

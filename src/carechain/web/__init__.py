@@ -6,8 +6,6 @@ from __future__ import annotations
 import importlib
 from pathlib import Path
 
-import nacl.encoding
-import nacl.hash
 from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -15,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from carechain.accounts import AccountStore
 from carechain.errors import Forbidden, NotFound
 from carechain.node import Node
+from carechain.operations.door import accounts_key, open_accounts
 from carechain.sync.loop import SyncLoop
 from carechain.web import login
 from carechain.web.context import WebContext
@@ -44,7 +43,7 @@ def install_web(app: FastAPI, node: Node, accounts: AccountStore,
     async def _login(request: Request, exc: LoginRequired) -> Response:
         path = request.url.path
         if path.startswith(("/crew/api", "/hospital/api")) or path.endswith("/events"):
-            from carechain.api.problems import problem
+            from carechain.edge.problems import problem
 
             return problem(401, exc.code, exc.title, "log in first")
         return RedirectResponse(f"/login?next={exc.detail}", status_code=303)
@@ -54,7 +53,7 @@ def install_web(app: FastAPI, node: Node, accounts: AccountStore,
         if "text/html" in request.headers.get("accept", ""):
             return render(request, "error.html", None, status=404, title="Not found",
                           message=exc.detail)
-        from carechain.api.problems import problem
+        from carechain.edge.problems import problem
 
         return problem(404, exc.code, exc.title, exc.detail, **exc.extra)
 
@@ -64,18 +63,8 @@ def install_web(app: FastAPI, node: Node, accounts: AccountStore,
         if "text/html" in accept:
             return render(request, "error.html", None, status=403, title="Not allowed",
                           message=exc.detail)
-        from carechain.api.problems import problem
+        from carechain.edge.problems import problem
 
         return problem(403, exc.code, exc.title, exc.detail, **exc.extra)
 
 
-def accounts_key(node: Node) -> bytes:
-    """Return the node's accounts key: derived from its receiving key, itself sealed under the
-    operator secret, so the accounts file alone gives up no TOTP secret."""
-    return bytes(nacl.hash.blake2b(b"carechain-accounts-v1", key=node.keys.box_private,
-                                   digest_size=32, encoder=nacl.encoding.RawEncoder))
-
-
-def open_accounts(path: Path, node: Node) -> AccountStore:
-    """Open (creating if need be) the accounts file in a node's data directory."""
-    return AccountStore(path / "accounts.db", accounts_key(node))

@@ -1,4 +1,8 @@
-"""create_app(node) → the node's ASGI app."""
+"""create_app(node) → the node's ASGI app: the one factory, at the top of the layers.
+
+It puts together the sync protocol (node-signed), the JSON API and the web apps (both
+through the application layer, `carechain.operations`), and the edge that resolves who is
+calling and refuses anonymous callers outside the allow-list (`carechain.edge`)."""
 
 from __future__ import annotations
 
@@ -10,20 +14,25 @@ from fastapi import FastAPI
 
 from carechain import __version__
 from carechain.accounts import AccountStore
-from carechain.api import problems, records
-from carechain.api.limits import BodyLimit
+from carechain.api import MAX_REQUEST_BYTES, records
+from carechain.edge import install_auth, problems
+from carechain.edge.limits import BodyLimit
 from carechain.hub import TransparencyLog
 from carechain.node import Node
+from carechain.operations import Door
 from carechain.sync import routes as sync_routes
 from carechain.sync.live import LiveHub
 from carechain.sync.loop import SyncLoop
 from carechain.sync.service import SyncService
 from carechain.sync.wire import MAX_SYNC_BYTES
 from carechain.sync.writer import GroupWriter
+from carechain.web import install_web
 
-__all__ = ["MAX_REQUEST_BYTES", "create_app"]
+__all__ = ["create_app"]
 
-MAX_REQUEST_BYTES = 64 * 1024
+# The roles whose nodes serve the JSON record API: a hub relays ciphertext and can read or
+# write no record, so it serves none.
+RECORD_API_ROLES = ("crew", "hospital", "vault")
 
 
 def create_app(
@@ -51,8 +60,10 @@ def create_app(
     app.state.writer = GroupWriter(app.state.sync)
     app.state.live = LiveHub(app.state.sync)
     app.state.sync_loop = sync_loop
+    app.state.door = None if accounts is None else Door(node, accounts)
     problems.install(app)
-    app.include_router(records.router)
+    if node.info.role in RECORD_API_ROLES:
+        app.include_router(records.router)
     app.include_router(sync_routes.router)
 
     @app.get("/health", tags=["node"], summary="Who this node is and how much it holds")
@@ -82,9 +93,9 @@ def create_app(
         return {"kicked": sync_loop is not None}
 
     if accounts is not None:
-        from carechain.web import install_web
-
         install_web(app, node, accounts, sync_loop)
 
     app.add_middleware(BodyLimit, max_bytes=MAX_REQUEST_BYTES, limits={"/sync/": MAX_SYNC_BYTES})
+    install_auth(app)
+    problems.describe(app)
     return app

@@ -88,3 +88,62 @@ def install(app: FastAPI) -> None:
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
         log.exception("unexpected error", exc_info=exc)
         return problem(500, "internal", "Internal error", "the node could not do this")
+
+
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "title": "Problem",
+    "description": "RFC 9457 problem details; `type` ends with the stable error code.",
+    "required": ["type", "title", "status", "detail"],
+    "properties": {
+        "type": {"type": "string", "format": "uri"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "field": {"type": "string", "description": "the field that breaks a rule"},
+        "rule": {"type": "string", "description": "the rule it breaks"},
+        "errors": {
+            "type": "array",
+            "description": "every broken rule of the request, when there are several",
+            "items": {
+                "type": "object",
+                "properties": {"field": {"type": "string"}, "rule": {"type": "string"}},
+            },
+        },
+    },
+}
+
+
+def describe(app: FastAPI) -> None:
+    """Complete the OpenAPI document: the problem schema, and bearer-token authentication
+    (or the web apps' session cookie) on every route outside the anonymous allow-list."""
+    from carechain.edge.public import is_public
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        from fastapi.openapi.utils import get_openapi
+
+        schema = get_openapi(title=app.title, version=app.version,
+                             description=app.description, routes=app.routes)
+        components = schema.setdefault("components", {})
+        components.setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+        components["securitySchemes"] = {
+            "bearer": {"type": "http", "scheme": "bearer",
+                       "description": "An API client's token, issued by an admin "
+                       "(`carechain token issue`)"},
+            "session": {"type": "apiKey", "in": "cookie", "name": "carechain_session",
+                        "description": "The web apps' session; changes need X-CSRF-Token"},
+        }
+        for path, operations in schema.get("paths", {}).items():
+            for method, operation in operations.items():
+                if not is_public(method.upper(), path):
+                    operation.setdefault("security", [{"bearer": []}, {"session": []}])
+                    operation.setdefault("responses", {}).setdefault(
+                        "401", {"description": "Not authenticated (`not-authenticated`)",
+                                "content": {"application/problem+json": {
+                                    "schema": {"$ref": "#/components/schemas/Problem"}}}})
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -1,0 +1,99 @@
+"""Administration through the door: accounts and API clients, each change audited in the
+same unit of work as nothing else it could be separated from."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from carechain.accounts import Person
+from carechain.accounts.clients import Client
+from carechain.errors import Forbidden
+from carechain.node.service import Unit
+from carechain.operations.actor import Actor
+from carechain.operations.door import Door
+
+__all__ = [
+    "create_person",
+    "disable_person",
+    "issue_client",
+    "list_clients",
+    "reset_totp",
+    "revoke_client",
+    "unlock_person",
+]
+
+
+def _permit(actor: Actor, action: str) -> None:
+    if not actor.can(action):
+        raise Forbidden(f"a {actor.role} may not {action}", action=action, role=actor.role)
+
+
+def create_person(
+    door: Door, actor: Actor, uow: Unit, *, staff_id: str, display_name: str, role: str,
+    secret: str, totp: bool | None = None,
+) -> tuple[Person, str | None]:
+    """Add an account; return it and the TOTP URI to show once (admins)."""
+    _permit(actor, "account.manage")
+    person, uri = door.accounts.create_person(
+        staff_id, display_name, role, secret, node_role=door.node.info.role,
+        now_ms=door.now_ms(), totp=totp,
+    )
+    door.audit(actor, uow, "account.create", detail={"account": staff_id, "role": role})
+    return person, uri
+
+
+def unlock_person(door: Door, actor: Actor, uow: Unit, *, staff_id: str) -> Person:
+    """Clear a lockout."""
+    _permit(actor, "account.manage")
+    person = door.accounts.unlock(staff_id)
+    door.audit(actor, uow, "account.unlock", detail={"account": staff_id, "by": "admin"})
+    return person
+
+
+def disable_person(door: Door, actor: Actor, uow: Unit, *, staff_id: str) -> Person:
+    """Disable an account and end its sessions (its tokens stop working too)."""
+    _permit(actor, "account.manage")
+    person = door.accounts.disable(staff_id)
+    door.audit(actor, uow, "account.disable", detail={"account": staff_id})
+    return person
+
+
+def reset_totp(door: Door, actor: Actor, uow: Unit, *, staff_id: str) -> str:
+    """Give an account a new TOTP secret; return the URI to show once."""
+    _permit(actor, "account.manage")
+    uri = door.accounts.reset_totp(staff_id)
+    door.audit(actor, uow, "account.totp_reset", detail={"account": staff_id})
+    return uri
+
+
+def issue_client(
+    door: Door, actor: Actor, uow: Unit, *, name: str, role: str | None, staff_id: str | None,
+    expires_ms: int,
+) -> tuple[Client, str]:
+    """Issue a bearer token to a named API client; return it and the token (shown once)."""
+    _permit(actor, "account.manage")
+    client, token = door.accounts.issue_client(
+        name, role=role, staff_id=staff_id, expires_ms=expires_ms, issued_by=actor.user,
+        now_ms=door.now_ms(),
+    )
+    door.audit(actor, uow, "client.issue", detail=_client_detail(client))
+    return client, token
+
+
+def revoke_client(door: Door, actor: Actor, uow: Unit, *, client_id: str) -> Client:
+    """Revoke a client's token at once (every process sharing the accounts sees it)."""
+    _permit(actor, "account.manage")
+    client = door.accounts.revoke_client(client_id, now_ms=door.now_ms())
+    door.audit(actor, uow, "client.revoke", detail=_client_detail(client))
+    return client
+
+
+def list_clients(door: Door, actor: Actor) -> list[Client]:
+    """Return every API client (never a token)."""
+    _permit(actor, "account.manage")
+    return door.accounts.list_clients()
+
+
+def _client_detail(client: Client) -> dict[str, Any]:
+    return {"client": client.client_id, "client_name": client.name, "client_role": client.role,
+            "acts_as": client.staff_id, "expires_ms": client.expires_ms}

@@ -1,0 +1,195 @@
+"""Operations on patient records: open, write, amend, address, read, list, hand over.
+
+Each takes the door, the actor and the caller's unit of work; checks the permission and
+the care relationship; drafts its entries and its audit entry in the unit. A refused
+read is audited on its own (nothing else is written) and raises `Forbidden`.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from carechain.errors import CarechainError, Forbidden
+from carechain.handover import build_handover
+from carechain.node.replication import replication
+from carechain.node.service import Unit, Written
+from carechain.node.verify import verify_record
+from carechain.operations.access import Access, addressed_here, held_record, record_access
+from carechain.operations.actor import Actor
+from carechain.operations.door import Door
+from carechain.records.fold import AMENDMENT_KIND
+
+__all__ = [
+    "accept_handover",
+    "address",
+    "amend",
+    "append",
+    "list_records",
+    "open_record",
+    "read",
+    "read_handover",
+    "read_history",
+    "read_replication",
+    "read_state",
+    "verify",
+]
+
+# Kinds that need more than `record.write`.
+_KIND_ACTIONS = {"record.signed": "record.sign"}
+
+
+def _permit(door: Door, actor: Actor, action: str) -> None:
+    if not actor.can(action):
+        raise Forbidden(f"a {actor.role} may not {action}", action=action, role=actor.role)
+
+
+def _writable(door: Door, actor: Actor, record: bytes) -> None:
+    """A writer writes only records it may read (its own device's, on a crew node)."""
+    held_record(door.node, record)
+    if not record_access(door.node, door.accounts, actor, record, door.now_ms()).allowed:
+        raise Forbidden(f"{actor.name} has no care relationship with this record",
+                        action="record.write", role=actor.role)
+
+
+def open_record(door: Door, actor: Actor, uow: Unit, *, data: dict[str, Any]) -> tuple[
+    bytes, Written
+]:
+    """Start a record written by `actor`."""
+    _permit(door, actor, "record.write")
+    record, written = door.node.open_record(user=actor.user, data=data, uow=uow)
+    door.audit(actor, uow, "record.write", record=record, detail={"kind": "record.opened"})
+    return record, written
+
+
+def append(
+    door: Door, actor: Actor, uow: Unit, *, record: bytes, kind: str, data: Any
+) -> Written:
+    """Append a typed entry (a section) to a record."""
+    _permit(door, actor, _KIND_ACTIONS.get(kind, "record.write"))
+    _writable(door, actor, record)
+    written = door.node.append(record=record, user=actor.user, kind=kind, data=data, uow=uow)
+    door.audit(actor, uow, "record.write", record=record, detail={"kind": kind})
+    return written
+
+
+def amend(
+    door: Door, actor: Actor, uow: Unit, *, record: bytes, supersedes: str, reason: str,
+    data: Any,
+) -> Written:
+    """Supersede an entry's data with a reason."""
+    _permit(door, actor, "record.write")
+    _writable(door, actor, record)
+    written = door.node.amend(record=record, user=actor.user, supersedes=supersedes,
+                              reason=reason, data=data, uow=uow)
+    door.audit(actor, uow, "record.write", record=record, detail={"kind": AMENDMENT_KIND})
+    return written
+
+
+def address(door: Door, actor: Actor, uow: Unit, *, record: bytes, node_name: str) -> (
+    Written | None
+):
+    """Grant the record's key to a named hospital, vault or crew node."""
+    _permit(door, actor, "key.grant")
+    _writable(door, actor, record)
+    written = door.node.address_to(record=record, user=actor.user, node_name=node_name, uow=uow)
+    door.audit(actor, uow, "key.grant", record=record,
+               detail={"node": node_name, "granted": written is not None})
+    return written
+
+
+def read(door: Door, actor: Actor, uow: Unit, *, record: bytes, what: str) -> Access:
+    """Check that `actor` may read `record`, and draft the audit entry of the read.
+
+    A refused read is recorded in its own unit, so the refusal stays in the trail even
+    though the caller's unit (which holds nothing else) is abandoned by the raise.
+    """
+    held_record(door.node, record)
+    access = record_access(door.node, door.accounts, actor, record, door.now_ms())
+    if not access.allowed:
+        raise door.refuse(actor, "record.read",
+                          f"{actor.name} has no care relationship with this record; "
+                          "break-glass access needs a reason", audit_as="record.view",
+                          record=record, detail={"what": what})
+    door.audit(actor, uow, "record.view", record=record, detail={"what": what,
+                                                                 **access.detail()})
+    return access
+
+
+def read_state(door: Door, actor: Actor, uow: Unit, *, record: bytes,
+               what: str = "state") -> dict[str, Any]:
+    """Return a record's clinical state (with history), audited."""
+    read(door, actor, uow, record=record, what=what)
+    return door.node.state(record)
+
+
+def read_history(door: Door, actor: Actor, uow: Unit, *, record: bytes) -> list[dict[str, Any]]:
+    """Return every entry of a record with author and time, audited."""
+    history: list[dict[str, Any]] = read_state(door, actor, uow, record=record,
+                                               what="history")["history"]
+    return history
+
+
+def read_handover(door: Door, actor: Actor, uow: Unit, *, record: bytes) -> dict[str, Any]:
+    """Return the ATMIST or SBAR handover of a record, audited."""
+    state = read_state(door, actor, uow, record=record, what="handover")
+    handover = build_handover(state, now=datetime.fromtimestamp(door.now_ms() / 1000, tz=UTC))
+    return {**handover.to_dict(), "text": handover.to_text()}
+
+
+def read_replication(door: Door, actor: Actor, uow: Unit, *, record: bytes) -> dict[str, Any]:
+    """Return where each entry of a record has reached, audited."""
+    read(door, actor, uow, record=record, what="replication")
+    return replication(door.node, record)
+
+
+def verify(door: Door, actor: Actor, uow: Unit, *, record: bytes) -> dict[str, Any]:
+    """Verify every entry of a record, audited."""
+    read(door, actor, uow, record=record, what="verify")
+    findings = verify_record(door.node, record)
+    return {"record_id": record.hex(), "ok": not findings,
+            "findings": [f.to_dict() for f in findings]}
+
+
+def list_records(door: Door, actor: Actor, uow: Unit, *, limit: int) -> list[dict[str, Any]]:
+    """Return the records `actor` may read here, newest activity first, audited once."""
+    if not any(actor.can(a) for a in ("record.read_own", "record.read_own_org",
+                                       "record.read_addressed")):
+        raise Forbidden(f"a {actor.role} may not read clinical records",
+                        action="record.read", role=actor.role)
+    node = door.node
+    out = []
+    for item in node.list_records(limit=10_000):
+        record = bytes.fromhex(item["record_id"])
+        try:
+            if not record_access(node, door.accounts, actor, record, door.now_ms()).allowed:
+                continue
+        except CarechainError:
+            continue
+        out.append(item)
+        if len(out) >= limit:
+            break
+    door.audit(actor, uow, "record.list", detail={"count": len(out)})
+    return out
+
+
+def accept_handover(door: Door, actor: Actor, uow: Unit, *, record: bytes) -> bool:
+    """Accept a handover addressed to this hospital: one receipt, audited; False if it
+    had already been accepted."""
+    _permit(door, actor, "handover.accept")
+    node = door.node
+    held_record(node, record)
+    state = node.state(record)
+    if node.info.role != "hospital" or not addressed_here(node, record, state):
+        raise Forbidden("only a record addressed to this hospital can be accepted here",
+                        action="handover.accept", role=actor.role)
+    accepted = [r for r in state.get("items", {}).get("receipts", [])
+                if r.get("handover_accepted")]
+    if accepted:
+        return False
+    now = datetime.fromtimestamp(door.now_ms() / 1000, tz=UTC)
+    node.append(record=record, user=actor.user, kind="receipt.recorded", uow=uow,
+                data={"received_at": now.isoformat(), "node": node.info.name,
+                      "accepted_by": actor.user, "handover_accepted": True})
+    door.audit(actor, uow, "handover.accept", record=record)
+    return True

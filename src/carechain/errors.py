@@ -19,6 +19,7 @@
     │   ├── RoleNotAllowed        the author's role may not write this (a hub writes no record)
     │   ├── BadParents            a parent is missing, or belongs to another record
     │   └── Undecryptable         a body this node should read does not decrypt
+    ├── NotAuthenticated          no valid token or session; an unsigned sync request
     ├── KeyStoreLocked            the operator secret is missing or wrong
     └── StoreError                the local store refused an operation
 
@@ -154,6 +155,14 @@ class BadParents(EntryRejected):
 class Undecryptable(EntryRejected):
     code = "undecryptable"
     title = "Entry body does not decrypt"
+
+
+class NotAuthenticated(CarechainError):
+    """No valid bearer token or session, or a sync request not signed by a certified node."""
+
+    code = "not-authenticated"
+    status = 401
+    title = "Not authenticated"
 
 
 class KeyStoreLocked(CarechainError):

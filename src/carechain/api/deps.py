@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Path, Request
 
 from carechain.edge import actor_of
-from carechain.errors import CarechainError, Forbidden, NotFound
+from carechain.errors import Forbidden, NotAuthenticated, NotFound
 from carechain.operations import Actor, Door
 
 __all__ = [
@@ -27,14 +27,6 @@ __all__ = [
 READ_ACTIONS = ("record.read_own", "record.read_own_org", "record.read_addressed")
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-
-
-class NotAuthenticated(CarechainError):
-    """No bearer token or session: the JSON API needs one."""
-
-    code = "not-authenticated"
-    status = 401
-    title = "Not authenticated"
 
 
 def _door(request: Request) -> Door:

@@ -16,19 +16,13 @@ import hashlib
 from collections.abc import Mapping
 
 from carechain.entries import canonical, crypto
-from carechain.errors import CarechainError, Forbidden
+from carechain.errors import Forbidden, NotAuthenticated
 from carechain.trust import Certificate, Directory, NodeKeys
 
 __all__ = ["MAX_SKEW_MS", "NotAuthenticated", "check_request", "sign_request"]
 
 MAX_SKEW_MS = 5 * 60 * 1000
 PURPOSE = "carechain-sync-v1"
-
-
-class NotAuthenticated(CarechainError):
-    code = "not-authenticated"
-    status = 401
-    title = "Request is not signed by a certified node"
 
 
 def _message(method: str, path: str, query: str, at_ms: int, body: bytes) -> bytes:

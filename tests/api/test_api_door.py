@@ -3,6 +3,7 @@ audit entry naming the interface and why, roles and relationships are enforced."
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -172,3 +173,40 @@ def test_a_hub_serves_no_record_api(tmp_path: Path, trust: Trust) -> None:
         assert not any(p.startswith("/records") for p in paths)
     finally:
         hub.close()
+
+
+def test_a_second_clinician_confirms_a_dose_through_the_api(
+    crew: Node, accounts: AccountStore
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    client = client_for(crew, accounts, "P100234")
+    accounts.create_person("P100999", "Jo Grey", "paramedic", "573920", node_role="crew",
+                           now_ms=crew.clock_ms())
+    rid = _open(client)
+    allergy = {"substance": "penicillin", "reaction": "anaphylaxis",
+               "severity": "life-threatening"}
+    assert client.post(f"/records/{rid}/entries", json={
+        "kind": "history.recorded", "data": {"allergies": [allergy]}}).status_code == 201
+    at = (datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=1)).isoformat()
+    dose = {"drug": "benzylpenicillin", "dose": 1200, "unit": "mg", "route": "IV",
+            "given_at": at, "given_by": "P100234",
+            "override_reason": "Anaphylaxis to penicillin recorded in error per GP summary"}
+    before = crew.store.count()
+    r = client.post(f"/records/{rid}/entries",
+                    json={"kind": "medication.administered", "data": dose})
+    assert r.status_code == 422 and r.json()["second_clinician"] is True
+    r = client.post(f"/records/{rid}/entries", json={
+        "kind": "medication.administered", "data": dose,
+        "confirmation": {"staff_id": "P100999", "pin": "000000"}})
+    assert r.status_code == 422 and r.json()["field"] == "confirmation.pin"
+    assert [e["action"] for e in _events(crew) if e.get("staff_id") == "P100999"] == [
+        "login.failed"]  # the wrong PIN is in the trail, nothing else was written
+    assert crew.store.count() == before + 1  # that audit event, and nothing else
+    r = client.post(f"/records/{rid}/entries", json={
+        "kind": "medication.administered", "data": dose,
+        "confirmation": {"staff_id": "P100999", "pin": "573920"}})
+    assert r.status_code == 201, r.text
+    state = client.get(f"/records/{rid}").json()
+    assert state["items"]["overrides"][0]["confirmed_by"]["staff_id"] == "P100999"
+    assert "573920" not in json.dumps(state)

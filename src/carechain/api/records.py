@@ -43,15 +43,36 @@ class OpenRecord(Strict):
     data: dict[str, Any] = Field(default_factory=dict, description="`record.opened` fields")
 
 
+class Confirmation(Strict):
+    """A second clinician's confirmation, typed at the device (the PIN is never stored)."""
+
+    staff_id: str = Field(min_length=1, max_length=64)
+    pin: str = Field(min_length=1, max_length=16)
+
+
+CONFIRMATION = Field(
+    None,
+    description="A second clinician's staff id and PIN, for a dose the formulary lets through "
+    "only with one (a life-threatening allergy); checked against this node's accounts",
+)
+
+
 class AppendEntry(Strict):
     kind: str = Field(min_length=1, max_length=64, description="e.g. observation.recorded")
     data: dict[str, Any]
+    confirmation: Confirmation | None = CONFIRMATION
 
 
 class Amend(Strict):
     supersedes: str = Field(min_length=64, max_length=64, description="Id of the entry to amend")
     reason: str = Field(min_length=1, max_length=1000)
     data: dict[str, Any]
+    confirmation: Confirmation | None = CONFIRMATION
+
+
+def _confirmation(body: AppendEntry | Amend) -> tuple[str, str] | None:
+    c = body.confirmation
+    return None if c is None else (c.staff_id, c.pin)
 
 
 class AddRecipient(Strict):
@@ -90,7 +111,8 @@ def list_records(
 )
 def append(record_id: RecordId, body: AppendEntry, door: DoorDep, actor: Writer) -> Written:
     with door.unit() as uow:
-        written = ops.append(door, actor, uow, record=record_id, kind=body.kind, data=body.data)
+        written = ops.append(door, actor, uow, record=record_id, kind=body.kind, data=body.data,
+                             confirmation=_confirmation(body))
     return Written(record_id=record_id.hex(), entry_id=written.entry.hex, seq=written.seq)
 
 
@@ -103,7 +125,8 @@ def append(record_id: RecordId, body: AppendEntry, door: DoorDep, actor: Writer)
 def amend(record_id: RecordId, body: Amend, door: DoorDep, actor: Writer) -> Written:
     with door.unit() as uow:
         written = ops.amend(door, actor, uow, record=record_id, supersedes=body.supersedes,
-                            reason=body.reason, data=body.data)
+                            reason=body.reason, data=body.data,
+                            confirmation=_confirmation(body))
     return Written(record_id=record_id.hex(), entry_id=written.entry.hex, seq=written.seq)
 
 

@@ -19,6 +19,7 @@ from carechain.operations.access import Access, addressed_here, held_record, rec
 from carechain.operations.actor import Actor
 from carechain.operations.door import Door
 from carechain.records.fold import AMENDMENT_KIND
+from carechain.records.safety import SecondClinician
 
 __all__ = [
     "accept_handover",
@@ -62,26 +63,37 @@ def open_record(door: Door, actor: Actor, uow: Unit, *, data: dict[str, Any]) ->
     return record, written
 
 
+def _second(door: Door, confirmation: tuple[str, str] | None) -> SecondClinician | None:
+    """A second clinician's staff id and PIN, checked against this node's accounts."""
+    if confirmation is None:
+        return None
+    return SecondClinician(confirmation[0], confirmation[1], door.accounts)
+
+
 def append(
-    door: Door, actor: Actor, uow: Unit, *, record: bytes, kind: str, data: Any
+    door: Door, actor: Actor, uow: Unit, *, record: bytes, kind: str, data: Any,
+    confirmation: tuple[str, str] | None = None,
 ) -> Written:
-    """Append a typed entry (a section) to a record."""
+    """Append a typed entry (a section) to a record; `confirmation` is a second clinician's
+    (staff id, PIN) for a dose only a second clinician may let through."""
     _permit(door, actor, _KIND_ACTIONS.get(kind, "record.write"))
     _writable(door, actor, record)
-    written = door.node.append(record=record, user=actor.user, kind=kind, data=data, uow=uow)
+    written = door.node.append(record=record, user=actor.user, kind=kind, data=data, uow=uow,
+                               confirmation=_second(door, confirmation))
     door.audit(actor, uow, "record.write", record=record, detail={"kind": kind})
     return written
 
 
 def amend(
     door: Door, actor: Actor, uow: Unit, *, record: bytes, supersedes: str, reason: str,
-    data: Any,
+    data: Any, confirmation: tuple[str, str] | None = None,
 ) -> Written:
     """Supersede an entry's data with a reason."""
     _permit(door, actor, "record.write")
     _writable(door, actor, record)
     written = door.node.amend(record=record, user=actor.user, supersedes=supersedes,
-                              reason=reason, data=data, uow=uow)
+                              reason=reason, data=data, uow=uow,
+                              confirmation=_second(door, confirmation))
     door.audit(actor, uow, "record.write", record=record, detail={"kind": AMENDMENT_KIND})
     return written
 

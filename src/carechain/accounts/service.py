@@ -45,6 +45,7 @@ MAX_FAILURES = 5
 LOCK_MS = 15 * 60 * 1000
 TOTP_ROLES: frozenset[Role] = frozenset({"admin"})
 
+
 _COLUMNS = ("staff_id, display_name, role, secret_kind, totp_secret IS NOT NULL, "
             "failed_attempts, locked_until_ms, disabled, created_ms")
 

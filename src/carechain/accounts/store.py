@@ -11,6 +11,7 @@ from carechain.accounts._db import Database
 from carechain.accounts.credentials import INTERACTIVE, HashCost, SecretKeys
 from carechain.accounts.models import NodeRole, Person, Session
 from carechain.accounts.sessions import SESSION_POLICIES, SessionPolicy
+from carechain.accounts.unlock import unlock_by_colleague
 
 __all__ = ["AccountStore"]
 
@@ -70,6 +71,12 @@ class AccountStore:
     def unlock(self, staff_id: str) -> Person:
         """Clear an account's lock and failure count."""
         return service.unlock(self._db, staff_id=staff_id)
+
+    def unlock_by_colleague(self, staff_id: str, colleague: str, secret: str, *,
+                            now_ms: int) -> tuple[Person, dict[str, Any]]:
+        """Unlock a crew account with a second crew member's PIN; return it and its audit."""
+        return unlock_by_colleague(self._db, self._keys, self._cost, staff_id=staff_id,
+                                           colleague=colleague, secret=secret, now_ms=now_ms)
 
     def disable(self, staff_id: str) -> Person:
         """Disable an account and end its sessions."""

@@ -27,12 +27,17 @@ def _when(value: object) -> dict[str, str | None]:
             "date": local_time(value, "%d %b %Y %H:%M")}
 
 
-def _allergies(history: dict[str, Any]) -> str:
+def _listed_allergies(history: dict[str, Any]) -> list[str]:
     listed = []
     for allergy in history.get("allergies") or []:
         if isinstance(allergy, dict) and allergy.get("substance"):
             about = [str(allergy[k]) for k in ("reaction", "severity") if allergy.get(k)]
             listed.append(str(allergy["substance"]) + (f" ({', '.join(about)})" if about else ""))
+    return listed
+
+
+def _allergies(history: dict[str, Any]) -> str:
+    listed = _listed_allergies(history)
     if listed:
         return ", ".join(listed)
     return "none known (NKDA)" if history.get("no_known_allergies") is True else "not recorded"
@@ -106,6 +111,8 @@ def patient_view(state: dict[str, Any], patient: Patient, now: datetime) -> dict
         "nhs_number": _nhs(person.get("nhs_number")),
         "date_of_birth": person.get("date_of_birth"),
         "allergies": _allergies(sections.get("history", {})),
+        # Only a listed allergy is a warning: "none known" in warning red reads as one.
+        "allergy_alert": bool(_listed_allergies(sections.get("history", {}))),
         "complaint": sections.get("history", {}).get("presenting_complaint"),
         "prompts": state.get("prompts", []),
         "medications": _medications(items),

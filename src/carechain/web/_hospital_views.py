@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from carechain.web._hospital_board import Patient, local_time
-from carechain.web._hospital_vitals import CHARTS, news2_points, points_of, text_alternative
+from carechain.web._vitals import chart_view
 
 __all__ = ["patient_view"]
 
@@ -97,14 +97,7 @@ def patient_view(state: dict[str, Any], patient: Patient, now: datetime) -> dict
     if not name:
         name = "Unknown patient" if person.get("unknown_patient") else "Name not recorded"
     summary = Patient(patient.record, patient.addressed, state, patient.last_ms).summary(now)
-    points = points_of(state)
-    news2 = news2_points(state)
-    charts = []
-    for chart in CHARTS:
-        source = news2 if chart.id == "news2" else points
-        charts.append({"id": chart.id, "name": chart.name, "unit": chart.unit,
-                       "series": [{"key": k, "label": label} for k, label in chart.keys],
-                       **text_alternative(chart, source)})
+    vitals = chart_view(state, uk_time=True)
     return {
         "name": name,
         "summary": summary,
@@ -119,9 +112,6 @@ def patient_view(state: dict[str, Any], patient: Patient, now: datetime) -> dict
         "procedures": _procedures(items),
         "observations": _observations(items),
         "conflicts": state.get("conflicts", []),
-        "charts": charts,
-        "chart_data": {"points": points, "news2": news2,
-                       "charts": [{"id": c["id"], "name": c["name"], "unit": c["unit"],
-                                   "series": c["series"]} for c in charts]},
+        "charts": vitals["charts"],
+        "chart_data": vitals["chart_data"],
     }
-

@@ -11,6 +11,7 @@ import nacl.hash
 from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.types import ASGIApp
 
 from carechain.accounts import AccountStore
 from carechain.errors import Forbidden, NotFound
@@ -33,6 +34,7 @@ def install_web(app: FastAPI, node: Node, accounts: AccountStore,
                 sync_loop: SyncLoop | None = None) -> None:
     """Add the pages for this node's role to its app."""
     app.state.web = WebContext(node, accounts, sync_loop)
+    _html_too_large(app, node)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(login.router)
     for name in APPS:
@@ -67,6 +69,21 @@ def install_web(app: FastAPI, node: Node, accounts: AccountStore,
         from carechain.api.problems import problem
 
         return problem(403, exc.code, exc.title, exc.detail, **exc.extra)
+
+
+def _html_too_large(app: FastAPI, node: Node) -> None:
+    """Wrap the app, once its middleware is built, so that a browser's oversized form gets
+    a page rather than the body limit's JSON (the limit is the outermost middleware, added
+    after the web apps, so only a wrapper outside the built stack can see its answer)."""
+    from carechain.api.app import MAX_REQUEST_BYTES
+    from carechain.web._too_large import HtmlTooLarge
+
+    build = app.build_middleware_stack
+
+    def wrapped() -> ASGIApp:
+        return HtmlTooLarge(build(), node, MAX_REQUEST_BYTES)
+
+    app.build_middleware_stack = wrapped  # type: ignore[method-assign]
 
 
 def accounts_key(node: Node) -> bytes:

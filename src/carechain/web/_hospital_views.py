@@ -114,4 +114,5 @@ def patient_view(state: dict[str, Any], patient: Patient, now: datetime) -> dict
         "conflicts": state.get("conflicts", []),
         "charts": vitals["charts"],
         "chart_data": vitals["chart_data"],
+        "zone": vitals["zone"],
     }

@@ -32,6 +32,7 @@ from carechain.web._crew_forms import (
     prefill,
     read_shown,
 )
+from carechain.web._crew_new import open_new_record
 from carechain.web._crew_pages import (
     BREACH_FIELDS,
     amend_page,
@@ -44,8 +45,10 @@ from carechain.web._crew_pages import (
     status,
 )
 from carechain.web._crew_preview import news2_preview
-from carechain.web._crew_sections import AMENDABLE, BY_KIND, BY_SLUG, OPENED, SIGNOFF
+from carechain.web._crew_sections import AMENDABLE, BY_KIND, BY_SLUG, SIGNOFF
 from carechain.web._crew_views import conflict_texts
+from carechain.web._form_errors import field_errors
+from carechain.web._live import STREAM_MAX_S, start_cursor, vitals_stream
 from carechain.web.render import check_csrf
 from carechain.web.session import Viewer, ViewerDep, context, require
 
@@ -138,14 +141,9 @@ def jobs(request: Request, viewer: Reader) -> Response:
 
 @router.post("/crew/records")
 def open_record(request: Request, viewer: Writer, form: FormDep) -> Response:
-    """Open a record for this vehicle and go to it."""
-    check_csrf(viewer, form.get("csrf"))
-    data, _ = collect(OPENED, form, shown=None)
-    data.update(opened_at=now(request).isoformat(), crew=[viewer.person.staff_id])
-    try:
-        record, _ = context(request).node.open_record(user=viewer.person.staff_id, data=data)
-    except FieldInvalid as exc:
-        errors = {error_target(exc.field, ["callsign", "vehicle"]): exc.rule}
+    """Open a record for this vehicle's job and go to it; nothing until the form is valid."""
+    record, errors = open_new_record(request, viewer, form)
+    if record is None:
         return jobs_page(request, viewer, values=form, errors=errors, status_code=422)
     return RedirectResponse(f"/crew/records/{record.hex()}", status_code=303)
 
@@ -178,6 +176,15 @@ def record_overview(request: Request, viewer: Reader, record: RecordDep) -> Resp
     return record_page(request, viewer, record, _viewed(request, viewer, record, "overview"))
 
 
+@router.get("/crew/records/{record_id}/events")
+async def record_events(
+    request: Request, viewer: Reader, record: RecordDep, after: int | None = None,
+    lifetime: float = STREAM_MAX_S,
+) -> Response:
+    """Stream the monitor's new vital signs and NEWS2 as the device stores them."""
+    return vitals_stream(request, record, start_cursor(request, after), lifetime)
+
+
 @router.get("/crew/records/{record_id}/history")
 def history(request: Request, viewer: Reader, record: RecordDep) -> Response:
     """Show every entry with its author, time and data; amendments and conflicts."""
@@ -205,7 +212,8 @@ def sign(request: Request, viewer: Signer, record: RecordDep, form: FormDep) -> 
             record=record, user=viewer.person.staff_id, kind=SIGNOFF.kind, data=data
         )
     except FieldInvalid as exc:
-        errors = {error_target(exc.field, input_ids(SIGNOFF, form)): exc.rule}
+        ids = input_ids(SIGNOFF, form)
+        errors = field_errors(exc, lambda path: error_target(path, ids))
         return handover_page(
             request, viewer, record, node.state(record), values=form, errors=errors, status_code=422
         )
@@ -266,8 +274,12 @@ def amend(
             data=data,
         )
     except (FieldInvalid, FormularyBreach) as exc:
-        field, rule = _field_and_rule(exc)
-        target = error_target(field, [*input_ids(section, form), "reason"], rows)
+        ids = [*input_ids(section, form), "reason"]
+        if isinstance(exc, FieldInvalid):
+            errors = field_errors(exc, lambda path: error_target(path, ids, rows))
+        else:
+            field, rule = _field_and_rule(exc)
+            errors = {error_target(field, ids, rows): rule}
         return amend_page(
             request,
             viewer,
@@ -276,7 +288,7 @@ def amend(
             found,
             kind,
             values=form,
-            errors={target: rule},
+            errors=errors,
             reason=reason,
             status_code=422,
         )
@@ -418,8 +430,9 @@ def save_section(
             status_code=422,
         )
     except FieldInvalid as exc:
-        target = error_target(
-            exc.field, input_ids(section, form), rows, {"reason": "override_reason"}
+        ids = input_ids(section, form)
+        errors = field_errors(
+            exc, lambda path: error_target(path, ids, rows, {"reason": "override_reason"})
         )
         return section_page(
             request,
@@ -429,9 +442,9 @@ def save_section(
             section,
             values=form,
             shown=shown_text,
-            errors={target: exc.rule},
+            errors=errors,
             status_code=422,
-            show_override=target == "override_reason",
+            show_override="override_reason" in errors,
         )
     if node.recipients(record) - granted:
         ctx.audit(

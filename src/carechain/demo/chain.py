@@ -153,10 +153,7 @@ class DemoChain:
             )
             live = (hub_url,) if role in ("hospital", "vault") else ()
             loop = SyncLoop(node, peers, live, self.interval)
-            app = create_app(node, sync_loop=loop, accounts=accounts)
-            if role == "hub":
-                app.include_router(outage_router(self))
-                app.state.demo_outage = True  # the console shows the outage control
+            app = self._app(node, loop, accounts, role)
             served = ServedApp(app, self.ports.get(name, 0))
             if role == "hub":
                 hub_url = served.url
@@ -172,6 +169,13 @@ class DemoChain:
             self.nodes[name] = DemoNode(name, node, accounts, loop, served, totp, app)
         for n in self.nodes.values():  # introduce everyone to everyone through the hub
             n.loop.kick()
+
+    def _app(self, node: Node, loop: SyncLoop, accounts: AccountStore, role: str) -> FastAPI:
+        app = create_app(node, sync_loop=loop, accounts=accounts)
+        if role == "hub":
+            app.include_router(outage_router(self))
+            app.state.demo_outage = True  # the console shows the outage control
+        return app
 
     def stop_hub(self) -> None:
         """Take the hub off the network: its server and sync loop stop, its store stays."""
@@ -190,7 +194,9 @@ class DemoChain:
             hub = self.nodes["hub"]
             if self.hub_up:
                 return
+            # A new app: a stopped one has closed its writer and live streams for good.
             hub.loop = SyncLoop(hub.node, (), (), self.interval)
+            hub.app = self._app(hub.node, hub.loop, hub.accounts, "hub")
             hub.served = ServedApp(hub.app, hub.served.port)
             hub.loop.start()
             self.hub_up = True

@@ -120,6 +120,8 @@ def test_the_crew_app_fits_and_every_target_is_44_px(chain: DemoChain, record: s
     base = chain.nodes[CREW].url
     page.goto(base + "/login")
     _check(page, f"crew-login-{size}")
+    page.goto(base + "/login/unlock?staff_id=P100234")
+    _check(page, f"crew-unlock-{size}")
     login(page, base, "P100234", "482913")
     for slug in ("", "/observations", "/patient", "/history", "/handover", "/disposition"):
         page.goto(f"{base}/crew/records/{record}{slug}")

@@ -211,3 +211,16 @@ def test_nkda_is_not_shown_in_allergy_red_but_a_listed_allergy_is(ward: Ward) ->
     page = ward.site.client.get(f"/hospital/records/{record.hex()}").text
     assert 'class="hb-allergies hb-allergy-alert" data-alert="yes"' in page
     assert "penicillin (rash)" in page
+
+
+def test_the_patient_page_shows_each_news2_parameter(ward: Ward) -> None:
+    record = ward.document(CASES["stemi"]())
+    ward.deliver()
+    ward.login()
+    page = ward.site.client.get(f"/hospital/records/{record.hex()}").text
+    values = re.search(r'<ul class="headline-values" id="headline-values">(.*?)</ul>', page, re.S)
+    assert values is not None
+    for parameter in ("resp_rate", "spo2", "air_or_oxygen", "systolic", "pulse",
+                      "consciousness", "temperature"):
+        assert f'data-parameter="{parameter}"' in values.group(1)
+    assert "RR" in values.group(1) and "Pulse" in values.group(1)

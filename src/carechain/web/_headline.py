@@ -11,7 +11,7 @@ fold) still renders: the parameters' scores, without values or ages.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from carechain.clinical.news2 import PARAMETER_LABELS, PARAMETERS
@@ -65,15 +65,16 @@ def _value(name: str, value: Any) -> str:
     return str(value)
 
 
-def _clock(value: object) -> str | None:
+def _clock(value: object, zone: tzinfo) -> str | None:
     moment = _moment(value)
-    return None if moment is None else moment.astimezone(UTC).strftime("%H:%M")
+    return None if moment is None else moment.astimezone(zone).strftime("%H:%M")
 
 
-def news2_view(news2: Mapping[str, Any] | None, now: datetime | None = None
-               ) -> dict[str, Any] | None:
+def news2_view(news2: Mapping[str, Any] | None, now: datetime | None = None, *,
+               zone: tzinfo = UTC, zone_name: str = "UTC") -> dict[str, Any] | None:
     """Return NEWS2 with one row per chart parameter: its label, score, and (when the state
-    gives them) its value, time and age, and whether it is too old to score."""
+    gives them) its value, time and age, and whether it is too old to score. Clock times
+    are in `zone` (the crew app reads UTC, the hospital UK time: `zone_name` "")."""
     if not news2:
         return None
     now = now or datetime.now(UTC)
@@ -102,7 +103,8 @@ def news2_view(news2: Mapping[str, Any] | None, now: datetime | None = None
         "rows": rows,
         "has_values": any(r["value"] is not None for r in rows),
         "complete_known": complete_known,
-        "last_complete_time": _clock(last_complete),
+        "last_complete_time": _clock(last_complete, zone),
+        "zone_name": zone_name,
         "last_complete_age": ago(last_complete, now),
         "age": ago(news2.get("taken_at"), now),
     }

@@ -6,7 +6,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from carechain.web._hospital_board import Patient, local_time
+from carechain.web._headline import news2_view
+from carechain.web._hospital_board import Patient, display_zone, local_time
 from carechain.web._vitals import chart_view
 
 __all__ = ["patient_view"]
@@ -98,6 +99,8 @@ def patient_view(state: dict[str, Any], patient: Patient, now: datetime) -> dict
         name = "Unknown patient" if person.get("unknown_patient") else "Name not recorded"
     summary = Patient(patient.record, patient.addressed, state, patient.last_ms).summary(now)
     vitals = chart_view(state, uk_time=True)
+    news2 = news2_view(state.get("scores", {}).get("news2"), now, zone=display_zone(),
+                       zone_name="")
     return {
         "name": name,
         "summary": summary,
@@ -115,4 +118,5 @@ def patient_view(state: dict[str, Any], patient: Patient, now: datetime) -> dict
         "charts": vitals["charts"],
         "chart_data": vitals["chart_data"],
         "zone": vitals["zone"],
+        "news2": news2,
     }

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import pyotp
 import pytest
 
 from carechain.accounts import LOCK_MS, MAX_FAILURES, AccountLocked, AccountStore, LoginFailed
 from carechain.errors import FieldInvalid
 
-from .conftest import NOW, PIN
+from .conftest import NOW, PIN, totp_secret
 
 TECH_PIN = "4826"
 
@@ -85,3 +86,70 @@ def test_an_account_that_is_not_locked_is_not_unlocked(crew: AccountStore) -> No
     with pytest.raises(FieldInvalid) as unknown:
         crew.unlock_by_colleague("X9", "T1", TECH_PIN, now_ms=NOW + LOCK_MS - 1)
     assert unknown.value.field == "staff_id"
+
+
+@pytest.fixture
+def admin_secret(crew: AccountStore) -> str:
+    """Give the crew node an administrator; return the authenticator secret the control
+    room keeps."""
+    _, uri = crew.create_person("ADM1", "Ops Desk", "admin", "5937", node_role="crew",
+                                now_ms=NOW)
+    return totp_secret(uri)
+
+
+def test_the_control_rooms_code_unlocks_and_is_audited(crew: AccountStore,
+                                                       admin_secret: str) -> None:
+    _lock(crew, "P1")
+    code = pyotp.TOTP(admin_secret).at((NOW + 1) // 1000)
+    person, event = crew.unlock_by_code("P1", "ADM1", code, now_ms=NOW + 1)
+    assert not person.locked(NOW + 1)
+    assert (event["action"], event["staff_id"], event["role"]) == ("account.lock", "ADM1",
+                                                                   "admin")
+    assert event["detail"] == {"change": "unlock", "target": "P1",
+                               "method": "control-room-code"}
+    _lock(crew, "P1")
+    with pytest.raises(LoginFailed):  # a code works once
+        crew.unlock_by_code("P1", "ADM1", code, now_ms=NOW + 2)
+    assert crew.person("P1").locked(NOW + 2)  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(("offset_steps", "ok"), [(-2, False), (-1, True), (0, True),
+                                                   (1, True), (2, False)])
+def test_a_code_is_accepted_one_step_either_side(crew: AccountStore, admin_secret: str,
+                                                 offset_steps: int, ok: bool) -> None:
+    _lock(crew, "P1")
+    at = NOW + 60_000
+    code = pyotp.TOTP(admin_secret).at(at // 1000 + 30 * offset_steps)
+    if ok:
+        crew.unlock_by_code("P1", "ADM1", code, now_ms=at)
+    else:
+        with pytest.raises(LoginFailed):
+            crew.unlock_by_code("P1", "ADM1", code, now_ms=at)
+
+
+def test_wrong_codes_lock_the_administrator_so_codes_cannot_be_guessed(
+        crew: AccountStore, admin_secret: str) -> None:
+    _lock(crew, "P1")
+    for _ in range(MAX_FAILURES - 1):
+        with pytest.raises(LoginFailed):
+            crew.unlock_by_code("P1", "ADM1", "000000", now_ms=NOW + 1)
+    with pytest.raises(AccountLocked):
+        crew.unlock_by_code("P1", "ADM1", "000000", now_ms=NOW + 1)
+    right = pyotp.TOTP(admin_secret).at((NOW + 2) // 1000)
+    with pytest.raises(AccountLocked):
+        crew.unlock_by_code("P1", "ADM1", right, now_ms=NOW + 2)
+
+
+def test_only_the_administrators_authenticator_gives_codes(crew: AccountStore,
+                                                           admin_secret: str) -> None:
+    _lock(crew, "P1")
+    with pytest.raises(FieldInvalid) as caught:
+        crew.unlock_by_code("P1", "T1", "123456", now_ms=NOW + 1)
+    assert caught.value.field == "admin"
+    with pytest.raises(FieldInvalid) as unknown:
+        crew.unlock_by_code("P1", "NOBODY", "123456", now_ms=NOW + 1)
+    assert unknown.value.field == "admin"
+    code = pyotp.TOTP(admin_secret).at((NOW + 1) // 1000)
+    with pytest.raises(FieldInvalid) as not_locked:
+        crew.unlock_by_code("T1", "ADM1", code, now_ms=NOW + 1)
+    assert not_locked.value.field == "staff_id"

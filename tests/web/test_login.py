@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from carechain.node.audit import read_audit
-from tests.web.conftest import PIN, Site
+from carechain.testing import Trust
+from tests.web.conftest import PIN, Site, make_site
 
 
 def test_login_sets_a_secure_session_cookie_and_logout_ends_it(crew_site: Site) -> None:
@@ -114,3 +117,43 @@ def test_a_locked_colleague_answers_429(crew_site: Site) -> None:
     r = crew_site.client.post("/login/unlock", data={
         "staff_id": "P100234", "colleague": "T200117", "secret": "739201"})
     assert r.status_code == 429
+
+
+def test_the_control_rooms_code_unlocks_a_single_crewed_tablet(crew_site: Site) -> None:
+    import pyotp
+
+    _, uri = crew_site.accounts.create_person("A100", "Ops Desk", "admin", "270415",
+                                              node_role="crew",
+                                              now_ms=crew_site.node.clock_ms())
+    code = pyotp.TOTP(pyotp.parse_uri(uri).secret).now()  # type: ignore[arg-type]
+    _lock(crew_site)
+    page = crew_site.client.get("/login/unlock?staff_id=P100234").text
+    assert 'id="code-form"' in page and 'action="/login/unlock/code"' in page
+    r = crew_site.client.post("/login/unlock/code", data={
+        "staff_id": "P100234", "admin": "A100", "code": code}, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/login?unlocked=P100234"
+    unlock = [e for e in read_audit(crew_site.node) if e["detail"].get("change") == "unlock"]
+    assert [(e["staff_id"], e["detail"]["method"]) for e in unlock] == [
+        ("A100", "control-room-code")]
+    _lock(crew_site)
+    again = crew_site.client.post("/login/unlock/code", data={
+        "staff_id": "P100234", "admin": "A100", "code": code})
+    assert again.status_code == 422 and 'id="code_form-error"' in again.text  # once only
+
+
+def test_the_code_form_shows_every_missing_field(crew_site: Site) -> None:
+    r = crew_site.client.post("/login/unlock/code", data={})
+    assert r.status_code == 422
+    for field in ("code_staff_id", "admin", "code"):
+        assert f'id="{field}-error"' in r.text
+
+
+def test_only_a_crew_node_serves_the_unlock_pages(tmp_path: Path, trust: Trust) -> None:
+    site = make_site(tmp_path / "hub", trust, "hub", "hub", [])
+    try:
+        assert site.client.get("/login/unlock").status_code == 404
+        assert site.client.post("/login/unlock/code", data={}).status_code == 404
+    finally:
+        site.client.close()
+        site.accounts.close()
+        site.node.close()

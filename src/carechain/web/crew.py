@@ -20,9 +20,9 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from carechain.errors import FieldInvalid, Forbidden, FormularyBreach, NotFound
 from carechain.node.audit import audit_record
 from carechain.records import kinds
-from carechain.records.fold import AMENDMENT_KIND
 from carechain.records.kinds._outcome import CONVEYED_ONLY, NOT_CONVEYED_ONLY
 from carechain.trust import DIRECTORY_RECORD
+from carechain.web._crew_amend import amendable, field_and_rule
 from carechain.web._crew_fields import Section
 from carechain.web._crew_forms import (
     FormValues,
@@ -45,7 +45,7 @@ from carechain.web._crew_pages import (
     status,
 )
 from carechain.web._crew_preview import news2_preview
-from carechain.web._crew_sections import AMENDABLE, BY_KIND, BY_SLUG, SIGNOFF
+from carechain.web._crew_sections import BY_KIND, BY_SLUG, SIGNOFF
 from carechain.web._crew_views import conflict_texts
 from carechain.web._form_errors import field_errors
 from carechain.web._live import STREAM_MAX_S, start_cursor, vitals_stream
@@ -223,29 +223,11 @@ def sign(request: Request, viewer: Signer, record: RecordDep, form: FormDep) -> 
 # --- amendments ---------------------------------------------------------------------------
 
 
-def _amendable(state: dict[str, Any], entry: str) -> tuple[dict[str, Any], str]:
-    """Return a history entry that may be amended, and the kind its data has."""
-    rows = {h["entry"]: h for h in state["history"]}
-    found = rows.get(entry)
-    if found is None or found["class"] != "clinical" or found["superseded_by"]:
-        raise NotFound(f"no entry {entry!r} of this record can be amended")
-    cursor, kind, seen = found, found["kind"], {entry}
-    while kind == AMENDMENT_KIND:  # an amendment of an amendment: find the original kind
-        target = str((cursor["data"] or {}).get("supersedes", ""))
-        if target in seen or target not in rows:
-            raise NotFound(f"entry {entry!r} amends nothing this record holds")
-        seen.add(target)
-        cursor, kind = rows[target], rows[target]["kind"]
-    if kind not in AMENDABLE:
-        raise NotFound(f"entry {entry!r} is not one a crew amends")
-    return found, str(kind)
-
-
 @router.get("/crew/records/{record_id}/amend/{entry}")
 def amend_form(request: Request, viewer: Writer, record: RecordDep, entry: str) -> Response:
     """Show an entry's fields, filled in, to amend with a reason."""
     state = _viewed(request, viewer, record, "amend")
-    found, kind = _amendable(state, entry)
+    found, kind = amendable(state, entry)
     return amend_page(request, viewer, record, state, found, kind)
 
 
@@ -257,7 +239,7 @@ def amend(
     check_csrf(viewer, form.get("csrf"))
     node = context(request).node
     state = node.state(record)
-    found, kind = _amendable(state, entry)
+    found, kind = amendable(state, entry)
     section = BY_KIND[kind]
     original = found["data"]["data"] if found["kind"] != kind else found["data"]
     data, rows = collect(section, form, shown=None)
@@ -278,7 +260,7 @@ def amend(
         if isinstance(exc, FieldInvalid):
             errors = field_errors(exc, lambda path: error_target(path, ids, rows))
         else:
-            field, rule = _field_and_rule(exc)
+            field, rule = field_and_rule(exc)
             errors = {error_target(field, ids, rows): rule}
         return amend_page(
             request,
@@ -295,18 +277,6 @@ def amend(
     return RedirectResponse(
         f"/crew/records/{record.hex()}/history#entry-{found['entry']}", status_code=303
     )
-
-
-def _field_and_rule(exc: FieldInvalid | FormularyBreach) -> tuple[str, str]:
-    """The field an amendment's error belongs to, and what to tell the clinician."""
-    if isinstance(exc, FieldInvalid):
-        return exc.field, exc.rule
-    rule = str(exc.extra.get("rule", exc.detail))
-    if exc.extra.get("overridable"):
-        rule += ". This dose breaks the trust formulary: give an override reason to record it."
-    else:
-        rule += ". This dose breaks the trust formulary and cannot be overridden."
-    return str(exc.extra.get("field", "data.dose")), rule
 
 
 # --- one page per section -----------------------------------------------------------------

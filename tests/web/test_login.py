@@ -157,3 +157,9 @@ def test_only_a_crew_node_serves_the_unlock_pages(tmp_path: Path, trust: Trust) 
         site.client.close()
         site.accounts.close()
         site.node.close()
+
+
+def test_the_unlocked_notice_is_not_taken_from_the_url_alone(crew_site: Site) -> None:
+    assert "is unlocked" not in crew_site.client.get("/login?unlocked=Your+bank").text
+    _lock(crew_site)
+    assert "is unlocked" not in crew_site.client.get("/login?unlocked=P100234").text

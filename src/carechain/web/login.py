@@ -1,7 +1,7 @@
 """Log in and out, the same on every node: staff id and PIN on a crew node (offline),
 staff id and password elsewhere, plus a TOTP code for admins (asked for on a crew node
 only once the PIN is right, since crews have none). A locked crew account is unlocked on
-the device by a colleague (`_unlock`)."""
+the device by a colleague or with the control room's code (`_unlock`)."""
 
 from __future__ import annotations
 
@@ -23,12 +23,12 @@ router.include_router(_unlock.router)
 
 HOME = {"crew": "/crew", "hospital": "/hospital", "hub": "/admin", "vault": "/admin"}
 
-# A crew tablet has no administrator: a colleague unlocks it (see `_unlock`).
+# A crew tablet has no administrator at hand: a colleague or the control room unlocks it.
 LOCKED_MESSAGE = {
     False: "Too many failed attempts: this account is locked for 15 minutes. Ask an "
            "administrator to unlock it sooner.",
     True: "Too many failed attempts: this account is locked for 15 minutes. A second crew "
-          "member can unlock it on this device now.",
+          "member, or a code from the control room, can unlock it on this device now.",
 }
 
 
@@ -53,8 +53,12 @@ def login_page(request: Request, viewer: OptionalViewer, next: str | None = None
                unlocked: str | None = None) -> Response:
     if viewer is not None:
         return RedirectResponse(_safe_next(next), status_code=303)
+    ctx = context(request)
+    # Said only of an account that exists and is not locked: the URL proves nothing.
+    person = ctx.accounts.person(unlocked) if unlocked and len(unlocked) <= 64 else None
+    shown = person.staff_id if person and not person.locked(ctx.now_ms()) else None
     return render(request, "login.html", next=_safe_next(next), errors={}, staff_id="",
-                  unlocked=unlocked if unlocked and len(unlocked) <= 64 else None)
+                  unlocked=shown)
 
 
 def _second_factor_missing(request: Request, staff_id: str) -> None:

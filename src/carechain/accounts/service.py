@@ -6,7 +6,6 @@ unit of work on the accounts file, which no other store shares. Time is always p
 
 from __future__ import annotations
 
-import sqlite3
 from typing import Any, NoReturn
 
 from carechain.accounts._db import Database
@@ -44,7 +43,6 @@ __all__ = [
 MAX_FAILURES = 5
 LOCK_MS = 15 * 60 * 1000
 TOTP_ROLES: frozenset[Role] = frozenset({"admin"})
-
 
 _COLUMNS = ("staff_id, display_name, role, secret_kind, totp_secret IS NOT NULL, "
             "failed_attempts, locked_until_ms, disabled, created_ms")
@@ -127,7 +125,7 @@ def create_person(
                 (staff_id, display_name, checked, kind, secret_hash,
                  keys.seal(totp_secret) if totp_secret else None, now_ms),
             )
-        except sqlite3.IntegrityError as exc:
+        except db.IntegrityError as exc:
             raise FieldInvalid("staff_id", "is already taken") from exc
     uri = provisioning_uri(totp_secret, staff_id=staff_id, issuer=issuer) if totp_secret else None
     return _need_person(db, staff_id), uri

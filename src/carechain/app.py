@@ -26,7 +26,7 @@ from carechain.sync.loop import SyncLoop
 from carechain.sync.service import SyncService
 from carechain.sync.wire import MAX_SYNC_BYTES
 from carechain.sync.writer import GroupWriter
-from carechain.web import install_web
+from carechain.web import HtmlTooLarge, install_web
 
 __all__ = ["create_app"]
 
@@ -96,6 +96,8 @@ def create_app(
         install_web(app, node, accounts, sync_loop)
 
     app.add_middleware(BodyLimit, max_bytes=MAX_REQUEST_BYTES, limits={"/sync/": MAX_SYNC_BYTES})
+    if accounts is not None:  # a browser's oversized form gets a page, not the limit's JSON
+        app.add_middleware(HtmlTooLarge, node=node, limit_bytes=MAX_REQUEST_BYTES)
     install_auth(app)
     problems.describe(app)
     return app

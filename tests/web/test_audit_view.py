@@ -149,3 +149,12 @@ def test_a_clinical_lead_may_not_read_the_audit_log(hub: Site) -> None:
 def test_the_audit_log_needs_a_login(hub: Site) -> None:
     r = hub.client.get("/audit", follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"] == "/login?next=/audit"
+
+
+def test_counts_are_said_with_their_noun_in_the_singular_and_plural() -> None:
+    from carechain.web.render import env
+
+    text = env.from_string('{{ 1|plural("event") }}; {{ 2|plural("event") }}; '
+                           '{{ 0|plural("event") }}; {{ 1|plural("failed try", "failed tries") }}; '
+                           '{{ 3|plural("failed try", "failed tries") }}').render()
+    assert text == "1 event; 2 events; 0 events; 1 failed try; 3 failed tries"

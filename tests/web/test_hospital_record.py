@@ -195,3 +195,32 @@ def test_accepting_without_the_csrf_token_is_refused_and_stores_nothing(ward: Wa
                               data={"csrf": "forged"}, follow_redirects=False)
     assert r.status_code == 403
     assert ward.hospital.store.count() == before
+
+
+def test_nkda_is_not_shown_in_allergy_red_but_a_listed_allergy_is(ward: Ward) -> None:
+    record = ward.document(CASES["stemi"]())  # the case records no known allergies
+    ward.deliver()
+    ward.login()
+    page = ward.site.client.get(f"/hospital/records/{record.hex()}").text
+    assert "none known (NKDA)" in page
+    assert 'class="hb-allergies" data-alert="no"' in page
+    ward.crew.append(record=record, user="P100234", kind="history.recorded",
+                     data={"no_known_allergies": False,
+                           "allergies": [{"substance": "penicillin", "reaction": "rash"}]})
+    ward.deliver()
+    page = ward.site.client.get(f"/hospital/records/{record.hex()}").text
+    assert 'class="hb-allergies hb-allergy-alert" data-alert="yes"' in page
+    assert "penicillin (rash)" in page
+
+
+def test_the_patient_page_shows_each_news2_parameter(ward: Ward) -> None:
+    record = ward.document(CASES["stemi"]())
+    ward.deliver()
+    ward.login()
+    page = ward.site.client.get(f"/hospital/records/{record.hex()}").text
+    values = re.search(r'<ul class="headline-values" id="headline-values">(.*?)</ul>', page, re.S)
+    assert values is not None
+    for parameter in ("resp_rate", "spo2", "air_or_oxygen", "systolic", "pulse",
+                      "consciousness", "temperature"):
+        assert f'data-parameter="{parameter}"' in values.group(1)
+    assert "RR" in values.group(1) and "Pulse" in values.group(1)

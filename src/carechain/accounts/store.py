@@ -12,6 +12,7 @@ from carechain.accounts.clients import Client
 from carechain.accounts.credentials import INTERACTIVE, HashCost, SecretKeys
 from carechain.accounts.models import NodeRole, Person, Session
 from carechain.accounts.sessions import SESSION_POLICIES, SessionPolicy
+from carechain.accounts.unlock import unlock_by_code, unlock_by_colleague
 
 __all__ = ["AccountStore"]
 
@@ -72,6 +73,18 @@ class AccountStore:
     def unlock(self, staff_id: str) -> Person:
         """Clear an account's lock and failure count."""
         return service.unlock(self._db, staff_id=staff_id)
+
+    def unlock_by_colleague(self, staff_id: str, colleague: str, secret: str, *,
+                            now_ms: int) -> tuple[Person, dict[str, Any]]:
+        """Unlock a crew account with a second crew member's PIN; return it and its audit."""
+        return unlock_by_colleague(self._db, self._keys, self._cost, staff_id=staff_id,
+                                           colleague=colleague, secret=secret, now_ms=now_ms)
+
+    def unlock_by_code(self, staff_id: str, admin: str, code: str, *,
+                       now_ms: int) -> tuple[Person, dict[str, Any]]:
+        """Unlock a crew account with the control room's code; return it and its audit."""
+        return unlock_by_code(self._db, self._keys, staff_id=staff_id, admin=admin, code=code,
+                              now_ms=now_ms)
 
     def disable(self, staff_id: str) -> Person:
         """Disable an account and end its sessions."""

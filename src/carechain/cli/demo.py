@@ -15,7 +15,7 @@ from typing import Annotated
 import typer
 
 from carechain.demo import chest_pain_stemi
-from carechain.demo.chain import DEMO_PEOPLE, DemoChain
+from carechain.demo.chain import DEMO_PEOPLE, DEMO_SECRET, DemoChain
 from carechain.demo.monitor import Monitor
 
 __all__ = ["demo"]
@@ -41,13 +41,15 @@ def _document(chain: DemoChain) -> bytes:
         time.sleep(0.1)  # the crew learns of the hospital through the hub
     case = chest_pain_stemi()
     record, _ = crew.open_record(user="P100234", data=case.opened)
-    base = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=20)
+    # The case's last timed step is 29 minutes after the call: start it 30 minutes ago so
+    # that no observation or time is in the future (a future set would become "latest").
+    base = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=30)
     for kind, data in case.at(base):
         if kind == "disposition.recorded":
             data = {
                 **data,
                 "hospital_node": HOSPITAL,
-                "eta": (base + timedelta(minutes=45)).isoformat(),
+                "eta": (base + timedelta(minutes=55)).isoformat(),
             }
         crew.append(record=record, user="P100234", kind=kind, data=data)
     return record
@@ -80,7 +82,8 @@ def demo(
     ] = False,
 ) -> None:
     """Start a hub, two crews, a hospital and a vault on SQLite, and a patient to follow."""
-    chain = DemoChain(dir, ports={} if random_ports else PORTS)
+    chain = DemoChain(dir, ports={} if random_ports else PORTS,
+                      announce=lambda text: typer.secho(text, bold=True))
     typer.echo(f"starting the chain in {dir} …")
     chain.start()
     monitor = None
@@ -96,6 +99,14 @@ def demo(
             f"STEMI pre-alert to {HOSPITAL}; a monitor streams vital signs every second."
         )
         typer.echo("Open the crew app and the hospital dashboard to follow the patient.")
+        typer.echo(
+            f"To see an outage, stop the hub from its admin console ({chain.nodes['hub'].url}"
+            "/admin, 'Demo: a hub outage'): it comes back by itself."
+        )
+        typer.echo(
+            f"Every node's operator secret is {DEMO_SECRET!r}: with the demo stopped, run a "
+            f"node by hand with `carechain serve --dir {dir}/<node> --secret {DEMO_SECRET}`."
+        )
         hospital = chain.nodes[HOSPITAL].node
         if once:
             deadline = time.monotonic() + 60

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import gc
+import signal
+import threading
+from collections.abc import Callable
 from pathlib import Path
+from types import FrameType
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -22,7 +26,25 @@ from carechain.sync.loop import SyncLoop
 if TYPE_CHECKING:
     from carechain.store.postgres import PgListener
 
-__all__ = ["run_node", "serve"]
+__all__ = ["GRACE_S", "StoppingServer", "run_node", "serve"]
+
+# How long a stopping server waits for requests still in flight before cancelling them.
+GRACE_S = 3
+
+
+class StoppingServer(uvicorn.Server):
+    """A uvicorn server that, on SIGTERM or SIGINT, first ends every live stream and long
+    poll (`on_exit`), so the node exits in seconds rather than when the last stream's
+    five-minute lifetime is up."""
+
+    def __init__(self, config: uvicorn.Config, on_exit: Callable[[], None]) -> None:
+        super().__init__(config)
+        self._on_exit = on_exit
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        """Wake the streams, then stop as uvicorn does."""
+        self._on_exit()
+        super().handle_exit(sig, frame)
 
 
 def serve(
@@ -90,22 +112,34 @@ def run_node(node: Node, settings: Settings) -> None:
     accounts = open_accounts(settings.data_dir, node, settings.database_url)
     quieter_gc()
     loop.start()
+    app = create_app(node, sync_loop=loop, accounts=accounts)
+    config = uvicorn.Config(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_level="warning",
+        ws_per_message_deflate=False,  # entries are ciphertext: nothing to compress
+        ssl_certfile=settings.tls_cert,
+        ssl_keyfile=settings.tls_key,
+        timeout_graceful_shutdown=GRACE_S,
+    )
+    if threading.current_thread() is threading.main_thread():
+        # uvicorn re-raises SIGTERM once it has stopped serving; as SystemExit the clean-up
+        # below still runs (the default action would end the process before it).
+        signal.signal(signal.SIGTERM, _terminated)
     try:
-        uvicorn.run(
-            create_app(node, sync_loop=loop, accounts=accounts),
-            host=settings.host,
-            port=settings.port,
-            log_level="warning",
-            ws_per_message_deflate=False,  # entries are ciphertext: nothing to compress
-            ssl_certfile=settings.tls_cert,
-            ssl_keyfile=settings.tls_key,
-        )
+        StoppingServer(config, app.state.web.closing.close).run()
     finally:
         loop.stop()
         accounts.close()
         if listener is not None:
             listener.stop()
         node.close()
+
+
+def _terminated(sig: int, frame: FrameType | None) -> None:
+    """Exit as a process ended by SIGTERM does (status 143), through `finally` blocks."""
+    raise SystemExit(128 + sig)
 
 
 def quieter_gc() -> None:

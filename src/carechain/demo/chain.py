@@ -6,18 +6,25 @@ Used by `carechain demo` and by the end-to-end browser tests.
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from fastapi import FastAPI
+
 from carechain.accounts import AccountStore, HashCost
 from carechain.app import create_app
+from carechain.demo.outage import outage_router
 from carechain.node import Node, NodeHome
+from carechain.operations.door import accounts_key
 from carechain.sync.loop import SyncLoop
 from carechain.testing import ServedApp, make_node, make_trust
-from carechain.web import accounts_key
 
 __all__ = ["DEMO_PEOPLE", "DEMO_SECRET", "DemoChain", "DemoNode", "Person"]
 
+# The operator secret every demo node's keys and store are sealed under: documented in the
+# README so the demo's nodes can also be run by hand with `carechain serve --secret …`.
 DEMO_SECRET = "demo-only-secret"
 
 
@@ -75,6 +82,7 @@ class DemoNode:
     loop: SyncLoop
     served: ServedApp
     totp: dict[str, str] = field(default_factory=dict)
+    app: FastAPI | None = None
 
     @property
     def url(self) -> str:
@@ -92,12 +100,17 @@ class DemoChain:
         ports: dict[str, int] | None = None,
         interval: float = 2.0,
         cost: HashCost | None = None,
+        announce: Callable[[str], None] | None = None,
     ) -> None:
         self.root = root
         self.ports = ports or {}
         self.interval = interval
         self.cost = cost
         self.nodes: dict[str, DemoNode] = {}
+        self.announce = announce
+        self.hub_up = False
+        self._hub_lock = threading.Lock()
+        self._timers: list[threading.Timer] = []
 
     def _ensure(self) -> dict[str, str]:
         """Create the trust, nodes and accounts once; return TOTP secrets of new admins."""
@@ -140,10 +153,11 @@ class DemoChain:
             )
             live = (hub_url,) if role in ("hospital", "vault") else ()
             loop = SyncLoop(node, peers, live, self.interval)
-            app = create_app(node, sync_loop=loop, accounts=accounts)
+            app = self._app(node, loop, accounts, role)
             served = ServedApp(app, self.ports.get(name, 0))
             if role == "hub":
                 hub_url = served.url
+                self.hub_up = True
             if role == "hospital":
                 hospitals.append(served.url)
             loop.start()
@@ -152,9 +166,55 @@ class DemoChain:
                 for p in DEMO_PEOPLE[name][1]
                 if (self.root / name / f"totp-{p.staff_id}.txt").exists()
             }
-            self.nodes[name] = DemoNode(name, node, accounts, loop, served, totp)
+            self.nodes[name] = DemoNode(name, node, accounts, loop, served, totp, app)
         for n in self.nodes.values():  # introduce everyone to everyone through the hub
             n.loop.kick()
+
+    def _app(self, node: Node, loop: SyncLoop, accounts: AccountStore, role: str) -> FastAPI:
+        app = create_app(node, sync_loop=loop, accounts=accounts)
+        if role == "hub":
+            app.include_router(outage_router(self))
+            app.state.demo_outage = True  # the console shows the outage control
+        return app
+
+    def stop_hub(self) -> None:
+        """Take the hub off the network: its server and sync loop stop, its store stays."""
+        with self._hub_lock:
+            hub = self.nodes["hub"]
+            if not self.hub_up:
+                return
+            hub.loop.stop()
+            hub.served.stop()
+            self.hub_up = False
+        self._say("hub stopped: the crews keep working and hand over straight to the hospital")
+
+    def start_hub(self) -> None:
+        """Serve the same hub again on the same address."""
+        with self._hub_lock:
+            hub = self.nodes["hub"]
+            if self.hub_up:
+                return
+            # A new app: a stopped one has closed its writer and live streams for good.
+            hub.loop = SyncLoop(hub.node, (), (), self.interval)
+            hub.app = self._app(hub.node, hub.loop, hub.accounts, "hub")
+            hub.served = ServedApp(hub.app, hub.served.port)
+            hub.loop.start()
+            self.hub_up = True
+        self._say(f"hub back on {hub.url}")
+        for n in self.nodes.values():
+            n.loop.kick()
+
+    def hub_outage(self, seconds: float) -> None:
+        """Stop the hub now and start it again after `seconds`."""
+        self.stop_hub()
+        timer = threading.Timer(seconds, self.start_hub)
+        timer.daemon = True
+        timer.start()
+        self._timers.append(timer)
+
+    def _say(self, text: str) -> None:
+        if self.announce is not None:
+            self.announce(text)
 
     def by_role(self, role: str) -> list[DemoNode]:
         """Return the running nodes of one role."""
@@ -162,9 +222,12 @@ class DemoChain:
 
     def stop(self) -> None:
         """Stop every node."""
+        for timer in self._timers:
+            timer.cancel()
         for n in reversed(list(self.nodes.values())):
             n.loop.stop()
-            n.served.stop()
+            if n.name != "hub" or self.hub_up:
+                n.served.stop()
             n.accounts.close()
             n.node.close()
         self.nodes.clear()

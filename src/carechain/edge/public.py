@@ -2,7 +2,8 @@
 an anonymous caller with 401 problem details).
 
 - the login page and the form it posts, and `/`, which sends a browser to its app or the
-  login page;
+  login page; on a crew node, the unlock forms a locked-out paramedic's colleague (or the
+  control room's one-time code) uses, which check their own credentials;
 - `/health`, for load balancers and monitoring (names the node, holds no clinical data);
 - the static files of the web apps (style sheets and scripts, no data);
 - the OpenAPI document and its viewers (the shape of the API, no data);
@@ -19,6 +20,9 @@ PUBLIC_ROUTES: frozenset[tuple[str, str]] = frozenset(
         ("GET", "/"),
         ("GET", "/login"),
         ("POST", "/login"),
+        ("GET", "/login/unlock"),
+        ("POST", "/login/unlock"),
+        ("POST", "/login/unlock/code"),
         ("GET", "/health"),
         ("GET", "/openapi.json"),
         ("GET", "/docs"),

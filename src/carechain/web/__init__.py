@@ -16,11 +16,12 @@ from carechain.node import Node
 from carechain.operations.door import accounts_key, open_accounts
 from carechain.sync.loop import SyncLoop
 from carechain.web import login
+from carechain.web._too_large import HtmlTooLarge
 from carechain.web.context import WebContext
 from carechain.web.render import render
 from carechain.web.session import LoginRequired
 
-__all__ = ["APPS", "WebContext", "accounts_key", "install_web", "open_accounts"]
+__all__ = ["APPS", "HtmlTooLarge", "WebContext", "accounts_key", "install_web", "open_accounts"]
 
 # The web apps, each a module with `router` and `ROLES` (the node roles that serve it).
 APPS = ("crew", "hospital", "admin", "audit_view")

@@ -20,19 +20,21 @@ from carechain.web._crew_forms import (
     fingerprints,
     prefill,
 )
-from carechain.web._crew_sections import BY_KIND, MEDICATIONS, OPENED, SECTIONS, SIGNOFF
+from carechain.web._crew_new import NEW_RECORD
+from carechain.web._crew_sections import BY_KIND, MEDICATIONS, SECTIONS, SIGNOFF
 from carechain.web._crew_views import (
     conflict_texts,
     conflicts,
     history_rows,
     jobs_today,
-    news2_view,
     overrides,
     patient_banner,
     receipts,
     record_status,
     summarise,
 )
+from carechain.web._headline import news2_view
+from carechain.web._vitals import chart_view
 from carechain.web.render import render
 from carechain.web.session import Viewer, context
 
@@ -107,7 +109,7 @@ def jobs_page(
 ) -> HTMLResponse:
     """Render today's jobs with the new-record form."""
     ctx = context(request)
-    form = controls(OPENED, values or {}, errors=errors)
+    form = controls(NEW_RECORD, values or {}, errors=errors)
     return render(
         request,
         "crew/jobs.html",
@@ -128,13 +130,18 @@ def record_page(
     observations = state["items"].get("observations", [])
     latest = observations[-1] if observations else None
     scores = dict(state["scores"])
+    prompts = state["prompts"]
     return _frame(
         request,
         viewer,
         record,
         state,
         "crew/record.html",
-        news2=news2_view(scores.pop("news2", None)),
+        news2=news2_view(scores.pop("news2", None), now(request)),
+        # Emergency and urgent prompts go in the headline, above everything else.
+        headline_prompts=[p for p in prompts if p.get("severity") in ("emergency", "urgent")],
+        vitals=chart_view(dict(state), uk_time=False),
+        cursor=context(request).node.store.count(),
         trend=scores.pop("news2_trend", None),
         scores=scores,
         prompts=state["prompts"],
@@ -245,7 +252,7 @@ def section_page(
         else ("" if section.full else fingerprints(prefill(section, current))),
         items=_items(state, section) if section.multi else [],
         overrides=overrides(state) if section is MEDICATIONS else [],
-        news2=news2_view(scores.get("news2")),
+        news2=news2_view(scores.get("news2"), now(request)),
         prompts=state["prompts"],
         drugs=[d.name for d in context(request).node.formulary.drugs],
         handover=_handover(state, now(request)),

@@ -12,7 +12,7 @@ from carechain.records import kinds
 from carechain.records.decision import decision_support
 from carechain.web._crew_forms import collect, error_target, input_ids
 from carechain.web._crew_sections import OBSERVATIONS
-from carechain.web._crew_views import news2_view
+from carechain.web._headline import news2_view
 
 __all__ = ["news2_preview"]
 

@@ -7,7 +7,6 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from carechain.clinical.news2 import PARAMETER_LABELS, PARAMETERS
 from carechain.errors import CarechainError
 from carechain.handover._words import age_sex
 from carechain.node import Node
@@ -20,6 +19,7 @@ from carechain.trust import DIRECTORY_RECORD
 from carechain.web._crew_fields import Field, label_of
 from carechain.web._crew_forms import local_time
 from carechain.web._crew_sections import AMENDABLE, BY_KIND, SECTIONS
+from carechain.web._headline import news2_view
 
 __all__ = [
     "conflict_texts",
@@ -76,15 +76,6 @@ def patient_banner(state: Mapping[str, Any], now: datetime) -> dict[str, Any]:
         "incident_number": incident.get("incident_number"),
         "signed": "signoff" in sections,
     }
-
-
-def news2_view(news2: Mapping[str, Any] | None) -> dict[str, Any] | None:
-    """Return NEWS2 with one row per chart parameter (its label and score, or missing)."""
-    if not news2:
-        return None
-    parts = news2.get("components", {})
-    rows = [{"name": p, "label": PARAMETER_LABELS[p], "score": parts.get(p)} for p in PARAMETERS]
-    return {**news2, "rows": rows}
 
 
 def _reached(counts: Mapping[str, int]) -> str:

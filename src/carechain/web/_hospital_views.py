@@ -6,8 +6,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from carechain.web._hospital_board import Patient, local_time
-from carechain.web._hospital_vitals import CHARTS, news2_points, points_of, text_alternative
+from carechain.web._headline import news2_view
+from carechain.web._hospital_board import Patient, display_zone, local_time
+from carechain.web._vitals import chart_view
 
 __all__ = ["patient_view"]
 
@@ -27,12 +28,17 @@ def _when(value: object) -> dict[str, str | None]:
             "date": local_time(value, "%d %b %Y %H:%M")}
 
 
-def _allergies(history: dict[str, Any]) -> str:
+def _listed_allergies(history: dict[str, Any]) -> list[str]:
     listed = []
     for allergy in history.get("allergies") or []:
         if isinstance(allergy, dict) and allergy.get("substance"):
             about = [str(allergy[k]) for k in ("reaction", "severity") if allergy.get(k)]
             listed.append(str(allergy["substance"]) + (f" ({', '.join(about)})" if about else ""))
+    return listed
+
+
+def _allergies(history: dict[str, Any]) -> str:
+    listed = _listed_allergies(history)
     if listed:
         return ", ".join(listed)
     return "none known (NKDA)" if history.get("no_known_allergies") is True else "not recorded"
@@ -92,29 +98,25 @@ def patient_view(state: dict[str, Any], patient: Patient, now: datetime) -> dict
     if not name:
         name = "Unknown patient" if person.get("unknown_patient") else "Name not recorded"
     summary = Patient(patient.record, patient.addressed, state, patient.last_ms).summary(now)
-    points = points_of(state)
-    news2 = news2_points(state)
-    charts = []
-    for chart in CHARTS:
-        source = news2 if chart.id == "news2" else points
-        charts.append({"id": chart.id, "name": chart.name, "unit": chart.unit,
-                       "series": [{"key": k, "label": label} for k, label in chart.keys],
-                       **text_alternative(chart, source)})
+    vitals = chart_view(state, uk_time=True)
+    news2 = news2_view(state.get("scores", {}).get("news2"), now, zone=display_zone(),
+                       zone_name="")
     return {
         "name": name,
         "summary": summary,
         "nhs_number": _nhs(person.get("nhs_number")),
         "date_of_birth": person.get("date_of_birth"),
         "allergies": _allergies(sections.get("history", {})),
+        # Only a listed allergy is a warning: "none known" in warning red reads as one.
+        "allergy_alert": bool(_listed_allergies(sections.get("history", {}))),
         "complaint": sections.get("history", {}).get("presenting_complaint"),
         "prompts": state.get("prompts", []),
         "medications": _medications(items),
         "procedures": _procedures(items),
         "observations": _observations(items),
         "conflicts": state.get("conflicts", []),
-        "charts": charts,
-        "chart_data": {"points": points, "news2": news2,
-                       "charts": [{"id": c["id"], "name": c["name"], "unit": c["unit"],
-                                   "series": c["series"]} for c in charts]},
+        "charts": vitals["charts"],
+        "chart_data": vitals["chart_data"],
+        "zone": vitals["zone"],
+        "news2": news2,
     }
-

@@ -46,8 +46,12 @@ def _sync(request: Request) -> SyncService:
 def overview_page(request: Request, viewer: NodeAdmin) -> Response:
     ctx = context(request)
     peers = None if ctx.sync_loop is None else ctx.sync_loop.status()
+    outage = request.query_params.get("outage", "")
     return render(request, "admin/overview.html", viewer, page="overview",
-                  view=overview(ctx.node, _sync(request), peers), now_ms=ctx.now_ms())
+                  view=overview(ctx.node, _sync(request), peers), now_ms=ctx.now_ms(),
+                  demo_outage=bool(getattr(request.app.state, "demo_outage", False)),
+                  outage_seconds=outage if outage.isdigit() else None,
+                  outage_error=request.query_params.get("outage_error", "")[:120])
 
 
 def _nodes_page(request: Request, viewer: Viewer, *, status: int = 200,

@@ -1,8 +1,13 @@
-"""What every page handler needs: the node, its accounts, its sync loop, the time."""
+"""What every page handler needs: the node, its accounts, its sync loop, the time, and
+whether the server is stopping (so live streams end at once)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+import contextlib
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 from carechain.accounts import AccountStore, audit_event
@@ -11,7 +16,43 @@ from carechain.node import Node
 from carechain.node.audit import write_audit
 from carechain.sync.loop import SyncLoop
 
-__all__ = ["WebContext"]
+__all__ = ["Closing", "WebContext"]
+
+
+@dataclass
+class Closing:
+    """Whether the server is stopping, and a way to wake every waiting stream at once."""
+
+    event: threading.Event = field(default_factory=threading.Event)
+    _waiters: set[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = field(default_factory=set)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def is_set(self) -> bool:
+        """Tell whether the server is stopping."""
+        return self.event.is_set()
+
+    def close(self) -> None:
+        """Say the server is stopping and wake every stream and long poll (any thread)."""
+        self.event.set()
+        with self._lock:
+            waiters = list(self._waiters)
+        for loop, woken in waiters:
+            with contextlib.suppress(RuntimeError):  # that loop has already closed
+                loop.call_soon_threadsafe(woken.set)
+
+    @contextlib.contextmanager
+    def waking(self, node: Node, woken: asyncio.Event) -> Iterator[None]:
+        """Set `woken` on each new log entry and when the server stops, for the block."""
+        loop = asyncio.get_running_loop()
+        stop = node.notifier.listen_async(loop, woken)
+        with self._lock:
+            self._waiters.add((loop, woken))
+        try:
+            yield
+        finally:
+            stop()
+            with self._lock:
+                self._waiters.discard((loop, woken))
 
 
 @dataclass
@@ -21,6 +62,7 @@ class WebContext:
     node: Node
     accounts: AccountStore
     sync_loop: SyncLoop | None = None
+    closing: Closing = field(default_factory=Closing)
 
     def now_ms(self) -> int:
         """Return the node's wall-clock time."""

@@ -20,10 +20,10 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from carechain.errors import FieldInvalid, Forbidden, FormularyBreach, NotFound
 from carechain.node.audit import audit_record
 from carechain.records import kinds
-from carechain.records.fold import AMENDMENT_KIND
 from carechain.records.kinds._outcome import CONVEYED_ONLY, NOT_CONVEYED_ONLY
 from carechain.records.safety import SecondClinician
 from carechain.trust import DIRECTORY_RECORD
+from carechain.web._crew_amend import amendable, field_and_rule
 from carechain.web._crew_fields import Section
 from carechain.web._crew_forms import (
     FormValues,
@@ -33,6 +33,7 @@ from carechain.web._crew_forms import (
     prefill,
     read_shown,
 )
+from carechain.web._crew_new import open_new_record
 from carechain.web._crew_pages import (
     BREACH_FIELDS,
     amend_page,
@@ -45,8 +46,10 @@ from carechain.web._crew_pages import (
     status,
 )
 from carechain.web._crew_preview import news2_preview
-from carechain.web._crew_sections import AMENDABLE, BY_KIND, BY_SLUG, OPENED, SIGNOFF
+from carechain.web._crew_sections import BY_KIND, BY_SLUG, SIGNOFF
 from carechain.web._crew_views import conflict_texts
+from carechain.web._form_errors import field_errors
+from carechain.web._live import STREAM_MAX_S, start_cursor, vitals_stream
 from carechain.web.render import check_csrf
 from carechain.web.session import Viewer, ViewerDep, context, require
 
@@ -139,14 +142,9 @@ def jobs(request: Request, viewer: Reader) -> Response:
 
 @router.post("/crew/records")
 def open_record(request: Request, viewer: Writer, form: FormDep) -> Response:
-    """Open a record for this vehicle and go to it."""
-    check_csrf(viewer, form.get("csrf"))
-    data, _ = collect(OPENED, form, shown=None)
-    data.update(opened_at=now(request).isoformat(), crew=[viewer.person.staff_id])
-    try:
-        record, _ = context(request).node.open_record(user=viewer.person.staff_id, data=data)
-    except FieldInvalid as exc:
-        errors = {error_target(exc.field, ["callsign", "vehicle"]): exc.rule}
+    """Open a record for this vehicle's job and go to it; nothing until the form is valid."""
+    record, errors = open_new_record(request, viewer, form)
+    if record is None:
         return jobs_page(request, viewer, values=form, errors=errors, status_code=422)
     return RedirectResponse(f"/crew/records/{record.hex()}", status_code=303)
 
@@ -179,6 +177,15 @@ def record_overview(request: Request, viewer: Reader, record: RecordDep) -> Resp
     return record_page(request, viewer, record, _viewed(request, viewer, record, "overview"))
 
 
+@router.get("/crew/records/{record_id}/events")
+async def record_events(
+    request: Request, viewer: Reader, record: RecordDep, after: int | None = None,
+    lifetime: float = STREAM_MAX_S,
+) -> Response:
+    """Stream the monitor's new vital signs and NEWS2 as the device stores them."""
+    return vitals_stream(request, record, start_cursor(request, after), lifetime)
+
+
 @router.get("/crew/records/{record_id}/history")
 def history(request: Request, viewer: Reader, record: RecordDep) -> Response:
     """Show every entry with its author, time and data; amendments and conflicts."""
@@ -206,7 +213,8 @@ def sign(request: Request, viewer: Signer, record: RecordDep, form: FormDep) -> 
             record=record, user=viewer.person.staff_id, kind=SIGNOFF.kind, data=data
         )
     except FieldInvalid as exc:
-        errors = {error_target(exc.field, input_ids(SIGNOFF, form)): exc.rule}
+        ids = input_ids(SIGNOFF, form)
+        errors = field_errors(exc, lambda path: error_target(path, ids))
         return handover_page(
             request, viewer, record, node.state(record), values=form, errors=errors, status_code=422
         )
@@ -216,29 +224,11 @@ def sign(request: Request, viewer: Signer, record: RecordDep, form: FormDep) -> 
 # --- amendments ---------------------------------------------------------------------------
 
 
-def _amendable(state: dict[str, Any], entry: str) -> tuple[dict[str, Any], str]:
-    """Return a history entry that may be amended, and the kind its data has."""
-    rows = {h["entry"]: h for h in state["history"]}
-    found = rows.get(entry)
-    if found is None or found["class"] != "clinical" or found["superseded_by"]:
-        raise NotFound(f"no entry {entry!r} of this record can be amended")
-    cursor, kind, seen = found, found["kind"], {entry}
-    while kind == AMENDMENT_KIND:  # an amendment of an amendment: find the original kind
-        target = str((cursor["data"] or {}).get("supersedes", ""))
-        if target in seen or target not in rows:
-            raise NotFound(f"entry {entry!r} amends nothing this record holds")
-        seen.add(target)
-        cursor, kind = rows[target], rows[target]["kind"]
-    if kind not in AMENDABLE:
-        raise NotFound(f"entry {entry!r} is not one a crew amends")
-    return found, str(kind)
-
-
 @router.get("/crew/records/{record_id}/amend/{entry}")
 def amend_form(request: Request, viewer: Writer, record: RecordDep, entry: str) -> Response:
     """Show an entry's fields, filled in, to amend with a reason."""
     state = _viewed(request, viewer, record, "amend")
-    found, kind = _amendable(state, entry)
+    found, kind = amendable(state, entry)
     return amend_page(request, viewer, record, state, found, kind)
 
 
@@ -250,7 +240,7 @@ def amend(
     check_csrf(viewer, form.get("csrf"))
     node = context(request).node
     state = node.state(record)
-    found, kind = _amendable(state, entry)
+    found, kind = amendable(state, entry)
     section = BY_KIND[kind]
     original = found["data"]["data"] if found["kind"] != kind else found["data"]
     data, rows = collect(section, form, shown=None)
@@ -269,8 +259,12 @@ def amend(
             confirmation=_confirmation(request, form) if medication else None,
         )
     except (FieldInvalid, FormularyBreach) as exc:
-        field, rule = _field_and_rule(exc)
-        target = error_target(field, [*input_ids(section, form), "reason"], rows)
+        ids = [*input_ids(section, form), "reason"]
+        if isinstance(exc, FieldInvalid):
+            errors = field_errors(exc, lambda path: error_target(path, ids, rows))
+        else:
+            field, rule = field_and_rule(exc)
+            errors = {error_target(field, ids, rows): rule}
         return amend_page(
             request,
             viewer,
@@ -279,30 +273,13 @@ def amend(
             found,
             kind,
             values=form,
-            errors={target: rule},
+            errors=errors,
             reason=reason,
             status_code=422,
         )
     return RedirectResponse(
         f"/crew/records/{record.hex()}/history#entry-{found['entry']}", status_code=303
     )
-
-
-def _field_and_rule(exc: FieldInvalid | FormularyBreach) -> tuple[str, str]:
-    """The field an amendment's error belongs to, and what to tell the clinician."""
-    if isinstance(exc, FieldInvalid):
-        return exc.field, exc.rule
-    rule = str(exc.extra.get("rule", exc.detail))
-    if exc.extra.get("overridable") and exc.extra.get("second_clinician"):
-        rule += (
-            ". This dose goes against a recorded allergy: it needs an override reason and a "
-            "second clinician's confirmation (staff id and PIN)."
-        )
-    elif exc.extra.get("overridable"):
-        rule += ". This dose breaks the trust formulary: give an override reason to record it."
-    else:
-        rule += ". This dose breaks the trust formulary and cannot be overridden."
-    return str(exc.extra.get("field", "data.dose")), rule
 
 
 # --- one page per section -----------------------------------------------------------------
@@ -480,8 +457,9 @@ def save_section(
     except FieldInvalid as exc:
         if exc.field in _CONFIRM:
             return _confirmation_refused(request, viewer, record, state, form, exc)
-        target = error_target(
-            exc.field, input_ids(section, form), rows, {"reason": "override_reason"}
+        ids = input_ids(section, form)
+        errors = field_errors(
+            exc, lambda path: error_target(path, ids, rows, {"reason": "override_reason"})
         )
         return section_page(
             request,
@@ -491,9 +469,9 @@ def save_section(
             section,
             values=form,
             shown=shown_text,
-            errors={target: exc.rule},
+            errors=errors,
             status_code=422,
-            show_override=target == "override_reason",
+            show_override="override_reason" in errors,
         )
     if node.recipients(record) - granted:
         ctx.audit(

@@ -20,20 +20,18 @@ import contextlib
 import hashlib
 import json
 import threading
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
-from fastapi.responses import StreamingResponse as Streaming
 
 from carechain.errors import CarechainError, FieldInvalid
 from carechain.node.audit import audit_record, read_audit
 from carechain.web._hospital_board import Board, Patient, local_time
 from carechain.web._hospital_views import patient_view
-from carechain.web._hospital_vitals import read_update
+from carechain.web._live import STREAM_MAX_S, start_cursor, vitals_stream
 from carechain.web.render import check_csrf, env, render
 from carechain.web.session import Viewer, context, require
 
@@ -47,9 +45,6 @@ AcceptDep = Annotated[Viewer, require("handover.accept")]
 BreakGlassDep = Annotated[Viewer, require("break_glass")]
 
 LONG_POLL_MAX_S = 25.0
-STREAM_MAX_S = 300.0  # then the browser reconnects, and the session and access are checked again
-HEARTBEAT_S = 15.0
-ACCESS_RECHECK_S = 60.0
 
 _setup = threading.Lock()
 _accepting = threading.Lock()
@@ -168,22 +163,19 @@ async def incoming_json(request: Request, viewer: ReadDep, since: str = "",
                         wait: float = 0) -> JSONResponse:
     """Answer the board; with `since` (a version) and `wait` (seconds), answer as soon as
     the board differs from that version, or when the wait is up."""
-    node = context(request).node
+    ctx = context(request)
     loop = asyncio.get_running_loop()
     woken = asyncio.Event()
-    stop = node.notifier.listen_async(loop, woken)
-    try:
+    with ctx.closing.waking(ctx.node, woken):
         deadline = loop.time() + min(max(wait, 0.0), LONG_POLL_MAX_S)
         while True:
             woken.clear()
             payload = await asyncio.to_thread(_board_payload, request)
             left = deadline - loop.time()
-            if payload["version"] != since or left <= 0:
+            if payload["version"] != since or left <= 0 or ctx.closing.is_set():
                 return JSONResponse(payload, headers={"Cache-Control": "no-store"})
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(woken.wait(), timeout=left)
-    finally:
-        stop()
 
 
 @router.get("/hospital/open")
@@ -238,52 +230,14 @@ async def record_events(request: Request, record_id: str, viewer: ReadDep,
     if not access.allowed or access.patient is None:
         return PlainTextResponse("this record is not addressed to this hospital",
                                  status_code=403)
-    node = context(request).node
-    last = request.headers.get("last-event-id", "")
-    newest = node.store.count()
-    cursor = int(last) if last.isdigit() else after if after is not None and after >= 0 \
-        else newest
-    cursor = min(cursor, newest)  # a cursor from the future would wait for ever
-    seconds = min(max(lifetime, 0.0), STREAM_MAX_S)
-    return Streaming(_events(request, viewer, record, cursor, seconds, access),
-                     media_type="text/event-stream",
-                     headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
 
+    async def still_allowed() -> bool:
+        found = await asyncio.to_thread(_access, request, viewer, record)
+        return found.allowed
 
-async def _events(request: Request, viewer: Viewer, record: bytes, cursor: int,
-                  seconds: float, access: Access) -> AsyncIterator[str]:
-    node = context(request).node
-    loop = asyncio.get_running_loop()
-    woken = asyncio.Event()
-    stop = node.notifier.listen_async(loop, woken)
-    deadline = loop.time() + seconds
-    checked = loop.time()
-    try:
-        yield "retry: 2000\n\n"
-        while True:
-            woken.clear()
-            update = await asyncio.to_thread(read_update, node, record, cursor)
-            moved = update.cursor != cursor
-            cursor = update.cursor
-            if not update.empty:
-                yield f"id: {cursor}\nevent: vitals\ndata: {json.dumps(update.to_json())}\n\n"
-            if loop.time() - checked > ACCESS_RECHECK_S and access.glass is not None:
-                checked = loop.time()
-                access = await asyncio.to_thread(_access, request, viewer, record)
-                if not access.allowed:
-                    yield "event: ended\ndata: {\"reason\": \"access ended\"}\n\n"
-                    return
-            left = deadline - loop.time()
-            if left <= 0:
-                return
-            if moved:
-                continue  # read on at once: there may be more pages after this one
-            try:
-                await asyncio.wait_for(woken.wait(), timeout=min(HEARTBEAT_S, left))
-            except TimeoutError:
-                yield ": keep-alive\n\n"
-    finally:
-        stop()
+    # Only break-glass access runs out while a stream is open; a care relationship does not.
+    return vitals_stream(request, record, start_cursor(request, after), lifetime,
+                         still_allowed if access.glass is not None else None)
 
 
 @router.post("/hospital/records/{record_id}/accept")

@@ -1,5 +1,7 @@
 """Log in and out, the same on every node: staff id and PIN on a crew node (offline),
-staff id and password elsewhere, plus a TOTP code for admins."""
+staff id and password elsewhere, plus a TOTP code for admins (asked for on a crew node
+only once the PIN is right, since crews have none). A locked crew account is unlocked on
+the device by a colleague or with the control room's code (`_unlock`)."""
 
 from __future__ import annotations
 
@@ -10,14 +12,24 @@ from fastapi.responses import RedirectResponse, Response
 
 from carechain.accounts import AccountLocked, LoginFailed, SecondFactorRequired
 from carechain.errors import FieldInvalid
+from carechain.web import _unlock
 from carechain.web.render import check_csrf, render
 from carechain.web.session import COOKIE, OptionalViewer, ViewerDep, context
 
 __all__ = ["HOME", "router"]
 
 router = APIRouter(include_in_schema=False)
+router.include_router(_unlock.router)
 
 HOME = {"crew": "/crew", "hospital": "/hospital", "hub": "/admin", "vault": "/admin"}
+
+# A crew tablet has no administrator at hand: a colleague or the control room unlocks it.
+LOCKED_MESSAGE = {
+    False: "Too many failed attempts: this account is locked for 15 minutes. Ask an "
+           "administrator to unlock it sooner.",
+    True: "Too many failed attempts: this account is locked for 15 minutes. A second crew "
+          "member, or a code from the control room, can unlock it on this device now.",
+}
 
 
 def _safe_next(target: str | None) -> str:
@@ -37,10 +49,24 @@ def home(request: Request, viewer: OptionalViewer) -> Response:
 
 
 @router.get("/login")
-def login_page(request: Request, viewer: OptionalViewer, next: str | None = None) -> Response:
+def login_page(request: Request, viewer: OptionalViewer, next: str | None = None,
+               unlocked: str | None = None) -> Response:
     if viewer is not None:
         return RedirectResponse(_safe_next(next), status_code=303)
-    return render(request, "login.html", next=_safe_next(next), errors={}, staff_id="")
+    ctx = context(request)
+    # Said only of an account that exists and is not locked: the URL proves nothing.
+    person = ctx.accounts.person(unlocked) if unlocked and len(unlocked) <= 64 else None
+    shown = person.staff_id if person and not person.locked(ctx.now_ms()) else None
+    return render(request, "login.html", next=_safe_next(next), errors={}, staff_id="",
+                  unlocked=shown)
+
+
+def _second_factor_missing(request: Request, staff_id: str) -> None:
+    """Audit a login with the right secret and no TOTP code (not a failure that counts)."""
+    ctx = context(request)
+    person = ctx.accounts.person(staff_id)
+    ctx.audit("login.failed", person, outcome="failure", staff_id=staff_id,
+              detail={"reason": "second-factor-missing"})
 
 
 @router.post("/login")
@@ -53,6 +79,7 @@ def login(
 ) -> Response:
     ctx = context(request)
     errors: dict[str, str] = {}
+    status = 422
     if not staff_id.strip():
         errors["staff_id"] = "Enter your staff id."
     if not secret:
@@ -64,9 +91,10 @@ def login(
                                                now_ms=ctx.now_ms())
         except SecondFactorRequired:
             errors["totp"] = "Enter the 6-digit code from your authenticator app."
+            _second_factor_missing(request, staff_id.strip())
         except AccountLocked as exc:
-            errors["form"] = ("Too many failed attempts: this account is locked for 15 "
-                              "minutes. Ask an administrator to unlock it sooner.")
+            status = 429  # docs/accounts.md: a locked account answers 429 on every path
+            errors["form"] = LOCKED_MESSAGE[ctx.node.info.role == "crew"]
             ctx.write_events(exc.events)
         except LoginFailed as exc:
             errors["form"] = "Staff id or secret not recognised."
@@ -81,8 +109,8 @@ def login(
             response.set_cookie(COOKIE, session.token, httponly=True, samesite="strict",
                                 secure=request.url.scheme == "https", path="/")
             return response
-    return render(request, "login.html", status=422, next=_safe_next(next), errors=errors,
-                  staff_id=staff_id)
+    return render(request, "login.html", status=status, next=_safe_next(next), errors=errors,
+                  staff_id=staff_id, locked=status == 429)
 
 
 @router.post("/logout")

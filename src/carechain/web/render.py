@@ -13,7 +13,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from carechain.accounts import AccountStore
 from carechain.web.session import Viewer, context
 
-__all__ = ["TEMPLATES", "check_csrf", "env", "render"]
+__all__ = ["TEMPLATES", "check_csrf", "env", "plural", "render"]
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -32,9 +32,16 @@ def _time(value: object, fmt: str = "%H:%M") -> str:
     return moment.astimezone(UTC).strftime(fmt)
 
 
+def plural(count: object, singular: str, many: str | None = None) -> str:
+    """Return '1 event', '2 events' (or the given plural form): a count with its noun."""
+    number = count if isinstance(count, int) else len(count) if isinstance(count, list) else 0
+    return f"{number} {singular if number == 1 else many or singular + 's'}"
+
+
 env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]),
                   trim_blocks=True, lstrip_blocks=True)
 env.filters["time"] = _time
+env.filters["plural"] = plural
 
 
 def render(request: Request, template: str, viewer: Viewer | None = None, *,

@@ -1,23 +1,26 @@
-"""Vital signs for the patient view's charts: monitor frames (`vitals.frame` stream entries)
-and observation sets as one time series, the NEWS2 trend, and the live stream of new
-points read from the log after a cursor."""
+"""Vital signs for the live charts of the hospital's patient page and the crew's record
+page: monitor frames (`vitals.frame` stream entries) and observation sets as one time
+series, the NEWS2 trend, and the live stream of new points read from the log after a
+cursor. Both apps draw them with `static/vitals.js` from `templates/_vitals.html`."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, tzinfo
 from typing import Any
 
 from carechain.errors import CarechainError
 from carechain.node import Node
 from carechain.store import Stored
-from carechain.web._hospital_board import local_time, parse_time
+from carechain.web._hospital_board import display_zone, parse_time
 
 __all__ = [
     "CHARTS",
     "MAX_POINTS",
     "Chart",
     "Update",
+    "chart_view",
     "frame_point",
     "news2_points",
     "observation_point",
@@ -107,8 +110,15 @@ def points_of(state: dict[str, Any]) -> list[dict[str, Any]]:
     return found[-MAX_POINTS:]
 
 
-def text_alternative(chart: Chart, points: Iterable[dict[str, Any]]) -> dict[str, Any]:
-    """Return a chart's latest value, when it was taken, and a few recent rows."""
+def _clock(value: object, zone: tzinfo) -> str | None:
+    moment = parse_time(value)
+    return None if moment is None else moment.astimezone(zone).strftime("%H:%M:%S")
+
+
+def text_alternative(chart: Chart, points: Iterable[dict[str, Any]],
+                     zone: tzinfo = UTC) -> dict[str, Any]:
+    """Return a chart's latest value, when it was taken (clock time in `zone`), and a few
+    recent rows."""
     keys = [k for k, _ in chart.keys]
     rows = [p for p in points if any(k in p for k in keys)]
     rows.sort(key=lambda p: p["t"])
@@ -121,10 +131,33 @@ def text_alternative(chart: Chart, points: Iterable[dict[str, Any]]) -> dict[str
     latest = rows[-1] if rows else None
     return {
         "latest": None if latest is None else show(latest),
-        "latest_time": None if latest is None else local_time(latest["t"], "%H:%M:%S"),
+        "latest_time": None if latest is None else _clock(latest["t"], zone),
         "latest_source": None if latest is None else latest["source"],
-        "recent": [{"time": local_time(p["t"], "%H:%M:%S"), "value": show(p),
+        "recent": [{"time": _clock(p["t"], zone), "value": show(p),
                     "source": p["source"]} for p in reversed(rows[-RECENT_ROWS:])],
+    }
+
+
+def chart_view(state: dict[str, Any], *, uk_time: bool) -> dict[str, Any]:
+    """Return the charts (with their text alternatives) and the JSON the page script draws.
+
+    The hospital reads clocks in UK time; the crew app shows every time in UTC.
+    """
+    zone: tzinfo = display_zone() if uk_time else UTC
+    points = points_of(state)
+    news2 = news2_points(state)
+    charts = []
+    for chart in CHARTS:
+        source = news2 if chart.id == "news2" else points
+        charts.append({"id": chart.id, "name": chart.name, "unit": chart.unit,
+                       "series": [{"key": k, "label": label} for k, label in chart.keys],
+                       **text_alternative(chart, source, zone)})
+    return {
+        "charts": charts,
+        "zone": "Europe/London" if uk_time else "UTC",
+        "chart_data": {"points": points, "news2": news2,
+                       "charts": [{"id": c["id"], "name": c["name"], "unit": c["unit"],
+                                   "series": c["series"]} for c in charts]},
     }
 
 

@@ -28,7 +28,7 @@ def test_the_action_set_is_fixed() -> None:
     assert AUDIT_ACTIONS == ("login", "login.failed", "logout", "record.view", "record.export",
                              "key.grant", "break_glass", "account.create", "account.lock",
                              "handover.accept", "hub.unblock", "record.write", "record.list",
-                             "account.unlock", "account.disable", "account.totp_reset",
+                             "account.totp_reset",
                              "client.issue", "client.revoke")
 
 

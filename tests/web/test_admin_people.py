@@ -75,7 +75,8 @@ def test_creating_an_account_lists_it_and_is_audited(hub: Site) -> None:
     assert by_testid(row(text, "data-staff-id", "AU7002"), "person-role") == "Auditor"
     event = read_audit(hub.node)[-1]
     assert event["action"] == "account.create" and event["staff_id"] == ADMIN
-    assert event["detail"] == {"target": "AU7002", "target_role": "auditor", "totp": False}
+    assert event["detail"] == {"target": "AU7002", "target_role": "auditor", "totp": False,
+                               "interface": "web", "actor": "person"}
     hub.login("AU7002", NEW_PASSWORD)  # the new person can log in
     assert hub.client.get("/audit").status_code == 200
 

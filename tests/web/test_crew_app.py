@@ -249,7 +249,8 @@ def test_a_chest_pain_stemi_case_through_every_form_pre_alerted_to_a_hospital(
         r for r in state["recipients"] if r["name"] == "hospital-a"
     ).items()
     grants = [e for e in read_audit(crew.node) if e["action"] == "key.grant"]
-    assert [(g["record"], g["detail"]) for g in grants] == [(record, {"node": "hospital-a"})]
+    assert [(g["record"], g["detail"]["node"], g["detail"]["interface"]) for g in grants] == [
+        (record, "hospital-a", "web")]
 
     overview = crew.page(record)
     assert text_of(overview, "patient-name") == "Arthur Pemberton"
@@ -315,7 +316,7 @@ def test_viewing_a_record_is_audited(crew_site: Site) -> None:
     crew.page(record)
     crew.page(record, "history")
     views = [e for e in read_audit(crew.node) if e["action"] == "record.view"]
-    assert [(v["record"], v["staff_id"], v["detail"]["page"]) for v in views] == [
+    assert [(v["record"], v["staff_id"], v["detail"]["what"]) for v in views] == [
         (record, "P100234", "overview"),
         (record, "P100234", "history"),
     ]

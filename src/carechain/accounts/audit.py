@@ -32,8 +32,6 @@ AUDIT_ACTIONS = (
     "hub.unblock",
     "record.write",
     "record.list",
-    "account.unlock",
-    "account.disable",
     "account.totp_reset",
     "client.issue",
     "client.revoke",

@@ -15,11 +15,28 @@ from carechain.accounts.models import Person
 from carechain.accounts.roles import require
 from carechain.errors import FieldInvalid
 
-__all__ = ["BREAK_GLASS_MS", "REASON_MAX", "REASON_MIN", "break_glass", "has_break_glass"]
+__all__ = [
+    "BREAK_GLASS_MS",
+    "REASON_MAX",
+    "REASON_MIN",
+    "break_glass",
+    "check_reason",
+    "has_break_glass",
+]
 
 BREAK_GLASS_MS = 4 * 60 * 60 * 1000
 REASON_MIN = 10
 REASON_MAX = 500
+
+
+def check_reason(reason: object) -> str:
+    """Return a break-glass reason stripped, if it has 10 to 500 characters."""
+    reason = reason.strip() if isinstance(reason, str) else ""
+    if len(reason) < REASON_MIN:
+        raise FieldInvalid("reason", f"must be at least {REASON_MIN} characters")
+    if len(reason) > REASON_MAX:
+        raise FieldInvalid("reason", f"must be at most {REASON_MAX} characters")
+    return reason
 
 
 def break_glass(db: Database, *, person: Person, record: str, reason: str,
@@ -28,11 +45,7 @@ def break_glass(db: Database, *, person: Person, record: str, reason: str,
     require(person, "break_glass")
     record = check_record(record)
     check_ms(now_ms, "now_ms")
-    reason = reason.strip() if isinstance(reason, str) else ""
-    if len(reason) < REASON_MIN:
-        raise FieldInvalid("reason", f"must be at least {REASON_MIN} characters")
-    if len(reason) > REASON_MAX:
-        raise FieldInvalid("reason", f"must be at most {REASON_MAX} characters")
+    reason = check_reason(reason)
     event = audit_event("break_glass", staff_id=person.staff_id, role=person.role,
                         at_ms=now_ms, outcome="success", record=record,
                         detail={"reason": reason, "until_ms": now_ms + BREAK_GLASS_MS})

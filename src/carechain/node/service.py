@@ -159,6 +159,7 @@ class Node:
         self._content_keys: dict[bytes, bytes] = {}
         self._lock = threading.RLock()
         self._shapes: dict[bytes, _Shape] = {}
+        self._units: list[Unit] = []  # units of work under way (under the lock): their drafts
         self.notifier = LogNotifier()
         self.formulary = formulary or load_example_formulary()
         for stored in store.record(DIRECTORY_RECORD):
@@ -366,12 +367,15 @@ class Node:
         durable transaction, or not at all if the block (or the store) raises."""
         with self._lock:
             unit = Unit(self)
+            self._units.append(unit)
             try:
                 yield unit
                 unit.commit()
             except BaseException:
                 unit.rollback()
                 raise
+            finally:
+                self._units.remove(unit)
 
     @contextmanager
     def _joined(self, uow: Unit | None) -> Iterator[Unit]:
@@ -679,6 +683,12 @@ class Node:
 
     # --- reading ---------------------------------------------------------------------
 
+    def holds(self, record: bytes) -> bool:
+        """Return whether this node holds any entry of a record (stored, or drafted in the
+        unit of work under way)."""
+        with self._lock:
+            return bool(self._shape(record).heads)
+
     def recipients(self, record: bytes) -> set[bytes]:
         """Return every key id the record's content key has been granted to."""
         with self._lock:
@@ -713,9 +723,16 @@ class Node:
             return certs[0].name
         return "trust-root" if key_id == self.directory.root_id else key_id.hex()[:16]
 
+    def _drafted(self, record: bytes) -> list[Stored]:
+        """Return the entries of a record drafted in the units of work under way (seq 0)."""
+        return [Stored(0, e) for u in self._units for e in u.entries
+                if e.header.record == record]
+
     def state(self, record: bytes) -> dict[str, Any]:
-        """Return a record's clinical state, scores, conflicts and history."""
-        entries = self.store.record(record)
+        """Return a record's clinical state, scores, conflicts and history (with what the
+        unit of work under way has drafted of it)."""
+        with self._lock:
+            entries = self.store.record(record) + self._drafted(record)
         if not entries or record == DIRECTORY_RECORD:
             raise NotFound(f"no record {record.hex()}")
         self.content_key(record)  # this node must hold the record's key at all

@@ -52,7 +52,7 @@ class Access:
 
 def held_record(node: Node, record: bytes) -> bytes:
     """Return `record` if it is a patient record held on this node, else raise NotFound."""
-    if record in (DIRECTORY_RECORD, audit_record(node)) or not node.store.record(record):
+    if record in (DIRECTORY_RECORD, audit_record(node)) or not node.holds(record):
         raise NotFound(f"no record {record.hex()} on this node")
     return record
 

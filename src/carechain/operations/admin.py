@@ -30,31 +30,35 @@ def _permit(actor: Actor, action: str) -> None:
 
 def create_person(
     door: Door, actor: Actor, uow: Unit, *, staff_id: str, display_name: str, role: str,
-    secret: str, totp: bool | None = None,
+    secret: str, totp: bool | None = None, issuer: str = "carechain",
 ) -> tuple[Person, str | None]:
     """Add an account; return it and the TOTP URI to show once (admins)."""
     _permit(actor, "account.manage")
     person, uri = door.accounts.create_person(
         staff_id, display_name, role, secret, node_role=door.node.info.role,
-        now_ms=door.now_ms(), totp=totp,
+        now_ms=door.now_ms(), totp=totp, issuer=issuer,
     )
-    door.audit(actor, uow, "account.create", detail={"account": staff_id, "role": role})
+    door.audit(actor, uow, "account.create", detail={
+        "target": person.staff_id, "target_role": person.role, "totp": person.has_totp})
     return person, uri
 
 
 def unlock_person(door: Door, actor: Actor, uow: Unit, *, staff_id: str) -> Person:
-    """Clear a lockout."""
+    """Clear a lockout (audited as `account.lock` with `change` `unlock`)."""
     _permit(actor, "account.manage")
     person = door.accounts.unlock(staff_id)
-    door.audit(actor, uow, "account.unlock", detail={"account": staff_id, "by": "admin"})
+    door.audit(actor, uow, "account.lock", detail={
+        "target": person.staff_id, "target_role": person.role, "change": "unlock",
+        "method": "admin"})
     return person
 
 
 def disable_person(door: Door, actor: Actor, uow: Unit, *, staff_id: str) -> Person:
-    """Disable an account and end its sessions (its tokens stop working too)."""
+    """Disable an account and end its sessions and tokens (`account.lock`, `disable`)."""
     _permit(actor, "account.manage")
     person = door.accounts.disable(staff_id)
-    door.audit(actor, uow, "account.disable", detail={"account": staff_id})
+    door.audit(actor, uow, "account.lock", detail={
+        "target": person.staff_id, "target_role": person.role, "change": "disable"})
     return person
 
 
@@ -62,7 +66,7 @@ def reset_totp(door: Door, actor: Actor, uow: Unit, *, staff_id: str) -> str:
     """Give an account a new TOTP secret; return the URI to show once."""
     _permit(actor, "account.manage")
     uri = door.accounts.reset_totp(staff_id)
-    door.audit(actor, uow, "account.totp_reset", detail={"account": staff_id})
+    door.audit(actor, uow, "account.totp_reset", detail={"target": staff_id})
     return uri
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from carechain.accounts import BREAK_GLASS_MS
+from carechain.accounts.breakglass import check_reason
 from carechain.errors import CarechainError, Forbidden
 from carechain.handover import build_handover
 from carechain.node.replication import replication
@@ -26,6 +28,8 @@ __all__ = [
     "address",
     "amend",
     "append",
+    "break_glass",
+    "form_context",
     "list_records",
     "open_record",
     "read",
@@ -78,9 +82,13 @@ def append(
     (staff id, PIN) for a dose only a second clinician may let through."""
     _permit(door, actor, _KIND_ACTIONS.get(kind, "record.write"))
     _writable(door, actor, record)
+    granted = door.node.recipients(record)
     written = door.node.append(record=record, user=actor.user, kind=kind, data=data, uow=uow,
                                confirmation=_second(door, confirmation))
     door.audit(actor, uow, "record.write", record=record, detail={"kind": kind})
+    if door.node.recipients(record) - granted:  # a disposition addressed it to a hospital
+        node_name = data.get("hospital_node") if isinstance(data, dict) else None
+        door.audit(actor, uow, "key.grant", record=record, detail={"node": str(node_name)})
     return written
 
 
@@ -135,6 +143,17 @@ def read_state(door: Door, actor: Actor, uow: Unit, *, record: bytes,
     return door.node.state(record)
 
 
+def form_context(door: Door, actor: Actor, *, record: bytes) -> dict[str, Any]:
+    """Return a record's state for a form's live preview (NEWS2 of the values being typed),
+    access checked but not audited again: the form it belongs to was read, and audited,
+    when it was opened; the preview shows only scores of what is being typed."""
+    held_record(door.node, record)
+    if not record_access(door.node, door.accounts, actor, record, door.now_ms()).allowed:
+        raise Forbidden(f"{actor.name} has no care relationship with this record",
+                        action="record.read", role=actor.role)
+    return door.node.state(record)
+
+
 def read_history(door: Door, actor: Actor, uow: Unit, *, record: bytes) -> list[dict[str, Any]]:
     """Return every entry of a record with author and time, audited."""
     history: list[dict[str, Any]] = read_state(door, actor, uow, record=record,
@@ -183,6 +202,31 @@ def list_records(door: Door, actor: Actor, uow: Unit, *, limit: int) -> list[dic
             break
     door.audit(actor, uow, "record.list", detail={"count": len(out)})
     return out
+
+
+def break_glass(door: Door, actor: Actor, *, record: bytes, reason: str) -> dict[str, Any]:
+    """Open a record with no care relationship, for 4 hours, giving a reason.
+
+    Two stores: the audit entry is made durable first, then the access is granted, so a
+    crash between them leaves a recorded request and no access (never the reverse). The
+    operation commits its own unit of work for that reason.
+    """
+    _permit(door, actor, "break_glass")
+    # A record not held here is not refused: the answer must not tell whether it exists
+    # (the page then says nothing readable is here); the request is recorded all the same.
+    if actor.staff_id is None or actor.kind != "person":
+        raise Forbidden("break-glass is a person's decision, made at a login",
+                        action="break_glass", role=actor.role)
+    clean = check_reason(reason)
+    until = door.now_ms() + BREAK_GLASS_MS
+    with door.unit() as uow:
+        door.audit(actor, uow, "break_glass", record=record,
+                   detail={"reason": clean, "until_ms": until})
+    person = door.accounts.person(actor.staff_id)
+    if person is None:
+        raise Forbidden("no such account here", action="break_glass", role=actor.role)
+    door.accounts.break_glass(person, record.hex(), clean, now_ms=door.now_ms())
+    return {"reason": clean, "until_ms": until}
 
 
 def accept_handover(door: Door, actor: Actor, uow: Unit, *, record: bytes) -> bool:

@@ -19,6 +19,7 @@ from carechain.accounts import ROLES, ROLES_ON_NODE
 from carechain.accounts.credentials import PASSWORD_MIN
 from carechain.accounts.models import Person
 from carechain.errors import FieldInvalid, NotFound
+from carechain.operations import admin
 from carechain.web._admin_common import (
     STAFF_ID,
     STAFF_ID_RULE,
@@ -110,14 +111,14 @@ def create_person(
     if errors:
         return _page(request, viewer, status=422, errors=errors, form=form)
     try:
-        person, uri = ctx.accounts.create_person(
-            staff_id, display_name, role, secret, node_role=ctx.node.info.role,
-            now_ms=ctx.now_ms(), issuer=f"carechain {ctx.node.info.name}")
+        with ctx.door.unit() as uow:
+            person, uri = admin.create_person(
+                ctx.door, ctx.actor(viewer.person), uow, staff_id=staff_id,
+                display_name=display_name, role=role, secret=secret,
+                issuer=f"carechain {ctx.node.info.name}")
     except FieldInvalid as exc:
         field, text = field_message(exc, CREATE_LABELS)
         return _page(request, viewer, status=422, errors={field: text}, form=form)
-    ctx.audit("account.create", viewer.person, detail={
-        "target": person.staff_id, "target_role": person.role, "totp": person.has_totp})
     created: dict[str, Any] = {"person": person, "uri": uri,
                                "secret": pyotp.parse_uri(uri).secret if uri else None}
     response = _page(request, viewer, status=201, created=created)
@@ -132,15 +133,17 @@ def _change(request: Request, viewer: Viewer, csrf: str, staff_id: str,
     if change == "disable" and staff_id == viewer.person.staff_id:
         return _page(request, viewer, status=422, errors={
             "people": "You cannot disable your own account: ask another administrator."})
+    actor = ctx.actor(viewer.person)
     try:
-        person: Person = (ctx.accounts.unlock(staff_id) if change == "unlock"
-                          else ctx.accounts.disable(staff_id))
+        with ctx.door.unit() as uow:
+            person: Person = (
+                admin.unlock_person(ctx.door, actor, uow, staff_id=staff_id)
+                if change == "unlock"
+                else admin.disable_person(ctx.door, actor, uow, staff_id=staff_id)
+            )
     except NotFound:
         return _page(request, viewer, status=404,
                      errors={"people": f"There is no account with staff id {staff_id!r}."})
-    ctx.audit("account.lock", viewer.person, detail={"target": person.staff_id,
-                                                     "target_role": person.role,
-                                                     "change": change})
     done = "unlocked" if change == "unlock" else "disabled"
     return RedirectResponse(f"/admin/people?done={done}&staff_id={quote(person.staff_id)}",
                             status_code=303)

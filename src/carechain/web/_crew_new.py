@@ -17,6 +17,7 @@ from typing import Any
 from fastapi import Request
 
 from carechain.errors import FieldInvalid
+from carechain.operations import records as ops
 from carechain.records import kinds
 from carechain.web._crew_fields import Field, Fieldset, Section
 from carechain.web._crew_forms import FormValues, collect, error_target
@@ -78,8 +79,10 @@ def open_new_record(request: Request, viewer: Viewer, form: FormValues
         incident = _check("incident.recorded", incident, errors)
     if errors:
         return None, errors
-    record, _ = ctx.node.open_record(user=viewer.person.staff_id, data=opened)
-    if incident:  # its body is valid, and no rule spanning entries applies to a new record
-        ctx.node.append(record=record, user=viewer.person.staff_id, kind="incident.recorded",
-                        data=incident)
+    actor = ctx.actor(viewer.person)
+    with ctx.door.unit() as uow:  # the record, its incident and their audit: all or nothing
+        record, _ = ops.open_record(ctx.door, actor, uow, data=opened)
+        if incident:
+            ops.append(ctx.door, actor, uow, record=record, kind="incident.recorded",
+                       data=incident)
     return record, {}

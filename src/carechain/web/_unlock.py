@@ -25,6 +25,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from carechain.accounts import AccountLocked, LoginFailed
 from carechain.errors import FieldInvalid, NotFound
+from carechain.operations import sessions
 from carechain.web.render import render
 from carechain.web.session import context
 
@@ -68,22 +69,19 @@ def unlock(
     status = 422
     if not errors:
         try:
-            person, event = ctx.accounts.unlock_by_colleague(
-                staff_id.strip(), colleague.strip(), secret, now_ms=ctx.now_ms())
-        except AccountLocked as exc:
+            person = sessions.unlock_by_colleague(ctx.door, staff_id=staff_id.strip(),
+                                                  colleague=colleague.strip(), secret=secret)
+        except AccountLocked:
             status = 429
             errors["form"] = ("Your own account is locked too: another colleague can unlock "
                               "it, or wait 15 minutes.")
-            ctx.write_events(exc.events)
-        except LoginFailed as exc:
+        except LoginFailed:
             errors["form"] = "Your staff id or PIN is not recognised."
-            ctx.write_events(exc.events)
         except FieldInvalid as exc:
             field = exc.field if exc.field in _FIELDS else "form"
             label = {"staff_id": "The locked staff id", "colleague": "The colleague"}
             errors[field] = f"{label.get(field, 'This')} {exc.rule}."
         else:
-            ctx.write_events([event])
             return RedirectResponse(f"/login?unlocked={quote(person.staff_id)}",
                                     status_code=303)
     return render(request, "unlock.html", status=status, errors=errors,
@@ -110,23 +108,20 @@ def unlock_with_code(
     status = 422
     if not errors:
         try:
-            person, event = ctx.accounts.unlock_by_code(
-                staff_id.strip(), admin.strip(), code.strip(), now_ms=ctx.now_ms())
-        except AccountLocked as exc:
+            person = sessions.unlock_by_code(ctx.door, staff_id=staff_id.strip(),
+                                             admin=admin.strip(), code=code.strip())
+        except AccountLocked:
             status = 429
             errors["code_form"] = ("Too many wrong codes: the control room's codes are "
                                    "refused here for 15 minutes.")
-            ctx.write_events(exc.events)
-        except LoginFailed as exc:
+        except LoginFailed:
             errors["code_form"] = ("That code is not right, or was used already: ask the "
                                    "control room for the current one.")
-            ctx.write_events(exc.events)
         except FieldInvalid as exc:
             field = {"staff_id": "code_staff_id", "admin": "admin"}.get(exc.field, "code_form")
             label = {"code_staff_id": "The locked staff id", "admin": "The administrator"}
             errors[field] = f"{label.get(field, 'This')} {exc.rule}."
         else:
-            ctx.write_events([event])
             return RedirectResponse(f"/login?unlocked={quote(person.staff_id)}",
                                     status_code=303)
     return render(request, "unlock.html", status=status, errors=errors, staff_id=staff_id,

@@ -1,5 +1,5 @@
-"""What every page handler needs: the node, its accounts, its sync loop, the time, and
-whether the server is stopping (so live streams end at once)."""
+"""What every page handler needs: the door (the application layer: node and accounts), the
+sync loop, the time, and whether the server is stopping (so live streams end at once)."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from carechain.accounts import AccountStore, audit_event
+from carechain.accounts import AccountStore, Outcome, audit_event
 from carechain.accounts.models import Person
 from carechain.node import Node
-from carechain.node.audit import write_audit
+from carechain.operations import Actor, Door
 from carechain.sync.loop import SyncLoop
 
 __all__ = ["Closing", "WebContext"]
@@ -63,27 +63,35 @@ class WebContext:
     accounts: AccountStore
     sync_loop: SyncLoop | None = None
     closing: Closing = field(default_factory=Closing)
+    door: Door = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.door = Door(self.node, self.accounts)
 
     def now_ms(self) -> int:
         """Return the node's wall-clock time."""
         return self.node.clock_ms()
 
-    def audit(self, action: str, person: Person | None, *, outcome: str = "success",
+    @staticmethod
+    def actor(person: Person) -> Actor:
+        """Return the application layer's actor for a person logged in to a web app."""
+        return Actor.person(person, "web")
+
+    def audit(self, action: str, person: Person | None, *, outcome: Outcome = "success",
               record: str | None = None, detail: dict[str, Any] | None = None,
               staff_id: str | None = None) -> None:
-        """Write one audit event into the node's signed log."""
-        event = audit_event(
-            action,
-            staff_id=person.staff_id if person else staff_id,
-            role=person.role if person else None,
-            at_ms=self.now_ms(),
-            outcome=outcome,  # type: ignore[arg-type]
-            record=record,
-            detail=detail,
-        )
-        write_audit(self.node, event)
+        """Write one audit event through the door, on its own (for what writes nothing else)."""
+        with self.door.unit() as uow:
+            if person is not None:
+                self.door.audit(self.actor(person), uow, action, outcome=outcome,
+                                record=record, detail=detail)
+                return
+            event = audit_event(action, staff_id=staff_id, role=None, at_ms=self.now_ms(),
+                                outcome=outcome, record=record,
+                                detail={"interface": "web", **(detail or {})})
+            self.door.audit_events(uow, [event])
 
     def write_events(self, events: list[dict[str, Any]]) -> None:
         """Write audit bodies the accounts package built (failed logins, locks)."""
-        for event in events:
-            write_audit(self.node, event)
+        with self.door.unit() as uow:
+            self.door.audit_events(uow, events)

@@ -10,6 +10,7 @@ nothing stored.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import datetime
 from typing import Annotated, Any
@@ -19,9 +20,9 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from carechain.errors import FieldInvalid, Forbidden, FormularyBreach, NotFound
 from carechain.node.audit import audit_record
+from carechain.operations import records as ops
 from carechain.records import kinds
 from carechain.records.kinds._outcome import CONVEYED_ONLY, NOT_CONVEYED_ONLY
-from carechain.records.safety import SecondClinician
 from carechain.trust import DIRECTORY_RECORD
 from carechain.web._crew_amend import amendable, field_and_rule
 from carechain.web._crew_fields import Section
@@ -119,10 +120,23 @@ def _text(form: FormValues, key: str) -> str:
 
 
 def _viewed(request: Request, viewer: Viewer, record: bytes, page: str) -> dict[str, Any]:
-    """Return the record's state, and leave the audit trace of reading it (P6)."""
-    state = context(request).node.state(record)
-    context(request).audit("record.view", viewer.person, record=record.hex(), detail={"page": page})
-    return state
+    """Return the record's state through the door: the read is audited in the same unit (P6)."""
+    ctx = context(request)
+    with ctx.door.unit() as uow:
+        return ops.read_state(ctx.door, ctx.actor(viewer.person), uow, record=record, what=page)
+
+
+def _context_of(request: Request, viewer: Viewer, record: bytes) -> dict[str, Any]:
+    """Return a record's state for a form's live preview, access checked by the door."""
+    ctx = context(request)
+    return ops.form_context(ctx.door, ctx.actor(viewer.person), record=record)
+
+
+def _stream_read(request: Request, viewer: Viewer, record: bytes) -> None:
+    """Audit the opening of the live vital-signs stream through the door."""
+    ctx = context(request)
+    with ctx.door.unit() as uow:
+        ops.read(ctx.door, ctx.actor(viewer.person), uow, record=record, what="live-vitals")
 
 
 def _done(record: bytes, page: str, entry: str) -> RedirectResponse:
@@ -164,7 +178,9 @@ def api_news2_preview(request: Request, viewer: Reader, form: FormDep) -> JSONRe
     """Return NEWS2, its parts and the prompts for the observation values typed so far."""
     check_csrf(viewer, request.headers.get("x-csrf-token") or form.get("csrf"))
     record = _text(form, "record")
-    state = context(request).node.state(_record_id(request, record)) if record else None
+    # Part of the observation form the same person opened (and that read was audited): the
+    # preview returns only scores of the values typed, in the record's context.
+    state = _context_of(request, viewer, _record_id(request, record)) if record else None
     return JSONResponse(news2_preview(form, now=now(request), context=state))
 
 
@@ -183,6 +199,7 @@ async def record_events(
     lifetime: float = STREAM_MAX_S,
 ) -> Response:
     """Stream the monitor's new vital signs and NEWS2 as the device stores them."""
+    await asyncio.to_thread(_stream_read, request, viewer, record)
     return vitals_stream(request, record, start_cursor(request, after), lifetime)
 
 
@@ -206,17 +223,18 @@ def handover(
 def sign(request: Request, viewer: Signer, record: RecordDep, form: FormDep) -> Response:
     """Sign the record off."""
     check_csrf(viewer, form.get("csrf"))
-    node = context(request).node
+    ctx = context(request)
     data, _ = collect(SIGNOFF, form, shown=None)
     try:
-        stored = node.append(
-            record=record, user=viewer.person.staff_id, kind=SIGNOFF.kind, data=data
-        )
+        with ctx.door.unit() as uow:
+            stored = ops.append(ctx.door, ctx.actor(viewer.person), uow, record=record,
+                                kind=SIGNOFF.kind, data=data)
     except FieldInvalid as exc:
         ids = input_ids(SIGNOFF, form)
         errors = field_errors(exc, lambda path: error_target(path, ids))
         return handover_page(
-            request, viewer, record, node.state(record), values=form, errors=errors, status_code=422
+            request, viewer, record, ctx.node.state(record), values=form, errors=errors,
+            status_code=422,
         )
     return _done(record, "handover", stored.entry.hex)
 
@@ -238,8 +256,8 @@ def amend(
 ) -> Response:
     """Supersede an entry's data, with a reason; the original stays in the history."""
     check_csrf(viewer, form.get("csrf"))
-    node = context(request).node
-    state = node.state(record)
+    ctx = context(request)
+    state = ctx.node.state(record)  # what the form showed: the read was audited with it
     found, kind = amendable(state, entry)
     section = BY_KIND[kind]
     original = found["data"]["data"] if found["kind"] != kind else found["data"]
@@ -250,14 +268,10 @@ def amend(
     medication = kind == "medication.administered"
     try:
         _not_future(data, now(request))
-        node.amend(
-            record=record,
-            user=viewer.person.staff_id,
-            supersedes=found["entry"],
-            reason=reason,
-            data=data,
-            confirmation=_confirmation(request, form) if medication else None,
-        )
+        with ctx.door.unit() as uow:
+            ops.amend(ctx.door, ctx.actor(viewer.person), uow, record=record,
+                      supersedes=found["entry"], reason=reason, data=data,
+                      confirmation=_confirmation(form) if medication else None)
     except (FieldInvalid, FormularyBreach) as exc:
         ids = [*input_ids(section, form), "reason"]
         if isinstance(exc, FieldInvalid):
@@ -346,12 +360,12 @@ def _not_future(data: dict[str, Any], at: datetime) -> None:
 _CONFIRM = {"confirmation.staff_id": "confirm_staff_id", "confirmation.pin": "confirm_pin"}
 
 
-def _confirmation(request: Request, form: FormValues) -> SecondClinician | None:
+def _confirmation(form: FormValues) -> tuple[str, str] | None:
     """Return the second clinician's staff id and PIN typed on the medication form, if any."""
     staff_id, pin = _text(form, "confirm_staff_id").strip(), _text(form, "confirm_pin")
     if not staff_id and not pin:
         return None
-    return SecondClinician(staff_id, pin, context(request).accounts)
+    return staff_id, pin
 
 
 def _confirmation_refused(
@@ -400,7 +414,7 @@ def save_section(
     check_csrf(viewer, form.get("csrf"))
     section = _section(slug)
     ctx = context(request)
-    node, state = ctx.node, ctx.node.state(record)
+    state = ctx.node.state(record)  # what the form showed: the read was audited with it
     name = kinds.KINDS[section.kind].section
     current = {} if section.multi else state["sections"].get(name, {})
     base = None if section.full else prefill(section, current)
@@ -414,18 +428,14 @@ def save_section(
         return RedirectResponse(
             f"/crew/records/{record.hex()}/{slug}?saved=none#saved", status_code=303
         )
-    granted = node.recipients(record)
     shown_text = _text(form, "_shown")
     medication = section.kind == "medication.administered"
     try:
         _not_future(data, now(request))
-        stored = node.append(
-            record=record,
-            user=viewer.person.staff_id,
-            kind=section.kind,
-            data=data,
-            confirmation=_confirmation(request, form) if medication else None,
-        )
+        with ctx.door.unit() as uow:  # the entry, any grant it makes, and their audit
+            stored = ops.append(ctx.door, ctx.actor(viewer.person), uow, record=record,
+                                kind=section.kind, data=data,
+                                confirmation=_confirmation(form) if medication else None)
     except FormularyBreach as exc:
         overridable = bool(exc.extra.get("overridable"))
         second = overridable and bool(exc.extra.get("second_clinician"))
@@ -472,12 +482,5 @@ def save_section(
             errors=errors,
             status_code=422,
             show_override="override_reason" in errors,
-        )
-    if node.recipients(record) - granted:
-        ctx.audit(
-            "key.grant",
-            viewer.person,
-            record=record.hex(),
-            detail={"node": str(data.get("hospital_node"))},
         )
     return _done(record, slug, stored.entry.hex)

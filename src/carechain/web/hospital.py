@@ -29,6 +29,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse,
 
 from carechain.errors import CarechainError, FieldInvalid
 from carechain.node.audit import audit_record, read_audit
+from carechain.operations import records as ops
 from carechain.web._hospital_board import Board, Patient, local_time
 from carechain.web._hospital_views import patient_view
 from carechain.web._live import STREAM_MAX_S, start_cursor, vitals_stream
@@ -124,6 +125,13 @@ def _access(request: Request, viewer: Viewer, record: bytes) -> Access:
     return Access(patient, False, _glass(request, viewer, record))
 
 
+def _stream_read(request: Request, viewer: Viewer, record: bytes) -> None:
+    """Audit the opening of a live vital-signs stream through the door."""
+    ctx = context(request)
+    with ctx.door.unit() as uow:
+        ops.read(ctx.door, ctx.actor(viewer.person), uow, record=record, what="live-vitals")
+
+
 def _is_audit(request: Request, record: bytes) -> bool:
     return record == audit_record(context(request).node)
 
@@ -150,9 +158,17 @@ def _board_payload(request: Request) -> dict[str, Any]:
 # --- the board ---------------------------------------------------------------------------
 
 
+def _listed(request: Request, viewer: Viewer, payload: dict[str, Any]) -> None:
+    """Audit a view of the board: the patients it shows are clinical content (P6)."""
+    count = len(payload.get("incoming", [])) + len(payload.get("handed_over", []))
+    context(request).audit("record.list", viewer.person,
+                           detail={"what": "board", "count": count})
+
+
 @router.get("/hospital")
 def incoming(request: Request, viewer: ReadDep) -> Response:
     payload = _board_payload(request)
+    _listed(request, viewer, payload)
     return render(request, "hospital/incoming.html", viewer, board=payload,
                   version=payload["version"], updated=local_time(payload["generated_at"],
                                                                  "%H:%M:%S"))
@@ -173,6 +189,8 @@ async def incoming_json(request: Request, viewer: ReadDep, since: str = "",
             payload = await asyncio.to_thread(_board_payload, request)
             left = deadline - loop.time()
             if payload["version"] != since or left <= 0 or ctx.closing.is_set():
+                if payload["version"] != since:  # a board it has not seen: audited
+                    await asyncio.to_thread(_listed, request, viewer, payload)
                 return JSONResponse(payload, headers={"Cache-Control": "no-store"})
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(woken.wait(), timeout=left)
@@ -211,8 +229,8 @@ def record_page(request: Request, record_id: str, viewer: ReadDep) -> Response:
     if state is None or access.patient is None:
         return _not_found(request, viewer, "This node holds no readable copy of record "
                           f"{record.hex()}: it has not been sent to {ctx.node.info.name}.")
-    ctx.audit("record.view", viewer.person, record=record.hex(),
-              detail={"access": "break_glass"} if access.glass else None)
+    with ctx.door.unit() as uow:  # the read, checked and audited by the door
+        ops.read(ctx.door, ctx.actor(viewer.person), uow, record=record, what="page")
     view = patient_view(state, access.patient, _now(request))
     return render(request, "hospital/record.html", viewer, p=view, s=view["summary"],
                   record_id=record.hex(), cursor=cursor, glass=access.glass,
@@ -230,6 +248,7 @@ async def record_events(request: Request, record_id: str, viewer: ReadDep,
     if not access.allowed or access.patient is None:
         return PlainTextResponse("this record is not addressed to this hospital",
                                  status_code=403)
+    await asyncio.to_thread(_stream_read, request, viewer, record)
 
     async def still_allowed() -> bool:
         found = await asyncio.to_thread(_access, request, viewer, record)
@@ -254,13 +273,8 @@ def accept(request: Request, record_id: str, viewer: AcceptDep,
             return render(request, "error.html", viewer, status=403, title="Not allowed",
                           message="Only a record addressed to this hospital can be accepted "
                           "here.")
-        if access.patient.accepted() is None:
-            now = _now(request)
-            ctx.node.append(record=record, user=viewer.person.staff_id, kind="receipt.recorded",
-                            data={"received_at": now.isoformat(), "node": ctx.node.info.name,
-                                  "accepted_by": viewer.person.staff_id,
-                                  "handover_accepted": True})
-            ctx.audit("handover.accept", viewer.person, record=record.hex())
+        with ctx.door.unit() as uow:  # the receipt and its audit entry: both or neither
+            ops.accept_handover(ctx.door, ctx.actor(viewer.person), uow, record=record)
     return RedirectResponse(f"/hospital/records/{record.hex()}?accepted=1", status_code=303)
 
 
@@ -277,13 +291,11 @@ def break_glass(request: Request, record_id: str, viewer: BreakGlassDep,
     if _access(request, viewer, record).allowed:
         return target
     try:
-        event = ctx.accounts.break_glass(viewer.person, record.hex(), reason,
-                                         now_ms=ctx.now_ms())
+        granted = ops.break_glass(ctx.door, ctx.actor(viewer.person), record=record,
+                                  reason=reason)
     except FieldInvalid as exc:
         return _refused(request, viewer, record, status=422, reason=reason,
                         errors={"reason": f"The reason {exc.rule}."})
-    ctx.write_events([event])
     known: dict[tuple[str, str], dict[str, Any]] = _state(request, "hospital_glass", dict)
-    known[(viewer.person.staff_id, record.hex())] = {
-        "reason": event["detail"]["reason"], "until_ms": event["detail"]["until_ms"]}
+    known[(viewer.person.staff_id, record.hex())] = granted
     return target

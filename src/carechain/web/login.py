@@ -12,6 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from carechain.accounts import AccountLocked, LoginFailed, SecondFactorRequired
 from carechain.errors import FieldInvalid
+from carechain.operations import sessions
 from carechain.web import _unlock
 from carechain.web.render import check_csrf, render
 from carechain.web.session import COOKIE, OptionalViewer, ViewerDep, context
@@ -61,14 +62,6 @@ def login_page(request: Request, viewer: OptionalViewer, next: str | None = None
                   unlocked=shown)
 
 
-def _second_factor_missing(request: Request, staff_id: str) -> None:
-    """Audit a login with the right secret and no TOTP code (not a failure that counts)."""
-    ctx = context(request)
-    person = ctx.accounts.person(staff_id)
-    ctx.audit("login.failed", person, outcome="failure", staff_id=staff_id,
-              detail={"reason": "second-factor-missing"})
-
-
 @router.post("/login")
 def login(
     request: Request,
@@ -87,24 +80,19 @@ def login(
             "Enter your password."
     if not errors:
         try:
-            person = ctx.accounts.authenticate(staff_id.strip(), secret, totp or None,
-                                               now_ms=ctx.now_ms())
+            _, session = sessions.login(ctx.door, staff_id=staff_id.strip(), secret=secret,
+                                        totp=totp or None, interface="web")
         except SecondFactorRequired:
             errors["totp"] = "Enter the 6-digit code from your authenticator app."
-            _second_factor_missing(request, staff_id.strip())
-        except AccountLocked as exc:
+        except AccountLocked:
             status = 429  # docs/accounts.md: a locked account answers 429 on every path
             errors["form"] = LOCKED_MESSAGE[ctx.node.info.role == "crew"]
-            ctx.write_events(exc.events)
-        except LoginFailed as exc:
+        except LoginFailed:
             errors["form"] = "Staff id or secret not recognised."
-            ctx.write_events(exc.events)
         except FieldInvalid as exc:
             errors[exc.field if exc.field in ("staff_id", "secret", "totp") else "form"] = \
                 exc.rule
         else:
-            session = ctx.accounts.create_session(person, now_ms=ctx.now_ms())
-            ctx.audit("login", person)
             response = RedirectResponse(_safe_next(next), status_code=303)
             response.set_cookie(COOKIE, session.token, httponly=True, samesite="strict",
                                 secure=request.url.scheme == "https", path="/")
@@ -117,8 +105,8 @@ def login(
 def logout(request: Request, viewer: ViewerDep,
            csrf: Annotated[str, Form(max_length=128)] = "") -> Response:
     check_csrf(viewer, csrf)
-    context(request).accounts.end_session(viewer.session.token)
-    context(request).audit("logout", viewer.person)
+    ctx = context(request)
+    sessions.logout(ctx.door, ctx.actor(viewer.person), token=viewer.session.token)
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(COOKIE, path="/")
     return response

@@ -71,3 +71,34 @@ def site_of(tmp_path: Path, trust: Trust, node_role: str) -> Site:
         for role in sorted(ROLES_ON_NODE[node_role])  # type: ignore[index]
     ]
     return make_site(tmp_path / node_role, trust, node_role, f"{node_role}-1", people)
+
+
+def declared(route: object) -> tuple[str, ...] | None:
+    """Return the actions a route declares it needs (one of them), read off its
+    dependencies (`api.deps.Needs`, `web.session.require`); None if it needs none."""
+    dependant = getattr(route, "dependant", None)
+    if dependant is None:
+        return None
+    stack = list(dependant.dependencies)
+    while stack:
+        dep = stack.pop()
+        actions = getattr(dep.call, "actions", None)
+        if actions is not None:
+            return tuple(actions)
+        stack.extend(dep.dependencies)
+    return None
+
+
+def needs(route: Route) -> str:
+    """Return what the route needs, as the docs' table says it: `anyone`, `login`, or the
+    actions, comma-separated."""
+    from carechain.edge import is_public
+
+    if route.template.startswith("/sync/v1/") and not route.template.endswith(
+        ("/info", "/directory")
+    ):
+        return "node signature"  # the sync protocol authenticates the calling node itself
+    if is_public(route.method if route.method != "WS" else "GET", route.path):
+        return "anyone"
+    found = declared(route.route)
+    return "login" if found is None else ", ".join(sorted(found))

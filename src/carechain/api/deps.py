@@ -14,6 +14,7 @@ from carechain.operations import Actor, Door
 __all__ = [
     "READ_ACTIONS",
     "ActorDep",
+    "Appender",
     "DoorDep",
     "Granter",
     "Needs",
@@ -78,7 +79,9 @@ class Needs:
 
 
 Reader = Annotated[Actor, Depends(Needs(*READ_ACTIONS))]
-Writer = Annotated[Actor, Depends(Needs("record.write", "record.sign"))]
+Writer = Annotated[Actor, Depends(Needs("record.write"))]
+# Appending: a sign-off (`record.signed`) needs `record.sign`, anything else `record.write`.
+Appender = Annotated[Actor, Depends(Needs("record.write", "record.sign"))]
 Granter = Annotated[Actor, Depends(Needs("key.grant"))]
 DoorDep = Annotated[Door, Depends(_door)]
 RecordId = Annotated[bytes, Depends(_record_id)]

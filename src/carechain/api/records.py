@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from carechain.api.deps import DoorDep, Granter, Reader, RecordId, Writer
+from carechain.api.deps import Appender, DoorDep, Granter, Reader, RecordId, Writer
 from carechain.operations import records as ops
 
 __all__ = ["RESPONSES", "router"]
@@ -109,7 +109,7 @@ def list_records(
 @router.post(
     "/{record_id}/entries", status_code=201, response_model=Written, summary="Append a typed entry"
 )
-def append(record_id: RecordId, body: AppendEntry, door: DoorDep, actor: Writer) -> Written:
+def append(record_id: RecordId, body: AppendEntry, door: DoorDep, actor: Appender) -> Written:
     with door.unit() as uow:
         written = ops.append(door, actor, uow, record=record_id, kind=body.kind, data=body.data,
                              confirmation=_confirmation(body))

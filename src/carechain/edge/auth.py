@@ -39,6 +39,9 @@ __all__ = ["SESSION_COOKIE", "ActorUser", "CallerBackend", "Gate", "actor_of", "
 
 SESSION_COOKIE = "carechain_session"
 BEARER = "bearer "
+# Paths that never need the caller resolved: static files, and the sync protocol, which
+# authenticates each request by the calling node's signature (no session is touched).
+UNRESOLVED = ("/static/", "/sync/v1/")
 # Paths a program calls: an anonymous caller gets 401 problem details there, never a page.
 API_PREFIXES = ("/records", "/fhir", "/crew/api/", "/hospital/api/", "/sync/", "/admin/api/")
 
@@ -77,7 +80,7 @@ class CallerBackend(AuthenticationBackend):
 
     async def authenticate(self, conn: HTTPConnection) -> tuple[AuthCredentials, BaseUser] | None:
         door: Door | None = getattr(conn.app.state, "door", None)
-        if door is None:
+        if door is None or conn.url.path.startswith(UNRESOLVED):
             return None
         header = conn.headers.get("authorization", "")
         if header[: len(BEARER)].lower() == BEARER:

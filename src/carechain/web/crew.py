@@ -52,7 +52,7 @@ from carechain.web._crew_views import conflict_texts
 from carechain.web._form_errors import field_errors
 from carechain.web._live import STREAM_MAX_S, start_cursor, vitals_stream
 from carechain.web.render import check_csrf
-from carechain.web.session import Viewer, ViewerDep, context, require
+from carechain.web.session import Viewer, context, require
 
 __all__ = ["ROLES", "router"]
 
@@ -84,13 +84,6 @@ async def _form(request: Request) -> FormValues:
     return out
 
 
-def _reader(viewer: ViewerDep) -> Viewer:
-    """Allow people who may read this crew's records (not administrators)."""
-    if not (viewer.can("record.read_own") or viewer.can("record.read_own_org")):
-        raise Forbidden(f"a {viewer.person.role} may not read clinical records")
-    return viewer
-
-
 def _record_id(request: Request, record_id: str) -> bytes:
     """Return a record id from the path, or NotFound."""
     try:
@@ -108,7 +101,10 @@ def _record_id(request: Request, record_id: str) -> bytes:
 
 
 FormDep = Annotated[FormValues, Depends(_form)]
-Reader = Annotated[Viewer, Depends(_reader)]
+# People who may read this crew's records (not administrators).
+Reader = Annotated[
+    Viewer, require("record.read_own", "record.read_own_org", refusal="read clinical records")
+]
 Writer = Annotated[Viewer, require("record.write")]
 Signer = Annotated[Viewer, require("record.sign")]
 RecordDep = Annotated[bytes, Depends(_record_id)]

@@ -10,6 +10,7 @@ from fastapi import Depends, Request
 
 from carechain.accounts import can
 from carechain.accounts.models import Person, Session
+from carechain.edge import actor_of
 from carechain.errors import CarechainError, Forbidden
 from carechain.web.context import WebContext
 
@@ -53,11 +54,12 @@ def context(request: Request) -> WebContext:
 
 
 def _viewer(request: Request) -> Viewer | None:
-    token = request.cookies.get(COOKIE)
-    if not token:
+    """Return the person the edge found by the session cookie (looked up once per request,
+    in `carechain.edge`), or None: a bearer token opens no web page."""
+    user = actor_of(request)
+    if user is None or user.session is None or user.person is None:
         return None
-    found = context(request).accounts.session(token, now_ms=context(request).now_ms())
-    return None if found is None else Viewer(*found)
+    return Viewer(user.person, user.session)
 
 
 def _required(request: Request) -> Viewer:
@@ -67,15 +69,24 @@ def _required(request: Request) -> Viewer:
     return viewer
 
 
-def require(action: str) -> object:
-    """Return a dependency that needs a logged-in person allowed to do `action`."""
+class _Require:
+    """A page's permission: a logged-in person allowed one of `actions` (the route → action
+    table in docs/accounts.md is read off these)."""
 
-    def check(viewer: Annotated[Viewer, Depends(_required)]) -> Viewer:
-        if not viewer.can(action):
-            raise Forbidden(f"a {viewer.person.role} may not {action}")
+    def __init__(self, actions: tuple[str, ...], refusal: str | None) -> None:
+        self.actions = actions
+        self.refusal = refusal
+
+    def __call__(self, viewer: Annotated[Viewer, Depends(_required)]) -> Viewer:
+        if not any(viewer.can(a) for a in self.actions):
+            rule = self.refusal or " or ".join(self.actions)
+            raise Forbidden(f"a {viewer.person.role} may not {rule}")
         return viewer
 
-    return Depends(check)
+
+def require(*actions: str, refusal: str | None = None) -> object:
+    """Return a dependency that needs a logged-in person allowed one of `actions`."""
+    return Depends(_Require(actions, refusal))
 
 
 OptionalViewer = Annotated[Viewer | None, Depends(_viewer)]

@@ -77,7 +77,7 @@ VITALS: dict[str, Vital] = {
     ),
 }
 
-BP = {
+BP: dict[str, Any] = {
     "profile": "UKCore-Observation-VitalSigns-BloodPressure",
     "loinc": ("85354-9", "Blood pressure panel with all children optional"),
     "snomed": ("75367002", "Blood pressure"),
@@ -99,7 +99,7 @@ ACVPU_VALUES: dict[str, tuple[str | None, str]] = {
     "U": ("422768004", "Unresponsive"),
 }
 
-GCS = {
+GCS: dict[str, Any] = {
     "loinc": ("9269-2", "Glasgow coma score total"),
     "snomed": ("248241002", "Glasgow coma score"),
     "eye": ("9267-6", "Glasgow coma score eye opening"),
@@ -108,7 +108,7 @@ GCS = {
 }
 PAIN = ("72514-3", "Pain severity - 0-10 verbal numeric rating [Score] - Reported")
 RHYTHM = ("8884-9", "Heart rate rhythm")
-OXYGEN = {
+OXYGEN: dict[str, Any] = {
     "profile": "UKCore-Observation-InspiredOxygen",
     "loinc": ("3151-8", "Inhaled oxygen flow rate"),
     "air": ("722742002", "Breathing room air"),

@@ -9,13 +9,13 @@ every mapping is `docs/nemsis-mapping.md`.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
 from typing import Any
-import uuid
 
 from lxml import etree
 
@@ -470,7 +470,8 @@ def build_ems_dataset(states: Sequence[Mapping[str, Any]], agency: Agency | None
                       ) -> bytes:
     """Return one EMSDataSet document holding a PatientCareReport per record state."""
     agency = agency or Agency()
-    root = etree.Element(f"{{{NS}}}EMSDataSet", nsmap={None: NS, "xsi": XSI})
+    namespaces: Any = {None: NS, "xsi": XSI}  # the default namespace has no prefix
+    root = etree.Element(f"{{{NS}}}EMSDataSet", nsmap=namespaces)
     header = _Doc(etree.SubElement(root, f"{{{NS}}}Header"))
     demo = header.sub("DemographicGroup")
     demo.value("dAgency.01", agency.state_id)

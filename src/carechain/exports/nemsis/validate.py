@@ -17,9 +17,11 @@ import hashlib
 import os
 import tempfile
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import Any, cast
 
 from lxml import etree
 
@@ -140,7 +142,7 @@ def _schematron(document: bytes) -> tuple[Assertion, ...]:
     found = []
     for tag in ("failed-assert", "successful-report"):
         for el in root.iter(f"{{{SVRL}}}{tag}"):
-            text = " ".join(" ".join("".join(t.itertext()).split())
+            text = " ".join(" ".join("".join(str(x) for x in t.itertext()).split())
                             for t in el.iter(f"{{{SVRL}}}text"))
             found.append(Assertion(el.get("role", ""), el.get("location", ""), text))
     return tuple(found)
@@ -154,7 +156,7 @@ def validate(document: bytes, *, schematron: bool = True) -> Validation:
         return Validation((f"not well-formed XML: {exc}",))
     schema = _schema()
     xsd_errors = () if schema.validate(tree) else tuple(
-        f"line {e.line}: {e.message}" for e in schema.error_log)
+        f"line {e.line}: {e.message}" for e in cast(Iterable[Any], schema.error_log))
     if not schematron:
         return Validation(xsd_errors)
     return Validation(xsd_errors, _schematron(document))

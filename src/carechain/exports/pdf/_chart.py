@@ -49,7 +49,7 @@ def _shown(obs: Mapping[str, Any], key: str) -> str:
         flow = obs.get("oxygen_flow_l_min")
         return "Air" if not on else f"O2 {flow} L" if flow is not None else "O2"
     if key == "gcs":
-        parts = [obs.get(f"gcs_{p}") for p in ("eye", "verbal", "motor")]
+        parts: list[Any] = [obs.get(f"gcs_{p}") for p in ("eye", "verbal", "motor")]
         return "" if None in parts else f"{sum(parts)} (E{parts[0]}V{parts[1]}M{parts[2]})"
     value = obs.get(key)
     return "" if value is None else str(value)

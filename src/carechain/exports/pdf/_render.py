@@ -49,7 +49,7 @@ def _p(text: Any, style: ParagraphStyle = BODY) -> Paragraph:
     return Paragraph(escape(str(text)), style)
 
 
-class QrCode(Flowable):
+class QrCode(Flowable):  # type: ignore[misc]  # ReportLab ships no type hints
     """A QR code drawn as vector squares, with its "n of m" label underneath."""
 
     def __init__(self, code: bytes, caption: str) -> None:

@@ -91,7 +91,7 @@ def join_codes(codes: Sequence[bytes]) -> Codes:
     for i, code in enumerate(codes, start=1):
         if len(code) < HEADER.size or not code.startswith(MAGIC):
             raise FieldInvalid("codes", f"code {i} read is not a carechain record code")
-        magic, record, n, total, digest = HEADER.unpack_from(code)
+        _, record, n, total, digest = HEADER.unpack_from(code)
         if first is None:
             first = (record, total, digest)
         elif record != first[0]:

@@ -84,7 +84,8 @@ def _addressed(node: Node, record: bytes, entries: Sequence[Entry]) -> None:
     granted |= node.recipients(record) if node.store.record(record) else set()
     if mine in granted:
         return
-    names = sorted({node._recipient_name(r)["name"] for r in granted})  # noqa: SLF001
+    certs = [node.directory.certificate_for_box_key(r) for r in granted]
+    names = sorted({c.name for c in certs if c is not None})
     raise Forbidden(
         f"record {record.hex()} is not addressed to {node.info.name}: its entries are "
         f"encrypted to {', '.join(names) or 'other nodes'} only; import the codes there"

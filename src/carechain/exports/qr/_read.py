@@ -13,6 +13,7 @@ import subprocess
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import zxingcpp
 from PIL import Image
@@ -28,9 +29,10 @@ MAX_PIXELS = 80_000_000  # refuse decompression bombs before decoding
 def codes_in_image(image: Image.Image) -> list[bytes]:
     """Return the bytes of every QR code in an image."""
     grey = image.convert("L")
-    found = zxingcpp.read_barcodes(grey, formats=zxingcpp.BarcodeFormat.QRCode)
+    qr: Any = zxingcpp.BarcodeFormat.QRCode  # the stubs want a set; one format is one too
+    found = zxingcpp.read_barcodes(grey, formats=qr)
     if not found:  # a photo's uneven light: try again binarised by zxing's other method
-        found = zxingcpp.read_barcodes(grey, formats=zxingcpp.BarcodeFormat.QRCode,
+        found = zxingcpp.read_barcodes(grey, formats=qr,
                                        binarizer=zxingcpp.Binarizer.GlobalHistogram)
     return [bytes(b.bytes) for b in found if b.valid]
 

@@ -121,10 +121,11 @@ def _crew(doc: _Doc, state: Mapping[str, Any]) -> list[str]:
 def _vitals(doc: _Doc, state: Mapping[str, Any]) -> None:
     e = doc.sub("eVitals")
     stemi = state.get("scores", {}).get("stemi", {})
-    for obs in state.get("items", {}).get("observations", []):
+    # The XSD needs one group: with no observations it is one of Not Recorded values.
+    for obs in state.get("items", {}).get("observations", []) or [{}]:
         g = e.sub("eVitals.VitalGroup")
         g.value("eVitals.01", _dt(obs.get("taken_at")))
-        g.value("eVitals.02", c.NO)
+        g.value("eVitals.02", c.NO if obs else None)
         rhythm = g.sub("eVitals.CardiacRhythmGroup")
         code = c.RHYTHMS.get(str(obs.get("ecg_rhythm")))
         rhythm.value("eVitals.03", code)
@@ -250,11 +251,13 @@ def _report(header: _Doc, state: Mapping[str, Any], agency: Agency) -> None:
     for name in ("eResponse.08", "eResponse.09", "eResponse.10", "eResponse.11",
                  "eResponse.12"):
         resp.value(name, None)
-    resp.value("eResponse.13", opened.get("vehicle"))
-    resp.value("eResponse.14", opened.get("callsign"))
+    # Both are required and may not be empty: each falls back to the other, then the record.
+    unit = opened.get("vehicle") or opened.get("callsign") or record[:8]
+    resp.value("eResponse.13", unit)
+    resp.value("eResponse.14", opened.get("callsign") or unit)
     category = incident.get("category")
-    resp.value("eResponse.23", "2223001" if category in (1, 2) else
-               ("2223005" if category in (3, 4) else None))
+    # Required and never empty: an uncategorised 999 response is taken as emergent.
+    resp.value("eResponse.23", "2223005" if category in (3, 4) else "2223001")
     resp.value("eResponse.24", None)
 
     disp = pcr.sub("eDispatch")

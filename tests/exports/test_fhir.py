@@ -68,8 +68,8 @@ def test_news2_total_is_the_states_own_with_seven_linked_subscores() -> None:
     state = case_state(chest_pain_stemi())
     state["scores"]["news2"]["aggregate"] = 11  # whatever the state says is what is emitted
     state["scores"]["news2"]["components"]["pulse"] = 8
-    news2 = [o for o in observations_of(state)
-             if o["code"]["coding"][0]["code"] == "1104051000000101"][0]
+    news2 = next(o for o in observations_of(state)
+             if o["code"]["coding"][0]["code"] == "1104051000000101")
     assert news2["valueQuantity"]["value"] == 11
     assert len(news2["component"]) == 7
     assert len(news2["derivedFrom"]) == 7  # one source observation per parameter
@@ -80,8 +80,8 @@ def test_news2_links_each_parameter_to_the_set_the_state_names() -> None:
     first = state["items"]["observations"][0]
     state["scores"]["news2"]["parameters"] = {"pulse": {"entry": first["entry"]}}
     bundle = build_document(state)
-    news2 = [o for o in _resources(bundle, "Observation")
-             if o["code"]["coding"][0]["code"] == "1104051000000101"][0]
+    news2 = next(o for o in _resources(bundle, "Observation")
+             if o["code"]["coding"][0]["code"] == "1104051000000101")
     pulses = {o["id"]: o for o in _resources(bundle, "Observation")
               if o["code"]["coding"][0]["code"] == "8867-4"}
     linked = [r["reference"].removeprefix("urn:uuid:") for r in news2["derivedFrom"]]

@@ -86,5 +86,6 @@ def create_app(
 
         install_web(app, node, accounts, sync_loop)
 
-    app.add_middleware(BodyLimit, max_bytes=MAX_REQUEST_BYTES, limits={"/sync/": MAX_SYNC_BYTES})
+    app.add_middleware(BodyLimit, max_bytes=MAX_REQUEST_BYTES, limits={"/sync/": MAX_SYNC_BYTES,
+                                                                       "/print/import": 40 << 20})
     return app

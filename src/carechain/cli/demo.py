@@ -15,7 +15,7 @@ from typing import Annotated
 import typer
 
 from carechain.demo import chest_pain_stemi
-from carechain.demo.chain import DEMO_PEOPLE, DemoChain
+from carechain.demo.chain import DEMO_PEOPLE, DEMO_SECRET, DemoChain
 from carechain.demo.monitor import Monitor
 
 __all__ = ["demo"]
@@ -96,6 +96,10 @@ def demo(
             f"STEMI pre-alert to {HOSPITAL}; a monitor streams vital signs every second."
         )
         typer.echo("Open the crew app and the hospital dashboard to follow the patient.")
+        crew_dir = Path(dir) / "crew-ambulance-412"
+        for fmt, out in (("fhir", "record.json"), ("nemsis", "ems.xml"), ("pdf", "handover.pdf")):
+            typer.echo(f"  export: CARECHAIN_SECRET={DEMO_SECRET!r} carechain export {fmt} "
+                       f"--dir {crew_dir} --staff-id P100234 --record {record.hex()} --out {out}")
         hospital = chain.nodes[HOSPITAL].node
         if once:
             deadline = time.monotonic() + 60

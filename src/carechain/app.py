@@ -95,7 +95,8 @@ def create_app(
     if accounts is not None:
         install_web(app, node, accounts, sync_loop)
 
-    app.add_middleware(BodyLimit, max_bytes=MAX_REQUEST_BYTES, limits={"/sync/": MAX_SYNC_BYTES})
+    app.add_middleware(BodyLimit, max_bytes=MAX_REQUEST_BYTES, limits={"/sync/": MAX_SYNC_BYTES,
+                                                                       "/print/import": 40 << 20})
     if accounts is not None:  # a browser's oversized form gets a page, not the limit's JSON
         app.add_middleware(HtmlTooLarge, node=node, limit_bytes=MAX_REQUEST_BYTES)
     install_auth(app)

@@ -4,7 +4,18 @@ from __future__ import annotations
 
 import typer
 
-from carechain.cli import account, alerts, demo, node, serve, sync, token, trust, verify
+from carechain.cli import (
+    account,
+    alerts,
+    demo,
+    export,
+    node,
+    serve,
+    sync,
+    token,
+    trust,
+    verify,
+)
 
 __all__ = ["app", "main"]
 
@@ -19,6 +30,8 @@ app.add_typer(node.app, name="node")
 app.add_typer(account.app, name="account")
 app.add_typer(alerts.app, name="alerts")
 app.add_typer(token.app, name="token")
+app.add_typer(export.export_app, name="export")
+app.add_typer(export.import_app, name="import")
 app.command("serve")(serve.serve)
 app.command("sync")(sync.sync)
 app.command("verify")(verify.verify)

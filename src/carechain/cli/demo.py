@@ -107,6 +107,10 @@ def demo(
             f"Every node's operator secret is {DEMO_SECRET!r}: with the demo stopped, run a "
             f"node by hand with `carechain serve --dir {dir}/<node> --secret {DEMO_SECRET}`."
         )
+        crew_dir = Path(dir) / "crew-ambulance-412"
+        for fmt, out in (("fhir", "record.json"), ("nemsis", "ems.xml"), ("pdf", "handover.pdf")):
+            typer.echo(f"  export: CARECHAIN_SECRET={DEMO_SECRET!r} carechain export {fmt} "
+                       f"--dir {crew_dir} --staff-id P100234 --record {record.hex()} --out {out}")
         hospital = chain.nodes[HOSPITAL].node
         if once:
             deadline = time.monotonic() + 60

@@ -24,7 +24,7 @@ from carechain.web.session import LoginRequired
 __all__ = ["APPS", "HtmlTooLarge", "WebContext", "accounts_key", "install_web", "open_accounts"]
 
 # The web apps, each a module with `router` and `ROLES` (the node roles that serve it).
-APPS = ("crew", "hospital", "admin", "audit_view")
+APPS = ("crew", "hospital", "admin", "audit_view", "print")
 
 STATIC = Path(login.__file__).parent / "static"
 

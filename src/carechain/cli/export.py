@@ -1,0 +1,190 @@
+"""`carechain export fhir|nemsis|pdf` and `carechain import qr`: records leave and come back.
+
+Each export of a record writes a `record.export` audit event into the node's signed log,
+naming who ran it (`--staff-id`, `--role`) and the format.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from carechain.cli._common import DirOpt, SecretOpt, fail, handle, secret_or_prompt
+from carechain.errors import CarechainError
+from carechain.node import Node
+
+__all__ = ["export_app", "import_app"]
+
+export_app = typer.Typer(help="Export records: FHIR R4 (UK Core), NEMSIS 3.5.1, PDF with QR.",
+                         no_args_is_help=True)
+import_app = typer.Typer(help="Import records from QR codes (a PDF, a photo or a scan).",
+                         no_args_is_help=True)
+
+RecordOpt = Annotated[list[str] | None, typer.Option(
+    "--record", help="A record id (32 hex digits); repeat for more. Default: every record.")]
+StaffOpt = Annotated[str, typer.Option(
+    "--staff-id", help="Who is exporting, for the audit log.")]
+RoleOpt = Annotated[str, typer.Option("--role", help="Their role, for the audit log.")]
+OutOpt = Annotated[Path | None, typer.Option("--out", help="Write here instead of stdout.")]
+
+
+def _open(dir: Path, secret: str | None) -> Node:
+    try:
+        return Node.open(dir, secret_or_prompt(secret, "operator secret"))
+    except CarechainError as exc:
+        handle(exc)
+
+
+def _records(node: Node, given: list[str] | None) -> list[bytes]:
+    from carechain.exports.source import exportable_records
+
+    if not given:
+        return exportable_records(node)
+    out = []
+    for text in given:
+        try:
+            record = bytes.fromhex(text.strip())
+        except ValueError:
+            record = b""
+        if len(record) != 16:
+            fail(f"--record {text!r}: must be 32 hex digits")
+        out.append(record)
+    return out
+
+
+def _write(data: bytes, out: Path | None) -> None:
+    if out is None:
+        sys.stdout.buffer.write(data)
+    else:
+        out.write_bytes(data)
+        typer.echo(f"wrote {out} ({len(data)} bytes)", err=True)
+
+
+def _audit(node: Node, staff_id: str, role: str, record: bytes, fmt: str) -> None:
+    from carechain.exports.source import audit_export
+
+    audit_export(node, staff_id=staff_id, role=role, record=record, fmt=fmt)
+
+
+@export_app.command("fhir")
+def fhir(dir: DirOpt, staff_id: StaffOpt, secret: SecretOpt = None, record: RecordOpt = None,
+         role: RoleOpt = "clinical_lead", out: OutOpt = None,
+         bulk: Annotated[Path | None, typer.Option(
+             "--bulk", help="Write NDJSON files, one per resource type, into this folder.")
+         ] = None) -> None:
+    """Export a record as a FHIR document Bundle, or many as bulk NDJSON."""
+    from carechain.exports.fhir import build_document
+    from carechain.exports.fhir.bulk import write_ndjson
+    from carechain.exports.source import signers_of
+
+    node = _open(dir, secret)
+    try:
+        records = _records(node, record)
+        if bulk is not None:
+            def states() -> Iterator[tuple[dict[str, Any], Any]]:
+                for r in records:
+                    yield node.state(r), signers_of(node, r)
+                    _audit(node, staff_id, role, r, "fhir-ndjson")
+
+            with typer.progressbar(length=len(records), label="records", file=sys.stderr
+                                   ) as bar:
+                counts = write_ndjson(states(), bulk, progress=bar.update)
+            typer.echo(f"wrote {sum(counts.values())} resources of {len(records)} records "
+                       f"to {bulk}: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())),
+                       err=True)
+            return
+        if len(records) != 1:
+            fail("a FHIR document holds one record: give one --record, or use --bulk")
+        bundle = build_document(node.state(records[0]), signers=signers_of(node, records[0]))
+        _audit(node, staff_id, role, records[0], "fhir")
+        _write(json.dumps(bundle, indent=2, ensure_ascii=False).encode() + b"\n", out)
+    except CarechainError as exc:
+        handle(exc)
+    finally:
+        node.close()
+
+
+@export_app.command("nemsis")
+def nemsis(dir: DirOpt, staff_id: StaffOpt, secret: SecretOpt = None,
+           record: RecordOpt = None, role: RoleOpt = "clinical_lead", out: OutOpt = None,
+           agency_number: Annotated[str, typer.Option(
+               "--agency-number", help="dAgency.02 / eResponse.01.")] = "carechain",
+           agency_name: Annotated[str | None, typer.Option(
+               "--agency-name", help="eResponse.02 (default: the node's organisation).")
+           ] = None,
+           check: Annotated[bool, typer.Option(
+               "--check/--no-check", help="Validate against the XSD and the national "
+               "Schematron; refuse to write an invalid file.")] = True) -> None:
+    """Export records as one NEMSIS 3.5.1 EMSDataSet document."""
+    from carechain.exports.nemsis import Agency, build_ems_dataset, validate
+
+    node = _open(dir, secret)
+    try:
+        records = _records(node, record)
+        agency = Agency(state_id=agency_number, number=agency_number,
+                        name=agency_name or node.info.org or "carechain")
+        xml = build_ems_dataset([node.state(r) for r in records], agency)
+        if check:
+            result = validate(xml)
+            if not result.ok:
+                for problem in result.errors:
+                    typer.echo(problem, err=True)
+                fail("the EMSDataSet does not validate; nothing written")
+        for r in records:
+            _audit(node, staff_id, role, r, "nemsis")
+        _write(xml, out)
+    except CarechainError as exc:
+        handle(exc)
+    finally:
+        node.close()
+
+
+@export_app.command("pdf")
+def pdf(dir: DirOpt, staff_id: StaffOpt, out: Annotated[Path, typer.Option(
+            "--out", help="The PDF file to write.")],
+        secret: SecretOpt = None, record: RecordOpt = None,
+        role: RoleOpt = "clinical_lead") -> None:
+    """Export one record as the A4 handover PDF with its QR codes."""
+    from carechain.exports.pdf import render_pdf
+    from carechain.exports.qr import record_codes
+
+    node = _open(dir, secret)
+    try:
+        records = _records(node, record)
+        if len(records) != 1:
+            fail("give one --record")
+        now = datetime.fromtimestamp(node.clock_ms() / 1000, tz=UTC)
+        codes = record_codes(node, records[0])
+        data = render_pdf(node.state(records[0]), codes, now=now)
+        _audit(node, staff_id, role, records[0], "pdf")
+        _write(data, out)
+        typer.echo(f"{len(codes)} QR codes", err=True)
+    except CarechainError as exc:
+        handle(exc)
+    finally:
+        node.close()
+
+
+@import_app.command("qr")
+def qr(files: Annotated[list[Path], typer.Argument(
+           help="PDFs, photos or scans holding the record's codes.")],
+       dir: DirOpt, secret: SecretOpt = None) -> None:
+    """Import a record from its QR codes: every entry checked, all stored or nothing."""
+    from carechain.exports.qr import import_codes, read_codes
+
+    node = _open(dir, secret)
+    try:
+        found = read_codes(f.read_bytes() for f in files)
+        done = import_codes(node, found)
+        typer.echo(f"record {done.record.hex()}: {done.entries} entries from {done.codes} "
+                   f"codes, {done.new} new")
+    except CarechainError as exc:
+        handle(exc)
+    finally:
+        node.close()

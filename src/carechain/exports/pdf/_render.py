@@ -1,0 +1,200 @@
+"""Lay out the handover PDF with ReportLab: text flows first, QR codes on their own pages."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+import segno
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
+from reportlab.lib.units import mm
+from reportlab.platypus import (
+    Flowable,
+    PageBreak,
+    Paragraph,
+    SimpleDocTemplate,
+    Spacer,
+    Table,
+    TableStyle,
+)
+
+from carechain.exports.pdf._chart import chart_rows
+from carechain.exports.qr import label
+from carechain.handover import LABELS, build_handover
+
+__all__ = ["render_pdf"]
+
+_styles = getSampleStyleSheet()
+H1 = ParagraphStyle("h1", parent=_styles["Heading1"], fontSize=15, spaceAfter=3)
+H2 = ParagraphStyle("h2", parent=_styles["Heading2"], fontSize=11.5, spaceBefore=6,
+                    spaceAfter=2)
+BODY = ParagraphStyle("body", parent=_styles["BodyText"], fontSize=8.5, leading=10.5)
+SMALL = ParagraphStyle("small", parent=BODY, fontSize=7.5, leading=9)
+GRID = TableStyle([
+    ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
+    ("FONTSIZE", (0, 0), (-1, -1), 7.5),
+    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+    ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e6e6e6")),
+])
+QR_SIDE = 72 * mm  # two across, three down; a module is about 0.63 mm (4 px at 150 dpi)
+
+
+def _p(text: Any, style: ParagraphStyle = BODY) -> Paragraph:
+    from xml.sax.saxutils import escape
+
+    return Paragraph(escape(str(text)), style)
+
+
+class QrCode(Flowable):  # type: ignore[misc]  # ReportLab ships no type hints
+    """A QR code drawn as vector squares, with its "n of m" label underneath."""
+
+    def __init__(self, code: bytes, caption: str) -> None:
+        super().__init__()
+        self.qr = segno.make(code, mode="byte", error="m", boost_error=False)
+        self.caption = caption
+        self.width = self.height = QR_SIDE
+
+    def draw(self) -> None:
+        matrix = list(self.qr.matrix)
+        count = len(matrix) + 8  # the quiet zone of four modules on every side
+        module = (QR_SIDE - 8 * mm) / count
+        c = self.canv
+        c.setFillColor(colors.black)
+        for y, row in enumerate(matrix):
+            for x, dark in enumerate(row):
+                if dark:
+                    c.rect((x + 4) * module, QR_SIDE - (y + 4 + 1) * module, module, module,
+                           stroke=0, fill=1)
+        c.setFont("Helvetica-Bold", 9)
+        c.drawCentredString(count * module / 2, 1.5 * mm, self.caption)
+
+
+def _banner(state: Mapping[str, Any]) -> list[Any]:
+    sections = state.get("sections", {})
+    patient = sections.get("patient", {})
+    history = sections.get("history", {})
+    name = " ".join(str(patient[k]) for k in ("given_name", "family_name") if patient.get(k))
+    allergies = ", ".join(str(a.get("substance")) for a in history.get("allergies") or [])
+    if not allergies:
+        allergies = "NKDA" if history.get("no_known_allergies") else "not recorded"
+    news2 = state.get("scores", {}).get("news2")
+    facts = [
+        ["Patient", name or "unknown", "NHS number", patient.get("nhs_number", "not recorded")],
+        ["Born", patient.get("date_of_birth", "not recorded"), "Allergies", allergies],
+        ["Incident", sections.get("incident", {}).get("incident_number", "—"), "NEWS2",
+         "—" if not news2 else f"{news2.get('aggregate')} ({news2.get('band')})"],
+    ]
+    table = Table([[_p(c) for c in row] for row in facts],
+                  colWidths=[22 * mm, 68 * mm, 24 * mm, 66 * mm])
+    table.setStyle(GRID)
+    return [_p("Ambulance patient care record — handover", H1),
+            _p(f"Record {state.get('record_id')}", SMALL), Spacer(0, 2 * mm), table]
+
+
+def _handover(state: Mapping[str, Any], now: datetime) -> list[Any]:
+    handover = build_handover(state, now=now)
+    rows = [[_p(LABELS.get(k, k)), _p(v)] for k, v in handover.fields.items()]
+    table = Table(rows, colWidths=[12 * mm, 168 * mm])
+    table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
+                               ("VALIGN", (0, 0), (-1, -1), "TOP")]))
+    return [_p(f"{handover.format} handover", H2), table]
+
+
+def _chart(state: Mapping[str, Any]) -> list[Any]:
+    rows, paint = chart_rows(state)
+    if len(rows[0]) == 1:
+        return [_p("Observations", H2), _p("No observations recorded.")]
+    width = min(22 * mm, (180 * mm - 28 * mm) / max(len(rows[0]) - 1, 1))
+    table = Table(rows, colWidths=[28 * mm] + [width] * (len(rows[0]) - 1), repeatRows=1)
+    style = TableStyle(GRID.getCommands())
+    for col, row, colour in paint:
+        style.add("BACKGROUND", (col, row), (col, row), colour)
+    table.setStyle(style)
+    return [_p("Observations (NEWS2 colours: yellow 1, orange 2, red 3)", H2), table]
+
+
+def _listing(title: str, head: list[str], rows: list[list[Any]], widths: list[float]
+             ) -> list[Any]:
+    if not rows:
+        return [_p(title, H2), _p("None recorded.")]
+    table = Table([[_p(h) for h in head]] + [[_p(c) for c in r] for r in rows],
+                  colWidths=widths, repeatRows=1)
+    table.setStyle(GRID)
+    return [_p(title, H2), table]
+
+
+def _care(state: Mapping[str, Any]) -> list[Any]:
+    items = state.get("items", {})
+    meds = [[str(m.get("given_at", ""))[11:16], m.get("drug"), f"{m.get('dose')} {m.get('unit')}",
+             m.get("route"), m.get("given_by")] for m in items.get("medications", [])]
+    procs = [[str(p.get("performed_at", ""))[11:16], p.get("details") or p.get("procedure"),
+              p.get("site", ""), {True: "yes", False: "no"}.get(p.get("successful"), ""),
+              p.get("performed_by")] for p in items.get("procedures", [])]
+    return (_listing("Medications", ["Time", "Drug", "Dose", "Route", "Given by"], meds,
+                     [16 * mm, 60 * mm, 30 * mm, 20 * mm, 54 * mm])
+            + _listing("Procedures", ["Time", "Procedure", "Site", "Success", "By"], procs,
+                       [16 * mm, 60 * mm, 50 * mm, 16 * mm, 38 * mm]))
+
+
+def _timeline(state: Mapping[str, Any]) -> list[Any]:
+    rows = []
+    for h in state.get("history", []):
+        if not h.get("kind") or h.get("kind") in ("vitals.frame", "ecg.chunk"):
+            continue
+        mark = " (superseded)" if h.get("superseded_by") else ""
+        rows.append([str(h.get("time", ""))[11:19], f"{h.get('kind')}{mark}", h.get("user"),
+                     h.get("author")])
+    return _listing("Timeline (UTC)", ["Time", "Entry", "By", "Device"], rows,
+                    [18 * mm, 70 * mm, 40 * mm, 52 * mm])
+
+
+def _signoff(state: Mapping[str, Any]) -> list[Any]:
+    signoff = state.get("sections", {}).get("signoff")
+    if not signoff:
+        return [_p("Sign-off", H2), _p("Not signed off.")]
+    return [_p("Sign-off", H2), _p(
+        f"{signoff.get('clinician_name')} ({signoff.get('clinician_role')}"
+        f"{', ' + str(signoff['registration']) if signoff.get('registration') else ''}) "
+        f"declared the record complete at {signoff.get('signed_at')}.")]
+
+
+def _codes(codes: Sequence[bytes]) -> list[Any]:
+    out: list[Any] = [PageBreak(), _p("Signed entries for import", H1), _p(
+        f"These {len(codes)} codes carry every signed entry of this record. A carechain "
+        "node the record is addressed to imports them with no re-keying "
+        "(carechain import qr, or Import codes on the hospital dashboard); every entry's "
+        "signature is checked. Scan all of them.")]
+    cells = [QrCode(code, f"code {label(code)}") for code in codes]
+    rows = [cells[i : i + 2] for i in range(0, len(cells), 2)]
+    for i in range(0, len(rows), 3):
+        page = rows[i : i + 3]
+        if i:
+            out.append(PageBreak())
+        grid = Table([r + [""] * (2 - len(r)) for r in page], colWidths=[90 * mm] * 2,
+                     rowHeights=[QR_SIDE + 6 * mm] * len(page))
+        out.append(grid)
+    return out
+
+
+def render_pdf(state: Mapping[str, Any], codes: Sequence[bytes], *, now: datetime) -> bytes:
+    """Return the A4 handover PDF of a record, its QR codes on the last pages."""
+    buffer = io.BytesIO()
+    doc = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=15 * mm, rightMargin=15 * mm,
+                            topMargin=12 * mm, bottomMargin=12 * mm,
+                            title="Ambulance patient care record",
+                            author="carechain", subject=str(state.get("record_id")))
+    story: list[Any] = []
+    story += _banner(state)
+    story += _handover(state, now)
+    story += _chart(state)
+    story += _care(state)
+    story += _timeline(state)
+    story += _signoff(state)
+    story.append(_p(f"Printed {now.isoformat(timespec='minutes')}", SMALL))
+    story += _codes(codes)
+    doc.build(story)
+    return buffer.getvalue()

@@ -22,6 +22,7 @@ def crew(tmp_path: Path, trust: Trust) -> Iterator[Site]:
     site = make_site(tmp_path / "crew", trust, "crew", "crew-1", [
         ("P100234", "Sam Patel", "paramedic", PIN),
         ("L400001", "Lee Lead", "clinical_lead", "735190"),
+        ("A900001", "Ash Admin", "admin", "735191"),
     ])
     yield site
     site.client.close()
@@ -67,9 +68,16 @@ def test_crew_sees_every_code_on_screen(crew: Site) -> None:
     assert f"code 1 of {len(codes)}" in r.text
 
 
-def test_a_role_without_read_own_may_not_print_and_unknown_is_not_found(crew: Site) -> None:
+def test_who_may_print_and_unknown_is_not_found(crew: Site) -> None:
+    """A crew member who hands over, or a clinical lead (who may export), prints; an
+    administrator, who reads no clinical content, may not."""
+    import pyotp
+
     record = _record(crew)
     crew.login("L400001", "735190")
+    assert crew.client.get(f"/print/{record.hex()}.pdf").status_code == 200
+    crew.client.cookies.clear()
+    crew.login("A900001", "735191", pyotp.TOTP(crew.totp["A900001"]).now())
     assert crew.client.get(f"/print/{record.hex()}.pdf").status_code == 403
     crew.client.cookies.clear()
     crew.login("P100234", PIN)

@@ -1,7 +1,8 @@
 """`carechain export fhir|nemsis|pdf` and `carechain import qr`: records leave and come back.
 
-Each export of a record writes a `record.export` audit event into the node's signed log,
-naming who ran it (`--staff-id`, `--role`) and the format.
+Through the door as the node's operator (`carechain.operations.exports`): each record
+exported leaves a `record.export` audit entry naming the format and who asked for it
+(`--staff-id`, `--role`).
 """
 
 from __future__ import annotations
@@ -15,9 +16,11 @@ from typing import Annotated, Any
 
 import typer
 
-from carechain.cli._common import DirOpt, SecretOpt, fail, handle, secret_or_prompt
+from carechain.cli._common import DirOpt, SecretOpt, fail, handle
+from carechain.cli._door import DatabaseOpt, open_door, operator
 from carechain.errors import CarechainError
-from carechain.node import Node
+from carechain.operations import Door
+from carechain.operations import exports as ops
 
 __all__ = ["export_app", "import_app"]
 
@@ -34,18 +37,9 @@ RoleOpt = Annotated[str, typer.Option("--role", help="Their role, for the audit 
 OutOpt = Annotated[Path | None, typer.Option("--out", help="Write here instead of stdout.")]
 
 
-def _open(dir: Path, secret: str | None) -> Node:
-    try:
-        return Node.open(dir, secret_or_prompt(secret, "operator secret"))
-    except CarechainError as exc:
-        handle(exc)
-
-
-def _records(node: Node, given: list[str] | None) -> list[bytes]:
-    from carechain.exports.source import exportable_records
-
+def _records(door: Door, given: list[str] | None, fmt: str) -> list[bytes]:
     if not given:
-        return exportable_records(node)
+        return ops.exportable(door, operator(), fmt)
     out = []
     for text in given:
         try:
@@ -66,10 +60,11 @@ def _write(data: bytes, out: Path | None) -> None:
         typer.echo(f"wrote {out} ({len(data)} bytes)", err=True)
 
 
-def _audit(node: Node, staff_id: str, role: str, record: bytes, fmt: str) -> None:
-    from carechain.exports.source import audit_export
-
-    audit_export(node, staff_id=staff_id, role=role, record=record, fmt=fmt)
+def _state(door: Door, staff_id: str, role: str, record: bytes, fmt: str) -> dict[str, Any]:
+    """Return a record's state to export, through the door (checked and audited)."""
+    with door.unit() as uow:
+        return ops.export_state(door, operator(), uow, record=record, fmt=fmt,
+                                detail={"requested_by": staff_id, "requested_role": role})
 
 
 @export_app.command("fhir")
@@ -77,37 +72,37 @@ def fhir(dir: DirOpt, staff_id: StaffOpt, secret: SecretOpt = None, record: Reco
          role: RoleOpt = "clinical_lead", out: OutOpt = None,
          bulk: Annotated[Path | None, typer.Option(
              "--bulk", help="Write NDJSON files, one per resource type, into this folder.")
-         ] = None) -> None:
+         ] = None, database: DatabaseOpt = None) -> None:
     """Export a record as a FHIR document Bundle, or many as bulk NDJSON."""
     from carechain.exports.fhir import build_document
     from carechain.exports.fhir.bulk import write_ndjson
     from carechain.exports.source import signers_of
 
-    node = _open(dir, secret)
     try:
-        records = _records(node, record)
-        if bulk is not None:
-            def states() -> Iterator[tuple[dict[str, Any], Any]]:
-                for r in records:
-                    yield node.state(r), signers_of(node, r)
-                    _audit(node, staff_id, role, r, "fhir-ndjson")
+        with open_door(dir, secret, database) as door:
+            node = door.node
+            if bulk is not None:
+                records = _records(door, record, "fhir-ndjson")
 
-            with typer.progressbar(length=len(records), label="records", file=sys.stderr
-                                   ) as bar:
-                counts = write_ndjson(states(), bulk, progress=bar.update)
-            typer.echo(f"wrote {sum(counts.values())} resources of {len(records)} records "
-                       f"to {bulk}: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())),
-                       err=True)
-            return
-        if len(records) != 1:
-            fail("a FHIR document holds one record: give one --record, or use --bulk")
-        bundle = build_document(node.state(records[0]), signers=signers_of(node, records[0]))
-        _audit(node, staff_id, role, records[0], "fhir")
+                def states() -> Iterator[tuple[dict[str, Any], Any]]:
+                    for r in records:
+                        yield _state(door, staff_id, role, r, "fhir-ndjson"), signers_of(node, r)
+
+                with typer.progressbar(length=len(records), label="records", file=sys.stderr
+                                       ) as bar:
+                    counts = write_ndjson(states(), bulk, progress=bar.update)
+                typer.echo(f"wrote {sum(counts.values())} resources of {len(records)} records "
+                           f"to {bulk}: "
+                           + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())), err=True)
+                return
+            records = _records(door, record, "fhir")
+            if len(records) != 1:
+                fail("a FHIR document holds one record: give one --record, or use --bulk")
+            state = _state(door, staff_id, role, records[0], "fhir")
+            bundle = build_document(state, signers=signers_of(node, records[0]))
         _write(json.dumps(bundle, indent=2, ensure_ascii=False).encode() + b"\n", out)
     except CarechainError as exc:
         handle(exc)
-    finally:
-        node.close()
 
 
 @export_app.command("nemsis")
@@ -120,71 +115,65 @@ def nemsis(dir: DirOpt, staff_id: StaffOpt, secret: SecretOpt = None,
            ] = None,
            check: Annotated[bool, typer.Option(
                "--check/--no-check", help="Validate against the XSD and the national "
-               "Schematron; refuse to write an invalid file.")] = True) -> None:
+               "Schematron; refuse to write an invalid file.")] = True,
+           database: DatabaseOpt = None) -> None:
     """Export records as one NEMSIS 3.5.1 EMSDataSet document."""
     from carechain.exports.nemsis import Agency, build_ems_dataset, validate
 
-    node = _open(dir, secret)
     try:
-        records = _records(node, record)
-        agency = Agency(state_id=agency_number, number=agency_number,
-                        name=agency_name or node.info.org or "carechain")
-        xml = build_ems_dataset([node.state(r) for r in records], agency)
+        with open_door(dir, secret, database) as door:
+            records = _records(door, record, "nemsis")
+            agency = Agency(state_id=agency_number, number=agency_number,
+                            name=agency_name or door.node.info.org or "carechain")
+            xml = build_ems_dataset(
+                [_state(door, staff_id, role, r, "nemsis") for r in records], agency)
         if check:
             result = validate(xml)
             if not result.ok:
                 for problem in result.errors:
                     typer.echo(problem, err=True)
                 fail("the EMSDataSet does not validate; nothing written")
-        for r in records:
-            _audit(node, staff_id, role, r, "nemsis")
         _write(xml, out)
     except CarechainError as exc:
         handle(exc)
-    finally:
-        node.close()
 
 
 @export_app.command("pdf")
 def pdf(dir: DirOpt, staff_id: StaffOpt, out: Annotated[Path, typer.Option(
             "--out", help="The PDF file to write.")],
         secret: SecretOpt = None, record: RecordOpt = None,
-        role: RoleOpt = "clinical_lead") -> None:
+        role: RoleOpt = "clinical_lead", database: DatabaseOpt = None) -> None:
     """Export one record as the A4 handover PDF with its QR codes."""
     from carechain.exports.pdf import render_pdf
     from carechain.exports.qr import record_codes
 
-    node = _open(dir, secret)
     try:
-        records = _records(node, record)
-        if len(records) != 1:
-            fail("give one --record")
-        now = datetime.fromtimestamp(node.clock_ms() / 1000, tz=UTC)
-        codes = record_codes(node, records[0])
-        data = render_pdf(node.state(records[0]), codes, now=now)
-        _audit(node, staff_id, role, records[0], "pdf")
+        with open_door(dir, secret, database) as door:
+            records = _records(door, record, "pdf")
+            if len(records) != 1:
+                fail("give one --record")
+            now = datetime.fromtimestamp(door.now_ms() / 1000, tz=UTC)
+            state = _state(door, staff_id, role, records[0], "pdf")
+            codes = record_codes(door.node, records[0])
+            data = render_pdf(state, codes, now=now)
         _write(data, out)
         typer.echo(f"{len(codes)} QR codes", err=True)
     except CarechainError as exc:
         handle(exc)
-    finally:
-        node.close()
 
 
 @import_app.command("qr")
 def qr(files: Annotated[list[Path], typer.Argument(
            help="PDFs, photos or scans holding the record's codes.")],
-       dir: DirOpt, secret: SecretOpt = None) -> None:
+       dir: DirOpt, secret: SecretOpt = None, database: DatabaseOpt = None) -> None:
     """Import a record from its QR codes: every entry checked, all stored or nothing."""
-    from carechain.exports.qr import import_codes, read_codes
+    from carechain.exports.qr import read_codes
 
-    node = _open(dir, secret)
     try:
         found = read_codes(f.read_bytes() for f in files)
-        done = import_codes(node, found)
+        with open_door(dir, secret, database) as door:
+            done = ops.import_from_codes(door, operator(), found)
         typer.echo(f"record {done.record.hex()}: {done.entries} entries from {done.codes} "
                    f"codes, {done.new} new")
     except CarechainError as exc:
         handle(exc)
-    finally:
-        node.close()

@@ -1,22 +1,20 @@
-"""What an export reads from a node: a record's state, who signed each entry, the audit.
+"""What an export reads from a node: who signed each entry, and which records it can read.
 
-Every export of a record leaves a `record.export` audit event in the node's signed log
-(P6), written with `carechain.node.audit.write_audit`.
+Who may export, and the `record.export` audit entry every export leaves (P6), are the
+application layer's (`carechain.operations.exports`).
 """
 
 from __future__ import annotations
 
 import base64
-from typing import Any
 
-from carechain.accounts import audit_event
 from carechain.errors import CarechainError
 from carechain.exports.fhir import Signer
 from carechain.node import Node
-from carechain.node.audit import audit_record, write_audit
+from carechain.node.audit import audit_record
 from carechain.trust import DIRECTORY_RECORD
 
-__all__ = ["audit_export", "exportable_records", "signers_of"]
+__all__ = ["exportable_records", "signers_of"]
 
 
 def signers_of(node: Node, record: bytes) -> dict[str, Signer]:
@@ -45,18 +43,3 @@ def exportable_records(node: Node) -> list[bytes]:
             continue
         found.append(summary.record)
     return found
-
-
-def audit_export(node: Node, *, staff_id: str, role: str, record: bytes, fmt: str,
-                 outcome: str = "success", detail: dict[str, Any] | None = None) -> None:
-    """Write the `record.export` audit event of one record's export."""
-    event = audit_event(
-        "record.export",
-        staff_id=staff_id,
-        role=role,
-        at_ms=node.clock_ms(),
-        outcome=outcome,  # type: ignore[arg-type]
-        record=record.hex(),
-        detail={"format": fmt, **(detail or {})},
-    )
-    write_audit(node, event)

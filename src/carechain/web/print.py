@@ -4,9 +4,10 @@
     /print/{id}/codes        the same codes on screen, to scan from the tablet
     /print/import            hospital: upload a PDF, photo or scan of the codes; POST imports
 
-Everything is rendered by the node itself, so printing works with no network. A crew
-reader needs `record.read_own`; a hospital reader `record.read_addressed` and a record
-addressed to this hospital. Every PDF or code page is a `record.export` audit event.
+Everything is rendered by the node itself, so printing works with no network. Printing
+goes through the door (`operations.exports`): a crew member who hands over
+(`handover.send`), an ED clinician (`record.read_addressed`) or a clinical lead, with a care
+relationship to the record; every PDF or code page is a `record.export` audit entry.
 """
 
 from __future__ import annotations
@@ -15,17 +16,15 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 import segno
-from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import Response
 
-from carechain.errors import CarechainError, Forbidden, NotFound
+from carechain.errors import CarechainError, NotFound
 from carechain.exports.pdf import render_pdf
-from carechain.exports.qr import import_codes, label, read_codes, record_codes
-from carechain.node.audit import audit_record
-from carechain.trust import DIRECTORY_RECORD
-from carechain.web._hospital_board import Board
+from carechain.exports.qr import label, read_codes, record_codes
+from carechain.operations import exports
 from carechain.web.render import check_csrf, render
-from carechain.web.session import Viewer, ViewerDep, context, require
+from carechain.web.session import Viewer, context, require
 
 __all__ = ["ROLES", "router"]
 
@@ -33,37 +32,17 @@ ROLES = ("crew", "hospital")
 router = APIRouter(include_in_schema=False)
 MAX_UPLOAD_BYTES = 40 * 1024 * 1024
 ImportDep = Annotated[Viewer, require("record.read_addressed")]
+Printer = Annotated[Viewer, require("handover.send", "record.read_addressed", "record.export",
+                                    refusal="print records")]
 
 
-def _reader(request: Request, viewer: ViewerDep) -> Viewer:
-    """Allow a crew member on a crew node, an ED clinician on a hospital node."""
-    action = "record.read_own" if context(request).node.info.role == "crew" \
-        else "record.read_addressed"
-    if not viewer.can(action):
-        raise Forbidden(f"a {viewer.person.role} may not print records ({action})")
-    return viewer
-
-
-Reader = Annotated[Viewer, Depends(_reader)]
-
-
-def _record(request: Request, viewer: Viewer, record_id: str) -> bytes:
-    """Return a record this viewer may print, or refuse (audited) / NotFound."""
-    ctx = context(request)
-    node = ctx.node
+def _record_id(record_id: str) -> bytes:
     try:
         record = bytes.fromhex(record_id.lower())
     except ValueError:
         record = b""
-    if (len(record) != 16 or record in (DIRECTORY_RECORD, audit_record(node))
-            or not node.store.record(record)):
+    if len(record) != 16:
         raise NotFound(f"no record {record_id!r} on this node")
-    if node.info.role == "hospital":
-        patient = Board().patient(node, record)
-        if patient is None or not patient.addressed:
-            ctx.audit("record.export", viewer.person, outcome="refused", record=record.hex(),
-                      detail={"format": "pdf"})
-            raise Forbidden("only a record addressed to this hospital can be printed here")
     return record
 
 
@@ -72,28 +51,30 @@ def _now(request: Request) -> datetime:
 
 
 @router.get("/print/{record_id}.pdf")
-def print_pdf(request: Request, record_id: str, viewer: Reader) -> Response:
+def print_pdf(request: Request, record_id: str, viewer: Printer) -> Response:
     ctx = context(request)
-    record = _record(request, viewer, record_id)
-    codes = record_codes(ctx.node, record)
-    pdf = render_pdf(ctx.node.state(record), codes, now=_now(request))
-    ctx.audit("record.export", viewer.person, record=record.hex(),
-              detail={"format": "pdf", "codes": len(codes)})
+    record = _record_id(record_id)
+    codes = record_codes(ctx.node, record) if ctx.node.holds(record) else []
+    with ctx.door.unit() as uow:
+        state = exports.export_state(ctx.door, ctx.actor(viewer.person), uow, record=record,
+                                     fmt="pdf", detail={"codes": len(codes)})
+    pdf = render_pdf(state, codes, now=_now(request))
     return Response(pdf, media_type="application/pdf", headers={
         "Content-Disposition": f'inline; filename="record-{record.hex()}.pdf"',
         "Cache-Control": "no-store"})
 
 
 @router.get("/print/{record_id}/codes")
-def codes_page(request: Request, record_id: str, viewer: Reader) -> Response:
+def codes_page(request: Request, record_id: str, viewer: Printer) -> Response:
     ctx = context(request)
-    record = _record(request, viewer, record_id)
-    codes = record_codes(ctx.node, record)
+    record = _record_id(record_id)
+    codes = record_codes(ctx.node, record) if ctx.node.holds(record) else []
+    with ctx.door.unit() as uow:
+        exports.export_state(ctx.door, ctx.actor(viewer.person), uow, record=record,
+                             fmt="qr-screen", detail={"codes": len(codes)})
     shown = [{"label": label(code), "svg": segno.make(code, mode="byte", error="m",
                                                        boost_error=False).svg_inline(
         scale=3, title=f"code {label(code)}")} for code in codes]
-    ctx.audit("record.export", viewer.person, record=record.hex(),
-              detail={"format": "qr-screen", "codes": len(codes)})
     back = "/crew/records/" if ctx.node.info.role == "crew" else "/hospital/records/"
     return render(request, "print/codes.html", viewer, record_id=record.hex(), codes=shown,
                   back=back + record.hex())
@@ -119,12 +100,10 @@ async def import_upload(request: Request, viewer: ImportDep,
         datas.append(data)
     try:
         found = read_codes(datas)
-        done = import_codes(ctx.node, found)
+        done = exports.import_from_codes(ctx.door, ctx.actor(viewer.person), found)
     except CarechainError as exc:
         return render(request, "print/import.html", viewer, status=422, result=None,
                       error=f"Nothing was imported: {exc.detail}")
-    ctx.audit("record.view", viewer.person, record=done.record.hex(),
-              detail={"page": "import", "codes": done.codes, "new": done.new})
     return render(request, "print/import.html", viewer, error=None, result={
         "record": done.record.hex(), "entries": done.entries, "new": done.new,
         "codes": done.codes})

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from carechain.entries import HLC, Entry, decode_signed
 from carechain.errors import StoreError
+from carechain.store._sqlite_bulk import SqliteBulkLoad, SqliteSnapshot
 from carechain.store.base import RawRow, RecordSummary, Stored
 
 __all__ = ["MIGRATIONS", "SqliteStore", "connect_sqlite"]
@@ -84,6 +85,7 @@ class SqliteStore:
     """An append-only entry log in one SQLite file (or in memory, for tests)."""
 
     def __init__(self, path: Path | str) -> None:
+        self.path = str(path)
         self._lock = threading.RLock()
         self._db = connect_sqlite(path)
         self._migrate()
@@ -346,6 +348,16 @@ class SqliteStore:
                 (len(prefix), prefix),
             ).fetchall()
         return [(str(k), bytes(v)) for k, v in rows]
+
+    def snapshot(self) -> SqliteSnapshot:
+        """Return a consistent read-only view of the whole store (close it when done)."""
+        if self.path == ":memory:":
+            raise StoreError("an in-memory store has no snapshot")
+        return SqliteSnapshot(self.path)
+
+    def bulk_load(self) -> SqliteBulkLoad:
+        """Start filling this empty store with exact rows, in one transaction."""
+        return SqliteBulkLoad(self._db, self._lock)
 
     def close(self) -> None:
         """Checkpoint and close the database."""

@@ -1,0 +1,307 @@
+"""Restore a backup into a new data directory, its log on either engine, all or nothing.
+
+Everything is built in a staging directory next to the target (`.<name>.restore-<hex>`),
+which never holds `node.json` until the rest is committed and checked, so no half-restored
+directory can be opened as a node. The log goes into the staging directory's SQLite file,
+or into the PostgreSQL database in one transaction. Only after the log, `meta`, `access`
+and the accounts match the signed manifest (counts, first and last seq, the tree root over
+the ids) is the transaction committed, `node.json` written and the staging directory
+renamed to the target in one step.
+
+A restore killed after its PostgreSQL commit but before the rename leaves the database
+holding this backup's log, marked in `meta` (`RESTORED_KEY`); the same restore run again
+recognises it and finishes the directory.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import secrets
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from carechain.backup._accounts import load_accounts
+from carechain.backup._check import BackupInfo, KeyOpener, check_manifest, content_key
+from carechain.backup._content import LogRoot, decode_message
+from carechain.backup._format import BackupReader
+from carechain.backup.errors import BackupCorrupt, RestoreTargetNotEmpty
+from carechain.entries import canonical
+from carechain.node.home import NodeHome
+from carechain.store import SqliteStore
+from carechain.store.bulk import BulkLoad, BulkStore
+from carechain.trust import DIRECTORY_RECORD
+
+__all__ = ["RESTORED_KEY", "RestoreResult", "restore_backup"]
+
+RESTORED_KEY = "backup:restored"
+_FILES = frozenset({"request.cbor"})  # the only data-directory files a backup may carry
+
+
+@dataclass(frozen=True)
+class RestoreResult:
+    """A finished restore."""
+
+    target: Path
+    database: str | None
+    manifest: dict[str, Any]
+    seconds: float
+    resumed: bool  # the database already held this backup from an interrupted restore
+
+
+def _is_pg(url: str | None) -> bool:
+    return url is not None and url.startswith(("postgresql://", "postgres://"))
+
+
+def _check_target(target: Path) -> None:
+    if target.exists() and (not target.is_dir() or any(target.iterdir())):
+        raise RestoreTargetNotEmpty(f"{target} exists and is not an empty directory")
+
+
+def _write(path: Path, data: bytes) -> None:
+    fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def _sync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class _Sink:
+    """Where the decrypted rows go, with the facts checked against the manifest."""
+
+    def __init__(self, load: BulkLoad | None) -> None:
+        self.load = load
+        self.tree = LogRoot()
+        self.first = self.last = 0
+        self.meta = self.access = 0
+        self.files: dict[str, bytes] = {}
+        self.accounts_engine: str | None = None
+        self.accounts = bytearray()
+        self.directory: list[tuple[Any, ...]] = []
+        self.ended = False
+
+    def take(self, message: list[Any], index: int) -> None:
+        kind = message[0]
+        if self.ended:
+            raise BackupCorrupt(f"chunk {index} follows the end of the content")
+        if kind == "entries":
+            self._entries(message[1:], index)
+        elif kind == "meta":
+            rows = [(str(k), bytes(v)) for k, v in message[1]]
+            self.meta += len(rows)
+            if self.load is not None:
+                self.load.add_meta(rows)
+        elif kind == "access":
+            access = [(bytes(r), bytes(k), int(s)) for r, k, s in message[1]]
+            self.access += len(access)
+            if self.load is not None:
+                self.load.add_access(access)
+        elif kind == "file":
+            if message[1] not in _FILES:
+                raise BackupCorrupt(f"chunk {index} carries an unexpected file {message[1]!r}")
+            self.files[message[1]] = bytes(message[2])
+        elif kind == "accounts":
+            if self.accounts_engine not in (None, message[1]):
+                raise BackupCorrupt(f"chunk {index} mixes accounts engines")
+            self.accounts_engine = str(message[1])
+            self.accounts += message[2]
+        else:
+            self.ended = True
+
+    def _entries(self, columns: list[list[Any]], index: int) -> None:
+        seqs = columns[0]
+        # Cheap, whole-page checks only: seqs strictly increasing across the whole log.
+        if seqs[0] <= self.last or any(a >= b for a, b in itertools.pairwise(seqs)):
+            raise BackupCorrupt(f"chunk {index}: entry seqs are not strictly increasing")
+        if not self.first:
+            self.first = seqs[0]
+        self.last = seqs[-1]
+        self.tree.add(columns[1])
+        rows = list(zip(*columns, strict=True))
+        self.directory += [r for r in rows if r[2] == DIRECTORY_RECORD]
+        if self.load is not None:
+            self.load.add_entries(rows)
+
+
+def _compare(info: BackupInfo, sink: _Sink) -> None:
+    """Refuse unless what arrived is exactly what the manifest promised."""
+    m = info.manifest
+    found = {
+        "entries": sink.tree.size,
+        "first_seq": sink.first,
+        "last_seq": sink.last,
+        "meta": sink.meta,
+        "access": sink.access,
+    }
+    for name, value in found.items():
+        if value != m[name]:
+            raise BackupCorrupt(f"the backup holds {value} for {name}, its manifest says {m[name]}")
+    if sink.tree.root() != m.get("tree_root") or m["tree_size"] != sink.tree.size:
+        raise BackupCorrupt("the entry ids do not give the tree root the manifest signs")
+    if not sink.ended:
+        raise BackupCorrupt("the content has no end chunk")
+
+
+class _Log:
+    """The restored log's store and its one bulk-load transaction."""
+
+    def __init__(self, store: BulkStore | None, load: BulkLoad | None) -> None:
+        self.store = store
+        self.load = load
+
+    def commit(self) -> None:
+        if self.load is not None:
+            self.load.commit()
+        self.close()
+
+    def rollback(self) -> None:
+        if self.load is not None:
+            self.load.rollback()
+        self.close()
+
+    def close(self) -> None:
+        if self.store is not None:
+            self.store.close()
+            self.store = None
+
+
+def _open_log(
+    staging: Path, database: str | None, reader: BackupReader, info: BackupInfo
+) -> tuple[_Log, bool]:
+    """Return the log to fill, and whether the database holds this backup already."""
+    if not _is_pg(database):
+        sqlite = SqliteStore(NodeHome(staging).store_file)
+        return _Log(sqlite, sqlite.bulk_load()), False
+    from carechain.store.postgres import PostgresStore, create_schema
+
+    assert database is not None
+    create_schema(database)
+    store = PostgresStore(database)
+    try:
+        count, meta = store.count(), len(store.meta_items(""))
+        if count or meta:
+            marker = store.get_meta(RESTORED_KEY)
+            decoded = canonical.decode(marker) if marker is not None else None
+            if (
+                isinstance(decoded, dict)
+                and decoded.get("manifest") == reader.manifest_hash
+                and count == info.count("entries")
+            ):
+                store.close()
+                return _Log(None, None), True
+            raise RestoreTargetNotEmpty(
+                f"the database already holds {count} entries and {meta} meta rows: "
+                "restore into an empty one"
+            )
+        return _Log(store, store.bulk_load()), False
+    except BaseException:
+        store.close()
+        raise
+
+
+def _clear_stale(target: Path) -> None:
+    """Remove what interrupted restores to this target left behind (never a node)."""
+    for stale in target.parent.glob(f".{target.name}.restore-*"):
+        if stale.is_dir() and not (stale / "node.json").exists():
+            shutil.rmtree(stale, ignore_errors=True)
+
+
+def _directory_store(staging: Path, rows: list[tuple[Any, ...]]) -> None:
+    """Give a PostgreSQL node's directory its local file: the directory entries, renumbered."""
+    store = SqliteStore(NodeHome(staging).store_file)
+    try:
+        load = store.bulk_load()
+        try:
+            load.add_entries([(i, *r[1:]) for i, r in enumerate(rows, start=1)])
+            load.commit()
+        except BaseException:
+            load.rollback()
+            raise
+    finally:
+        store.close()
+
+
+def restore_backup(
+    source: Path,
+    target: Path,
+    *,
+    root_public: bytes,
+    opener: KeyOpener,
+    database: str | None = None,
+    expect_node: str | None = None,
+    now_ms: int | None = None,
+) -> RestoreResult:
+    """Restore the backup `source` into the new data directory `target` (and `database`)."""
+    started = time.monotonic()
+    target = target.absolute()
+    _check_target(target)
+    with BackupReader(source) as reader:
+        info = check_manifest(reader, root_public, expect_node=expect_node)
+        key = content_key(reader.header, opener)  # before anything is written
+        target.parent.mkdir(parents=True, exist_ok=True)
+        _clear_stale(target)
+        staging = target.parent / f".{target.name}.restore-{secrets.token_hex(6)}"
+        staging.mkdir(mode=0o700)
+        log: _Log | None = None
+        try:
+            log, resumed = _open_log(staging, database, reader, info)
+            sink = _Sink(log.load)
+            for index, plain in enumerate(reader.decrypt(key)):
+                sink.take(decode_message(plain, index), index)
+            _compare(info, sink)
+            _finish(staging, reader, info, sink, log, database, now_ms)
+            os.replace(staging, target)
+            _sync_dir(target.parent)
+        except BaseException:
+            if log is not None:
+                log.rollback()
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+    return RestoreResult(target, database, info.manifest, time.monotonic() - started, resumed)
+
+
+def _finish(
+    staging: Path,
+    reader: BackupReader,
+    info: BackupInfo,
+    sink: _Sink,
+    log: _Log,
+    database: str | None,
+    now_ms: int | None,
+) -> None:
+    """Write the directory's files, commit the log, and write node.json last."""
+    header = reader.header
+    for name, data in sink.files.items():
+        _write(staging / name, data)
+    keys, node_info = header.get("keys"), header.get("info")
+    if not isinstance(keys, bytes) or not isinstance(node_info, bytes):
+        raise BackupCorrupt("the header lacks the node's key file or node.json")
+    _write(staging / "keys.sealed", keys)
+    people = 0
+    if sink.accounts_engine is not None:
+        people = load_accounts(sink.accounts_engine, bytes(sink.accounts), staging, database)
+    if people != info.count("accounts"):
+        raise BackupCorrupt(
+            f"the backup's accounts hold {people} people, its manifest says "
+            f"{info.count('accounts')}"
+        )
+    if _is_pg(database):
+        _directory_store(staging, sink.directory)
+    if log.load is not None:
+        at = int(time.time() * 1000) if now_ms is None else now_ms
+        marker = {"manifest": reader.manifest_hash, "file": reader.path.name, "at": at}
+        log.load.add_meta([(RESTORED_KEY, canonical.encode(marker))])
+    log.commit()
+    _write(staging / "node.json", node_info)  # last: only now is it a node's directory
+    _sync_dir(staging)

@@ -18,6 +18,7 @@ from typing import Any
 from carechain.backup._accounts import dump_accounts
 from carechain.backup._content import ENTRY_PAGE, LogRoot, encode_message
 from carechain.backup._format import BackupWriter, manifest_message, new_content_key
+from carechain.backup._pipeline import ahead
 from carechain.backup.errors import BackupError
 from carechain.entries import canonical, crypto
 from carechain.node import Node
@@ -110,7 +111,7 @@ def _write_content(writer: BackupWriter, snapshot: Snapshot, home: NodeHome) -> 
         writer.push(encode_message("access", [list(r) for r in access[i : i + META_PAGE]]))
     tree = LogRoot()
     first = last = 0
-    for rows in snapshot.entry_pages(ENTRY_PAGE):
+    for rows in ahead(snapshot.entry_pages(ENTRY_PAGE)):
         columns = list(zip(*rows, strict=True))
         if not first:
             first = columns[0][0]

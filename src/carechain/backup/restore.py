@@ -28,6 +28,7 @@ from carechain.backup._accounts import load_accounts
 from carechain.backup._check import BackupInfo, KeyOpener, check_manifest, content_key
 from carechain.backup._content import LogRoot, decode_message
 from carechain.backup._format import BackupReader
+from carechain.backup._pipeline import Behind
 from carechain.backup.errors import BackupCorrupt, RestoreTargetNotEmpty
 from carechain.entries import canonical
 from carechain.node.home import NodeHome
@@ -80,8 +81,10 @@ def _sync_dir(path: Path) -> None:
 class _Sink:
     """Where the decrypted rows go, with the facts checked against the manifest."""
 
-    def __init__(self, load: BulkLoad | None) -> None:
+    def __init__(self, load: BulkLoad | None, *, keep_directory: bool) -> None:
         self.load = load
+        self._behind = Behind()  # the database inserts one page while the next is decrypted
+        self._keep_directory = keep_directory
         self.tree = LogRoot()
         self.first = self.last = 0
         self.meta = self.access = 0
@@ -101,12 +104,12 @@ class _Sink:
             rows = [(str(k), bytes(v)) for k, v in message[1]]
             self.meta += len(rows)
             if self.load is not None:
-                self.load.add_meta(rows)
+                self._behind.submit(self.load.add_meta, rows)
         elif kind == "access":
             access = [(bytes(r), bytes(k), int(s)) for r, k, s in message[1]]
             self.access += len(access)
             if self.load is not None:
-                self.load.add_access(access)
+                self._behind.submit(self.load.add_access, access)
         elif kind == "file":
             if message[1] not in _FILES:
                 raise BackupCorrupt(f"chunk {index} carries an unexpected file {message[1]!r}")
@@ -121,17 +124,26 @@ class _Sink:
 
     def _entries(self, columns: list[list[Any]], index: int) -> None:
         seqs = columns[0]
-        # Cheap, whole-page checks only: seqs strictly increasing across the whole log.
-        if seqs[0] <= self.last or any(a >= b for a, b in itertools.pairwise(seqs)):
+        # Cheap, whole-page checks only: seqs strictly increasing across the whole log
+        # (a dense page, the usual case, is compared with one range in C).
+        dense = seqs == list(range(seqs[0], seqs[0] + len(seqs)))
+        if seqs[0] <= self.last or not (
+            dense or all(a < b for a, b in itertools.pairwise(seqs))
+        ):
             raise BackupCorrupt(f"chunk {index}: entry seqs are not strictly increasing")
         if not self.first:
             self.first = seqs[0]
         self.last = seqs[-1]
         self.tree.add(columns[1])
         rows = list(zip(*columns, strict=True))
-        self.directory += [r for r in rows if r[2] == DIRECTORY_RECORD]
+        if self._keep_directory:
+            self.directory += [r for r in rows if r[2] == DIRECTORY_RECORD]
         if self.load is not None:
-            self.load.add_entries(rows)
+            self._behind.submit(self.load.add_entries, rows)
+
+    def finish(self) -> None:
+        """Wait for every insert; raise the first failure."""
+        self._behind.finish()
 
 
 def _compare(info: BackupInfo, sink: _Sink) -> None:
@@ -182,7 +194,7 @@ def _open_log(
     """Return the log to fill, and whether the database holds this backup already."""
     if not _is_pg(database):
         sqlite = SqliteStore(NodeHome(staging).store_file)
-        return _Log(sqlite, sqlite.bulk_load()), False
+        return _Log(sqlite, sqlite.bulk_load(exclusive=True)), False
     from carechain.store.postgres import PostgresStore, create_schema
 
     assert database is not None
@@ -256,9 +268,12 @@ def restore_backup(
         log: _Log | None = None
         try:
             log, resumed = _open_log(staging, database, reader, info)
-            sink = _Sink(log.load)
-            for index, plain in enumerate(reader.decrypt(key)):
-                sink.take(decode_message(plain, index), index)
+            sink = _Sink(log.load, keep_directory=_is_pg(database))
+            try:
+                for index, plain in enumerate(reader.decrypt(key)):
+                    sink.take(decode_message(plain, index), index)
+            finally:
+                sink.finish()
             _compare(info, sink)
             _finish(staging, reader, info, sink, log, database, now_ms)
             os.replace(staging, target)

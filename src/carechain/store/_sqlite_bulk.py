@@ -75,14 +75,19 @@ class SqliteSnapshot:
 class SqliteBulkLoad:
     """One write transaction that fills an empty store with exact rows."""
 
-    def __init__(self, db: sqlite3.Connection, lock: threading.RLock) -> None:
+    def __init__(
+        self, db: sqlite3.Connection, lock: threading.RLock, *, exclusive: bool = False
+    ) -> None:
         self._db = db
         self._lock = lock
         self._lock.acquire()
         self._held = True
         self._open = False
+        self._exclusive = exclusive
         try:
             self._db.execute(f"PRAGMA cache_size=-{_LOAD_CACHE_KIB}")
+            if exclusive:
+                self._db.execute("PRAGMA journal_mode=DELETE")
             self._db.execute("BEGIN IMMEDIATE")
             self._open = True
             used = [
@@ -146,4 +151,6 @@ class SqliteBulkLoad:
             self._held = False
             with contextlib.suppress(sqlite3.Error):
                 self._db.execute("PRAGMA cache_size=-2000")  # SQLite's default again
+                if self._exclusive:
+                    self._db.execute("PRAGMA journal_mode=WAL")
             self._lock.release()

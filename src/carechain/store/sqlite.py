@@ -355,9 +355,14 @@ class SqliteStore:
             raise StoreError("an in-memory store has no snapshot")
         return SqliteSnapshot(self.path)
 
-    def bulk_load(self) -> SqliteBulkLoad:
-        """Start filling this empty store with exact rows, in one transaction."""
-        return SqliteBulkLoad(self._db, self._lock)
+    def bulk_load(self, *, exclusive: bool = False) -> SqliteBulkLoad:
+        """Start filling this empty store with exact rows, in one transaction.
+
+        `exclusive`: no other connection has the file (a new file being restored), so the
+        load runs with a rollback journal instead of the WAL: a new file's pages are then
+        written once, not to the WAL and again at the checkpoint. WAL is back after it.
+        """
+        return SqliteBulkLoad(self._db, self._lock, exclusive=exclusive)
 
     def close(self) -> None:
         """Checkpoint and close the database."""

@@ -83,6 +83,12 @@ def check_manifest(
     if len(certs) != 1:
         raise BackupCorrupt("the header's certificate entry holds no certificate")
     cert = certs[0]
+    # The signature first: any altered byte of the manifest is named as such.
+    if not crypto.verify_signature(cert.sig_key, manifest_message(manifest), reader.signature):
+        raise BackupCorrupt(
+            f"the manifest's signature does not verify under the key of {cert.name!r}: "
+            "the manifest was altered, or signed by another key"
+        )
     if manifest.get("key") != cert.key_id:
         raise BackupForeign(
             f"the manifest names key {_hex(manifest.get('key'))}, but the certificate in the "
@@ -92,11 +98,6 @@ def check_manifest(
         raise BackupForeign(
             f"the manifest says {manifest['role']} node {manifest['node']!r}, the certificate "
             f"is for {cert.role} node {cert.name!r}"
-        )
-    if not crypto.verify_signature(cert.sig_key, manifest_message(manifest), reader.signature):
-        raise BackupCorrupt(
-            f"the manifest's signature does not verify under the key of {cert.name!r}: "
-            "the manifest was altered, or signed by another key"
         )
     if not cert.valid_at(manifest["created"]):
         raise BackupForeign(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from carechain.cli import account, alerts, demo, node, serve, sync, trust, verify
+from carechain.cli import account, alerts, backup, demo, node, serve, sync, trust, verify
 
 __all__ = ["app", "main"]
 
@@ -18,6 +18,7 @@ app.add_typer(trust.app, name="trust")
 app.add_typer(node.app, name="node")
 app.add_typer(account.app, name="account")
 app.add_typer(alerts.app, name="alerts")
+app.add_typer(backup.app, name="backup")
 app.command("serve")(serve.serve)
 app.command("sync")(sync.sync)
 app.command("verify")(verify.verify)

@@ -3,15 +3,14 @@ non-empty target are each refused with an error naming why, and leave nothing be
 
 from __future__ import annotations
 
-from collections.abc import Callable
 import hashlib
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from carechain.backup import (
     BackupCorrupt,
-    BackupError,
     BackupForeign,
     BackupSealed,
     BackupTruncated,
@@ -24,12 +23,12 @@ from carechain.backup import (
 )
 from carechain.backup._format import BackupReader, manifest_message
 from carechain.entries import canonical
-from carechain.trust import DIRECTORY_RECORD, NodeKeys
 from carechain.errors import InvalidInput, KeyStoreLocked
 from carechain.node import Node
 from carechain.store import open_store
 from carechain.testing import make_node, make_trust
-from tests.backup.support import SECRET, World, leftovers, make_world
+from carechain.trust import DIRECTORY_RECORD, NodeKeys
+from tests.backup.support import SECRET, World, leftovers
 
 Refusal = type[Exception]
 
@@ -67,8 +66,8 @@ def _refused(world: World, source: Path, tmp_path: Path, error: Refusal, match: 
 def _offsets(path: Path) -> dict[str, int]:
     """Return a byte offset inside each part of the file."""
     with BackupReader(path) as reader:
-        chunks_start = reader._start  # noqa: SLF001 - the test needs the layout
-        chunks_end = reader._end  # noqa: SLF001
+        chunks_start = reader._start
+        chunks_end = reader._end
     return {"header": 40, "first chunk": chunks_start + 10, "last chunk": chunks_end - 5,
             "manifest": chunks_end + 40}
 
@@ -112,7 +111,7 @@ def test_a_chunk_removed_with_its_hash_still_listed_is_refused(
     world: World, backup: Path, tmp_path: Path
 ) -> None:
     with BackupReader(backup) as reader:
-        start, end = reader._start, reader._end  # noqa: SLF001
+        start, end = reader._start, reader._end
     data = backup.read_bytes()
     first_len = int.from_bytes(data[start : start + 4], "big")
     dropped = data[:start] + data[start + 4 + first_len :]
@@ -139,7 +138,7 @@ def _forge(source: Path, out: Path, signer: NodeKeys, cert_wire: bytes | None) -
     in its header (and the manifest naming that certificate's key and header hash)."""
     data = source.read_bytes()
     with BackupReader(source) as reader:
-        header, manifest, end = dict(reader.header), dict(reader.manifest), reader._end  # noqa: SLF001
+        header, manifest, end = dict(reader.header), dict(reader.manifest), reader._end
     hlen = int.from_bytes(data[10:14], "big")
     if cert_wire is not None:
         header["cert"] = cert_wire

@@ -223,9 +223,11 @@ def _open_log(
 
 
 def _clear_stale(target: Path) -> None:
-    """Remove what interrupted restores to this target left behind (never a node)."""
+    """Remove what interrupted restores to this target left behind. A staging directory
+    is never served from: without node.json it is no node at all, and with it (killed
+    between writing node.json and the rename) it is a complete copy this restore remakes."""
     for stale in target.parent.glob(f".{target.name}.restore-*"):
-        if stale.is_dir() and not (stale / "node.json").exists():
+        if stale.is_dir():
             shutil.rmtree(stale, ignore_errors=True)
 
 

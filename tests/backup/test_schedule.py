@@ -4,6 +4,11 @@ in meta and shown on the hub's admin console; the serve settings that start them
 from __future__ import annotations
 
 import json
+import os
+import signal
+import socket
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -20,7 +25,7 @@ from carechain.backup.schedule import (
 from carechain.config import Settings
 from carechain.errors import FieldInvalid
 from carechain.testing import Trust
-from tests.backup.support import World
+from tests.backup.support import SECRET, World
 from tests.web.test_admin_support import by_testid, close, console_site, login_admin
 
 
@@ -117,5 +122,44 @@ def test_the_admin_console_shows_the_schedule_and_the_last_backup(tmp_path: Path
         assert 'data-ok="true"' in page and by_testid(page, "backup-file") == result["file"]
         assert by_testid(page, "backup-counts").startswith(
             f"{site.node.store.count()} entries (to seq {result['last_seq']})")
+
+        BackupScheduler.unschedule(site.node)  # served again without --backup-every
+
+        page = site.client.get("/admin").text
+        assert by_testid(page, "backup-schedule") == "not scheduled"
+        assert by_testid(page, "backup-file") == result["file"]
     finally:
         close(site)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.mark.slow
+def test_serve_takes_backups_in_the_background(world: World, tmp_path: Path) -> None:
+    world.node.close()
+    args = [sys.executable, "-m", "carechain", "serve", "--dir", str(world.home), "--port",
+            str(_free_port()), "--backup-every", "1s", "--backup-dir",
+            str(tmp_path / "backups"), "--backup-keep", "2", "--secret", SECRET]
+    if world.database:
+        args += ["--database", world.database]
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2] / "src")}
+    proc = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    seen: set[str] = set()
+    try:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline and len(seen) < 3:
+            assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+            seen.update(p.name for p in (tmp_path / "backups").glob("*.ccbk"))
+            time.sleep(0.1)
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(30)
+    kept = sorted((tmp_path / "backups").glob("*.ccbk"))
+    assert len(seen) >= 3 and len(kept) == 2  # pruned to --backup-keep
+    assert verify_backup(kept[-1], world.trust.root.public).ok
+    node = world.reopen()
+    assert json.loads(node.store.get_meta(LAST_KEY) or b"{}")["ok"] is True

@@ -273,7 +273,10 @@ def restore_backup(
             sink = _Sink(log.load, keep_directory=_is_pg(database))
             try:
                 for index, plain in enumerate(reader.decrypt(key)):
-                    sink.take(decode_message(plain, index), index)
+                    try:
+                        sink.take(decode_message(plain, index), index)
+                    except (TypeError, ValueError) as exc:  # rows of the wrong shape
+                        raise BackupCorrupt(f"chunk {index} holds malformed rows") from exc
             finally:
                 sink.finish()
             _compare(info, sink)

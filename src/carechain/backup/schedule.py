@@ -95,6 +95,12 @@ class BackupScheduler:
         self._thread = threading.Thread(target=self._run, name="carechain-backup", daemon=True)
         self._thread.start()
 
+    @staticmethod
+    def unschedule(node: Node) -> None:
+        """Record that this node now runs without scheduled backups (if it had them)."""
+        if node.store.get_meta(SCHEDULE_KEY) is not None:
+            node.store.set_meta(SCHEDULE_KEY, b"{}")
+
     def stop(self) -> None:
         """Stop the thread (a backup under way finishes first)."""
         self._stop.set()

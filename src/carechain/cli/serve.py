@@ -104,6 +104,8 @@ def run_node(node: Node, settings: Settings) -> None:
         backups = BackupScheduler(node, settings.data_dir, settings.backup_dir,
                                   every_s=settings.backup_every_s, keep=settings.backup_keep)
         backups.start()
+    else:
+        BackupScheduler.unschedule(node)
     quieter_gc()
     loop.start()
     try:

@@ -3,7 +3,10 @@ into an empty store in one transaction with binary COPY.
 
 Each runs on a connection of its own, so hub processes sharing the database carry on
 appending while a snapshot is read. The load takes the store's append lock first: no
-process can append between the emptiness check and the commit.
+process can append between the emptiness check and the commit. It drops the unique
+constraint on `id` and the `entries_by_record` index for the load and makes them again,
+with the same names, before committing (all in the one transaction): building an index
+by sorting is much cheaper than a million random insertions into it.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 import psycopg
-from psycopg import IsolationLevel
+from psycopg import IsolationLevel, sql
 from psycopg.rows import TupleRow
 
 from carechain.errors import StoreError
@@ -102,6 +105,20 @@ class PgBulkLoad:
             ]
             if used:
                 raise StoreError(f"the store is not empty (its {', '.join(used)} hold rows)")
+            # Index the loaded log once, by sorting, instead of row by row: a million
+            # random ids go into the unique index about three times faster that way.
+            self._unique = str(
+                self._scalar(
+                    "SELECT conname FROM pg_constraint WHERE conrelid = 'entries'::regclass "
+                    "AND contype = 'u'"
+                )
+            )
+            self._conn.execute(
+                sql.SQL("ALTER TABLE entries DROP CONSTRAINT {}").format(
+                    sql.Identifier(self._unique)
+                )
+            )
+            self._conn.execute("DROP INDEX entries_by_record")
         except psycopg.Error as exc:
             self.rollback()
             raise StoreError(f"bulk load failed: {exc}") from exc
@@ -151,6 +168,13 @@ class PgBulkLoad:
         if not self._open:
             raise StoreError("the bulk load is over")
         try:
+            # The same constraint and index as the migrations made; a repeated id fails here.
+            self._conn.execute(
+                sql.SQL("ALTER TABLE entries ADD CONSTRAINT {} UNIQUE (id)").format(
+                    sql.Identifier(self._unique)
+                )
+            )
+            self._conn.execute("CREATE INDEX entries_by_record ON entries (record, seq)")
             self._conn.commit()
         except psycopg.Error as exc:
             self.rollback()

@@ -7,6 +7,8 @@ Each chunk's plaintext is one CBOR array whose first item names its kind:
     ["meta", [[key, value], ...]]         `meta` rows, in key order
     ["access", [[record, key, seq], ...]] `access` rows
     ["entries", [seqs], [ids], ...]       entry rows column by column (`ENTRY_COLUMNS`)
+    ["sqlite", bytes]                     a piece of a SQLite store's database file (the
+                                          log, meta and access of a SQLite node)
     ["end"]                               the last chunk, pushed with the FINAL tag
 
 Rows are copied as stored: nothing here decodes or verifies an entry.
@@ -27,9 +29,9 @@ __all__ = ["ENTRY_PAGE", "KINDS", "LogRoot", "decode_message", "encode_message"]
 
 # Entry rows per chunk: a power of two, so a full page is one full subtree of the log's tree.
 ENTRY_PAGE = 4096
-KINDS = ("file", "accounts", "meta", "access", "entries", "end")
+KINDS = ("file", "accounts", "meta", "access", "entries", "sqlite", "end")
 _ARITY = {"file": 3, "accounts": 3, "meta": 2, "access": 2, "entries": 1 + len(ENTRY_COLUMNS),
-          "end": 1}
+          "sqlite": 2, "end": 1}
 
 
 def encode_message(kind: str, *items: Any) -> bytes:

@@ -18,11 +18,13 @@ from typing import Any
 from carechain.backup._accounts import dump_accounts
 from carechain.backup._content import ENTRY_PAGE, LogRoot, encode_message
 from carechain.backup._format import BackupWriter, manifest_message, new_content_key
+from carechain.backup._image import image_facts, image_pieces
 from carechain.backup._pipeline import ahead
 from carechain.backup.errors import BackupError
 from carechain.entries import canonical, crypto
 from carechain.node import Node
 from carechain.node.home import NodeHome
+from carechain.store import SqliteStore
 from carechain.store.bulk import BulkStore, Snapshot
 from carechain.trust import DIRECTORY_RECORD, Certificate
 
@@ -93,8 +95,8 @@ def _header(node: Node, home: NodeHome, key: bytes, engine: str) -> dict[str, An
     }
 
 
-def _write_content(writer: BackupWriter, snapshot: Snapshot, home: NodeHome) -> dict[str, Any]:
-    """Push every chunk; return the counts and tree facts for the manifest."""
+def _push_files(writer: BackupWriter, home: NodeHome) -> dict[str, Any]:
+    """Push the data directory's files and the accounts; return the accounts facts."""
     if home.request_file.exists():
         writer.push(encode_message("file", home.request_file.name, home.request_file.read_bytes()))
     accounts = dump_accounts(home.path)
@@ -103,6 +105,14 @@ def _write_content(writer: BackupWriter, snapshot: Snapshot, home: NodeHome) -> 
             writer.push(
                 encode_message("accounts", accounts.engine, accounts.data[i : i + ACCOUNTS_PIECE])
             )
+    return {
+        "accounts": accounts.people if accounts else 0,
+        "accounts_engine": accounts.engine if accounts else "",
+    }
+
+
+def _push_rows(writer: BackupWriter, snapshot: Snapshot) -> dict[str, Any]:
+    """Push the log, meta and access rows of a snapshot; return their facts."""
     meta = snapshot.meta_rows()
     for i in range(0, len(meta), META_PAGE):
         writer.push(encode_message("meta", [list(r) for r in meta[i : i + META_PAGE]]))
@@ -118,19 +128,24 @@ def _write_content(writer: BackupWriter, snapshot: Snapshot, home: NodeHome) -> 
         last = columns[0][-1]
         tree.add(columns[1])
         writer.push(encode_message("entries", *columns))
-    writer.push(encode_message("end"), final=True)
     return {
-        "engine": snapshot.engine,
         "entries": tree.size,
         "meta": len(meta),
         "access": len(access),
-        "accounts": accounts.people if accounts else 0,
-        "accounts_engine": accounts.engine if accounts else "",
         "first_seq": int(first),
         "last_seq": int(last),
         "tree_size": tree.size,
         "tree_root": tree.root(),
     }
+
+
+def _push_image(writer: BackupWriter, store: SqliteStore, image: Path) -> dict[str, Any]:
+    """Push a consistent copy of a SQLite store's file; return its facts."""
+    store.copy_to(image)
+    facts = image_facts(image)
+    for piece in ahead(image_pieces(image)):
+        writer.push(encode_message("sqlite", piece))
+    return facts
 
 
 def create_backup(node: Node, home: Path, out: Path, *, now_ms: int | None = None) -> BackupResult:
@@ -145,19 +160,30 @@ def create_backup(node: Node, home: Path, out: Path, *, now_ms: int | None = Non
         raise BackupError(f"{out} is a directory: give the backup file's name")
     partial = out.with_name(f".{out.name}.partial-{os.getpid()}")
     key = new_content_key()
-    snapshot = store.snapshot()
+    image = out.with_name(f".{out.name}.image-{os.getpid()}")
+    engine = "sqlite" if isinstance(store, SqliteStore) else "postgresql"
     try:
-        header = _header(node, node_home, key, snapshot.engine)
+        header = _header(node, node_home, key, engine)
         with open(partial, "wb") as f:
             os.fchmod(f.fileno(), 0o600)
             writer = BackupWriter(f, key, header)
-            facts = _write_content(writer, snapshot, node_home)
+            facts = _push_files(writer, node_home)
+            if isinstance(store, SqliteStore):
+                facts |= _push_image(writer, store, image)
+            else:
+                snapshot = store.snapshot()
+                try:
+                    facts |= _push_rows(writer, snapshot)
+                finally:
+                    snapshot.close()
+            writer.push(encode_message("end"), final=True)
             manifest = {
                 "format": 1,
                 "node": node.info.name,
                 "role": node.info.role,
                 "key": node.keys.key_id,
                 "created": node.clock_ms() if now_ms is None else now_ms,
+                "engine": engine,
                 **facts,
                 "header": writer.header_hash,
                 "chunks": writer.chunks,
@@ -169,7 +195,7 @@ def create_backup(node: Node, home: Path, out: Path, *, now_ms: int | None = Non
         partial.unlink(missing_ok=True)
         raise
     finally:
-        snapshot.close()
+        image.unlink(missing_ok=True)
     return BackupResult(out, manifest, time.monotonic() - started, writer.size)
 
 

@@ -23,17 +23,19 @@ import sqlite3
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from carechain.backup._accounts import load_accounts
 from carechain.backup._check import BackupInfo, KeyOpener, check_manifest, content_key
-from carechain.backup._content import LogRoot, decode_message
+from carechain.backup._content import ENTRY_PAGE, LogRoot, decode_message
 from carechain.backup._format import BackupReader
-from carechain.backup._pipeline import Behind
+from carechain.backup._image import image_facts
+from carechain.backup._pipeline import Behind, ahead
 from carechain.backup.errors import BackupCorrupt, RestoreTargetNotEmpty
 from carechain.entries import canonical
 from carechain.node.home import NodeHome
 from carechain.store import SqliteStore
+from carechain.store._sqlite_bulk import SqliteSnapshot
 from carechain.store.bulk import BulkLoad, BulkStore
 from carechain.trust import DIRECTORY_RECORD
 
@@ -83,8 +85,10 @@ def _sync_dir(path: Path) -> None:
 class _Sink:
     """Where the decrypted rows go, with the facts checked against the manifest."""
 
-    def __init__(self, load: BulkLoad | None, *, keep_directory: bool) -> None:
+    def __init__(self, load: BulkLoad | None, *, keep_directory: bool, image: Path) -> None:
         self.load = load
+        self.image = image  # where a SQLite store's database file is written, if sent so
+        self._image_file: BinaryIO | None = None
         self._behind = Behind()  # the database inserts one page while the next is decrypted
         self._keep_directory = keep_directory
         self.tree = LogRoot()
@@ -121,6 +125,11 @@ class _Sink:
                 raise BackupCorrupt(f"chunk {index} mixes accounts engines")
             self.accounts_engine = str(message[1])
             self.accounts += message[2]
+        elif kind == "sqlite":
+            if self._image_file is None:
+                fd = os.open(self.image, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+                self._image_file = os.fdopen(fd, "wb")
+            self._image_file.write(message[1])
         else:
             self.ended = True
 
@@ -144,27 +153,75 @@ class _Sink:
             self._behind.submit(self.load.add_entries, rows)
 
     def finish(self) -> None:
-        """Wait for every insert; raise the first failure."""
-        self._behind.finish()
+        """Wait for every insert and write; raise the first failure."""
+        try:
+            self._behind.finish()
+        finally:
+            if self._image_file is not None:
+                self._image_file.flush()
+                os.fsync(self._image_file.fileno())
+                self._image_file.close()
+
+    def facts(self) -> dict[str, Any]:
+        """Return what arrived: counts, first and last seq, the tree root over the ids."""
+        if not self.image.exists():
+            return {"entries": self.tree.size, "first_seq": self.first, "last_seq": self.last,
+                    "meta": self.meta, "access": self.access, "tree_size": self.tree.size,
+                    "tree_root": self.tree.root()}
+        if self.tree.size or self.meta or self.access:
+            raise BackupCorrupt("the backup holds both rows and a database file")
+        return image_facts(self.image)
 
 
 def _compare(info: BackupInfo, sink: _Sink) -> None:
     """Refuse unless what arrived is exactly what the manifest promised."""
-    m = info.manifest
-    found = {
-        "entries": sink.tree.size,
-        "first_seq": sink.first,
-        "last_seq": sink.last,
-        "meta": sink.meta,
-        "access": sink.access,
-    }
-    for name, value in found.items():
-        if value != m[name]:
-            raise BackupCorrupt(f"the backup holds {value} for {name}, its manifest says {m[name]}")
-    if sink.tree.root() != m.get("tree_root") or m["tree_size"] != sink.tree.size:
-        raise BackupCorrupt("the entry ids do not give the tree root the manifest signs")
     if not sink.ended:
         raise BackupCorrupt("the content has no end chunk")
+    m = info.manifest
+    for name, value in sink.facts().items():
+        if value != m.get(name):
+            what = "tree root over the entry ids" if name == "tree_root" else name
+            raise BackupCorrupt(
+                f"the backup holds {_show(value)} for {what}, "
+                f"its manifest says {_show(m.get(name))}"
+            )
+
+
+def _show(value: object) -> str:
+    return value.hex()[:16] if isinstance(value, bytes) else str(value)
+
+
+def _apply_image(sink: _Sink, log: _Log, staging: Path, database: str | None,
+                 marker: bytes) -> None:
+    """Make the database file that arrived the log: as the SQLite file, or row by row
+    into PostgreSQL."""
+    if not _is_pg(database):
+        log.rollback()  # the empty load prepared for rows
+        log.load = None
+        store_file = NodeHome(staging).store_file
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            Path(f"{store_file}{suffix}").unlink(missing_ok=True)
+        os.replace(sink.image, store_file)
+        store = SqliteStore(store_file)  # WAL again, and any newer migration
+        try:
+            store.set_meta(RESTORED_KEY, marker)
+        finally:
+            store.close()
+        return
+    snapshot = SqliteSnapshot(str(sink.image))
+    behind = Behind()
+    try:
+        for rows in ahead(snapshot.entry_pages(ENTRY_PAGE)):
+            sink.directory += [r for r in rows if r[2] == DIRECTORY_RECORD]
+            if log.load is not None:
+                behind.submit(log.load.add_entries, rows)
+        if log.load is not None:
+            behind.submit(log.load.add_access, snapshot.access_rows())
+            behind.submit(log.load.add_meta, snapshot.meta_rows())
+    finally:
+        behind.finish()
+        snapshot.close()
+    sink.image.unlink()
 
 
 class _Log:
@@ -284,7 +341,8 @@ def restore_backup(
         log: _Log | None = None
         try:
             log, resumed = _open_log(staging, database, reader, info)
-            sink = _Sink(log.load, keep_directory=_is_pg(database))
+            sink = _Sink(log.load, keep_directory=_is_pg(database),
+                         image=staging / "log.image")
             try:
                 for index, plain in enumerate(reader.decrypt(key)):
                     try:
@@ -330,12 +388,15 @@ def _finish(
             f"the backup's accounts hold {people} people, its manifest says "
             f"{info.count('accounts')}"
         )
+    at = int(time.time() * 1000) if now_ms is None else now_ms
+    marker = canonical.encode({"manifest": reader.manifest_hash, "file": reader.path.name,
+                               "at": at})
+    if sink.image.exists():
+        _apply_image(sink, log, staging, database, marker)
     if _is_pg(database):
         _directory_store(staging, sink.directory)
     if log.load is not None:
-        at = int(time.time() * 1000) if now_ms is None else now_ms
-        marker = {"manifest": reader.manifest_hash, "file": reader.path.name, "at": at}
-        log.load.add_meta([(RESTORED_KEY, canonical.encode(marker))])
+        log.load.add_meta([(RESTORED_KEY, marker)])
     log.commit()
     _write(staging / "node.json", node_info)  # last: only now is it a node's directory
     _sync_dir(staging)

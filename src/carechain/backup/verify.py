@@ -13,17 +13,21 @@ and the counts and the tree root over the ids match the manifest.
 from __future__ import annotations
 
 import hashlib
+import tempfile
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from carechain.backup._check import BackupInfo, KeyOpener, check_manifest, content_key
-from carechain.backup._content import LogRoot, decode_message
+from carechain.backup._content import ENTRY_PAGE, LogRoot, decode_message
 from carechain.backup._format import BackupReader
+from carechain.backup._image import image_facts
 from carechain.backup.errors import BackupCorrupt
 from carechain.entries import Entry, decode_signed
 from carechain.errors import CarechainError
 from carechain.node.verify import Finding
+from carechain.store._sqlite_bulk import SqliteSnapshot
 from carechain.trust import DIRECTORY_RECORD, Directory
 
 __all__ = ["VerifyReport", "verify_backup"]
@@ -39,6 +43,7 @@ class VerifyReport:
     opened: bool = False  # whether the content was decrypted and every entry checked
     entries_checked: int = 0
     findings: list[Finding] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=lambda: {"meta": 0, "access": 0})
 
     @property
     def ok(self) -> bool:
@@ -57,32 +62,71 @@ def verify_backup(
             return VerifyReport(info, reader.size, count)
         key = content_key(reader.header, opener)
         report = VerifyReport(info, reader.size, 0, opened=True)
-        # First pass: the trust's directory as the backup holds it (certificates and
-        # revocations), so the second judges every entry as `carechain verify` would.
         checker = _EntryChecker(root_public)
-        for index, plain in enumerate(reader.decrypt(key)):
-            message = decode_message(plain, index)
-            if message[0] == "entries":
-                checker.directory_page(message[1:])
-        tree = LogRoot()
-        counts = {"meta": 0, "access": 0}
-        ended = False
+        with tempfile.TemporaryDirectory(prefix="carechain-verify-") as tmp:
+            image = Path(tmp) / "log.image"
+            pages = _first_pass(reader, key, checker, image, report)
+            # Second pass: the trust's directory is now known as the backup holds it
+            # (certificates and revocations), so every entry is judged as `carechain
+            # verify` would judge it.
+            tree = LogRoot()
+            for columns in pages():
+                tree.add(columns[1])
+                checker.page(columns)
+            if image.exists():
+                counts = {k: v for k, v in image_facts(image).items() if k in ("meta", "access")}
+            else:
+                counts = report.counts
+            _compare(info.manifest, tree, counts, checker.count)
+        report.entries_checked = checker.count
+        report.findings = checker.finish()
+        return report
+
+
+Pages = Callable[[], Iterator[list[list[Any]]]]
+
+
+def _first_pass(reader: BackupReader, key: bytes, checker: _EntryChecker, image: Path,
+                report: VerifyReport) -> Pages:
+    """Decrypt everything once: learn the directory, count rows, write a database file
+    that arrived; return how to read the entry pages again."""
+    ended = False
+    with open(image, "wb") as out:
         for index, plain in enumerate(reader.decrypt(key)):
             message = decode_message(plain, index)
             report.chunks += 1
             if message[0] == "entries":
-                tree.add(message[2])
-                checker.page(message[1:])
-            elif message[0] in counts:
-                counts[message[0]] += len(message[1])
+                checker.directory_page(message[1:])
+            elif message[0] in report.counts:
+                report.counts[message[0]] += len(message[1])
+            elif message[0] == "sqlite":
+                out.write(message[1])
             elif message[0] == "end":
                 ended = True
-        if not ended:
-            raise BackupCorrupt("the content has no end chunk")
-        _compare(info.manifest, tree, counts, checker.count)
-        report.entries_checked = checker.count
-        report.findings = checker.finish()
-        return report
+    if not ended:
+        raise BackupCorrupt("the content has no end chunk")
+    if image.stat().st_size == 0:
+        image.unlink()
+
+        def again() -> Iterator[list[list[Any]]]:
+            for index, plain in enumerate(reader.decrypt(key)):
+                message = decode_message(plain, index)
+                if message[0] == "entries":
+                    yield message[1:]
+
+        return again
+
+    def from_image() -> Iterator[list[list[Any]]]:
+        snapshot = SqliteSnapshot(str(image))
+        try:
+            for rows in snapshot.entry_pages(ENTRY_PAGE):
+                yield [list(c) for c in zip(*rows, strict=True)]
+        finally:
+            snapshot.close()
+
+    for columns in from_image():
+        checker.directory_page(columns)
+    return from_image
 
 
 def _compare(manifest: dict[str, Any], tree: LogRoot, counts: dict[str, int], n: int) -> None:

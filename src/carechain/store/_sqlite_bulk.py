@@ -10,15 +10,17 @@ page cache; nothing is visible to other connections until `commit`.
 from __future__ import annotations
 
 import contextlib
+import os
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
 from carechain.errors import StoreError
 from carechain.store.bulk import ENTRY_COLUMNS
 
-__all__ = ["SqliteBulkLoad", "SqliteSnapshot"]
+__all__ = ["SqliteBulkLoad", "SqliteSnapshot", "copy_database"]
 
 _SELECT = f"SELECT {', '.join(ENTRY_COLUMNS)} FROM entries ORDER BY seq"
 _INSERT = (
@@ -28,6 +30,23 @@ _INSERT = (
 # Pages of cache for a bulk load (negative: KiB): the id and record indexes of a log of
 # millions of entries stay in memory while rows arrive in seq order.
 _LOAD_CACHE_KIB = 262_144
+
+
+def copy_database(source: str, target: Path) -> None:
+    """Copy a live SQLite database into a new file, consistently, and make it durable."""
+    fd = os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    os.close(fd)
+    src = sqlite3.connect(source)
+    dst = sqlite3.connect(target)
+    try:
+        # One step (pages=-1): the copy holds one read transaction, so it is one instant.
+        src.backup(dst)
+        dst.execute("PRAGMA journal_mode=DELETE")  # a self-contained file, no -wal beside it
+    except sqlite3.Error as exc:
+        raise StoreError(f"copying the SQLite store failed: {exc}") from exc
+    finally:
+        src.close()
+        dst.close()
 
 
 class SqliteSnapshot:

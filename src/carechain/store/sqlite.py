@@ -15,7 +15,7 @@ from pathlib import Path
 
 from carechain.entries import HLC, Entry, decode_signed
 from carechain.errors import StoreError
-from carechain.store._sqlite_bulk import SqliteBulkLoad, SqliteSnapshot
+from carechain.store._sqlite_bulk import SqliteBulkLoad, SqliteSnapshot, copy_database
 from carechain.store.base import RawRow, RecordSummary, Stored
 
 __all__ = ["MIGRATIONS", "SqliteStore", "connect_sqlite"]
@@ -354,6 +354,13 @@ class SqliteStore:
         if self.path == ":memory:":
             raise StoreError("an in-memory store has no snapshot")
         return SqliteSnapshot(self.path)
+
+    def copy_to(self, path: Path) -> None:
+        """Write a consistent copy of the whole database file to `path` (SQLite's online
+        backup API, in one step: the log as it was at one instant, while appends go on)."""
+        if self.path == ":memory:":
+            raise StoreError("an in-memory store has no file to copy")
+        copy_database(self.path, path)
 
     def bulk_load(self, *, exclusive: bool = False) -> SqliteBulkLoad:
         """Start filling this empty store with exact rows, in one transaction.

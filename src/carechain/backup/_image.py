@@ -29,31 +29,34 @@ def image_pieces(path: Path) -> Iterator[bytes]:
             yield piece
 
 
-def image_facts(path: Path) -> dict[str, Any]:
-    """Return the counts and the tree root of the log in a SQLite database file."""
+def image_facts(path: Path, *, root: bool = True) -> dict[str, Any]:
+    """Return the counts and (with `root`) the tree root of the log in a database file."""
     try:
         db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     except sqlite3.Error as exc:
         raise BackupCorrupt(f"the log's database file does not open: {exc}") from exc
     try:
         tree = LogRoot()
-        cursor = db.execute("SELECT id FROM entries ORDER BY seq")
-        while rows := cursor.fetchmany(ENTRY_PAGE):
-            tree.add([r[0] for r in rows])
-        first, last = db.execute("SELECT coalesce(min(seq), 0), coalesce(max(seq), 0) "
-                                 "FROM entries").fetchone()
+        if root:
+            cursor = db.execute("SELECT id FROM entries ORDER BY seq")
+            while rows := cursor.fetchmany(ENTRY_PAGE):
+                tree.add([r[0] for r in rows])
+        count, first, last = db.execute(
+            "SELECT count(*), coalesce(min(seq), 0), coalesce(max(seq), 0) FROM entries"
+        ).fetchone()
         meta = db.execute("SELECT count(*) FROM meta").fetchone()[0]
         access = db.execute("SELECT count(*) FROM access").fetchone()[0]
     except sqlite3.Error as exc:
         raise BackupCorrupt(f"the log's database file does not read: {exc}") from exc
     finally:
         db.close()
-    return {
-        "entries": tree.size,
+    facts: dict[str, Any] = {
+        "entries": int(count),
         "first_seq": int(first),
         "last_seq": int(last),
         "meta": int(meta),
         "access": int(access),
-        "tree_size": tree.size,
-        "tree_root": tree.root(),
     }
+    if root:
+        facts |= {"tree_size": tree.size, "tree_root": tree.root()}
+    return facts

@@ -1,8 +1,9 @@
 """Make a backup of a node while it serves: one snapshot of its log, copied as stored.
 
-The log, `meta` and `access` come from one consistent snapshot of the store (SQLite: a read
-transaction on a connection of its own; PostgreSQL: one REPEATABLE READ transaction),
-read in pages of `ENTRY_PAGE` rows. The accounts come from SQLite's online backup API.
+The log, `meta` and `access` come from one consistent snapshot of the store. SQLite: a copy
+of the database file with the online backup API (one read transaction), sent as the file.
+PostgreSQL: one REPEATABLE READ transaction read in pages of `ENTRY_PAGE` rows. The
+accounts come from SQLite's online backup API.
 Everything is encrypted under a fresh content key in a secretstream, and the manifest,
 signed by the node's key, commits to every chunk. No entry is decoded on the way.
 """

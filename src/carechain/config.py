@@ -27,6 +27,9 @@ class Settings:
     tls_cert: Path | None = None
     tls_key: Path | None = None
     dev: bool = False
+    backup_every_s: float | None = None
+    backup_dir: Path | None = None
+    backup_keep: int = 7
 
     def __post_init__(self) -> None:
         if not 0 < self.port < 65536:
@@ -42,6 +45,14 @@ class Settings:
             ("postgresql://", "postgres://", "sqlite:///")
         ):
             raise FieldInvalid("database_url", "must be a postgresql:// or sqlite:/// URL")
+        if (self.backup_every_s is None) != (self.backup_dir is None):
+            raise FieldInvalid(
+                "backup_every_s", "give both --backup-every and --backup-dir, or neither"
+            )
+        if self.backup_every_s is not None and not 1 <= self.backup_every_s <= 30 * 86_400:
+            raise FieldInvalid("backup_every_s", "must be between 1 second and 30 days")
+        if not 1 <= self.backup_keep <= 10_000:
+            raise FieldInvalid("backup_keep", "must be between 1 and 10000")
         if not self.dev and not self.loopback and self.tls_cert is None:
             raise FieldInvalid(
                 "host",

@@ -7,6 +7,7 @@ import typer
 from carechain.cli import (
     account,
     alerts,
+    backup,
     demo,
     export,
     node,
@@ -32,6 +33,7 @@ app.add_typer(alerts.app, name="alerts")
 app.add_typer(token.app, name="token")
 app.add_typer(export.export_app, name="export")
 app.add_typer(export.import_app, name="import")
+app.add_typer(backup.app, name="backup")
 app.command("serve")(serve.serve)
 app.command("sync")(sync.sync)
 app.command("verify")(verify.verify)

@@ -14,6 +14,7 @@ import typer
 import uvicorn
 
 from carechain.app import create_app
+from carechain.backup.schedule import BackupScheduler, parse_interval
 from carechain.cli._common import DirOpt, SecretOpt, fail, handle, secret_or_prompt
 from carechain.clinical import load_formulary
 from carechain.clinical.errors import ClinicalValueError
@@ -68,6 +69,13 @@ def serve(
     tls_cert: Annotated[Path | None, typer.Option(help="TLS certificate (PEM).")] = None,
     tls_key: Annotated[Path | None, typer.Option(help="TLS private key (PEM).")] = None,
     dev: Annotated[bool, typer.Option(help="Allow insecure settings on a test machine.")] = False,
+    backup_every: Annotated[
+        str | None, typer.Option(help="Take a backup this often, e.g. 6h, 30m, 1d.")
+    ] = None,
+    backup_dir: Annotated[
+        Path | None, typer.Option(help="Where scheduled backups are written.")
+    ] = None,
+    backup_keep: Annotated[int, typer.Option(help="How many scheduled backups to keep.")] = 7,
     secret: SecretOpt = None,
 ) -> None:
     """Run the node's HTTP API (OpenAPI schema at /openapi.json)."""
@@ -84,6 +92,9 @@ def serve(
             tls_cert=tls_cert,
             tls_key=tls_key,
             dev=dev,
+            backup_every_s=None if backup_every is None else parse_interval(backup_every),
+            backup_dir=backup_dir,
+            backup_keep=backup_keep,
         )
         chosen = load_formulary(formulary.read_text()) if formulary else None
         node = Node.open(
@@ -110,6 +121,13 @@ def run_node(node: Node, settings: Settings) -> None:
         f"{node.info.role} node {node.info.name!r} on {scheme}://{settings.host}:{settings.port}"
     )
     accounts = open_accounts(settings.data_dir, node, settings.database_url)
+    backups = None
+    if settings.backup_every_s is not None and settings.backup_dir is not None:
+        backups = BackupScheduler(node, settings.data_dir, settings.backup_dir,
+                                  every_s=settings.backup_every_s, keep=settings.backup_keep)
+        backups.start()
+    else:
+        BackupScheduler.unschedule(node)
     quieter_gc()
     loop.start()
     app = create_app(node, sync_loop=loop, accounts=accounts)
@@ -131,6 +149,8 @@ def run_node(node: Node, settings: Settings) -> None:
         StoppingServer(config, app.state.web.closing.close).run()
     finally:
         loop.stop()
+        if backups is not None:
+            backups.stop()
         accounts.close()
         if listener is not None:
             listener.stop()

@@ -29,6 +29,7 @@ from psycopg.rows import TupleRow
 
 from carechain.entries import HLC, Entry, decode_signed
 from carechain.errors import StoreError
+from carechain.store._pg_bulk import PgBulkLoad, PgSnapshot
 from carechain.store._pg_listener import PgListener
 from carechain.store._pg_schema import (
     CHANNEL,
@@ -370,6 +371,19 @@ class PostgresStore:
                 binary=True,
             ).fetchall()
         return [(str(k), bytes(v)) for k, v in rows]
+
+    def snapshot(self) -> PgSnapshot:
+        """Return a consistent read-only view of the whole store (close it when done)."""
+        return PgSnapshot(self._url)
+
+    @property
+    def url(self) -> str:
+        """Return the URL the store was opened with (its database and schema)."""
+        return self._url
+
+    def bulk_load(self) -> PgBulkLoad:
+        """Start filling this empty store with exact rows, in one transaction."""
+        return PgBulkLoad(self._url, self.schema)
 
     def close(self) -> None:
         """Close the connection; later calls fail with StoreError."""

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from carechain.entries import HLC, Entry, decode_signed
 from carechain.errors import StoreError
+from carechain.store._sqlite_bulk import SqliteBulkLoad, SqliteSnapshot, copy_database
 from carechain.store.base import RawRow, RecordSummary, Stored
 
 __all__ = ["MIGRATIONS", "SqliteStore", "connect_sqlite"]
@@ -84,6 +85,7 @@ class SqliteStore:
     """An append-only entry log in one SQLite file (or in memory, for tests)."""
 
     def __init__(self, path: Path | str) -> None:
+        self.path = str(path)
         self._lock = threading.RLock()
         self._db = connect_sqlite(path)
         self._migrate()
@@ -346,6 +348,28 @@ class SqliteStore:
                 (len(prefix), prefix),
             ).fetchall()
         return [(str(k), bytes(v)) for k, v in rows]
+
+    def snapshot(self) -> SqliteSnapshot:
+        """Return a consistent read-only view of the whole store (close it when done)."""
+        if self.path == ":memory:":
+            raise StoreError("an in-memory store has no snapshot")
+        return SqliteSnapshot(self.path)
+
+    def copy_to(self, path: Path) -> None:
+        """Write a consistent copy of the whole database file to `path` (SQLite's online
+        backup API, in one step: the log as it was at one instant, while appends go on)."""
+        if self.path == ":memory:":
+            raise StoreError("an in-memory store has no file to copy")
+        copy_database(self.path, path)
+
+    def bulk_load(self, *, exclusive: bool = False) -> SqliteBulkLoad:
+        """Start filling this empty store with exact rows, in one transaction.
+
+        `exclusive`: no other connection has the file (a new file being restored), so the
+        load runs with a rollback journal instead of the WAL: a new file's pages are then
+        written once, not to the WAL and again at the checkpoint. WAL is back after it.
+        """
+        return SqliteBulkLoad(self._db, self._lock, exclusive=exclusive)
 
     def close(self) -> None:
         """Checkpoint and close the database."""

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from carechain.backup.schedule import last_backup, schedule_of
 from carechain.node import Node
 from carechain.sync.heads import Alert, HeadKeeper
 from carechain.sync.service import SyncService
@@ -15,11 +16,13 @@ from carechain.trust import Certificate
 
 __all__ = [
     "RECENT_WINDOW",
+    "BackupView",
     "BlockedHub",
     "HeadView",
     "NodeRow",
     "Overview",
     "RevokedKey",
+    "backup_view",
     "node_rows",
     "orphan_revocations",
     "overview",
@@ -52,6 +55,35 @@ class BlockedHub:
 
 
 @dataclass(frozen=True)
+class BackupView:
+    """This node's scheduled backups and the last one's result (from its meta)."""
+
+    every_s: float | None
+    directory: str | None
+    keep: int | None
+    last: dict[str, Any] | None
+
+    @property
+    def every(self) -> str:
+        """Return the interval the way an operator writes it (6h, 30m, 90s)."""
+        if self.every_s is None:
+            return "not scheduled"
+        for unit, size in (("d", 86_400), ("h", 3600), ("m", 60)):
+            if self.every_s >= size and self.every_s % size == 0:
+                return f"every {int(self.every_s // size)}{unit}"
+        return f"every {self.every_s:g}s"
+
+
+def backup_view(node: Node) -> BackupView | None:
+    """Return what is known of this node's scheduled backups, or None if nothing is."""
+    schedule, last = schedule_of(node), last_backup(node)
+    if schedule is None and last is None:
+        return None
+    schedule = schedule or {}
+    return BackupView(schedule.get("every_s"), schedule.get("dir"), schedule.get("keep"), last)
+
+
+@dataclass(frozen=True)
 class Overview:
     """Everything the overview page shows."""
 
@@ -63,6 +95,7 @@ class Overview:
     alerts: list[Alert]
     blocked: list[BlockedHub]
     peers: list[dict[str, Any]] | None
+    backup: BackupView | None = None
 
 
 @dataclass(frozen=True)
@@ -150,6 +183,7 @@ def overview(node: Node, sync: SyncService, peers: list[dict[str, Any]] | None) 
         alerts=sorted(keeper.alerts(), key=lambda a: a.at_ms, reverse=True),
         blocked=stopped,
         peers=peers,
+        backup=backup_view(node),
     )
 
 

@@ -1,0 +1,192 @@
+"""Bulk access to a PostgreSQL store: a REPEATABLE READ snapshot, and an exact-row load
+into an empty store in one transaction with binary COPY.
+
+Each runs on a connection of its own, so hub processes sharing the database carry on
+appending while a snapshot is read. The load takes the store's append lock first: no
+process can append between the emptiness check and the commit. It drops the unique
+constraint on `id` and the `entries_by_record` index for the load and makes them again,
+with the same names, before committing (all in the one transaction): building an index
+by sorting is much cheaper than a million random insertions into it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import psycopg
+from psycopg import IsolationLevel, sql
+from psycopg.rows import TupleRow
+
+from carechain.errors import StoreError
+from carechain.store._pg_schema import lock_key
+from carechain.store.bulk import ENTRY_COLUMNS
+
+__all__ = ["PgBulkLoad", "PgSnapshot"]
+
+_COPY_ENTRIES = f"COPY entries ({', '.join(ENTRY_COLUMNS)}) FROM STDIN (FORMAT BINARY)"
+_ENTRY_TYPES = ["int8", "bytea", "bytea", "text", "bytea", "int8", "int8", "bytea", "bytea", "int8"]
+_COPY_ACCESS = "COPY access (record, key, seq) FROM STDIN (FORMAT BINARY)"
+_ACCESS_TYPES = ["bytea", "bytea", "int8"]
+
+Connection = psycopg.Connection[TupleRow]
+
+
+def _connect(url: str, what: str) -> Connection:
+    try:
+        return psycopg.connect(url, autocommit=False)
+    except psycopg.Error as exc:
+        raise StoreError(f"{what}: cannot connect to PostgreSQL: {exc}") from exc
+
+
+class PgSnapshot:
+    """One REPEATABLE READ, read-only transaction: every read sees the same snapshot."""
+
+    engine = "postgresql"
+
+    def __init__(self, url: str) -> None:
+        self._conn = _connect(url, "snapshot")
+        try:
+            self._conn.isolation_level = IsolationLevel.REPEATABLE_READ
+            self._conn.read_only = True
+            # The first statement of the transaction takes the snapshot.
+            self._conn.execute("SELECT count(*) FROM meta").fetchone()
+        except psycopg.Error as exc:
+            self._conn.close()
+            raise StoreError(f"cannot take a snapshot of the PostgreSQL store: {exc}") from exc
+
+    def entry_pages(self, size: int) -> Iterator[list[tuple[Any, ...]]]:
+        """Yield every entry row in seq order, `size` rows at a time (a server-side cursor)."""
+        try:
+            with self._conn.cursor(name="carechain_backup", binary=True) as cur:
+                cur.itersize = size
+                cur.execute(f"SELECT {', '.join(ENTRY_COLUMNS)} FROM entries ORDER BY seq")
+                while rows := cur.fetchmany(size):
+                    yield rows
+        except psycopg.Error as exc:
+            raise StoreError(f"reading the snapshot failed: {exc}") from exc
+
+    def access_rows(self) -> list[tuple[bytes, bytes, int]]:
+        """Return every `access` row as (record, key, seq)."""
+        rows = self._conn.execute(
+            "SELECT record, key, seq FROM access ORDER BY seq, record, key", binary=True
+        ).fetchall()
+        return [(bytes(r), bytes(k), int(s)) for r, k, s in rows]
+
+    def meta_rows(self) -> list[tuple[str, bytes]]:
+        """Return every `meta` row as (key, value), in key order."""
+        rows = self._conn.execute("SELECT key, value FROM meta ORDER BY key", binary=True)
+        return [(str(k), bytes(v)) for k, v in rows.fetchall()]
+
+    def close(self) -> None:
+        """End the transaction and the connection."""
+        try:
+            self._conn.rollback()
+        finally:
+            self._conn.close()
+
+
+class PgBulkLoad:
+    """One transaction that fills an empty store with exact rows (binary COPY)."""
+
+    def __init__(self, url: str, schema: str) -> None:
+        self._conn = _connect(url, "bulk load")
+        self._open = True
+        try:
+            self._conn.isolation_level = IsolationLevel.READ_COMMITTED
+            if self._scalar("SELECT current_setting('synchronous_commit')") == "off":
+                self._conn.execute("SET synchronous_commit = on")  # durable on commit
+            self._conn.execute("SELECT pg_advisory_xact_lock(%s)", (lock_key(schema, "append"),))
+            used = [
+                t
+                for t in ("entries", "meta", "access")
+                if self._scalar(f"SELECT EXISTS (SELECT 1 FROM {t})")
+            ]
+            if used:
+                raise StoreError(f"the store is not empty (its {', '.join(used)} hold rows)")
+            # Index the loaded log once, by sorting, instead of row by row: a million
+            # random ids go into the unique index about three times faster that way.
+            self._unique = str(
+                self._scalar(
+                    "SELECT conname FROM pg_constraint WHERE conrelid = 'entries'::regclass "
+                    "AND contype = 'u'"
+                )
+            )
+            self._conn.execute(
+                sql.SQL("ALTER TABLE entries DROP CONSTRAINT {}").format(
+                    sql.Identifier(self._unique)
+                )
+            )
+            self._conn.execute("DROP INDEX entries_by_record")
+        except psycopg.Error as exc:
+            self.rollback()
+            raise StoreError(f"bulk load failed: {exc}") from exc
+        except BaseException:
+            self.rollback()
+            raise
+
+    def _scalar(self, sql: str) -> Any:
+        row = self._conn.execute(sql).fetchone()
+        return row[0] if row else None
+
+    def _copy(self, sql: str, types: list[str], rows: Sequence[Sequence[Any]]) -> None:
+        if not self._open:
+            raise StoreError("the bulk load is over")
+        try:
+            with self._conn.cursor() as cur, cur.copy(sql) as copy:
+                copy.set_types(types)
+                for row in rows:
+                    copy.write_row(row)
+        except psycopg.Error as exc:
+            raise StoreError(f"bulk load failed: {exc}") from exc
+
+    def add_entries(self, rows: Sequence[Sequence[Any]]) -> None:
+        """Insert entry rows exactly as given, seq included."""
+        self._copy(_COPY_ENTRIES, _ENTRY_TYPES, rows)
+
+    def add_access(self, rows: Sequence[tuple[bytes, bytes, int]]) -> None:
+        """Insert `access` rows exactly as given."""
+        self._copy(_COPY_ACCESS, _ACCESS_TYPES, rows)
+
+    def add_meta(self, rows: Sequence[tuple[str, bytes]]) -> None:
+        """Insert or replace `meta` rows."""
+        if not self._open:
+            raise StoreError("the bulk load is over")
+        try:
+            with self._conn.cursor() as cur:
+                cur.executemany(
+                    "INSERT INTO meta (key, value) VALUES (%s, %s) "
+                    "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    list(rows),
+                )
+        except psycopg.Error as exc:
+            raise StoreError(f"bulk load failed: {exc}") from exc
+
+    def commit(self) -> None:
+        """Commit: everything added becomes visible, and durable, at once."""
+        if not self._open:
+            raise StoreError("the bulk load is over")
+        try:
+            # The same constraint and index as the migrations made; a repeated id fails here.
+            self._conn.execute(
+                sql.SQL("ALTER TABLE entries ADD CONSTRAINT {} UNIQUE (id)").format(
+                    sql.Identifier(self._unique)
+                )
+            )
+            self._conn.execute("CREATE INDEX entries_by_record ON entries (record, seq)")
+            self._conn.commit()
+        except psycopg.Error as exc:
+            self.rollback()
+            raise StoreError(f"bulk load commit failed: {exc}") from exc
+        self._open = False
+        self._conn.close()
+
+    def rollback(self) -> None:
+        """Discard everything added."""
+        if self._open:
+            self._open = False
+            # If the connection is gone, the server rolls the transaction back itself.
+            with contextlib.suppress(psycopg.Error):
+                self._conn.rollback()
+            self._conn.close()

@@ -152,7 +152,7 @@ def test_the_audit_log_needs_a_login(hub: Site) -> None:
 
 
 def test_counts_are_said_with_their_noun_in_the_singular_and_plural() -> None:
-    from carechain.web.render import env
+    from carechain.web.shared.render import env
 
     text = env.from_string('{{ 1|plural("event") }}; {{ 2|plural("event") }}; '
                            '{{ 0|plural("event") }}; {{ 1|plural("failed try", "failed tries") }}; '

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from carechain.web._headline import ago, news2_view
+from carechain.web.shared.headline import ago, news2_view
 from tests.web.conftest import Site
 from tests.web.test_crew_support import Crew, text_of
 

@@ -5,6 +5,7 @@ See docs/backup.md for the file format, who can open a backup and what verify pr
 """
 
 from carechain.backup._check import BackupInfo, KeyOpener, node_dir_opener, own_keys_opener
+from carechain.backup._format import BackupReader
 from carechain.backup.create import BackupResult, create_backup, recipients
 from carechain.backup.errors import (
     BackupCorrupt,
@@ -23,6 +24,7 @@ __all__ = [
     "BackupError",
     "BackupForeign",
     "BackupInfo",
+    "BackupReader",
     "BackupResult",
     "BackupSealed",
     "BackupTruncated",

@@ -1,7 +1,7 @@
 """The node's accounts in a backup: one SQLite image, whichever engine holds them.
 
 A node keeps its accounts in `accounts.db` (SQLite) in its data directory, or, when its log
-is in PostgreSQL, in the accounts schema beside the log (`carechain.accounts._pg`). Either
+is in PostgreSQL, in the accounts schema beside the log (`carechain.accounts.engines`). Either
 way the dump is one SQLite database image: the file copied with SQLite's online backup
 API, or the PostgreSQL rows read in one transaction into a fresh image. Restoring into a
 data directory writes the image as `accounts.db`; restoring into PostgreSQL copies its rows
@@ -40,9 +40,7 @@ def _is_pg(database: str | None) -> bool:
 
 def _dump_postgres(database: str) -> AccountsDump | None:
     """Read the accounts schema's rows in one transaction into a fresh SQLite image."""
-    from carechain.accounts._db import SqliteDatabase
-    from carechain.accounts._pg import PostgresDatabase
-    from carechain.accounts.backfill import TABLES
+    from carechain.accounts.engines import TABLES, PostgresDatabase, SqliteDatabase
 
     source = PostgresDatabase(database)
     image = SqliteDatabase(":memory:")
@@ -116,8 +114,7 @@ def _load_sqlite(data: bytes, home: Path, database: str | None) -> int:
 
 def _adopt(path: Path, database: str) -> None:
     """Copy the restored accounts file's rows into the PostgreSQL accounts schema."""
-    from carechain.accounts._pg import PostgresDatabase
-    from carechain.accounts.backfill import copy_file_into
+    from carechain.accounts.engines import PostgresDatabase, copy_file_into
 
     target = PostgresDatabase(database)
     try:

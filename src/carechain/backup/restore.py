@@ -35,8 +35,8 @@ from carechain.backup.errors import BackupCorrupt, RestoreTargetNotEmpty
 from carechain.entries import canonical
 from carechain.node.home import NodeHome
 from carechain.store import SqliteStore
-from carechain.store._sqlite_bulk import SqliteSnapshot
 from carechain.store.bulk import BulkLoad, BulkStore
+from carechain.store.sqlite import SqliteSnapshot
 from carechain.trust import DIRECTORY_RECORD
 
 __all__ = ["RESTORED_KEY", "RestoreResult", "restore_backup"]

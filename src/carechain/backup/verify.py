@@ -27,7 +27,7 @@ from carechain.backup.errors import BackupCorrupt
 from carechain.entries import Entry, decode_signed
 from carechain.errors import CarechainError
 from carechain.node.verify import Finding
-from carechain.store._sqlite_bulk import SqliteSnapshot
+from carechain.store.sqlite import SqliteSnapshot
 from carechain.trust import DIRECTORY_RECORD, Directory
 
 __all__ = ["VerifyReport", "verify_backup"]

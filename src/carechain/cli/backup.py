@@ -109,7 +109,7 @@ def create(
 
 
 def _sealed_to(path: Path) -> list[str]:
-    from carechain.backup._format import BackupReader
+    from carechain.backup import BackupReader
 
     with BackupReader(path) as reader:
         return [f"{s['role']} {s['name']}" for s in reader.header.get("to", [])]

@@ -17,8 +17,8 @@ from fastapi import APIRouter, Form
 from fastapi.responses import RedirectResponse, Response
 
 from carechain.errors import FieldInvalid
-from carechain.web.render import check_csrf
-from carechain.web.session import Viewer, require
+from carechain.web.shared.render import check_csrf
+from carechain.web.shared.session import Viewer, require
 
 if TYPE_CHECKING:
     from carechain.demo.chain import DemoChain

@@ -6,6 +6,7 @@ build_handover(state, now=now).to_text()
 
 from carechain.handover._build import build_handover, is_trauma
 from carechain.handover._model import ATMIST_FIELDS, LABELS, NOT_RECORDED, SBAR_FIELDS, Handover
+from carechain.handover._words import age_sex
 
 __all__ = [
     "ATMIST_FIELDS",
@@ -13,6 +14,7 @@ __all__ = [
     "NOT_RECORDED",
     "SBAR_FIELDS",
     "Handover",
+    "age_sex",
     "build_handover",
     "is_trauma",
 ]

@@ -25,8 +25,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from carechain.errors import FieldInvalid
-from carechain.records.kinds._common import show_times
-from carechain.records.kinds._incident import INCIDENT_TIMES
+from carechain.records.kinds import INCIDENT_TIMES, show_times
 
 __all__ = [
     "BACKDATE_LIMIT",

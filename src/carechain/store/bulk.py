@@ -90,3 +90,4 @@ class BulkStore(Protocol):
     def close(self) -> None:
         """Release the store."""
         ...
+

@@ -18,7 +18,7 @@ from carechain.errors import StoreError
 from carechain.store._sqlite_bulk import SqliteBulkLoad, SqliteSnapshot, copy_database
 from carechain.store.base import RawRow, RecordSummary, Stored
 
-__all__ = ["MIGRATIONS", "SqliteStore", "connect_sqlite"]
+__all__ = ["MIGRATIONS", "SqliteSnapshot", "SqliteStore", "connect_sqlite"]
 
 _RAW = "SELECT seq, id, record, signed, signature, cls FROM entries"
 _IDS_PER_QUERY = 500  # host parameters in one `IN (…)` lookup, well under SQLite's limit

@@ -1,5 +1,8 @@
-"""Server-rendered web apps on each node: the crew app, the hospital dashboard, the admin
-console; log in, log out and the audit view are shared."""
+"""Server-rendered web apps on each node, a package each: the crew app (`crew`), the hospital
+dashboard (`hospital`), the admin console (`admin`), the audit view (`audit`) and printing
+(`print`); what they share (logging in, sessions, rendering, the live vitals, the headline
+NEWS2) is in `shared`, with the templates and static files beside them. Each app calls the
+node only through the application layer (`carechain.operations`)."""
 
 from __future__ import annotations
 
@@ -11,22 +14,23 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from carechain.accounts import AccountStore
+from carechain.edge.problems import problem
 from carechain.errors import Forbidden, NotFound
 from carechain.node import Node
 from carechain.operations.door import accounts_key, open_accounts
 from carechain.sync.loop import SyncLoop
-from carechain.web import login
-from carechain.web._too_large import HtmlTooLarge
-from carechain.web.context import WebContext
-from carechain.web.render import render
-from carechain.web.session import LoginRequired
+from carechain.web.shared import login
+from carechain.web.shared.context import WebContext
+from carechain.web.shared.render import render
+from carechain.web.shared.session import LoginRequired
+from carechain.web.shared.too_large import HtmlTooLarge
 
 __all__ = ["APPS", "HtmlTooLarge", "WebContext", "accounts_key", "install_web", "open_accounts"]
 
 # The web apps, each a module with `router` and `ROLES` (the node roles that serve it).
-APPS = ("crew", "hospital", "admin", "audit_view", "print")
+APPS = ("crew", "hospital", "admin", "audit", "print")
 
-STATIC = Path(login.__file__).parent / "static"
+STATIC = Path(__file__).parent / "static"
 
 
 def install_web(app: FastAPI, node: Node, accounts: AccountStore,
@@ -44,8 +48,6 @@ def install_web(app: FastAPI, node: Node, accounts: AccountStore,
     async def _login(request: Request, exc: LoginRequired) -> Response:
         path = request.url.path
         if path.startswith(("/crew/api", "/hospital/api")) or path.endswith("/events"):
-            from carechain.edge.problems import problem
-
             return problem(401, exc.code, exc.title, "log in first")
         return RedirectResponse(f"/login?next={exc.detail}", status_code=303)
 
@@ -54,8 +56,6 @@ def install_web(app: FastAPI, node: Node, accounts: AccountStore,
         if "text/html" in request.headers.get("accept", ""):
             return render(request, "error.html", None, status=404, title="Not found",
                           message=exc.detail)
-        from carechain.edge.problems import problem
-
         return problem(404, exc.code, exc.title, exc.detail, **exc.extra)
 
     @app.exception_handler(Forbidden)
@@ -64,8 +64,6 @@ def install_web(app: FastAPI, node: Node, accounts: AccountStore,
         if "text/html" in accept:
             return render(request, "error.html", None, status=403, title="Not allowed",
                           message=exc.detail)
-        from carechain.edge.problems import problem
-
         return problem(403, exc.code, exc.title, exc.detail, **exc.extra)
 
 

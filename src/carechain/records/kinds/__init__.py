@@ -2,11 +2,13 @@
 
     from carechain.records.kinds import KINDS, validate_body, check_section
 
-Every kind, its fields, units, ranges and rules are listed in docs/entry-kinds.md.
+Every kind, its fields, units, ranges and rules are listed in docs/entry-kinds.md; the
+closed sets of values the kinds accept are `carechain.records.kinds.choices`.
 """
 
-from carechain.records.kinds._common import FREE_TEXT_MAX, LIST_MAX, SHORT_TEXT_MAX
+from carechain.records.kinds._common import FREE_TEXT_MAX, LIST_MAX, SHORT_TEXT_MAX, show_times
 from carechain.records.kinds._incident import INCIDENT_TIMES
+from carechain.records.kinds._outcome import CONVEYED_ONLY, NOT_CONVEYED_ONLY
 from carechain.records.kinds.registry import (
     KINDS,
     SECTIONS,
@@ -16,13 +18,16 @@ from carechain.records.kinds.registry import (
 )
 
 __all__ = [
+    "CONVEYED_ONLY",
     "FREE_TEXT_MAX",
     "INCIDENT_TIMES",
     "KINDS",
     "LIST_MAX",
+    "NOT_CONVEYED_ONLY",
     "SECTIONS",
     "SHORT_TEXT_MAX",
     "KindSpec",
     "check_section",
+    "show_times",
     "validate_body",
 ]

@@ -1,0 +1,31 @@
+"""The closed sets of values the entry kinds accept (`Literal` types), for the forms that
+offer them: a form built from these never offers a value the schema refuses."""
+
+from carechain.records.kinds._care import DoseUnit, Procedure, Route
+from carechain.records.kinds._history import Consent, Severity
+from carechain.records.kinds._observation import Acvpu, EcgRhythm, Lead, OxygenDevice, Spo2Target
+from carechain.records.kinds._outcome import ImpressionCategory, PreAlertCategory, Referral
+from carechain.records.kinds._patient import Sex
+from carechain.records.kinds._record import ClinicianRole
+from carechain.records.kinds._survey import AirwayStatus, FindingStatus, HaemorrhageStatus
+
+__all__ = [
+    "Acvpu",
+    "AirwayStatus",
+    "ClinicianRole",
+    "Consent",
+    "DoseUnit",
+    "EcgRhythm",
+    "FindingStatus",
+    "HaemorrhageStatus",
+    "ImpressionCategory",
+    "Lead",
+    "OxygenDevice",
+    "PreAlertCategory",
+    "Procedure",
+    "Referral",
+    "Route",
+    "Severity",
+    "Sex",
+    "Spo2Target",
+]

@@ -26,6 +26,7 @@ from carechain.entries import (
     new_record_id,
     open_body,
     open_grant,
+    open_user,
 )
 from carechain.errors import (
     BadParents,
@@ -535,14 +536,15 @@ class Node:
         entries = self.store.record(record)
         if not entries or record == DIRECTORY_RECORD:
             raise NotFound(f"no record {record.hex()}")
-        self.content_key(record)  # this node must hold the record's key at all
+        key = self.content_key(record)  # this node must hold the record's key at all
         unreadable: list[str] = []
         fold_entries = []
         for s in entries:
             try:
                 body = self.body(s.entry)
+                user = open_user(s.entry, key)  # sealed in the header: the hub sees no one
             except Undecryptable:
-                body = None  # shown as unreadable, never allowed to hide the rest
+                body, user = None, ""  # shown as unreadable, never allowed to hide the rest
                 unreadable.append(s.entry.hex)
             fold_entries.append(
                 FoldEntry(
@@ -550,7 +552,7 @@ class Node:
                     hlc=s.entry.header.hlc,
                     parents=s.entry.header.parents,
                     cls=s.entry.header.cls,
-                    user=s.entry.header.user,
+                    user=user,
                     author=self.author_name(s.entry.header.author),
                     body=body,
                 )

@@ -327,8 +327,18 @@ class Node:
                 found[cert.box_key_id] = cert.box_key
         return found
 
+    def _may_author(self) -> None:
+        """Refuse to write a record on a hub: it relays records and writes only its own
+        audit trail (nodes refuse anything else a hub signs, `Directory.check_signature`)."""
+        if self.info.role == "hub":
+            raise Forbidden(
+                f"node {self.info.name!r} is a hub: it relays records and writes none "
+                "(only its own audit record)"
+            )
+
     def open_record(self, *, user: str, data: dict[str, Any]) -> tuple[bytes, Stored]:
         """Start a record: grant its content key, then write `record.opened`."""
+        self._may_author()
         clean = kinds.validate_body("record.opened", data)
         record = new_record_id()
         key = crypto.random_bytes(crypto.KEY_BYTES)
@@ -342,6 +352,7 @@ class Node:
 
     def grant(self, *, record: bytes, user: str, recipients: dict[bytes, bytes]) -> Stored:
         """Give more nodes (key id → X25519 key) the record's content key."""
+        self._may_author()
         with self._lock:
             key = self.content_key(record)
             draft = self._draft(record, "grant", user, ())
@@ -365,6 +376,7 @@ class Node:
         record may appear once. A hospital writes its receipts for a pulled page so, with
         one fsync instead of one per record.
         """
+        self._may_author()
         records = [record for record, _, _ in items]
         if len(set(records)) != len(records):
             raise FieldInvalid("items", "each record may appear once")
@@ -384,6 +396,7 @@ class Node:
 
     def append(self, *, record: bytes, user: str, kind: str, data: Any) -> Stored:
         """Validate a section and append it to a record."""
+        self._may_author()
         if kind == AMENDMENT_KIND or kind == "record.opened":
             raise FieldInvalid("kind", f"{kind} has its own operation")
         clean = kinds.validate_body(kind, data)
@@ -451,6 +464,7 @@ class Node:
         self, *, record: bytes, user: str, node_name: str, field: str = "node"
     ) -> Stored | None:
         """Grant a record to a named hospital or vault node; None if it already holds it."""
+        self._may_author()
         certs = [
             c
             for c in self.directory.nodes()
@@ -469,6 +483,7 @@ class Node:
 
     def amend(self, *, record: bytes, user: str, supersedes: str, reason: str, data: Any) -> Stored:
         """Supersede an earlier entry's data with a reason; the original stays in history."""
+        self._may_author()
         if not reason.strip():
             raise FieldInvalid("reason", "an amendment needs a reason")
         try:

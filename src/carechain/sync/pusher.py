@@ -90,6 +90,8 @@ class StreamPusher:
     async def run(self, stop: asyncio.Event) -> None:
         """Push until `stop` is set. Raises when the connection or the peer fails (the
         caller backs off and runs it again); a misbehaving hub raises `HubMisbehaved`."""
+        if self.node.info.role == "hub":
+            raise NotStreamed("a hub pushes nothing: its peers pull and follow it")
         cert = self.peer if self.peer is not None else await asyncio.to_thread(self._learn)
         if cert.role not in FULL_ROLES:
             raise NotStreamed(f"{cert.name} is a {cert.role} node: streams go to hubs and vaults")

@@ -45,6 +45,7 @@ from carechain.records import build_state, kinds
 from carechain.records.fold import AMENDMENT_KIND, FoldEntry, hlc_iso
 from carechain.records.safety import check_medication
 from carechain.store import SqliteStore, Store, Stored, open_store
+from carechain.store.sealed import log_sealer, seal_existing
 from carechain.trust import DIRECTORY_RECORD, Directory, NodeKeys
 from carechain.trust.certificate import Certificate
 
@@ -90,6 +91,10 @@ class Node:
         self._shapes: dict[bytes, _Shape] = {}
         self.notifier = LogNotifier()
         self.formulary = formulary or load_example_formulary()
+        # Every append also signs a head of the whole log, so the node can tell its store
+        # was edited behind its back (`carechain verify`).
+        store.set_sealer(log_sealer(keys.signing_key, self.wall.now_ms))
+        seal_existing(store, keys.signing_key, self.wall.now_ms())
         for stored in store.record(DIRECTORY_RECORD):
             try:
                 self.directory.check_signature(stored.entry)
@@ -129,6 +134,7 @@ class Node:
                 formulary=formulary,
             )
         store = open_store(store_url)
+        store.set_sealer(log_sealer(keys.signing_key, (clock or SystemClock()).now_ms))
         local = SqliteStore(home.store_file)
         try:
             store.append([s.entry for s in local.record(DIRECTORY_RECORD)])

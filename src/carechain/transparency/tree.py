@@ -69,6 +69,12 @@ class CompactRange:
         """Return the number of leaves appended so far."""
         return self._size
 
+    @property
+    def frontier(self) -> list[bytes]:
+        """Return the full-subtree hashes of the leaves so far, largest first (what
+        `resume` takes back)."""
+        return list(self._frontier)
+
     def append(self, leaf_hash: bytes) -> None:
         """Append one leaf hash, merging completed subtrees."""
         _check_hash(leaf_hash, "leaf hash")

@@ -115,7 +115,10 @@ def check_push_answer(
 
     `pending=False` leaves the heads other nodes gossiped for the next sync round (a
     stream's answers come a frame a second)."""
-    results = [PushResult.from_wire(r) for r in answer["results"]]
+    raw = answer.get("results")
+    if not isinstance(raw, list):
+        raise MalformedEntry("a push answer's results must be a list")
+    results = [PushResult.from_wire(r) for r in raw]
     if len(results) != len(sending):
         raise MalformedEntry("the peer answered a different number of results")
     # The accepted head is stored with the marks it proves, in one transaction.
@@ -140,7 +143,8 @@ def check_push_answer(
     if run and head is not None and proven is not None:
         marks.extend(_record_range(keeper, cert, head, proven, run))
     if stop_at is None:
-        report.notes += [str(n) for n in answer.get("notes", [])]
+        notes = answer.get("notes")
+        report.notes += [str(n) for n in notes] if isinstance(notes, list) else []
         if cert.role != "hub":
             report.notes += keeper.gossip_noting(decode_heads(answer.get("heads")))
     return stop_at

@@ -118,15 +118,22 @@ class PeerRefused(CarechainError):
 
 
 def learn_peer(node: Node, info: dict[str, Any]) -> Certificate:
-    """Take in a peer's `/info` answer (its directory) and return its certificate."""
+    """Take in a peer's `/info` answer (its directory) and return its certificate.
+
+    Only directory entries are taken from it (each still checked against the trust root):
+    `/info` is unauthenticated, and no record comes in by that door."""
+    offered = info.get("directory")
     directory = []
-    for wire in info.get("directory", []):
+    for wire in offered if isinstance(offered, list) else []:
         try:
-            directory.append(decode_entry(wire))
+            entry = decode_entry(wire)
         except CarechainError:
             continue
+        if entry.header.cls == "directory" and entry.header.record == DIRECTORY_RECORD:
+            directory.append(entry)
     node.ingest(directory)
-    certs = node.directory.certs.get(info.get("key", b""))
+    key = info.get("key")
+    certs = node.directory.certs.get(key) if isinstance(key, bytes) else None
     if not certs:
         raise NotFound(f"peer {info.get('name')!r} is not certified by this trust")
     return max(certs, key=lambda c: c.exp)

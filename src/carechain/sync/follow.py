@@ -60,8 +60,8 @@ class _Following:
 
         def fetch(first: int, second: int) -> Sequence[bytes]:
             # The hub proves each head from the last one it sent; anything else is asked.
-            if isinstance(included, list) and first == proven_from:
-                return list(included)
+            if _hashes(included) and first == proven_from:
+                return list(included)  # type: ignore[arg-type]
             return self.peer.consistency(first, second)
 
         delivery = delivery_of(self.peer, self.cert, message, fetch)
@@ -137,3 +137,8 @@ async def follow(
                     entries = await asyncio.to_thread(state.take, data)
                     if on_entries is not None and entries:
                         on_entries(entries)
+
+
+def _hashes(value: object) -> bool:
+    """Return whether a proof from the peer is a list of 32-byte hashes."""
+    return isinstance(value, list) and all(type(h) is bytes and len(h) == 32 for h in value)

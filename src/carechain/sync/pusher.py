@@ -235,8 +235,8 @@ class StreamPusher:
             # The proof sent with the answer is from the size the hub believes this node
             # holds. A sync round may have accepted another head meanwhile: any other pair
             # is asked for, as in a round.
-            if isinstance(included, list) and first == proven_from:
-                return list(included)
+            if _hashes(included) and first == proven_from:
+                return list(included)  # type: ignore[arg-type]
             with httpx.Client(base_url=self.base_url, timeout=15.0) as http:
                 return PeerClient(self.node, http).consistency(first, second)
 
@@ -256,3 +256,8 @@ class StreamPusher:
             self.on_settled(sent.entries)
         if stop_at is not None:
             raise PeerRefused(f"{cert.name} refused entries: {', '.join(report.refused)[:300]}")
+
+
+def _hashes(value: object) -> bool:
+    """Return whether a proof from the peer is a list of 32-byte hashes."""
+    return isinstance(value, list) and all(type(h) is bytes and len(h) == 32 for h in value)

@@ -47,13 +47,13 @@ QUEUE_LIMIT = 10_000
 @dataclass(frozen=True)
 class Batch:
     """What one dispatch hands one subscriber: (seq, wire, backfill) items, and what
-    proves them — the inclusion proof of each seq (shared by all subscribers), the head,
-    and the consistency proof from the dispatch before, as (its size, proof)."""
+    proves them — the inclusion proof of each seq and the consistency proofs to the head
+    from each size a receiving subscriber last had (all shared by all subscribers)."""
 
     items: list[tuple[int, bytes, bool]]
     proofs: dict[int, list[bytes]]
     head: SignedTreeHead | None
-    step: tuple[int, list[bytes]] | None = None
+    steps: dict[int, list[bytes]] = field(default_factory=dict)
 
 
 @dataclass(eq=False)
@@ -92,7 +92,6 @@ class LiveHub:
         self._task: asyncio.Task[None] | None = None
         self._event: asyncio.Event | None = None
         self._stop_listening: object = None
-        self._proven = 0  # the size of the head of the last dispatch
 
     def _add(self, sub: Subscriber) -> None:
         self.subscribers.add(sub)
@@ -147,24 +146,24 @@ class LiveHub:
         if not batches:
             return
         seqs = {seq for items in batches.values() for seq, _, _ in items}
-        head, proofs, step = await asyncio.to_thread(self._prove, seqs)
+        knowns = {sub.known for sub in batches}
+        # One trip to a worker thread proves everything this dispatch sends, to everyone.
+        head, proofs, steps = await asyncio.to_thread(self._prove, seqs, knowns)
         for sub, items in batches.items():
-            sub.offer(Batch(items, proofs, head, step))
+            sub.offer(Batch(items, proofs, head, steps))
 
     def _prove(
-        self, seqs: set[int]
-    ) -> tuple[SignedTreeHead | None, dict[int, list[bytes]], tuple[int, list[bytes]] | None]:
-        """Sign a head over what is stored now and prove each seq in it (a worker thread)."""
+        self, seqs: set[int], knowns: set[int]
+    ) -> tuple[SignedTreeHead | None, dict[int, list[bytes]], dict[int, list[bytes]]]:
+        """Sign a head over what is stored now, prove each seq in it, and prove it extends
+        each size the receiving subscribers last had (on a worker thread)."""
         service = self.service
         head = service.head()
         if head is None or service.log is None:
-            return None, {}, None
+            return None, {}, {}
         proofs = {seq: service.log.inclusion(seq, head.size) for seq in seqs if seq <= head.size}
-        last, self._proven = self._proven, head.size
-        step = None
-        if 0 < last < head.size:
-            step = (last, service.consistency(last, head.size))
-        return head, proofs, step
+        steps = {k: service.consistency(k, head.size) for k in knowns if 0 < k < head.size}
+        return head, proofs, steps
 
     async def _grant(
         self,
@@ -223,7 +222,7 @@ class LiveHub:
                 if fresh:
                     sent = max([sent] + [seq for seq, _, backfill in batch.items if not backfill])
                     entries = [[seq, wire, batch.proofs.get(seq)] for seq, wire in fresh]
-                    message = await self._message(sub, entries, sent, batch.head, batch.step)
+                    message = await self._message(sub, entries, sent, batch.head, batch.steps)
                     await websocket.send_bytes(message)
             await websocket.close(code=1013, reason="subscriber fell behind; resume by cursor")
         except WebSocketDisconnect:
@@ -239,7 +238,7 @@ class LiveHub:
         entries: Sequence[Sequence[object]],
         cursor: int,
         head: SignedTreeHead | None,
-        step: tuple[int, list[bytes]] | None = None,
+        steps: dict[int, list[bytes]] | None = None,
     ) -> bytes:
         """Encode one live message: its entries, the head that proves them, and the proof
         that this head extends the last one the subscriber was sent."""
@@ -248,8 +247,8 @@ class LiveHub:
             body["head"] = encode_head(head)
             body["consistency"] = None
             if 0 < sub.known < head.size:
-                if step is not None and step[0] == sub.known:
-                    body["consistency"] = step[1]
+                if steps is not None and sub.known in steps:
+                    body["consistency"] = steps[sub.known]
                 else:
                     found = self.service.consistency_known(sub.known, head.size)
                     if found is None:

@@ -139,7 +139,8 @@ async def _subscribe(url: str, after: int, keys: NodeKeys, got: list[tuple[bytes
                 continue
             arrived = time.monotonic_ns()
             message = cbor2.loads(raw)
-            for _seq, wire in message["entries"]:
+            for item in message["entries"]:  # [seq, wire, proof]: the proof is not checked here
+                wire = item[1]
                 got.append((hashlib.sha256(cbor2.loads(wire)[0]).digest(), arrived))
     finally:
         await ws.close()

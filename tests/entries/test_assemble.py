@@ -15,7 +15,7 @@ headers = st.builds(
     record=st.binary(min_size=16, max_size=16),
     cls=st.sampled_from(ENTRY_CLASSES),
     author=ids,
-    user=st.text(max_size=128),
+    sealed_user=st.sampled_from([b""]) | st.binary(min_size=72, max_size=584),
     hlc=st.builds(HLC, st.integers(0, 2**63 - 1), st.integers(0, 2**32)),
     parents=st.lists(ids, max_size=5, unique=True).map(lambda p: tuple(sorted(p))),
     recipients=st.lists(ids, max_size=5, unique=True).map(lambda r: tuple(sorted(r))),

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from carechain.entries import HLC, Entry, Header, canonical, decode_entry
+from carechain.entries import HLC, Entry, Header, canonical, decode_entry, open_user, seal_user
 from carechain.trust import NodeKeys
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "canonical-encoding.md"
@@ -47,11 +47,15 @@ def test_entry_vector_reproduces_signed_bytes_id_and_signature() -> None:
     assert keys.key_id.hex() == v["author"]
     assert keys.box_key_id.hex() == v["recipient"]
     h = v["header"]
+    record = bytes.fromhex(h["record"])
+    key = bytes.fromhex(v["content_key"])
+    sealed = seal_user(key, record, keys.key_id, h["user"], bytes.fromhex(h["user_nonce"]))
+    assert sealed.hex() == h["sealed_user"]
     header = Header(
-        record=bytes.fromhex(h["record"]),
+        record=record,
         cls=h["cls"],
         author=keys.key_id,
-        user=h["user"],
+        sealed_user=sealed,
         hlc=HLC(*h["hlc"]),
         parents=tuple(bytes.fromhex(p) for p in h["parents"]),
         recipients=(keys.box_key_id,),
@@ -65,6 +69,7 @@ def test_entry_vector_reproduces_signed_bytes_id_and_signature() -> None:
     assert entry.signature.hex() == v["signature"]
     assert entry.to_wire().hex() == v["wire"]
     assert decode_entry(bytes.fromhex(v["wire"])) == entry
+    assert open_user(entry, key) == h["user"]
 
 
 @pytest.mark.parametrize(

@@ -29,7 +29,7 @@ from carechain.entries import Entry
 from carechain.errors import CarechainError
 from carechain.node import Node
 from carechain.store import Store
-from carechain.sync.client import PeerClient, SyncReport, sync_with
+from carechain.sync.client import PeerClient, PeerRefused, SyncReport, sync_with
 from carechain.sync.policy import FULL_ROLES, allow_for
 from carechain.sync.wire import PushResult
 from carechain.testing import make_node, make_trust
@@ -252,6 +252,20 @@ def deliver(net: Net, watch: LogWatch, a: str, b: str, batch: list[Entry], via: 
     and that b stored exactly what it predicts, plus, on a hospital answering a push, one
     receipt per record that received clinical entries addressed to it."""
     node = net.nodes[b]
+    if via == "push" and net.nodes[a].info.role == "hub":
+        # A hub pushes nothing: what it holds it gives by pull and live, with proofs.
+        count = node.store.count()
+        try:
+            PeerClient(net.nodes[a], net.clients[b]).call(
+                "POST", "/sync/v1/push", body={"entries": [e.to_wire() for e in batch]}
+            )
+        except PeerRefused as exc:
+            assert exc.extra["status"] == 403, exc.detail
+        else:
+            raise AssertionError("a push from a hub was taken")
+        assert node.store.count() == count
+        event("a hub's push refused")
+        return
     expected, new = model_ingest(node, watch, batch)
     before = set(watch.records)
     if via == "push":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from carechain.sync.auth import sign_request
 from carechain.sync.client import PeerClient, sync_with
 from carechain.sync.wire import CBOR, MAX_BATCH, MAX_SYNC_BYTES, PushResult, encode_message
 from carechain.testing import Trust
+from tests.entries.hostile_cbor import SELF_REFERENCE, shared_dag
 from tests.sync.harness import Chain
 
 
@@ -133,3 +135,62 @@ def test_directory_door_takes_only_root_signed_entries(chain: Chain) -> None:
     assert r.status_code == 422
     assert chain.nodes["hub"].store.get(crew.store.record(record)[0].entry.id) is None
     assert sync_with(crew, chain.clients["hub"]).pushed == 2
+
+
+# --- what the attack found (issue 11, items 3 and 4) -------------------------------------
+
+SELF_REFERENCING = bytes.fromhex("a261760167656e7472696573") + SELF_REFERENCE
+
+
+def test_a_self_referencing_list_to_the_directory_door_is_a_problem_not_a_500(
+    chain: Chain,
+) -> None:
+    r = chain.clients["hub"].post(
+        "/sync/v1/directory", content=SELF_REFERENCING, headers={"Content-Type": CBOR}
+    )
+    assert r.status_code == 422, r.text
+    assert r.headers["content-type"] == "application/problem+json"
+    assert r.json()["type"] == PROBLEM_BASE + "bad-encoding"
+    assert "tag 28" in r.json()["detail"]
+
+
+def test_a_self_referencing_list_in_a_signed_push_is_a_problem_not_a_500(chain: Chain) -> None:
+    before = chain.nodes["hub"].store.count()
+    client, headers = _signed_post(chain, "/sync/v1/push", SELF_REFERENCING)
+    r = client.post("/sync/v1/push", content=SELF_REFERENCING, headers=headers)
+    assert r.status_code == 422, r.text
+    assert r.json()["type"] == PROBLEM_BASE + "bad-encoding"
+    assert chain.nodes["hub"].store.count() == before
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "field"),
+    [
+        ("/sync/v1/pull", {"after": "99999999999999999999999"}, "after"),
+        ("/sync/v1/pull", {"after": str(2**63)}, "after"),
+        ("/sync/v1/consistency", {"first": "1", "second": "99999999999999999999999"}, "second"),
+        ("/sync/v1/consistency", {"first": str(2**64), "second": "1"}, "first"),
+    ],
+)
+def test_a_cursor_past_any_log_is_a_field_problem_not_a_500(
+    chain: Chain, path: str, params: dict[str, str], field: str
+) -> None:
+    crew = chain.nodes["crew-1"]
+    query = "&".join(f"{k}={v}" for k, v in params.items())
+    headers = sign_request(crew.keys, "GET", path, query, b"", crew.clock_ms())
+    r = chain.clients["hub"].get(f"{path}?{query}", headers=headers)
+    assert r.status_code == 422, r.text
+    assert r.json()["type"] == PROBLEM_BASE + "field-invalid"
+    assert r.json()["field"].split(".")[-1] == field
+
+
+def test_the_shared_reference_bomb_is_refused_at_once(chain: Chain) -> None:
+    """137 bytes of nested tags 28/29 to the unauthenticated door stalled a node for
+    seconds (each level of nesting doubling it): now refused before any decoding."""
+    bomb = shared_dag(22)
+    started = time.perf_counter()
+    r = chain.clients["hub"].post(
+        "/sync/v1/directory", content=bomb, headers={"Content-Type": CBOR}
+    )
+    assert r.status_code == 422 and r.json()["type"] == PROBLEM_BASE + "bad-encoding"
+    assert time.perf_counter() - started < 1.0

@@ -1,5 +1,6 @@
-"""`carechain alerts`: the hub integrity alerts a node has raised, and letting it sync with
-a hub again once an operator has dealt with them."""
+"""`carechain alerts`: the integrity alerts a node has raised (about hubs, and about entries
+other nodes sent it or refused), and letting it sync with a hub again once an operator has
+dealt with them."""
 
 from __future__ import annotations
 

@@ -82,7 +82,11 @@ def install(app: FastAPI) -> None:
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         codes = {404: "not-found", 405: "method-not-allowed", 413: "body-too-large"}
         code = codes.get(exc.status_code, f"http-{exc.status_code}")
-        return problem(exc.status_code, code, str(exc.detail), str(exc.detail))
+        answer = problem(exc.status_code, code, str(exc.detail), str(exc.detail))
+        # RFC 9110 §15.5.6: a 405 names the methods the resource has (Starlette's router
+        # puts them on the exception); any other header it carries goes out too.
+        answer.headers.update(exc.headers or {})
+        return answer
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:

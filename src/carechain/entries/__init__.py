@@ -11,6 +11,8 @@ from carechain.entries.sealing import (
     new_record_id,
     open_body,
     open_grant,
+    open_user,
+    seal_user,
 )
 
 __all__ = [
@@ -32,4 +34,6 @@ __all__ = [
     "new_record_id",
     "open_body",
     "open_grant",
+    "open_user",
+    "seal_user",
 ]

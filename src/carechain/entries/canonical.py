@@ -17,11 +17,23 @@ from typing import Any
 
 import cbor2
 
+from carechain.entries._scan import MAX_DEPTH, MAX_ITEMS, scan
 from carechain.errors import BadEncoding
 
 MAX_KEY_BYTES = 23
 
-__all__ = ["decode", "encode", "encode_own", "encode_pair", "key_order", "load", "same_encoding"]
+__all__ = [
+    "MAX_DEPTH",
+    "MAX_ITEMS",
+    "decode",
+    "encode",
+    "encode_own",
+    "encode_pair",
+    "key_order",
+    "load",
+    "same_encoding",
+    "scan",
+]
 
 
 _SCALARS = frozenset((type(None), bool, int, str, bytes))
@@ -70,8 +82,14 @@ def encode_own(value: Any) -> bytes:
     return bytes(cbor2.dumps(value, canonical=True))
 
 
-def decode(data: bytes) -> Any:
-    """Decode core deterministic CBOR, refusing any other encoding of the same value."""
+def decode(data: bytes, *, max_items: int = MAX_ITEMS) -> Any:
+    """Decode core deterministic CBOR, refusing any other encoding of the same value.
+
+    The bytes are scanned first (`scan`): tags, indefinite lengths, floats, deep nesting
+    and more than `max_items` items are refused before cbor2 sees them."""
+    if not isinstance(data, bytes):
+        raise BadEncoding("expected CBOR bytes")
+    scan(data, max_items=max_items)
     try:
         value = cbor2.loads(data)
     except Exception as exc:  # cbor2 raises several unrelated types for bad input
@@ -82,9 +100,13 @@ def decode(data: bytes) -> Any:
     return value
 
 
-def load(data: bytes) -> Any:
+def load(data: bytes, *, max_items: int = MAX_ITEMS) -> Any:
     """Decode CBOR without requiring the deterministic encoding: for messages that are
-    neither hashed nor signed, whose every field the reader checks."""
+    neither hashed nor signed, whose every field the reader checks. Scanned first, as
+    `decode` is."""
+    if not isinstance(data, bytes):
+        raise BadEncoding("expected CBOR bytes")
+    scan(data, max_items=max_items)
     try:
         return cbor2.loads(data)
     except Exception as exc:  # cbor2 raises several unrelated types for bad input

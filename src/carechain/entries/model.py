@@ -3,7 +3,8 @@
 Signed map (deterministic CBOR, see docs/canonical-encoding.md):
 
     {"v": 1, "rec": record id (16 bytes), "cls": entry class, "aut": author key id (32),
-     "usr": author user id, "hlc": [ms, counter], "par": sorted parent ids,
+     "usr": the author user id sealed under the record's key, "hlc": [ms, counter],
+     "par": sorted parent ids,
      "rcp": sorted recipient key ids, "non": AEAD nonce (24 bytes, or empty),
      "len": body length, "body": body bytes}
 
@@ -19,12 +20,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from carechain.entries import canonical
+from carechain.entries._parse import parse_pair, parse_signed
 from carechain.entries.hlc import HLC
-from carechain.errors import BadEncoding, BadId, MalformedEntry
+from carechain.errors import BadEncoding, BadId, CarechainError, MalformedEntry
 
 __all__ = [
     "ENTRY_CLASSES",
     "MAX_BODY_BYTES",
+    "MAX_SEALED_USER_BYTES",
+    "MAX_USER_BYTES",
     "Entry",
     "Header",
     "decode_entry",
@@ -37,18 +41,26 @@ MAX_BODY_BYTES = 256 * 1024
 MAX_PARENTS = 64
 MAX_RECIPIENTS = 64
 MAX_USER_CHARS = 128
+MAX_USER_BYTES = 4 * MAX_USER_CHARS  # UTF-8
+USER_BLOCK = 32  # a sealed user id is padded to a multiple of this: its length says little
+# nonce, the padded id (at least one byte of padding), the AEAD tag
+MAX_SEALED_USER_BYTES = 24 + (MAX_USER_BYTES // USER_BLOCK + 1) * USER_BLOCK + 16
 RECORD_ID_BYTES = 16
 HASH_BYTES = 32
 
 
 @dataclass(frozen=True)
 class Header:
-    """Routing metadata that the hub may read, all of it signed."""
+    """Routing metadata that the hub may read, all of it signed.
+
+    `sealed_user` is the acting person's staff id sealed under the record's content key
+    (`carechain.entries.sealing.seal_user`), empty for directory entries: the hub sees
+    that someone acted, not who."""
 
     record: bytes
     cls: str
     author: bytes
-    user: str
+    sealed_user: bytes
     hlc: HLC
     parents: tuple[bytes, ...] = ()
     recipients: tuple[bytes, ...] = ()
@@ -61,7 +73,7 @@ class Header:
             "rec": self.record,
             "cls": self.cls,
             "aut": self.author,
-            "usr": self.user,
+            "usr": self.sealed_user,
             "hlc": self.hlc.to_wire(),
             "par": list(self.parents),
             "rcp": list(self.recipients),
@@ -155,9 +167,35 @@ def _hash_list(m: dict[str, Any], key: str, limit: int) -> tuple[bytes, ...]:
     return tuple(items)
 
 
+_LIMITS = (MAX_PARENTS, MAX_RECIPIENTS, MAX_SEALED_USER_BYTES, MAX_BODY_BYTES)
+# The most items a well-formed signed map holds: 11 keys and values, the HLC's 2, the
+# parents and recipients; the slow reader refuses more before decoding.
+_MAX_ITEMS = 2 * len(_FIELDS) + 2 + MAX_PARENTS + MAX_RECIPIENTS
+
+
 def decode_signed(signed: bytes, signature: bytes) -> Entry:
     """Parse a signed map and signature, checking encoding and shape (not the signature)."""
-    m = canonical.load(signed)  # every field's exact type is checked below
+    f = parse_signed(signed, _LIMITS) if isinstance(signed, bytes) else None
+    if f is None:
+        raise _explain(signed)
+    if not isinstance(signature, bytes) or len(signature) != 64:
+        raise MalformedEntry("entry signature must be 64 bytes")
+    header = Header(
+        record=f.record,
+        cls=f.cls,
+        author=f.author,
+        sealed_user=f.sealed_user,
+        hlc=HLC(f.ms, f.counter),
+        parents=f.parents,
+        recipients=f.recipients,
+        nonce=f.nonce,
+    )
+    return Entry(header, f.body, signature, signed, hashlib.sha256(signed).digest())
+
+
+def _explain(signed: Any) -> CarechainError:
+    """Say why bytes are not a well-formed, canonically encoded signed map."""
+    m = canonical.load(signed, max_items=_MAX_ITEMS)  # bounded: scanned before decoding
     if not isinstance(m, dict):
         raise MalformedEntry("an entry must be a map")
     if m.keys() != _FIELDS:
@@ -166,55 +204,39 @@ def decode_signed(signed: bytes, signature: bytes) -> Entry:
         raise BadEncoding("entry fields are not in deterministic order")
     if type(m["v"]) is not int or m["v"] != FORMAT_VERSION:
         raise MalformedEntry(f"entry format version {m['v']!r} is not supported")
-    record = _need(m, "rec", bytes)
-    if len(record) != RECORD_ID_BYTES:
+    if len(_need(m, "rec", bytes)) != RECORD_ID_BYTES:
         raise MalformedEntry("entry field 'rec' must be 16 bytes")
     cls_ = _need(m, "cls", str)
     if cls_ not in ENTRY_CLASSES:
         raise MalformedEntry(f"entry class {cls_!r} is not one of {', '.join(ENTRY_CLASSES)}")
-    author = _need(m, "aut", bytes)
-    if len(author) != HASH_BYTES:
+    if len(_need(m, "aut", bytes)) != HASH_BYTES:
         raise MalformedEntry("entry field 'aut' must be 32 bytes")
-    user = _need(m, "usr", str)
-    if len(user) > MAX_USER_CHARS:
-        raise MalformedEntry(f"entry field 'usr' is longer than {MAX_USER_CHARS} characters")
+    if len(_need(m, "usr", bytes)) > MAX_SEALED_USER_BYTES:
+        raise MalformedEntry(f"entry field 'usr' is longer than {MAX_SEALED_USER_BYTES} bytes")
     try:
-        hlc = HLC.from_wire(m["hlc"])
+        HLC.from_wire(m["hlc"])
     except ValueError as exc:
         raise MalformedEntry(f"entry field 'hlc': {exc}") from None
-    nonce = _need(m, "non", bytes)
+    _need(m, "non", bytes)
     body = _need(m, "body", bytes)
     if len(body) > MAX_BODY_BYTES:
         raise MalformedEntry(f"entry body is larger than {MAX_BODY_BYTES} bytes")
     if _need(m, "len", int) != len(body):
         raise MalformedEntry("entry field 'len' does not match the body length")
-    if not isinstance(signature, bytes) or len(signature) != 64:
-        raise MalformedEntry("entry signature must be 64 bytes")
-    parents = _hash_list(m, "par", MAX_PARENTS)
-    recipients = _hash_list(m, "rcp", MAX_RECIPIENTS)
-    # Every field has its exact type and the keys their order: re-encoding must give back
-    # the same bytes, so each entry has exactly one encoding and one id.
-    if not canonical.same_encoding(m, signed):
-        raise BadEncoding("not the deterministic encoding of its own value")
-    header = Header(
-        record=record,
-        cls=cls_,
-        author=author,
-        user=user,
-        hlc=hlc,
-        parents=parents,
-        recipients=recipients,
-        nonce=nonce,
-    )
-    return Entry(header, body, signature, signed, hashlib.sha256(signed).digest())
+    _hash_list(m, "par", MAX_PARENTS)
+    _hash_list(m, "rcp", MAX_RECIPIENTS)
+    # Every field has its exact type and the keys their order: what is left is an
+    # encoding that is not the shortest (a long head, say).
+    return BadEncoding("not the deterministic encoding of its own value")
 
 
 def decode_entry(wire: bytes, *, expected_id: bytes | None = None) -> Entry:
     """Parse an entry from its wire form; check its id against `expected_id` if given."""
-    pair = canonical.load(wire)
-    if type(pair) is not list or len(pair) != 2 or not all(type(p) is bytes for p in pair):
-        raise MalformedEntry("an entry travels as [signed bytes, signature]")
-    if not canonical.same_encoding(pair, wire):
+    pair = parse_pair(wire) if isinstance(wire, bytes) else None
+    if pair is None:
+        found = canonical.load(wire, max_items=16)  # bounded: scanned before decoding
+        if type(found) is not list or len(found) != 2 or not all(type(p) is bytes for p in found):
+            raise MalformedEntry("an entry travels as [signed bytes, signature]")
         raise BadEncoding("not the deterministic encoding of its own value")
     entry = decode_signed(pair[0], pair[1])
     if expected_id is not None and entry.id != expected_id:

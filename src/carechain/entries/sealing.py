@@ -12,9 +12,19 @@ import json
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+import nacl.bindings as sodium
+import nacl.exceptions
+
 from carechain.entries import canonical, crypto
 from carechain.entries.hlc import HLC
-from carechain.entries.model import RECORD_ID_BYTES, Entry, Header
+from carechain.entries.model import (
+    MAX_USER_BYTES,
+    MAX_USER_CHARS,
+    RECORD_ID_BYTES,
+    USER_BLOCK,
+    Entry,
+    Header,
+)
 from carechain.errors import MalformedEntry, Undecryptable
 
 __all__ = [
@@ -26,7 +36,11 @@ __all__ = [
     "new_record_id",
     "open_body",
     "open_grant",
+    "open_user",
+    "seal_user",
 ]
+
+_USER_PURPOSE = b"carechain-usr-v1"
 
 
 class Signer(Protocol):
@@ -64,12 +78,44 @@ def encode_plain(body: dict[str, Any]) -> bytes:
     return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-def _header(draft: Draft, signer: Signer, nonce: bytes) -> Header:
+def seal_user(
+    content_key: bytes, record: bytes, author: bytes, user: str, nonce: bytes | None = None
+) -> bytes:
+    """Return a staff id sealed under the record's content key (a random nonce unless
+    one is given, for test vectors)."""
+    if len(user) > MAX_USER_CHARS:
+        raise MalformedEntry(f"a user id is longer than {MAX_USER_CHARS} characters")
+    nonce = crypto.random_bytes(crypto.NONCE_BYTES) if nonce is None else nonce
+    padded = bytes(sodium.sodium_pad(user.encode(), USER_BLOCK))
+    return nonce + crypto.aead_encrypt(content_key, nonce, padded, _USER_PURPOSE + record + author)
+
+
+def open_user(entry: Entry, content_key: bytes) -> str:
+    """Return the staff id sealed in an entry's header ("" for none), or raise
+    Undecryptable."""
+    sealed = entry.header.sealed_user
+    if not sealed:
+        return ""
+    n = crypto.NONCE_BYTES
+    aad = _USER_PURPOSE + entry.header.record + entry.header.author
+    padded = crypto.aead_decrypt(content_key, sealed[:n], sealed[n:], aad)
+    if padded is None:
+        raise Undecryptable(f"entry {entry.hex}: the sealed user id does not open")
+    try:
+        plain = bytes(sodium.sodium_unpad(padded, USER_BLOCK))
+        if len(plain) > MAX_USER_BYTES:
+            raise ValueError
+        return plain.decode()
+    except (nacl.exceptions.CryptoError, ValueError):
+        raise Undecryptable(f"entry {entry.hex}: the sealed user id is malformed") from None
+
+
+def _header(draft: Draft, signer: Signer, nonce: bytes, sealed_user: bytes) -> Header:
     return Header(
         record=draft.record,
         cls=draft.cls,
         author=signer.key_id,
-        user=draft.user,
+        sealed_user=sealed_user,
         hlc=draft.hlc,
         parents=tuple(sorted(set(draft.parents))),
         recipients=tuple(sorted(set(draft.recipients))),
@@ -86,14 +132,15 @@ def make_encrypted(draft: Draft, signer: Signer, content_key: bytes, body: dict[
     """Return a signed entry whose body is encrypted under the record's content key."""
     plaintext = encode_plain(body)
     nonce = crypto.random_bytes(crypto.NONCE_BYTES)
-    header = _header(draft, signer, nonce)
+    user = seal_user(content_key, draft.record, signer.key_id, draft.user)
+    header = _header(draft, signer, nonce, user)
     aad = header.aad(len(plaintext) + 16)
     return _finish(header, crypto.aead_encrypt(content_key, nonce, plaintext, aad), signer, aad)
 
 
-def make_plain(draft: Draft, signer: Signer, body: Any) -> Entry:
-    """Return a signed entry whose body is public CBOR (directory entries)."""
-    return _finish(_header(draft, signer, b""), canonical.encode(body), signer)
+def make_plain(draft: Draft, signer: Signer, body: Any, *, sealed_user: bytes = b"") -> Entry:
+    """Return a signed entry whose body is public CBOR (directory entries: no user id)."""
+    return _finish(_header(draft, signer, b"", sealed_user), canonical.encode(body), signer)
 
 
 def make_grant(
@@ -105,12 +152,13 @@ def make_grant(
         for rid, pub in sorted(recipients.items())
     ]
     d = Draft(draft.record, "grant", draft.user, draft.hlc, draft.parents, tuple(recipients))
-    return make_plain(d, signer, {"keys": sealed})
+    user = seal_user(content_key, draft.record, signer.key_id, draft.user)
+    return make_plain(d, signer, {"keys": sealed}, sealed_user=user)
 
 
 def open_grant(entry: Entry, my_key_id: bytes, my_private: bytes) -> bytes | None:
     """Return the content key a grant holds for this node, or None if none is for it."""
-    body = canonical.decode(entry.body)
+    body = canonical.decode(entry.body, max_items=4 * 64 + 8)  # a map of key pairs
     keys = body.get("keys") if isinstance(body, dict) else None
     if not isinstance(keys, list):
         raise MalformedEntry("grant body must hold a list of keys")
@@ -136,7 +184,10 @@ def open_body(entry: Entry, content_key: bytes) -> dict[str, Any]:
             f"entry {entry.hex} does not decrypt: its ciphertext or header was altered, "
             "or it was moved from another record"
         )
-    value = json.loads(plaintext)
+    try:
+        value = json.loads(plaintext)
+    except (ValueError, RecursionError):  # signed by a certified node, but not a body
+        raise Undecryptable(f"entry {entry.hex} body is not JSON") from None
     if not isinstance(value, dict):
         raise Undecryptable(f"entry {entry.hex} body is not an object")
     return value

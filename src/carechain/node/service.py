@@ -29,6 +29,7 @@ from carechain.entries import (
     new_record_id,
     open_body,
     open_grant,
+    open_user,
 )
 from carechain.errors import (
     BadParents,
@@ -48,6 +49,7 @@ from carechain.records.fold import AMENDMENT_KIND, FoldEntry, hlc_iso
 from carechain.records.safety import SecondClinician, check_medication, confirm_second_clinician
 from carechain.records.times import check_entry_times
 from carechain.store import SqliteStore, Store, Stored, open_store
+from carechain.store.sealed import log_sealer, seal_existing
 from carechain.trust import DIRECTORY_RECORD, Directory, NodeKeys
 from carechain.trust.certificate import Certificate
 from carechain.trust.directory import audit_record_of
@@ -162,6 +164,10 @@ class Node:
         self._units: list[Unit] = []  # units of work under way (under the lock): their drafts
         self.notifier = LogNotifier()
         self.formulary = formulary or load_example_formulary()
+        # Every append also signs a head of the whole log, so the node can tell its store
+        # was edited behind its back (`carechain verify`).
+        store.set_sealer(log_sealer(keys.signing_key, self.wall.now_ms))
+        seal_existing(store, keys.signing_key, self.wall.now_ms())
         for stored in store.record(DIRECTORY_RECORD):
             try:
                 self.directory.check_signature(stored.entry)
@@ -201,6 +207,7 @@ class Node:
                 formulary=formulary,
             )
         store = open_store(store_url)
+        store.set_sealer(log_sealer(keys.signing_key, (clock or SystemClock()).now_ms))
         local = SqliteStore(home.store_file)
         try:
             store.append([s.entry for s in local.record(DIRECTORY_RECORD)])
@@ -735,14 +742,15 @@ class Node:
             entries = self.store.record(record) + self._drafted(record)
         if not entries or record == DIRECTORY_RECORD:
             raise NotFound(f"no record {record.hex()}")
-        self.content_key(record)  # this node must hold the record's key at all
+        key = self.content_key(record)  # this node must hold the record's key at all
         unreadable: list[str] = []
         fold_entries = []
         for s in entries:
             try:
                 body = self.body(s.entry)
+                user = open_user(s.entry, key)  # sealed in the header: the hub sees no one
             except Undecryptable:
-                body = None  # shown as unreadable, never allowed to hide the rest
+                body, user = None, ""  # shown as unreadable, never allowed to hide the rest
                 unreadable.append(s.entry.hex)
             fold_entries.append(
                 FoldEntry(
@@ -750,7 +758,7 @@ class Node:
                     hlc=s.entry.header.hlc,
                     parents=s.entry.header.parents,
                     cls=s.entry.header.cls,
-                    user=s.entry.header.user,
+                    user=user,
                     author=self.author_name(s.entry.header.author),
                     body=body,
                 )
@@ -773,7 +781,7 @@ class Node:
                 body = self.body(entry)
             except Undecryptable:
                 body = None
-            folded.append(FoldEntry(entry.id, h.hlc, h.parents, h.cls, h.user, "", body))
+            folded.append(FoldEntry(entry.id, h.hlc, h.parents, h.cls, "", "", body))
         return build_state(record, folded)
 
     def list_records(self, *, limit: int = 100) -> list[dict[str, Any]]:

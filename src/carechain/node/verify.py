@@ -1,8 +1,10 @@
 """Check every entry of a store: encoding, id, signature, certificate, revocation,
-decryptability where this node is a recipient, and the parent graph.
+decryptability where this node is a recipient, and the parent graph; and the log as a
+whole against the node's own signed head of it (store/sealed.py).
 
-Findings name the entry (log position and id) and the rule it breaks; a clean store gives
-no findings.
+Findings name the entry (log position and id) and the rule it breaks, or, for the log as a
+whole, the first position affected; a clean store gives no findings. docs/storage.md says
+exactly what this proves and what it cannot.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from carechain.entries import Entry, decode_signed, open_body, open_grant
 from carechain.errors import CarechainError, Undecryptable
 from carechain.node.service import Node
 from carechain.store import RawRow
+from carechain.store.sealed import check_sealed
 from carechain.trust import DIRECTORY_RECORD, Directory
 
 __all__ = ["Finding", "verify_node", "verify_record"]
@@ -116,12 +119,14 @@ def _directory(node: Node, entries: list[tuple[int, Entry]], findings: list[Find
 
 
 def verify_node(node: Node) -> list[Finding]:
-    """Verify every entry in the node's store."""
+    """Verify every entry in the node's store, and the log against the node's own head."""
     findings: list[Finding] = []
     entries = _decode(node.store.raw(), findings)
     directory = _directory(node, entries, findings)
     rest = [(s, e) for s, e in entries if e.header.record != DIRECTORY_RECORD]
     _check(node, directory, rest, findings)
+    for f in check_sealed(node.store, node.keys.sign_public):
+        findings.append(Finding(f.seq, "", f.code, f.detail))
     return sorted(findings, key=lambda f: f.seq)
 
 

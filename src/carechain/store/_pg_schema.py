@@ -73,6 +73,12 @@ MIGRATIONS: list[list[str]] = [
         )""",
         "CREATE INDEX access_by_key ON access (key, seq)",
     ],
+    [
+        # The node's signed head of its own log (store/sealed.py): the store is sealed as
+        # it is (empty, or as an older version left it) when its node first opens it.
+        "INSERT INTO meta (key, value) VALUES ('log:unsealed', '\\x31'::bytea) "
+        "ON CONFLICT DO NOTHING",
+    ],
 ]
 
 

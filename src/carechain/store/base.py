@@ -7,13 +7,18 @@ only keeps them durably and finds them again.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
 from carechain.entries import HLC, Entry
 
-__all__ = ["RawRow", "RecordSummary", "Store", "Stored"]
+__all__ = ["RawRow", "RecordSummary", "Seal", "Store", "Stored"]
+
+# What an append also writes, in its own transaction (carechain.store.sealed): given a
+# reader of bookkeeping values inside the transaction, the highest seq before the append,
+# and the ids it newly stores in log order, the bookkeeping values to write.
+Seal = Callable[[Callable[[str], bytes | None], int, Sequence[bytes]], list[tuple[str, bytes]]]
 
 
 @dataclass(frozen=True)
@@ -51,6 +56,10 @@ class Store(Protocol):
 
     def append(self, entries: Sequence[Entry]) -> list[tuple[int, bool]]:
         """Store entries in one durable transaction; return (seq, newly stored) for each."""
+        ...
+
+    def set_sealer(self, seal: Seal | None) -> None:
+        """Have every append also write what `seal` returns, in the same transaction."""
         ...
 
     def raw_since(self, seq: int, limit: int) -> list[RawRow]:

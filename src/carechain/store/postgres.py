@@ -40,7 +40,7 @@ from carechain.store._pg_schema import (
     lock_key,
     migrate,
 )
-from carechain.store.base import RawRow, RecordSummary, Stored
+from carechain.store.base import RawRow, RecordSummary, Seal, Stored
 
 __all__ = [
     "CHANNEL",
@@ -103,6 +103,7 @@ class PostgresStore:
             raise StoreError(f"cannot open the PostgreSQL store: {exc}") from exc
         self.channel = channel_for(self.schema)
         self._append_key = lock_key(self.schema, "append")
+        self._seal: Seal | None = None
         try:
             with self._lock:
                 migrate(self._conn, self.schema)
@@ -122,6 +123,10 @@ class PostgresStore:
                 yield self._conn
             except psycopg.Error as exc:
                 raise StoreError(f"{what} failed: {exc}") from exc
+
+    def set_sealer(self, seal: Seal | None) -> None:
+        """Have every append also write what `seal` returns, in the same transaction."""
+        self._seal = seal
 
     def append(self, entries: Sequence[Entry]) -> list[tuple[int, bool]]:
         """Store entries in one durable transaction; return (seq, newly stored) for each."""
@@ -145,6 +150,7 @@ class PostgresStore:
                     top = int(seq)
                 else:
                     seqs[bytes(id_)] = int(seq)
+            before = top
             rows: list[tuple[object, ...]] = []
             grants: dict[tuple[bytes, bytes], int] = {}
             for e in entries:
@@ -184,8 +190,27 @@ class PostgresStore:
                         "unnest(%s::bytea[], %s::bytea[], %s::int8[]) ON CONFLICT DO NOTHING",
                         ([r for r, _ in grants], [k for _, k in grants], list(grants.values())),
                     )
+                if self._seal is not None:
+                    self._write_seal(conn, before, [e.id for e in entries if seqs[e.id] > before])
                 conn.execute("SELECT pg_notify(%s, %s)", (self.channel, str(top)))
         return out
+
+    def _write_seal(self, conn: Connection, before: int, added: list[bytes]) -> None:
+        """Write what the sealer returns for this append, in its transaction (the append
+        lock is held, so every process extends the same head)."""
+        assert self._seal is not None
+
+        def read(key: str) -> bytes | None:
+            row = conn.execute("SELECT value FROM meta WHERE key = %s", (key,)).fetchone()
+            return None if row is None else bytes(row[0])
+
+        sealed = self._seal(read, before, list(dict.fromkeys(added)))
+        if sealed:
+            conn.cursor().executemany(
+                "INSERT INTO meta (key, value) VALUES (%s, %s) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                sealed,
+            )
 
     def _rows(self, what: str, query: str, args: tuple[object, ...]) -> list[Stored]:
         with self._using(what) as conn:

@@ -16,7 +16,7 @@ from pathlib import Path
 from carechain.entries import HLC, Entry, decode_signed
 from carechain.errors import StoreError
 from carechain.store._sqlite_bulk import SqliteBulkLoad, SqliteSnapshot, copy_database
-from carechain.store.base import RawRow, RecordSummary, Stored
+from carechain.store.base import RawRow, RecordSummary, Seal, Stored
 
 __all__ = ["MIGRATIONS", "SqliteSnapshot", "SqliteStore", "connect_sqlite"]
 
@@ -55,7 +55,17 @@ MIGRATIONS: list[list[str]] = [
         )""",
         "CREATE INDEX access_by_key ON access (key, seq)",
     ],
+    [
+        # The node's signed head of its own log (store/sealed.py): the store is sealed as
+        # it is (empty, or as an older version left it) when its node first opens it.
+        "INSERT INTO meta (key, value) VALUES ('log:unsealed', x'31')",
+    ],
 ]
+
+
+def _once(ids: list[bytes]) -> list[bytes]:
+    """Return ids in order, each once (a batch may hold an entry twice; it is stored once)."""
+    return list(dict.fromkeys(ids))
 
 
 def connect_sqlite(path: Path | str) -> sqlite3.Connection:
@@ -88,7 +98,16 @@ class SqliteStore:
         self.path = str(path)
         self._lock = threading.RLock()
         self._db = connect_sqlite(path)
+        self._seal: Seal | None = None
         self._migrate()
+
+    def set_sealer(self, seal: Seal | None) -> None:
+        """Have every append also write what `seal` returns, in the same transaction."""
+        self._seal = seal
+
+    def _meta_in_transaction(self, key: str) -> bytes | None:
+        row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else bytes(row[0])
 
     def _migrate(self) -> None:
         # The version is read inside each write transaction: two processes opening one file
@@ -127,6 +146,7 @@ class SqliteStore:
                 top = int(
                     self._db.execute("SELECT coalesce(max(seq), 0) FROM entries").fetchone()[0]
                 )
+                before = top
                 rows: list[tuple[object, ...]] = []
                 grants: list[tuple[bytes, bytes, int]] = []
                 for e in entries:
@@ -164,10 +184,21 @@ class SqliteStore:
                         "INSERT OR IGNORE INTO access (record, key, seq) VALUES (?, ?, ?)",
                         grants,
                     )
+                if self._seal is not None and rows:
+                    added = [e.id for e in entries if seqs[e.id] > before]
+                    sealed = self._seal(self._meta_in_transaction, before, _once(added))
+                    self._db.executemany(
+                        "INSERT INTO meta (key, value) VALUES (?, ?) "
+                        "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                        sealed,
+                    )
                 self._db.execute("COMMIT")
             except sqlite3.Error as exc:
                 self._db.execute("ROLLBACK")
                 raise StoreError(f"append failed: {exc}") from exc
+            except BaseException:  # the seal failed: nothing of the append is kept
+                self._db.execute("ROLLBACK")
+                raise
         return out
 
     def _held(self, ids: set[bytes]) -> dict[bytes, int]:

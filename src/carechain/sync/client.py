@@ -11,38 +11,31 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 import httpx
 
 from carechain.entries import Entry, decode_entry
 from carechain.entries.canonical import encode_pair
-from carechain.errors import CarechainError, MalformedEntry, NotFound
+from carechain.errors import CarechainError, NotFound
 from carechain.node import Node
-from carechain.node.replication import acknowledge
+from carechain.sync._answers import Outgoing, SyncReport, check_push_answer
 from carechain.sync.auth import sign_request
 from carechain.sync.heads import HeadKeeper, HubMisbehaved
-from carechain.sync.policy import FULL_ROLES, allow_for, page_for
+from carechain.sync.policy import FULL_ROLES, page_for
+from carechain.sync.receive import Delivery, Received, receive_one
 from carechain.sync.wire import (
     CBOR,
-    PushResult,
-    RangeProof,
+    MAX_ASK,
     decode_head,
     decode_heads,
     decode_message,
     encode_head,
     encode_message,
+    page_entries,
+    page_next,
 )
-from carechain.transparency import (
-    ProofError,
-    ProofFetcher,
-    SignedTreeHead,
-    leaf_hash,
-    log_id_from_key,
-    verify_inclusion,
-    verify_range,
-)
+from carechain.transparency import ProofFetcher
 from carechain.trust import DIRECTORY_RECORD, Certificate
 
 __all__ = [
@@ -51,24 +44,13 @@ __all__ = [
     "PeerRefused",
     "SyncReport",
     "check_push_answer",
+    "delivery_of",
     "introduce",
     "learn_peer",
     "sync_with",
 ]
 
 PAGE = 500
-VERIFY_CODES = {
-    "bad-encoding",
-    "bad-id",
-    "bad-signature",
-    "unknown-author",
-    "malformed-entry",
-    "certificate-invalid",
-    "revoked",
-    "bad-parents",
-    "undecryptable",
-    "role-not-allowed",
-}
 
 
 class PeerClient:
@@ -121,6 +103,11 @@ class PeerClient:
             raise
         return list(proof["proof"])
 
+    def entries(self, ids: Sequence[bytes]) -> dict[str, Any]:
+        """Ask the peer for entries by id (with their proofs, from a hub)."""
+        wanted = ",".join(i.hex() for i in list(ids)[:MAX_ASK])
+        return self.call("GET", "/sync/v1/entries", {"ids": wanted})
+
 
 class PeerRefused(CarechainError):
     """A peer answered a sync request with an error."""
@@ -130,60 +117,51 @@ class PeerRefused(CarechainError):
     title = "Peer refused the request"
 
 
-@dataclass
-class SyncReport:
-    """What one sync round did."""
-
-    peer: str = ""
-    role: str = ""
-    pulled: int = 0
-    pushed: int = 0
-    refused: list[str] = field(default_factory=list)
-    head: SignedTreeHead | None = None
-    notes: list[str] = field(default_factory=list)
-    from_peer: set[bytes] = field(default_factory=set, repr=False)
-
-    def summary(self) -> str:
-        """Return one line for a log or terminal."""
-        head = f", hub head {self.head.size}" if self.head else ""
-        refused = f", {len(self.refused)} refused" if self.refused else ""
-        return (
-            f"{self.peer} ({self.role}): pulled {self.pulled}, pushed {self.pushed}{head}{refused}"
-        )
-
-
 def learn_peer(node: Node, info: dict[str, Any]) -> Certificate:
-    """Take in a peer's `/info` answer (its directory) and return its certificate."""
+    """Take in a peer's `/info` answer (its directory) and return its certificate.
+
+    Only directory entries are taken from it (each still checked against the trust root):
+    `/info` is unauthenticated, and no record comes in by that door."""
+    offered = info.get("directory")
     directory = []
-    for wire in info.get("directory", []):
+    for wire in offered if isinstance(offered, list) else []:
         try:
-            directory.append(decode_entry(wire))
+            entry = decode_entry(wire)
         except CarechainError:
             continue
+        if entry.header.cls == "directory" and entry.header.record == DIRECTORY_RECORD:
+            directory.append(entry)
     node.ingest(directory)
-    certs = node.directory.certs.get(info.get("key", b""))
+    key = info.get("key")
+    certs = node.directory.certs.get(key) if isinstance(key, bytes) else None
     if not certs:
         raise NotFound(f"peer {info.get('name')!r} is not certified by this trust")
     return max(certs, key=lambda c: c.exp)
 
 
-def _check_head(
-    keeper: HeadKeeper,
-    fetch: ProofFetcher,
-    cert: Certificate,
-    raw: Any,
-    pending: bool = True,
-    writes: list[tuple[str, bytes]] | None = None,
-) -> SignedTreeHead | None:
-    if cert.role != "hub":
-        return None
-    if raw is None:
-        raise keeper.alert(cert.name, b"\0" * 32, "no-head", "the hub offered no tree head")
-    head = decode_head(raw)
-    keeper.offer(head, fetch, writes)
-    if pending:  # heads gossiped earlier, checked now the hub can prove (once a round)
-        keeper.check_pending(head.head.log_id, fetch)
-    return head
+def delivery_of(
+    peer: PeerClient, cert: Certificate, page: dict[str, Any], fetch: ProofFetcher | None = None
+) -> Delivery:
+    """Return a pulled page (or a live message, or an answer for entries by id) as a
+    delivery from the peer: each entry decoded, with its place and proof in a hub's log."""
+    raw = page.get("head")
+    head = decode_head(raw) if raw is not None else None
+    items = [Received(_decoded(wire), seq, proof) for seq, wire, proof in page_entries(page)]
+    is_hub = cert.role == "hub"
+    return Delivery(
+        cert,
+        items,
+        head,
+        fetch=fetch or peer.consistency,
+        ask=(lambda ids: delivery_of(peer, cert, peer.entries(ids))) if is_hub else None,
+    )
+
+
+def _decoded(wire: bytes) -> Entry | CarechainError:
+    try:
+        return decode_entry(wire)
+    except CarechainError as exc:
+        return exc
 
 
 def _pull(
@@ -202,82 +180,35 @@ def _pull(
 
     # The next page is asked for as soon as this one names where it ends, and arrives
     # while this one is checked and stored; pages are still checked and stored in order.
+    held: int | None = None  # the first position refused: the cursor stays before it
     with ThreadPoolExecutor(1, thread_name_prefix="carechain-pull") as fetcher:
         upcoming: Future[dict[str, Any]] | None = fetcher.submit(fetch, after)
         while upcoming is not None:
             page = upcoming.result()
-            upcoming = fetcher.submit(fetch, int(page["next"])) if page["more"] else None
-            _pull_page(node, peer, cert, keeper, report, page, cursor_key, is_hub)
-
-
-def _pull_page(
-    node: Node,
-    peer: PeerClient,
-    cert: Certificate,
-    keeper: HeadKeeper,
-    report: SyncReport,
-    page: dict[str, Any],
-    cursor_key: str,
-    is_hub: bool,
-) -> None:
-    """Check one pulled page (its head, each entry's encoding and inclusion), store it,
-    and move the cursor past it."""
-    head = _check_head(keeper, peer.consistency, cert, page.get("head"))
-    entries: list[Entry] = []
-    for seq, wire, proof in page["entries"]:
-        try:
-            entry = decode_entry(wire)
-        except CarechainError as exc:
-            if is_hub:
-                raise keeper.alert(
-                    cert.name,
-                    head.head.log_id if head else b"",
-                    "bad-entry",
-                    f"entry at {seq} does not decode: {exc.detail}",
-                ) from None
-            report.refused.append(exc.detail)
-            continue
-        if head is not None:
-            _included(keeper, cert, head, entry, seq, proof or [], "entry-not-in-log")
-        entries.append(entry)
-    report.pulled += _ingest_from(node, cert, keeper, head, entries, report)
-    node.store.set_meta(cursor_key, str(int(page["next"])).encode())
-    report.head = head or report.head
-
-
-def _ingest_from(
-    node: Node,
-    cert: Certificate,
-    keeper: HeadKeeper,
-    head: SignedTreeHead | None,
-    entries: Sequence[Entry],
-    report: SyncReport,
-) -> int:
-    allow = allow_for(node.store, node.info.role, node.keys.box_key_id)
-    report.from_peer.update(e.id for e in entries)
-    new: list[Entry] = []
-    for entry, result in zip(entries, node.ingest(entries, allow=allow), strict=True):
-        if result.error is None:
-            if result.new:
-                new.append(entry)
-            continue
-        if head is not None and result.error.code in VERIFY_CODES:
-            raise keeper.alert(
-                cert.name,
-                head.head.log_id,
-                "forged-or-altered-entry",
-                f"entry {entry.hex}: {result.error.detail}",
-            )
-        report.refused.append(f"{entry.hex}: {result.error.code}")
-    acknowledge(node, new)
-    return len(new)
+            ends, more = page_next(page)
+            upcoming = fetcher.submit(fetch, ends) if more else None
+            outcome = receive_one(node, keeper, delivery_of(peer, cert, page))
+            report.pulled += len(outcome.new)
+            report.refused += outcome.refused
+            report.from_peer.update(e.id for e in outcome.new)
+            if outcome.hold is not None:
+                held = outcome.hold if held is None else min(held, outcome.hold)
+            cursor = ends if held is None else max(0, held - 1)
+            node.store.set_meta(cursor_key, str(cursor).encode())
+            if is_hub and page.get("head") is not None:
+                report.head = decode_head(page["head"])
+    if report.head is not None:  # heads gossiped earlier, checked now the hub can prove
+        keeper.check_pending(report.head.head.log_id, peer.consistency)
 
 
 def _push(
     node: Node, peer: PeerClient, cert: Certificate, keeper: HeadKeeper, report: SyncReport
 ) -> None:
+    if node.info.role == "hub":
+        return  # a hub gives what it holds by pull and live, where each entry has its proof
     cursor_key = f"push:{cert.key_id.hex()}"
     after = int(node.store.get_meta(cursor_key) or b"0")
+    held: int | None = None  # the first entry a node refused: the cursor stays before it
     # One request at a time reaches the peer, in order (a page may hold the parents of
     # the next); the next page is read and sent while this one's answer is checked.
     with ThreadPoolExecutor(1, thread_name_prefix="carechain-push") as sender:
@@ -294,41 +225,20 @@ def _push(
                 stop_at = check_push_answer(
                     node, peer.consistency, cert, keeper, report, sending, got, marks
                 )
-                if stop_at is not None:
+                if stop_at is not None and cert.role == "hub":
                     # Keep what was refused for the next round instead of passing it by.
                     marks.append((cursor_key, str(max(after, stop_at - 1)).encode()))
                     node.store.set_meta_many(marks)
                     return
+                if stop_at is not None:  # another node: the rest still goes, the cursor waits
+                    held = stop_at if held is None else min(held, stop_at)
             after = cursor
-            marks.append((cursor_key, str(after).encode()))
+            kept = after if held is None else min(after, held - 1)
+            marks.append((cursor_key, str(kept).encode()))
             node.store.set_meta_many(marks)  # a page's proofs and the cursor, in one transaction
             if upcoming is None:
                 return
             (page, cursor, more), sending = upcoming, upcoming_sending
-
-
-class _Named(Protocol):
-    @property
-    def id(self) -> bytes: ...
-
-    @property
-    def hex(self) -> str: ...
-
-
-@dataclass(frozen=True)
-class Outgoing:
-    """An entry to push, as its wire bytes: what a push sends needs no decoding."""
-
-    seq: int
-    id: bytes
-    wire: bytes
-
-    @property
-    def hex(self) -> str:
-        return self.id.hex()
-
-    def entry(self) -> Entry:
-        return decode_entry(self.wire)
 
 
 def _page(node: Node, cert: Certificate, after: int) -> tuple[list[Outgoing], int, bool]:
@@ -360,153 +270,6 @@ def _send(
         "heads": [encode_head(h) for h in keeper.heads()],
     }
     return sender.submit(peer.call, "POST", "/sync/v1/push", None, body)
-
-
-def check_push_answer(
-    node: Node,
-    fetch: ProofFetcher,
-    cert: Certificate,
-    keeper: HeadKeeper,
-    report: SyncReport,
-    sending: list[Outgoing],
-    answer: dict[str, Any],
-    marks: list[tuple[str, bytes]],
-    *,
-    pending: bool = True,
-) -> int | None:
-    """Check a push answer and collect its status marks; return where to stop, if anywhere.
-
-    `pending=False` leaves the heads other nodes gossiped for the next sync round (a
-    stream's answers come a frame a second)."""
-    results = [PushResult.from_wire(r) for r in answer["results"]]
-    if len(results) != len(sending):
-        raise MalformedEntry("the peer answered a different number of results")
-    # The accepted head is stored with the marks it proves, in one transaction.
-    head = _check_head(keeper, fetch, cert, answer.get("head"), pending, marks)
-    proven = RangeProof.from_wire(answer.get("range"))
-    stop_at: int | None = None
-    run: list[tuple[Outgoing, PushResult]] = []
-    for stored, result in zip(sending, results, strict=True):
-        if result.code is not None:
-            report.refused.append(f"{stored.hex}: {result.code}")
-            if cert.role == "hub" and result.code in VERIFY_CODES and stop_at is None:
-                stop_at = stored.seq
-                _refused_valid(node, keeper, cert, stored.entry(), result)
-            continue
-        report.pushed += int(result.new)
-        if head is None:
-            continue
-        if result.new and proven is not None:
-            run.append((stored, result))
-        else:
-            marks.append(_record_inclusion(keeper, cert, head, stored, result))
-    if run and head is not None and proven is not None:
-        marks.extend(_record_range(keeper, cert, head, proven, run))
-    if stop_at is None:
-        report.notes += [str(n) for n in answer.get("notes", [])]
-        if cert.role != "hub":
-            report.notes += keeper.gossip_noting(decode_heads(answer.get("heads")))
-    return stop_at
-
-
-def _refused_valid(
-    node: Node, keeper: HeadKeeper, cert: Certificate, entry: Entry, result: PushResult
-) -> None:
-    """A hub refusing, as invalid, an entry that verifies here is misbehaving."""
-    try:
-        node.directory.check_signature(entry)
-    except CarechainError:
-        return  # it really is invalid (say, revoked since): the refusal is right
-    if cert.role == "hub":
-        log_id = log_id_from_key(cert.sig_key)
-        raise keeper.alert(
-            cert.name,
-            log_id,
-            "refused-valid-entry",
-            f"entry {entry.hex} verifies here but the hub answered {result.code}: {result.detail}",
-        )
-
-
-def _record_inclusion(
-    keeper: HeadKeeper,
-    cert: Certificate,
-    head: SignedTreeHead,
-    entry: _Named,
-    result: PushResult,
-) -> tuple[str, bytes]:
-    """Check a pushed entry's inclusion proof; return the status mark to keep."""
-    if result.seq is None or result.proof is None:
-        raise keeper.alert(
-            cert.name,
-            head.head.log_id,
-            "no-inclusion-proof",
-            f"entry {entry.hex} was acknowledged without an inclusion proof",
-        )
-    _included(keeper, cert, head, entry, result.seq, result.proof, "bad-inclusion-proof")
-    return f"at-hub:{entry.hex}", _mark(cert, result.seq, head)
-
-
-def _included(
-    keeper: HeadKeeper,
-    cert: Certificate,
-    head: SignedTreeHead,
-    entry: _Named,
-    seq: int,
-    proof: Sequence[bytes],
-    alert: str,
-) -> None:
-    """Check that the entry is at `seq` in the hub's log under `head`, or raise the alert."""
-    try:
-        verify_inclusion(leaf_hash(entry.id), seq - 1, head.size, proof, head.root)
-    except ProofError as exc:
-        raise keeper.alert(
-            cert.name, head.head.log_id, alert, f"entry {entry.hex} at {seq}: {exc}"
-        ) from None
-
-
-def _mark(cert: Certificate, seq: int, head: SignedTreeHead) -> bytes:
-    # Kept as `at-hub:<id>`: the crew's "held by the hub" status.
-    return encode_message({"hub": cert.name, "seq": seq, "size": head.size})
-
-
-def _record_range(
-    keeper: HeadKeeper,
-    cert: Certificate,
-    head: SignedTreeHead,
-    proven: RangeProof,
-    run: Sequence[tuple[_Named, PushResult]],
-) -> list[tuple[str, bytes]]:
-    """Check the range proof of the entries a push newly stored; return their marks."""
-    for offset, (entry, result) in enumerate(run):
-        if result.seq != proven.first + offset:
-            raise keeper.alert(
-                cert.name,
-                head.head.log_id,
-                "bad-inclusion-proof",
-                f"entry {entry.hex} at {result.seq}: the run the hub stored puts it at "
-                f"{proven.first + offset}",
-            )
-    try:
-        verify_range(
-            proven.first - 1,
-            [leaf_hash(entry.id) for entry, _ in run],
-            proven.left,
-            proven.consistency,
-            head.size,
-            head.root,
-        )
-    except ProofError as exc:
-        raise keeper.alert(
-            cert.name,
-            head.head.log_id,
-            "bad-inclusion-proof",
-            f"entries {run[0][0].hex} … {run[-1][0].hex} at {proven.first}.."
-            f"{proven.first + len(run) - 1}: {exc}",
-        ) from None
-    return [
-        (f"at-hub:{entry.hex}", _mark(cert, proven.first + offset, head))
-        for offset, (entry, _) in enumerate(run)
-    ]
 
 
 def introduce(node: Node, http: httpx.Client) -> tuple[Certificate, dict[str, Any]]:

@@ -1,35 +1,97 @@
-"""Follow a peer's live stream: receive, verify and store each new entry as it comes.
+"""Follow a peer's live stream: receive, check and store each new entry as it comes.
 
-Resumes from the same per-peer cursor as pull, so a dropped connection loses nothing:
-the next connection starts where the last stored page ended.
+Each message goes through `carechain.sync.receive`, exactly as a pulled page does: from a
+hub, its signed head must extend the last one this node accepted (the message carries the
+consistency proof) and every entry needs its inclusion proof; an entry that fails is an
+integrity alert, and following stops; heads other nodes gossiped are checked once a
+connection, as a sync round checks them. The cursor is the one pull keeps for the peer, and
+it only moves past what was stored: a refused entry holds it, so neither the next
+connection nor the next sync round skips what was refused. Decoding and checking run on
+a worker thread, never on the event loop.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+import httpx
 from websockets.asyncio.client import connect
 
-from carechain.entries import Entry, decode_entry
+from carechain.entries import Entry
+from carechain.errors import FieldInvalid, NotFound
 from carechain.node import Node
-from carechain.node.replication import acknowledge
 from carechain.sync.auth import sign_request
-from carechain.sync.policy import allow_for
-from carechain.sync.wire import decode_message
+from carechain.sync.client import PeerClient, delivery_of
+from carechain.sync.heads import HeadKeeper, HubMisbehaved
+from carechain.sync.receive import receive_one
+from carechain.sync.wire import decode_message, page_next
+from carechain.transparency import log_id_from_key
+from carechain.trust import Certificate
 
 __all__ = ["follow"]
 
 OnEntries = Callable[[list[Entry]], None]
 
 
-def _store(node: Node, peer_key: str, entries: list[Entry], cursor: int) -> None:
-    results = node.ingest(
-        entries, allow=allow_for(node.store, node.info.role, node.keys.box_key_id)
-    )
-    acknowledge(node, [e for e, r in zip(entries, results, strict=True) if r.new])
-    node.store.set_meta(f"pull:{peer_key}", str(cursor).encode())
+@dataclass
+class _Following:
+    """One connection's state: the peer, what it last proved, where the cursor may go."""
+
+    node: Node
+    peer: PeerClient
+    cert: Certificate
+    keeper: HeadKeeper
+    known: int  # the size of the last head of this hub accepted (what the hub proves from)
+    held: int | None = None  # the first position refused on this connection
+    pending_checked: bool = False
+
+    @property
+    def cursor_key(self) -> str:
+        return f"pull:{self.cert.key_id.hex()}"
+
+    def take(self, raw: bytes) -> list[Entry]:
+        """Check and store one message (on a worker thread); return the entries it held."""
+        message = decode_message(raw, strict=False)
+        included = message.get("consistency")
+        proven_from = self.known
+
+        def fetch(first: int, second: int) -> Sequence[bytes]:
+            # The hub proves each head from the last one it sent; anything else is asked.
+            if _hashes(included) and first == proven_from:
+                return list(included)  # type: ignore[arg-type]
+            return self.peer.consistency(first, second)
+
+        delivery = delivery_of(self.peer, self.cert, message, fetch)
+        outcome = receive_one(self.node, self.keeper, delivery)
+        if delivery.head is not None:
+            log_id = delivery.head.head.log_id
+            accepted = self.keeper.accepted(log_id)
+            self.known = accepted.size if accepted is not None else self.known
+            if not self.pending_checked:  # heads other nodes gossiped: once a connection
+                self.pending_checked = True
+                self.keeper.check_pending(log_id, self.peer.consistency)
+        if outcome.hold is not None:
+            self.held = outcome.hold if self.held is None else min(self.held, outcome.hold)
+        try:
+            cursor, _ = page_next(message)
+        except FieldInvalid:
+            raise HubMisbehaved("a live message named no valid cursor") from None
+        if self.held is not None:
+            cursor = min(cursor, self.held - 1)
+        store = self.node.store
+        if cursor > int(store.get_meta(self.cursor_key) or b"0") or self.held is not None:
+            store.set_meta(self.cursor_key, str(max(cursor, 0)).encode())
+        return [r.item for r in delivery.items if isinstance(r.item, Entry)]
+
+
+def _certificate(node: Node, peer_key: str) -> Certificate:
+    certs = node.directory.certs.get(bytes.fromhex(peer_key))
+    if not certs:
+        raise NotFound(f"node {peer_key[:16]} is not in this node's directory")
+    return max(certs, key=lambda c: c.exp)
 
 
 async def follow(
@@ -40,25 +102,43 @@ async def follow(
     stop: asyncio.Event,
     on_entries: OnEntries | None = None,
 ) -> None:
-    """Stream entries from the peer at base_url (http://host:port) until stop is set."""
+    """Stream entries from the peer at base_url (http://host:port) until stop is set.
+
+    Raises `HubMisbehaved` when a hub's message fails its checks (an alert is kept and the
+    hub is blocked), and at once when an earlier alert blocks the hub.
+    """
+    cert = _certificate(node, peer_key)
+    keeper = HeadKeeper(node.store, node.directory)
+    log_id = log_id_from_key(cert.sig_key)
     parts = urlsplit(base_url)
     scheme = "wss" if parts.scheme == "https" else "ws"
-    while not stop.is_set():
-        after = int(node.store.get_meta(f"pull:{peer_key}") or b"0")
-        query = f"after={after}"
-        headers = sign_request(node.keys, "GET", "/sync/v1/live", query, b"", node.clock_ms())
-        uri = f"{scheme}://{parts.netloc}/sync/v1/live?{query}"
-        # No per-message deflate: entries are ciphertext, which does not compress.
-        async with connect(
-            uri, additional_headers=headers, max_size=64 * 1024 * 1024, compression=None
-        ) as ws:
-            while not stop.is_set():
-                try:
-                    raw = await asyncio.wait_for(ws.recv(), timeout=0.5)
-                except TimeoutError:
-                    continue
-                message = decode_message(raw if isinstance(raw, bytes) else raw.encode())
-                entries = [decode_entry(w) for _, w in message["entries"]]
-                await asyncio.to_thread(_store, node, peer_key, entries, int(message["next"]))
-                if on_entries is not None and entries:
-                    on_entries(entries)
+    with httpx.Client(base_url=base_url, timeout=15.0) as http:
+        while not stop.is_set():
+            if cert.role == "hub" and keeper.blocked(log_id):
+                raise HubMisbehaved(f"hub {cert.name} is blocked by an integrity alert")
+            accepted = keeper.accepted(log_id)
+            state = _Following(
+                node, PeerClient(node, http), cert, keeper, 0 if accepted is None else accepted.size
+            )
+            after = int(node.store.get_meta(state.cursor_key) or b"0")
+            query = f"after={after}&known={state.known}"
+            headers = sign_request(node.keys, "GET", "/sync/v1/live", query, b"", node.clock_ms())
+            uri = f"{scheme}://{parts.netloc}/sync/v1/live?{query}"
+            # No per-message deflate: entries are ciphertext, which does not compress.
+            async with connect(
+                uri, additional_headers=headers, max_size=64 * 1024 * 1024, compression=None
+            ) as ws:
+                while not stop.is_set():
+                    try:
+                        raw = await asyncio.wait_for(ws.recv(), timeout=0.5)
+                    except TimeoutError:
+                        continue
+                    data = raw if isinstance(raw, bytes) else raw.encode()
+                    entries = await asyncio.to_thread(state.take, data)
+                    if on_entries is not None and entries:
+                        on_entries(entries)
+
+
+def _hashes(value: object) -> bool:
+    """Return whether a proof from the peer is a list of 32-byte hashes."""
+    return isinstance(value, list) and all(type(h) is bytes and len(h) == 32 for h in value)

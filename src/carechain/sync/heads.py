@@ -127,6 +127,18 @@ class HeadKeeper:
         self._store.set_meta(f"blocked:{log_id.hex()}", kind.encode())
         return HubMisbehaved(f"hub {hub}: {kind}: {detail}", hub=hub, kind=kind)
 
+    def note(self, peer: str, kind: str, detail: str, about: str) -> None:
+        """Record an alert about a node that keeps no log (once per `about`, say an entry
+        id): it is listed with the hub alerts, but syncing with that node goes on, since
+        a direct handover must keep working (P1)."""
+        marker = f"noted:{kind}:{about}"
+        if self._store.get_meta(marker):
+            return
+        now = time.time_ns() // 1_000_000
+        alert = Alert(now, peer, kind, detail)
+        key = f"alert:{now:015d}:{about[:16]}:{kind}"
+        self._store.set_meta_many([(key, json.dumps(alert.to_dict()).encode()), (marker, b"1")])
+
     def _verified(self, sth: SignedTreeHead) -> Certificate:
         cert = self.hub_for(sth.head.log_id)
         if cert is None:

@@ -1,20 +1,28 @@
 """Live delivery: new entries pushed to subscribers over a WebSocket the moment they are stored.
 
-A subscriber (a hospital dashboard, a vault, any node) opens `/sync/v1/live?after=N` with
-the same signed headers as any sync request. It first receives every entry after its cursor
-that it may receive (as a pull would give it), then each new one as soon as it is stored —
-by this process, or by another hub process sharing the PostgreSQL database (their
-`NOTIFY` wakes this one). Messages are CBOR `{"v": 1, "entries": [[seq, wire], …],
-"next": cursor}`; a subscriber that reconnects with its last `next` misses nothing.
+A subscriber (a hospital dashboard, a vault, any node) opens `/sync/v1/live?after=N&known=K`
+with the same signed headers as any sync request (`after` its cursor in this log, `known`
+the size of the last head of this hub it accepted, 0 if none). It first receives every
+entry after its cursor that it may receive (as a pull would give it), then each new one as
+soon as it is stored — by this process, or by another hub process sharing the PostgreSQL
+database (their `NOTIFY` wakes this one). Messages are CBOR `{"v": 1, "entries": [[seq,
+wire, proof], …], "next": cursor, "head": signed tree head, "consistency": proof}`: from a
+hub, every entry comes with its inclusion proof against the message's head, and the head
+with a consistency proof from the last head this subscriber was sent (or `known`), so the
+subscriber checks each message as it checks a pulled page, without another request. A
+subscriber that reconnects with its last `next` misses nothing.
 
-One dispatcher per process reads each new entry once and hands it to every subscriber
-entitled to it, so the cost of a new entry does not grow with a query per subscriber.
+One dispatcher per process reads each new entry once, proves it once, and hands it to
+every subscriber entitled to it, so the cost of a new entry does not grow with a query per
+subscriber. Nothing is decoded on the event loop (a grant's recipients are read on a
+worker thread).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import cast
 
@@ -23,10 +31,11 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from carechain.entries import decode_signed
 from carechain.entries.canonical import encode_pair
 from carechain.store import RawRow
-from carechain.sync.policy import ALL, FULL_ROLES, page_for
+from carechain.sync.policy import ALL, FULL_ROLES
 from carechain.sync.service import SyncService
 from carechain.sync.sockets import signed_opening
-from carechain.sync.wire import encode_message
+from carechain.sync.wire import PullPage, encode_head, encode_message
+from carechain.transparency import SignedTreeHead
 from carechain.trust import DIRECTORY_RECORD, Certificate
 
 __all__ = ["LiveHub"]
@@ -35,18 +44,29 @@ READ_PAGE = 1000
 QUEUE_LIMIT = 10_000
 
 
+@dataclass(frozen=True)
+class Batch:
+    """What one dispatch hands one subscriber: (seq, wire, backfill) items, and what
+    proves them — the inclusion proof of each seq and the consistency proofs to the head
+    from each size a receiving subscriber last had (all shared by all subscribers)."""
+
+    items: list[tuple[int, bytes, bool]]
+    proofs: dict[int, list[bytes]]
+    head: SignedTreeHead | None
+    steps: dict[int, list[bytes]] = field(default_factory=dict)
+
+
 @dataclass(eq=False)
 class Subscriber:
     """One live connection and what it may receive."""
 
     peer: Certificate
     records: set[bytes] | None
-    queue: asyncio.Queue[list[tuple[int, bytes, bool]]] = field(
-        default_factory=lambda: asyncio.Queue(QUEUE_LIMIT)
-    )
+    known: int = 0  # the size of the last head it was sent (or named when it opened)
+    queue: asyncio.Queue[Batch] = field(default_factory=lambda: asyncio.Queue(QUEUE_LIMIT))
     overflowed: bool = False
 
-    def offer(self, batch: list[tuple[int, bytes, bool]]) -> None:
+    def offer(self, batch: Batch) -> None:
         """Queue entries for the connection; a full queue closes it (it resumes by cursor)."""
         try:
             self.queue.put_nowait(batch)
@@ -115,20 +135,43 @@ class LiveHub:
 
     async def _hand_out(self, page: list[RawRow]) -> None:
         batches: dict[Subscriber, list[tuple[int, bytes, bool]]] = {}
+        grants = [row for row in page if row.cls == "grant"] if self._by_key else []
+        recipients = await asyncio.to_thread(_recipients, grants) if grants else {}
         for row in page:
-            if row.cls == "grant" and self._by_key:
-                await self._grant(row, batches)
+            if row.seq in recipients:
+                await self._grant(row, recipients[row.seq], batches)
             wire = encode_pair(row.signed, row.signature)
             for sub in (*self._everything, *self._by_record.get(row.record, ())):
                 batches.setdefault(sub, []).append((row.seq, wire, False))
-        for sub, batch in batches.items():
-            sub.offer(batch)
+        if not batches:
+            return
+        seqs = {seq for items in batches.values() for seq, _, _ in items}
+        knowns = {sub.known for sub in batches}
+        # One trip to a worker thread proves everything this dispatch sends, to everyone.
+        head, proofs, steps = await asyncio.to_thread(self._prove, seqs, knowns)
+        for sub, items in batches.items():
+            sub.offer(Batch(items, proofs, head, steps))
+
+    def _prove(
+        self, seqs: set[int], knowns: set[int]
+    ) -> tuple[SignedTreeHead | None, dict[int, list[bytes]], dict[int, list[bytes]]]:
+        """Sign a head over what is stored now, prove each seq in it, and prove it extends
+        each size the receiving subscribers last had (on a worker thread)."""
+        service = self.service
+        head = service.head()
+        if head is None or service.log is None:
+            return None, {}, {}
+        proofs = {seq: service.log.inclusion(seq, head.size) for seq in seqs if seq <= head.size}
+        steps = {k: service.consistency(k, head.size) for k in knowns if 0 < k < head.size}
+        return head, proofs, steps
 
     async def _grant(
-        self, row: RawRow, batches: dict[Subscriber, list[tuple[int, bytes, bool]]]
+        self,
+        row: RawRow,
+        recipients: tuple[bytes, ...],
+        batches: dict[Subscriber, list[tuple[int, bytes, bool]]],
     ) -> None:
         """A record newly granted to a subscriber: it gets the record's earlier entries too."""
-        recipients = decode_signed(row.signed, row.signature).header.recipients
         for key in recipients:
             for sub in list(self._by_key.get(key, ())):
                 if sub.records is None or row.record in sub.records:
@@ -136,18 +179,20 @@ class LiveHub:
                 sub.records.add(row.record)
                 self._by_record.setdefault(row.record, set()).add(sub)
                 store = self.service.node.store
-                older = await asyncio.to_thread(store.record, row.record)
+                older = await asyncio.to_thread(store.raw_record, row.record)
                 batches.setdefault(sub, []).extend(
-                    (o.seq, o.entry.to_wire(), True) for o in older if o.seq < row.seq
+                    (o.seq, encode_pair(o.signed, o.signature), True)
+                    for o in older
+                    if o.seq < row.seq
                 )
 
     async def serve(self, websocket: WebSocket) -> None:
         """Authenticate a subscriber, catch it up from its cursor, then stream."""
         node = self.service.node
-        opening = await signed_opening(websocket, node.directory, node.clock_ms(), "after")
+        opening = await signed_opening(websocket, node.directory, node.clock_ms(), "after", "known")
         if opening is None:
             return
-        peer, after = opening
+        peer, (after, known) = opening
         await websocket.accept()
         self._ensure_running()
         records = (
@@ -157,7 +202,7 @@ class LiveHub:
         )
         if records is not None:
             records.add(DIRECTORY_RECORD)
-        sub = Subscriber(peer, records)
+        sub = Subscriber(peer, records, known)
         self._add(sub)
         closed: asyncio.Future[object] | None = None
         try:
@@ -170,13 +215,15 @@ class LiveHub:
                 if hangup.done():
                     getting.cancel()
                     return
-                batch = cast(list[tuple[int, bytes, bool]], getting.result())
-                while not sub.queue.empty():
-                    batch += sub.queue.get_nowait()
-                fresh = [[seq, wire] for seq, wire, backfill in batch if backfill or seq > sent]
+                batch = cast(Batch, getting.result())
+                fresh = [
+                    (seq, wire) for seq, wire, backfill in batch.items if backfill or seq > sent
+                ]
                 if fresh:
-                    sent = max([sent] + [seq for seq, _, backfill in batch if not backfill])
-                    await websocket.send_bytes(encode_message({"entries": fresh, "next": sent}))
+                    sent = max([sent] + [seq for seq, _, backfill in batch.items if not backfill])
+                    entries = [[seq, wire, batch.proofs.get(seq)] for seq, wire in fresh]
+                    message = await self._message(sub, entries, sent, batch.head, batch.steps)
+                    await websocket.send_bytes(message)
             await websocket.close(code=1013, reason="subscriber fell behind; resume by cursor")
         except WebSocketDisconnect:
             pass
@@ -185,31 +232,53 @@ class LiveHub:
             if closed is not None and not closed.done():
                 closed.cancel()
 
+    async def _message(
+        self,
+        sub: Subscriber,
+        entries: Sequence[Sequence[object]],
+        cursor: int,
+        head: SignedTreeHead | None,
+        steps: dict[int, list[bytes]] | None = None,
+    ) -> bytes:
+        """Encode one live message: its entries, the head that proves them, and the proof
+        that this head extends the last one the subscriber was sent."""
+        body: dict[str, object] = {"entries": entries, "next": cursor, "head": None}
+        if head is not None:
+            body["head"] = encode_head(head)
+            body["consistency"] = None
+            if 0 < sub.known < head.size:
+                if steps is not None and sub.known in steps:
+                    body["consistency"] = steps[sub.known]
+                else:
+                    found = self.service.consistency_known(sub.known, head.size)
+                    if found is None:
+                        found = await asyncio.to_thread(
+                            self.service.consistency, sub.known, head.size
+                        )
+                    body["consistency"] = found
+            sub.known = max(sub.known, head.size)
+        return encode_message(body)
+
     async def _catch_up(self, websocket: WebSocket, sub: Subscriber, after: int) -> int:
-        store = self.service.node.store
         floor = self.cursor
         cursor = after
         while True:
-            page = await asyncio.to_thread(page_for, store, sub.peer, cursor, 500)
-            if page.entries:
-                await websocket.send_bytes(
-                    encode_message(
-                        {
-                            "entries": [
-                                [r.seq, encode_pair(r.signed, r.signature)] for r in page.entries
-                            ],
-                            "next": page.next,
-                        }
-                    )
-                )
+            page: PullPage = await asyncio.to_thread(self.service.pull, sub.peer, cursor, 500, True)
+            entries = [[seq, wire, proof] for seq, wire, proof in page.entries]
             cursor = page.next
-            if not page.more and cursor >= floor:
-                if not page.entries:
-                    await websocket.send_bytes(encode_message({"entries": [], "next": cursor}))
+            done = not page.more and cursor >= floor
+            if entries or done:
+                await websocket.send_bytes(await self._message(sub, entries, cursor, page.head))
+            if done:
                 return cursor
 
     async def close(self) -> None:
-        """Stop the dispatcher."""
+        """Stop the dispatcher, and stop listening for new entries (the node outlives this
+        app: its notifier must not wake a loop that is gone)."""
+        stop = self._stop_listening
+        if callable(stop):
+            stop()
+            self._stop_listening = None
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -222,3 +291,8 @@ def _discard(index: dict[bytes, set[Subscriber]], key: bytes, sub: Subscriber) -
         subs.discard(sub)
         if not subs:
             del index[key]
+
+
+def _recipients(rows: list[RawRow]) -> dict[int, tuple[bytes, ...]]:
+    """Return the recipients of each grant row, by seq (decoded on a worker thread)."""
+    return {row.seq: decode_signed(row.signed, row.signature).header.recipients for row in rows}

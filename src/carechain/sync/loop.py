@@ -23,10 +23,10 @@ import httpx
 
 from carechain.errors import CarechainError
 from carechain.node import Node
-from carechain.sync.client import sync_with
+from carechain.sync.client import introduce, sync_with
 from carechain.sync.follow import follow
 from carechain.sync.pusher import StreamPusher
-from carechain.sync.wire import decode_message
+from carechain.trust import Certificate
 
 __all__ = ["PeerStatus", "SyncLoop"]
 
@@ -173,13 +173,19 @@ class SyncLoop:
         failures = 0
         while not stop.is_set():
             try:
-                async with httpx.AsyncClient(base_url=url, timeout=10.0) as http:
-                    info = decode_message((await http.get("/sync/v1/info")).content)
-                await follow(self.node, url, bytes(info["key"]).hex(), stop=stop)
+                cert = await asyncio.to_thread(self._introduce, url)
+                await follow(self.node, url, cert.key_id.hex(), stop=stop)
                 failures = 0
             except Exception as exc:  # any failure: back off and reconnect
                 failures += 1
-                log.warning("live stream from %s dropped: %s", url, exc)
+                detail = getattr(exc, "detail", None) or exc
+                log.warning("live stream from %s dropped: %s", url, detail)
                 delay = min(MAX_BACKOFF_S, 0.5 * 2 ** min(failures, 7))
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), timeout=delay)
+
+    def _introduce(self, url: str) -> Certificate:
+        """Swap directories with a peer and return its certificate (a worker thread)."""
+        with httpx.Client(base_url=url, timeout=10.0) as http:
+            cert, _ = introduce(self.node, http)
+        return cert

@@ -90,6 +90,8 @@ class StreamPusher:
     async def run(self, stop: asyncio.Event) -> None:
         """Push until `stop` is set. Raises when the connection or the peer fails (the
         caller backs off and runs it again); a misbehaving hub raises `HubMisbehaved`."""
+        if self.node.info.role == "hub":
+            raise NotStreamed("a hub pushes nothing: its peers pull and follow it")
         cert = self.peer if self.peer is not None else await asyncio.to_thread(self._learn)
         if cert.role not in FULL_ROLES:
             raise NotStreamed(f"{cert.name} is a {cert.role} node: streams go to hubs and vaults")
@@ -233,8 +235,8 @@ class StreamPusher:
             # The proof sent with the answer is from the size the hub believes this node
             # holds. A sync round may have accepted another head meanwhile: any other pair
             # is asked for, as in a round.
-            if isinstance(included, list) and first == proven_from:
-                return list(included)
+            if _hashes(included) and first == proven_from:
+                return list(included)  # type: ignore[arg-type]
             with httpx.Client(base_url=self.base_url, timeout=15.0) as http:
                 return PeerClient(self.node, http).consistency(first, second)
 
@@ -254,3 +256,8 @@ class StreamPusher:
             self.on_settled(sent.entries)
         if stop_at is not None:
             raise PeerRefused(f"{cert.name} refused entries: {', '.join(report.refused)[:300]}")
+
+
+def _hashes(value: object) -> bool:
+    """Return whether a proof from the peer is a list of 32-byte hashes."""
+    return isinstance(value, list) and all(type(h) is bytes and len(h) == 32 for h in value)

@@ -10,12 +10,12 @@ from carechain.entries.canonical import encode_pair
 from carechain.errors import CarechainError, FieldInvalid
 from carechain.hub import TransparencyLog
 from carechain.node import Node
-from carechain.node.replication import acknowledge
 from carechain.sync.heads import HeadKeeper
-from carechain.sync.policy import allow_for, page_for
+from carechain.sync.policy import ALL, FULL_ROLES, page_for
+from carechain.sync.receive import Delivery, Received, receive
 from carechain.sync.wire import PullPage, PushAnswer, PushResult, RangeProof
 from carechain.transparency import SignedTreeHead
-from carechain.trust import Certificate
+from carechain.trust import DIRECTORY_RECORD, Certificate
 
 __all__ = ["SEEN_EVERY_MS", "SyncService"]
 
@@ -58,37 +58,27 @@ class SyncService:
     ) -> list[PushAnswer]:
         """Verify and store several pushed batches in one transaction; answer each.
 
-        Batches are stored in the order given, each in its own order. A hub also proves
-        where each entry is in its log: one range proof for the entries a batch stored
-        (they hold consecutive positions), an inclusion proof for each entry it held
+        Batches are stored in the order given, each in its own order, through the same
+        checks and alerts as every other way in (`carechain.sync.receive`). A hub also
+        proves where each entry is in its log: one range proof for the entries a batch
+        stored (they hold consecutive positions), an inclusion proof for each entry it held
         already.
         """
-        node = self.node
-        entries = [i for _, items in batches for i in items if isinstance(i, Entry)]
-        checked: list[bool | None] | None = None
-        if signatures is not None and any(s is not None for s in signatures):
-            # Batches verified beforehand keep their answers; the others are verified now.
-            checked = []
-            for (_, items), before in zip(batches, signatures, strict=True):
-                mine = [i for i in items if isinstance(i, Entry)]
-                checked += node.directory.verify_batch(mine) if before is None else before
-        done = node.ingest(
-            entries,
-            allow=allow_for(node.store, node.info.role, node.keys.box_key_id),
-            signatures=checked,
-        )
-        acknowledge(node, [e for e, r in zip(entries, done, strict=True) if r.new])
-        ingested = iter(done)
+        checked = signatures or [None] * len(batches)
+        deliveries = [
+            Delivery(peer, [Received(i) for i in items], signatures=before)
+            for (peer, items), before in zip(batches, checked, strict=True)
+        ]
+        outcomes = receive(self.node, self.heads, deliveries)
         head = self.head()
         answers: list[PushAnswer] = []
-        for _, items in batches:
+        for (_, items), outcome in zip(batches, outcomes, strict=True):
             results: list[PushResult] = []
-            for item in items:
-                if isinstance(item, CarechainError):
-                    results.append(PushResult(b"", None, False, item.code, item.detail))
-                    continue
-                r = next(ingested)
-                if r.error is not None:
+            for item, r in zip(items, outcome.results, strict=True):
+                entry_id = item.id if isinstance(item, Entry) else b""
+                if isinstance(r, CarechainError):
+                    results.append(PushResult(entry_id, None, False, r.code, r.detail))
+                elif r.error is not None:
                     results.append(PushResult(r.id, None, False, r.error.code, r.error.detail))
                 else:
                     results.append(PushResult(r.id, r.seq, r.new))
@@ -127,6 +117,31 @@ class SyncService:
                 proof = self.log.inclusion(r.seq, head.size)
             out.append((r.seq, encode_pair(r.signed, r.signature), proof))
         return PullPage(out, page.next, page.more, head)
+
+    def entries(self, peer: Certificate, ids: Sequence[bytes]) -> PullPage:
+        """Return the entries among `ids` that this node holds and the peer may receive,
+        each with its log position (and, on a hub, its inclusion proof)."""
+        store = self.node.store
+        if peer.role in FULL_ROLES:
+            allowed = None
+        else:
+            allowed = set(store.granted_between(peer.box_key_id, 0, ALL)) | {DIRECTORY_RECORD}
+        head = self.head()
+        out: list[tuple[int, bytes, list[bytes] | None]] = []
+        for entry_id in ids:
+            found = store.get(entry_id)
+            if found is None or (allowed is not None and found.entry.header.record not in allowed):
+                continue
+            proof = None
+            if head is not None and self.log is not None and found.seq <= head.size:
+                proof = self.log.inclusion(found.seq, head.size)
+            out.append((found.seq, found.entry.to_wire(), proof))
+        return PullPage(out, 0, False, head)
+
+    def consistency_known(self, first: int, second: int) -> list[bytes] | None:
+        """Return a consistency proof already computed, without computing one."""
+        with self._proofs_lock:
+            return self._proofs.get((first, second))
 
     def consistency(self, first: int, second: int) -> list[bytes]:
         """Return a consistency proof between two sizes of this node's log."""

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Sequence
 from typing import Any
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
@@ -31,7 +30,13 @@ from carechain.entries.crypto import PARALLEL_FROM
 from carechain.errors import CarechainError, FieldInvalid
 from carechain.sync.service import SyncService
 from carechain.sync.sockets import signed_opening
-from carechain.sync.wire import PushAnswer, decode_entries, decode_message, encode_message
+from carechain.sync.wire import (
+    MAX_POSITION,
+    PushAnswer,
+    decode_entries,
+    decode_message,
+    encode_message,
+)
 from carechain.sync.writer import GroupWriter
 from carechain.trust import Certificate
 
@@ -39,7 +44,9 @@ __all__ = ["IN_FLIGHT", "serve_stream"]
 
 IN_FLIGHT = 8
 
-_Job = tuple[int | None, "Awaitable[PushAnswer] | CarechainError", int]
+# A message's number (if it could be read), its answer or why it has none, and the
+# caller's `known` size (-1 if it named none).
+_Done = tuple[int | None, PushAnswer | CarechainError, int]
 
 
 async def serve_stream(websocket: WebSocket, service: SyncService, writer: GroupWriter) -> None:
@@ -48,19 +55,25 @@ async def serve_stream(websocket: WebSocket, service: SyncService, writer: Group
     opening = await signed_opening(websocket, node.directory, node.clock_ms(), "known")
     if opening is None:
         return
-    peer, known = opening
+    peer, (known,) = opening
+    if peer.role == "hub":
+        # What a hub holds, it gives by pull and live, where each entry has its proof.
+        await websocket.close(code=1008, reason="a hub pushes nothing: pull or follow it")
+        return
     await websocket.accept(headers=[(b"carechain-stream", b"1")])
     now = node.clock_ms()
     if service.seen_due(peer, now):
         await asyncio.to_thread(service.note_seen, peer, now)
-    jobs: asyncio.Queue[_Job] = asyncio.Queue(IN_FLIGHT)
+    jobs: asyncio.Queue[asyncio.Task[_Done]] = asyncio.Queue(IN_FLIGHT)
     answering = asyncio.create_task(_answer(websocket, service, jobs, known))
     queued: asyncio.Future[None] | None = None  # done once the message before is queued
     try:
         while not answering.done():
             data = await websocket.receive_bytes()
-            number, job, told, queued = _start(writer, service, peer, data, queued)
-            await jobs.put((number, job, told))
+            mine: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            job = asyncio.create_task(_take(writer, service, peer, data, queued, mine))
+            queued = mine
+            await jobs.put(job)
     except (WebSocketDisconnect, RuntimeError):
         pass  # the peer hung up (RuntimeError: a message after the close frame)
     finally:
@@ -68,28 +81,12 @@ async def serve_stream(websocket: WebSocket, service: SyncService, writer: Group
         with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect, RuntimeError):
             await answering
         while not jobs.empty():  # answers no one will read; what was queued is still stored
-            _, job, _ = jobs.get_nowait()
-            if isinstance(job, asyncio.Task):
-                job.cancel()
+            jobs.get_nowait().cancel()
 
 
-def _start(
-    writer: GroupWriter,
-    service: SyncService,
-    peer: Certificate,
-    data: bytes,
-    before: asyncio.Future[None] | None,
-) -> tuple[int | None, Awaitable[PushAnswer] | CarechainError, int, asyncio.Future[None] | None]:
-    """Decode a message and queue its entries for the writer (or keep why it cannot be).
-
-    A large batch has its signatures verified on the verification threads first, while
-    this socket goes on reading and decoding the next message and the writer stores the
-    one before: a backlog flows through decode, verification and storage at once. The
-    writer still gets the messages in the order they came (`before`). A frame or two is
-    verified by the writer (a thread hop would cost more than it saves). Returns the
-    message number, its answer to come (or why it has none), the caller's `known` size,
-    and a future done once this message is queued.
-    """
+def _read(data: bytes) -> tuple[int | None, list[Entry | CarechainError] | CarechainError, int]:
+    """Decode one message (on a worker thread): its number, its entries or why it cannot
+    be read, and the caller's `known` size (-1 if none)."""
     number: int | None = None
     try:
         message = decode_message(data, strict=False)
@@ -98,28 +95,32 @@ def _start(
             number = None
             raise FieldInvalid("n", "each stream message needs its number n")
         known = message.get("known", -1)
-        if not isinstance(known, int) or isinstance(known, bool):
+        if not isinstance(known, int) or isinstance(known, bool) or known > MAX_POSITION:
             raise FieldInvalid("known", "must be a tree size")
-        items = decode_entries(message.get("entries"))
+        return number, decode_entries(message.get("entries")), known
     except CarechainError as exc:
-        return number, exc, -1, before
-    entries = [i for i in items if isinstance(i, Entry)]
-    if len(entries) < PARALLEL_FROM and (before is None or before.done()):
-        return number, writer.submit(peer, items, None), known, None
-    queued: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-    job = asyncio.create_task(_verify_then_queue(writer, service, peer, items, before, queued))
-    return number, job, known, queued
+        return number, exc, -1
 
 
-async def _verify_then_queue(
+async def _take(
     writer: GroupWriter,
     service: SyncService,
     peer: Certificate,
-    items: Sequence[Entry | CarechainError],
+    data: bytes,
     before: asyncio.Future[None] | None,
     queued: asyncio.Future[None],
-) -> PushAnswer:
+) -> _Done:
+    """Decode a message and queue its entries for the writer, in the order messages came.
+
+    Decoding, and for a large batch the signatures, run on worker threads while this
+    socket goes on reading the next message and the writer stores the one before: a
+    backlog flows through decode, verification and storage at once. A frame or two is
+    verified by the writer (a second thread hop would cost more than it saves).
+    """
     try:
+        number, items, known = await asyncio.to_thread(_read, data)
+        if isinstance(items, CarechainError):
+            return number, items, known
         entries = [i for i in items if isinstance(i, Entry)]
         checked = None
         if len(entries) >= PARALLEL_FROM:
@@ -130,29 +131,30 @@ async def _verify_then_queue(
     finally:
         if not queued.done():
             queued.set_result(None)
-    return await answer
+    try:
+        return number, await answer, known
+    except CarechainError as exc:
+        return number, exc, known
 
 
 async def _answer(
-    websocket: WebSocket, service: SyncService, jobs: asyncio.Queue[_Job], known: int
+    websocket: WebSocket,
+    service: SyncService,
+    jobs: asyncio.Queue[asyncio.Task[_Done]],
+    known: int,
 ) -> None:
     """Send each message's answer in the order the messages came."""
     while True:
-        number, job, told = await jobs.get()
+        number, answer, told = await (await jobs.get())
         known = told if told >= 0 else known
         body: dict[str, Any] = {"n": number}
-        if isinstance(job, CarechainError):
-            body["error"] = _problem(job)
+        if isinstance(answer, CarechainError):
+            body["error"] = _problem(answer)
         else:
-            try:
-                answer = await job
-            except CarechainError as exc:
-                body["error"] = _problem(exc)
-            else:
-                body.update(answer.to_wire())
-                body["consistency"] = _consistency(service, answer, known)
-                if answer.head is not None:
-                    known = answer.head.size
+            body.update(answer.to_wire())
+            body["consistency"] = _consistency(service, answer, known)
+            if answer.head is not None:
+                known = answer.head.size
         await websocket.send_bytes(encode_message(body, deterministic=False))
 
 

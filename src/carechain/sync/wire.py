@@ -17,7 +17,9 @@ from carechain.errors import CarechainError, FieldInvalid, MalformedEntry
 from carechain.transparency import SignedTreeHead, TreeHead
 
 __all__ = [
+    "MAX_ASK",
     "MAX_BATCH",
+    "MAX_POSITION",
     "MAX_SYNC_BYTES",
     "PROTOCOL_VERSION",
     "PullPage",
@@ -29,11 +31,17 @@ __all__ = [
     "decode_message",
     "encode_head",
     "encode_message",
+    "page_entries",
+    "page_next",
 ]
 
 PROTOCOL_VERSION = 1
 MAX_BATCH = 1000
 MAX_SYNC_BYTES = 32 * 1024 * 1024
+# The largest log position or size a request may name: far beyond any log, and within
+# what every store's integer column holds (so it is a field problem, never a 500).
+MAX_POSITION = 2**62
+MAX_ASK = 64  # entries asked for by id in one request
 CBOR = "application/cbor"
 
 
@@ -93,6 +101,37 @@ def decode_heads(value: Any) -> list[SignedTreeHead]:
     if not isinstance(value, list) or len(value) > 64:
         raise FieldInvalid("heads", "must be a list of at most 64 signed tree heads")
     return [decode_head(h, f"heads[{i}]") for i, h in enumerate(value)]
+
+
+def page_entries(page: dict[str, Any]) -> list[tuple[int, bytes, list[bytes] | None]]:
+    """Return the `[seq, wire, proof]` items of a pull page or live message, checked."""
+    items = page.get("entries")
+    if not isinstance(items, list) or len(items) > 2 * MAX_BATCH:
+        raise FieldInvalid("entries", "must be a list of [seq, entry, proof]")
+    out: list[tuple[int, bytes, list[bytes] | None]] = []
+    for item in items:
+        if not isinstance(item, list) or len(item) not in (2, 3):
+            raise FieldInvalid("entries", "each item must be [seq, entry, proof]")
+        seq, wire = item[0], item[1]
+        proof = item[2] if len(item) == 3 else None
+        if not isinstance(seq, int) or isinstance(seq, bool) or not 0 < seq <= MAX_POSITION:
+            raise FieldInvalid("entries", "each seq must be a log position")
+        if not isinstance(wire, bytes):
+            raise FieldInvalid("entries", "each entry must be its wire bytes")
+        out.append((seq, wire, None if proof is None else _hashes(proof, "entries.proof")))
+    return out
+
+
+def page_next(page: dict[str, Any]) -> tuple[int, bool]:
+    """Return where a pull page or live message ends (`next`) and whether `more` follow."""
+    cursor, more = page.get("next"), page.get("more", False)
+    if not isinstance(cursor, int) or isinstance(cursor, bool):
+        raise FieldInvalid("next", "must be a log position")
+    if not 0 <= cursor <= MAX_POSITION:
+        raise FieldInvalid("next", "must be a log position")
+    if not isinstance(more, bool):
+        raise FieldInvalid("more", "must be true or false")
+    return cursor, more
 
 
 def decode_entries(value: Any) -> list[Entry | CarechainError]:

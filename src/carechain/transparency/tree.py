@@ -69,6 +69,12 @@ class CompactRange:
         """Return the number of leaves appended so far."""
         return self._size
 
+    @property
+    def frontier(self) -> list[bytes]:
+        """Return the full-subtree hashes of the leaves so far, largest first (what
+        `resume` takes back)."""
+        return list(self._frontier)
+
     def append(self, leaf_hash: bytes) -> None:
         """Append one leaf hash, merging completed subtrees."""
         _check_hash(leaf_hash, "leaf hash")
@@ -219,13 +225,19 @@ class MerkleTree:
         """Return MTH(D[lo:hi]) for a range that starts on a boundary of its own size class."""
         # D[lo:hi] splits into full subtrees of decreasing size, one per set bit of hi - lo;
         # each is aligned because lo is a multiple of the largest of them in every caller.
+        count = hi - lo
+        if count & (count - 1) == 0 and count:  # one full subtree: one stored node
+            height = count.bit_length() - 1
+            if lo % count:
+                raise AssertionError(f"unaligned subtree at {lo}, height {height}")
+            return self._node(height, lo >> height)
         pieces: list[bytes] = []
         position = lo
-        count = hi - lo
-        for height in reversed(range(count.bit_length())):
-            if (count >> height) & 1:
-                if position % (1 << height):
-                    raise AssertionError(f"unaligned subtree at {position}, height {height}")
-                pieces.append(self._node(height, position >> height))
-                position += 1 << height
+        while count:  # one piece per set bit, largest first
+            height = count.bit_length() - 1
+            if position % (1 << height):
+                raise AssertionError(f"unaligned subtree at {position}, height {height}")
+            pieces.append(self._node(height, position >> height))
+            position += 1 << height
+            count -= 1 << height
         return _fold_right(pieces)

@@ -12,7 +12,7 @@ import contextlib
 import time
 from collections.abc import Callable, Iterator
 
-from carechain.api import create_app
+from carechain.app import create_app
 from carechain.node import Node
 from carechain.sync.follow import follow
 from carechain.sync.pusher import StreamPusher

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from carechain.api import create_app
+from carechain.app import create_app
 from carechain.errors import PROBLEM_BASE
 from carechain.testing import Trust, make_node
 

@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from carechain.accounts import audit_event
-from carechain.api import create_app
+from carechain.app import create_app
 from carechain.errors import PROBLEM_BASE, Forbidden
 from carechain.node import Node
 from carechain.node.audit import read_audit, write_audit

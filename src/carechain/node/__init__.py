@@ -2,5 +2,6 @@
 
 from carechain.node.home import NodeHome, NodeInfo, enroll, init_node
 from carechain.node.service import IngestResult, Node
+from carechain.node.unit import Unit, Written
 
-__all__ = ["IngestResult", "Node", "NodeHome", "NodeInfo", "enroll", "init_node"]
+__all__ = ["IngestResult", "Node", "NodeHome", "NodeInfo", "Unit", "Written", "enroll", "init_node"]

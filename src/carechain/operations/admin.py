@@ -8,7 +8,7 @@ from typing import Any
 from carechain.accounts import Person
 from carechain.accounts.clients import Client
 from carechain.errors import Forbidden
-from carechain.node.service import Unit
+from carechain.node import Unit
 from carechain.operations.actor import Actor
 from carechain.operations.door import Door
 

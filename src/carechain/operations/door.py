@@ -13,9 +13,8 @@ import nacl.hash
 
 from carechain.accounts import AccountStore, Outcome, audit_event
 from carechain.errors import Forbidden
-from carechain.node import Node
+from carechain.node import Node, Unit, Written
 from carechain.node.audit import write_audit
-from carechain.node.service import Unit, Written
 from carechain.operations.actor import Actor
 
 __all__ = ["Door", "accounts_key", "open_accounts"]

@@ -9,7 +9,7 @@ from typing import Any
 from carechain.errors import CarechainError, Forbidden
 from carechain.exports.qr import Imported, import_codes
 from carechain.exports.source import exportable_records
-from carechain.node.service import Unit
+from carechain.node import Unit
 from carechain.operations.access import held_record, record_access
 from carechain.operations.actor import Actor
 from carechain.operations.door import Door

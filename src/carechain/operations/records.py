@@ -14,8 +14,8 @@ from carechain.accounts import BREAK_GLASS_MS
 from carechain.accounts.breakglass import check_reason
 from carechain.errors import CarechainError, Forbidden
 from carechain.handover import build_handover
+from carechain.node import Unit, Written
 from carechain.node.replication import replication
-from carechain.node.service import Unit, Written
 from carechain.node.verify import verify_record
 from carechain.operations.access import Access, addressed_here, held_record, record_access
 from carechain.operations.actor import Actor

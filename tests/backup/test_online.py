@@ -13,6 +13,7 @@ from carechain.entries import Entry
 from carechain.node import Node
 from carechain.node.verify import verify_node
 from carechain.store import open_store
+from carechain.store.sealed import log_sealer
 from carechain.testing import make_node
 from carechain.trust import DIRECTORY_RECORD
 from tests.backup.support import SECRET, World, rows
@@ -40,6 +41,8 @@ def test_a_backup_taken_under_appends_is_a_consistent_prefix(
     entries = _crew_entries(tmp_path, world, 400)
     url = world.database or str(world.home / "store.db")
     writer_store = open_store(url)  # another connection, as another hub process would be
+    # ...of the same node: its appends sign the node's head of its log, as the node's own do.
+    writer_store.set_sealer(log_sealer(world.node.keys.signing_key, world.node.clock_ms))
     batches = [entries[i : i + 4] for i in range(0, len(entries), 4)]
     paused, taken, more = threading.Event(), threading.Event(), threading.Event()
     seqs: list[int] = []

@@ -36,6 +36,7 @@ from carechain.entries import canonical
 from carechain.node.home import NodeHome
 from carechain.store import SqliteStore
 from carechain.store.bulk import BulkLoad, BulkStore
+from carechain.store.sealed import UNSEALED_KEY
 from carechain.store.sqlite import SqliteSnapshot
 from carechain.trust import DIRECTORY_RECORD
 
@@ -274,7 +275,9 @@ def _open_log(
     create_schema(database)
     store = PostgresStore(database)
     try:
-        count, meta = store.count(), len(store.meta_items(""))
+        # A new store's "not sealed yet" marker (`store.sealed`) is not data.
+        count = store.count()
+        meta = len([k for k, _ in store.meta_items("") if k != UNSEALED_KEY])
         if count or meta:
             marker = store.get_meta(RESTORED_KEY)
             decoded = canonical.decode(marker) if marker is not None else None

@@ -25,6 +25,8 @@ from carechain.store.bulk import ENTRY_COLUMNS
 
 __all__ = ["PgBulkLoad", "PgSnapshot"]
 
+_BESIDES = {"meta": " WHERE key <> 'log:unsealed'"}
+
 _COPY_ENTRIES = f"COPY entries ({', '.join(ENTRY_COLUMNS)}) FROM STDIN (FORMAT BINARY)"
 _ENTRY_TYPES = ["int8", "bytea", "bytea", "text", "bytea", "int8", "int8", "bytea", "bytea", "int8"]
 _COPY_ACCESS = "COPY access (record, key, seq) FROM STDIN (FORMAT BINARY)"
@@ -98,10 +100,12 @@ class PgBulkLoad:
             if self._scalar("SELECT current_setting('synchronous_commit')") == "off":
                 self._conn.execute("SET synchronous_commit = on")  # durable on commit
             self._conn.execute("SELECT pg_advisory_xact_lock(%s)", (lock_key(schema, "append"),))
+            # A new store's migration marks it "not sealed yet" (`store.sealed`): that row is
+            # not data; the loaded meta overwrites it (or leaves it, to be sealed on open).
             used = [
                 t
                 for t in ("entries", "meta", "access")
-                if self._scalar(f"SELECT EXISTS (SELECT 1 FROM {t})")
+                if self._scalar(f"SELECT EXISTS (SELECT 1 FROM {t}{_BESIDES.get(t, '')})")
             ]
             if used:
                 raise StoreError(f"the store is not empty (its {', '.join(used)} hold rows)")

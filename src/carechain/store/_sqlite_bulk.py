@@ -22,6 +22,8 @@ from carechain.store.bulk import ENTRY_COLUMNS
 
 __all__ = ["SqliteBulkLoad", "SqliteSnapshot", "copy_database"]
 
+_BESIDES = {"meta": " WHERE key <> 'log:unsealed'"}
+
 _SELECT = f"SELECT {', '.join(ENTRY_COLUMNS)} FROM entries ORDER BY seq"
 _INSERT = (
     f"INSERT INTO entries ({', '.join(ENTRY_COLUMNS)}) "
@@ -109,10 +111,14 @@ class SqliteBulkLoad:
                 self._db.execute("PRAGMA journal_mode=DELETE")
             self._db.execute("BEGIN IMMEDIATE")
             self._open = True
+            # A new store's migration marks it "not sealed yet" (`store.sealed`): that row is
+            # not data; the loaded meta overwrites it (or leaves it, to be sealed on open).
             used = [
                 t
                 for t in ("entries", "meta", "access")
-                if self._db.execute(f"SELECT EXISTS (SELECT 1 FROM {t})").fetchone()[0]
+                if self._db.execute(
+                    f"SELECT EXISTS (SELECT 1 FROM {t}{_BESIDES.get(t, '')})"
+                ).fetchone()[0]
             ]
             if used:
                 raise StoreError(f"the store is not empty (its {', '.join(used)} hold rows)")

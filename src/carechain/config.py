@@ -26,6 +26,10 @@ class Settings:
     formulary: Path | None = None
     tls_cert: Path | None = None
     tls_key: Path | None = None
+    tls_client_ca: Path | None = None
+    ca_bundle: Path | None = None
+    client_cert: Path | None = None
+    client_key: Path | None = None
     dev: bool = False
     backup_every_s: float | None = None
     backup_dir: Path | None = None
@@ -41,6 +45,12 @@ class Settings:
                 raise FieldInvalid("peers", f"{url!r} must be an http:// or https:// URL")
         if (self.tls_cert is None) != (self.tls_key is None):
             raise FieldInvalid("tls_cert", "give both --tls-cert and --tls-key, or neither")
+        if self.tls_client_ca is not None and self.tls_cert is None:
+            raise FieldInvalid("tls_client_ca", "asking callers for a certificate needs TLS: "
+                               "give --tls-cert and --tls-key too")
+        if (self.client_cert is None) != (self.client_key is None):
+            raise FieldInvalid("client_cert",
+                               "give both --client-cert and --client-key, or neither")
         if self.database_url is not None and not self.database_url.startswith(
             ("postgresql://", "postgres://", "sqlite:///")
         ):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import signal
+import ssl
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -23,6 +24,7 @@ from carechain.errors import CarechainError
 from carechain.node import Node
 from carechain.operations.door import open_accounts
 from carechain.sync.loop import SyncLoop
+from carechain.sync.tls import PeerTLS
 
 if TYPE_CHECKING:
     from carechain.store.postgres import PgListener
@@ -68,6 +70,17 @@ def serve(
     ] = None,
     tls_cert: Annotated[Path | None, typer.Option(help="TLS certificate (PEM).")] = None,
     tls_key: Annotated[Path | None, typer.Option(help="TLS private key (PEM).")] = None,
+    tls_client_ca: Annotated[Path | None, typer.Option(
+        help="Require every caller to present a certificate from this CA (mutual TLS; PEM).")
+    ] = None,
+    ca_bundle: Annotated[Path | None, typer.Option(
+        help="Check peers' certificates against this CA bundle (PEM) instead of the system's.")
+    ] = None,
+    client_cert: Annotated[Path | None, typer.Option(
+        help="Present this certificate to peers that ask for one (mutual TLS; PEM).")
+    ] = None,
+    client_key: Annotated[Path | None, typer.Option(
+        help="The private key of --client-cert (PEM).")] = None,
     dev: Annotated[bool, typer.Option(help="Allow insecure settings on a test machine.")] = False,
     backup_every: Annotated[
         str | None, typer.Option(help="Take a backup this often, e.g. 6h, 30m, 1d.")
@@ -91,11 +104,16 @@ def serve(
             formulary=formulary,
             tls_cert=tls_cert,
             tls_key=tls_key,
+            tls_client_ca=tls_client_ca,
+            ca_bundle=ca_bundle,
+            client_cert=client_cert,
+            client_key=client_key,
             dev=dev,
             backup_every_s=None if backup_every is None else parse_interval(backup_every),
             backup_dir=backup_dir,
             backup_keep=backup_keep,
         )
+        PeerTLS(ca_bundle, client_cert, client_key).context()  # refuse unreadable files now
         chosen = load_formulary(formulary.read_text()) if formulary else None
         node = Node.open(
             dir,
@@ -114,7 +132,8 @@ def serve(
 
 def run_node(node: Node, settings: Settings) -> None:
     """Serve a node until interrupted, syncing in the background."""
-    loop = SyncLoop(node, settings.peers, settings.live, settings.sync_interval_s)
+    tls = PeerTLS(settings.ca_bundle, settings.client_cert, settings.client_key)
+    loop = SyncLoop(node, settings.peers, settings.live, settings.sync_interval_s, tls=tls)
     listener = _listen_for_other_processes(node, settings)
     scheme = "https" if settings.tls_cert else "http"
     typer.echo(
@@ -139,6 +158,8 @@ def run_node(node: Node, settings: Settings) -> None:
         ws_per_message_deflate=False,  # entries are ciphertext: nothing to compress
         ssl_certfile=settings.tls_cert,
         ssl_keyfile=settings.tls_key,
+        ssl_ca_certs=None if settings.tls_client_ca is None else str(settings.tls_client_ca),
+        ssl_cert_reqs=ssl.CERT_REQUIRED if settings.tls_client_ca else ssl.CERT_NONE,
         timeout_graceful_shutdown=GRACE_S,
     )
     if threading.current_thread() is threading.main_thread():

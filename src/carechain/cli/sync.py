@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import httpx
@@ -11,6 +12,7 @@ from carechain.cli._common import DirOpt, SecretOpt, fail, handle, secret_or_pro
 from carechain.errors import CarechainError
 from carechain.node import Node
 from carechain.sync.client import sync_with
+from carechain.sync.tls import PeerTLS
 
 __all__ = ["sync"]
 
@@ -19,9 +21,18 @@ def sync(
     dir: DirOpt,
     peer: Annotated[list[str], typer.Option(help="URL of a node to sync with (repeat).")],
     secret: SecretOpt = None,
+    ca_bundle: Annotated[Path | None, typer.Option(
+        help="Check peers' certificates against this CA bundle (PEM) instead of the system's.")
+    ] = None,
+    client_cert: Annotated[Path | None, typer.Option(
+        help="Present this certificate to peers that ask for one (mutual TLS; PEM).")
+    ] = None,
+    client_key: Annotated[Path | None, typer.Option(
+        help="The private key of --client-cert (PEM).")] = None,
 ) -> None:
     """Pull from and push to each peer, checking the hub's tree heads; exit 1 on any failure."""
     try:
+        tls = PeerTLS(ca_bundle, client_cert, client_key)
         node = Node.open(dir, secret_or_prompt(secret, "operator secret"))
     except CarechainError as exc:
         handle(exc)
@@ -29,7 +40,7 @@ def sync(
     try:
         for url in peer:
             try:
-                with httpx.Client(base_url=url, timeout=30.0) as http:
+                with tls.http(url, 30.0) as http:
                     report = sync_with(node, http)
             except CarechainError as exc:
                 typer.secho(f"{url}: {exc.detail} [{exc.code}]", fg=typer.colors.RED, err=True)

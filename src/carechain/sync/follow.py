@@ -17,7 +17,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-import httpx
 from websockets.asyncio.client import connect
 
 from carechain.entries import Entry
@@ -27,6 +26,7 @@ from carechain.sync.auth import sign_request
 from carechain.sync.client import PeerClient, delivery_of
 from carechain.sync.heads import HeadKeeper, HubMisbehaved
 from carechain.sync.receive import receive_one
+from carechain.sync.tls import DEFAULT_TLS, PeerTLS
 from carechain.sync.wire import decode_message, page_next
 from carechain.transparency import log_id_from_key
 from carechain.trust import Certificate
@@ -101,6 +101,7 @@ async def follow(
     *,
     stop: asyncio.Event,
     on_entries: OnEntries | None = None,
+    tls: PeerTLS = DEFAULT_TLS,
 ) -> None:
     """Stream entries from the peer at base_url (http://host:port) until stop is set.
 
@@ -112,7 +113,7 @@ async def follow(
     log_id = log_id_from_key(cert.sig_key)
     parts = urlsplit(base_url)
     scheme = "wss" if parts.scheme == "https" else "ws"
-    with httpx.Client(base_url=base_url, timeout=15.0) as http:
+    with tls.http(base_url, 15.0) as http:
         while not stop.is_set():
             if cert.role == "hub" and keeper.blocked(log_id):
                 raise HubMisbehaved(f"hub {cert.name} is blocked by an integrity alert")
@@ -126,7 +127,8 @@ async def follow(
             uri = f"{scheme}://{parts.netloc}/sync/v1/live?{query}"
             # No per-message deflate: entries are ciphertext, which does not compress.
             async with connect(
-                uri, additional_headers=headers, max_size=64 * 1024 * 1024, compression=None
+                uri, additional_headers=headers, max_size=64 * 1024 * 1024, compression=None,
+                ssl=tls.websocket(base_url),
             ) as ws:
                 while not stop.is_set():
                     try:

@@ -26,6 +26,7 @@ from carechain.node import Node
 from carechain.sync.client import introduce, sync_with
 from carechain.sync.follow import follow
 from carechain.sync.pusher import StreamPusher
+from carechain.sync.tls import DEFAULT_TLS, PeerTLS
 from carechain.trust import Certificate
 
 __all__ = ["PeerStatus", "SyncLoop"]
@@ -64,9 +65,15 @@ class SyncLoop:
     """Sync with every peer every `interval` seconds, with exponential backoff on failure."""
 
     def __init__(
-        self, node: Node, peers: tuple[str, ...], live: tuple[str, ...] = (), interval: float = 5.0
+        self,
+        node: Node,
+        peers: tuple[str, ...],
+        live: tuple[str, ...] = (),
+        interval: float = 5.0,
+        tls: PeerTLS = DEFAULT_TLS,
     ) -> None:
         self.node = node
+        self.tls = tls
         self.interval = interval
         self.peers = {url: PeerStatus(url) for url in peers}
         self.live = live
@@ -76,7 +83,7 @@ class SyncLoop:
         self._live_stop: asyncio.Event | None = None
         self._live_loop: asyncio.AbstractEventLoop | None = None
         self._unlisten: Callable[[], None] | None = None
-        self.pushers = {url: StreamPusher(node, url) for url in peers}
+        self.pushers = {url: StreamPusher(node, url, tls=tls) for url in peers}
 
     def start(self) -> None:
         """Start the sync thread (and a live-follow thread if asked); sync at once whenever
@@ -126,7 +133,7 @@ class SyncLoop:
     def sync_peer(self, status: PeerStatus) -> None:
         """Run one round with one peer and update its status."""
         try:
-            with httpx.Client(base_url=status.url, timeout=15.0) as http:
+            with self.tls.http(status.url, 15.0) as http:
                 report = sync_with(self.node, http)
         except (httpx.HTTPError, CarechainError, OSError) as exc:
             status.reachable = not isinstance(exc, httpx.TransportError | OSError)
@@ -174,7 +181,7 @@ class SyncLoop:
         while not stop.is_set():
             try:
                 cert = await asyncio.to_thread(self._introduce, url)
-                await follow(self.node, url, cert.key_id.hex(), stop=stop)
+                await follow(self.node, url, cert.key_id.hex(), stop=stop, tls=self.tls)
                 failures = 0
             except Exception as exc:  # any failure: back off and reconnect
                 failures += 1
@@ -186,6 +193,6 @@ class SyncLoop:
 
     def _introduce(self, url: str) -> Certificate:
         """Swap directories with a peer and return its certificate (a worker thread)."""
-        with httpx.Client(base_url=url, timeout=10.0) as http:
+        with self.tls.http(url, 10.0) as http:
             cert, _ = introduce(self.node, http)
         return cert

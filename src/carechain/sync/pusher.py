@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-import httpx
 from websockets.asyncio.client import ClientConnection, connect
 
 from carechain.entries.canonical import encode_pair
@@ -38,6 +37,7 @@ from carechain.sync.client import (
 )
 from carechain.sync.heads import HeadKeeper, HubMisbehaved
 from carechain.sync.policy import FULL_ROLES
+from carechain.sync.tls import DEFAULT_TLS, PeerTLS
 from carechain.sync.wire import decode_head, decode_message, encode_message
 from carechain.transparency import log_id_from_key
 from carechain.trust import Certificate
@@ -73,8 +73,10 @@ class StreamPusher:
         on_settled: Callable[[list[Outgoing]], None] | None = None,
         peer: Certificate | None = None,
         settle_in_thread: bool = True,
+        tls: PeerTLS = DEFAULT_TLS,
     ) -> None:
         self.node = node
+        self.tls = tls
         self.peer = peer  # the peer's certificate, if known: else asked for (`/info`)
         # Answers are checked and their marks written (fsync'd) on a worker thread, so the
         # next entry goes out meanwhile; a caller whose store never waits on a disk (many
@@ -111,7 +113,8 @@ class StreamPusher:
         unlisten = node.notifier.listen_async(asyncio.get_running_loop(), wake)
         try:
             async with connect(
-                uri, additional_headers=headers, max_size=MAX_MESSAGE_BYTES, compression=None
+                uri, additional_headers=headers, max_size=MAX_MESSAGE_BYTES, compression=None,
+                ssl=self.tls.websocket(self.base_url),
             ) as ws:
                 self.connected = True
                 await self._push(ws, cert, keeper, wake, stop)
@@ -137,7 +140,7 @@ class StreamPusher:
                 await asyncio.wait_for(stop.wait(), timeout=delay)
 
     def _learn(self) -> Certificate:
-        with httpx.Client(base_url=self.base_url, timeout=15.0) as http:
+        with self.tls.http(self.base_url, 15.0) as http:
             cert, _ = introduce(self.node, http)
         return cert
 
@@ -237,7 +240,7 @@ class StreamPusher:
             # is asked for, as in a round.
             if _hashes(included) and first == proven_from:
                 return list(included)  # type: ignore[arg-type]
-            with httpx.Client(base_url=self.base_url, timeout=15.0) as http:
+            with self.tls.http(self.base_url, 15.0) as http:
                 return PeerClient(self.node, http).consistency(first, second)
 
         report = SyncReport(peer=cert.name, role=cert.role)

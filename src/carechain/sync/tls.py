@@ -12,10 +12,13 @@ from __future__ import annotations
 import ssl
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
+
+import httpx
 
 from carechain.errors import FieldInvalid
 
-__all__ = ["PeerTLS"]
+__all__ = ["DEFAULT_TLS", "PeerTLS"]
 
 
 @dataclass(frozen=True)
@@ -51,3 +54,18 @@ class PeerTLS:
         except (ssl.SSLError, OSError) as exc:
             raise FieldInvalid("ca_bundle", f"cannot load the TLS files: {exc}") from None
         return context
+
+    def http(self, base_url: str, timeout: float) -> httpx.Client:
+        """Return an httpx client for a peer, checking it (and showing this node) as set."""
+        return httpx.Client(base_url=base_url, timeout=timeout, verify=self.context())
+
+    def websocket(self, base_url: str) -> ssl.SSLContext | None:
+        """Return the TLS context for a WebSocket to a peer (None over plain ws://)."""
+        if urlsplit(base_url).scheme != "https":
+            return None
+        context = self.context()
+        return context if isinstance(context, ssl.SSLContext) else ssl.create_default_context()
+
+
+DEFAULT_TLS = PeerTLS()
+"""The system's authorities and no client certificate."""

@@ -9,13 +9,12 @@ from typing import Annotated
 
 import typer
 
-from carechain.accounts import audit_event
 from carechain.cli._common import DirOpt, SecretOpt, fail, handle, secret_or_prompt
-from carechain.errors import CarechainError
+from carechain.cli._door import open_door
+from carechain.errors import CarechainError, FieldInvalid
 from carechain.node import Node
-from carechain.node.audit import write_audit
+from carechain.operations import Actor, admin
 from carechain.sync.heads import HeadKeeper
-from carechain.transparency import log_id_from_key
 
 __all__ = ["app"]
 
@@ -76,41 +75,15 @@ def clear_alert(
     """Let the node sync with a hub it stopped after an alert; the alerts stay listed."""
     if not reason.strip():
         fail("--reason: say why it is safe to sync with the hub again")
-    node = _open(dir, secret)
     try:
-        certs = [c for c in node.directory.nodes("hub") if c.name == hub]
-        if not certs:
-            fail(f"--hub: no hub named {hub!r} is in this node's directory")
-        keeper = HeadKeeper(node.store, node.directory)
-        blocked = keeper.blocked_logs()
-        logs = [log_id_from_key(c.sig_key) for c in certs]
-        kinds = [blocked[log] for log in logs if log in blocked]
-        if not kinds and not forget_head:
-            fail(f"--hub: this node is not stopped from syncing with {hub!r}")
-        try:
-            event = audit_event(
-                "hub.unblock",
-                staff_id=by,
-                role="admin",
-                at_ms=node.clock_ms(),
-                outcome="success",
-                detail={
-                    "hub": hub,
-                    "alerts": kinds,
-                    "reason": reason.strip(),
-                    "forget_head": forget_head,
-                },
-            )
-        except CarechainError as exc:
-            handle(exc)
-        write_audit(node, event)  # recorded first: the change below is then accounted for
-        for log in logs:
-            keeper.clear(log)
-            if forget_head:
-                keeper.forget(log)
-        typer.echo(
-            f"{hub}: syncing allowed again"
-            + (" (its next head will be taken as a first one)" if forget_head else "")
-        )
-    finally:
-        node.close()
+        with open_door(dir, secret) as door:
+            admin.unblock_hub(door, Actor.operator(by), hub=hub, reason=reason,
+                              forget_head=forget_head)
+    except FieldInvalid as exc:
+        fail(f"--{exc.field}: {exc.rule}")
+    except CarechainError as exc:
+        handle(exc)
+    typer.echo(
+        f"{hub}: syncing allowed again"
+        + (" (its next head will be taken as a first one)" if forget_head else "")
+    )

@@ -17,6 +17,7 @@ import typer
 from carechain.demo import chest_pain_stemi
 from carechain.demo.chain import DEMO_PEOPLE, DEMO_SECRET, DemoChain
 from carechain.demo.monitor import Monitor
+from carechain.operations import Actor, Door, records
 
 __all__ = ["demo"]
 
@@ -32,15 +33,22 @@ PATHS = {"crew": "/crew", "hospital": "/hospital", "hub": "/admin", "vault": "/a
 
 
 def _document(chain: DemoChain) -> bytes:
-    """Play the chest-pain case on the first crew, addressed to the hospital."""
-    crew = chain.nodes["crew-ambulance-412"].node
+    """Play the chest-pain case on the first crew, addressed to the hospital, through the
+    door as its paramedic (each entry checked and audited as if typed on the tablet)."""
+    site = chain.nodes["crew-ambulance-412"]
+    crew = site.node
+    door = Door(crew, site.accounts)
+    person = site.accounts.person("P100234")
+    assert person is not None
+    paramedic = Actor.person(person, "cli")
     deadline = time.monotonic() + 30
     while not [c for c in crew.directory.nodes("hospital") if c.name == HOSPITAL]:
         if time.monotonic() > deadline:
             raise typer.Exit(1)
         time.sleep(0.1)  # the crew learns of the hospital through the hub
     case = chest_pain_stemi()
-    record, _ = crew.open_record(user="P100234", data=case.opened)
+    with door.unit() as uow:
+        record, _ = records.open_record(door, paramedic, uow, data=case.opened)
     # The case's last timed step is 29 minutes after the call: start it 30 minutes ago so
     # that no observation or time is in the future (a future set would become "latest").
     base = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=30)
@@ -51,7 +59,8 @@ def _document(chain: DemoChain) -> bytes:
                 "hospital_node": HOSPITAL,
                 "eta": (base + timedelta(minutes=55)).isoformat(),
             }
-        crew.append(record=record, user="P100234", kind=kind, data=data)
+        with door.unit() as uow:
+            records.append(door, paramedic, uow, record=record, kind=kind, data=data)
     return record
 
 

@@ -49,9 +49,10 @@ class Actor:
         return cls("client", client.name, client.role, interface, None, client.client_id)
 
     @classmethod
-    def operator(cls) -> Actor:
-        """Return the node's operator (the CLI, holding the operator secret)."""
-        return cls("operator", "operator", "admin", "cli", None, None)
+    def operator(cls, staff_id: str | None = None) -> Actor:
+        """Return the node's operator (the CLI, holding the operator secret), naming the
+        staff member at the keyboard when the command asks who it is (`--by`)."""
+        return cls("operator", staff_id or "operator", "admin", "cli", staff_id, None)
 
     def can(self, action: str) -> bool:
         """Return whether this actor may take `action`."""

@@ -7,10 +7,12 @@ from typing import Any
 
 from carechain.accounts import Person
 from carechain.accounts.clients import Client
-from carechain.errors import Forbidden
+from carechain.errors import FieldInvalid, Forbidden
 from carechain.node import Unit
 from carechain.operations.actor import Actor
 from carechain.operations.door import Door
+from carechain.sync.heads import HeadKeeper
+from carechain.transparency import log_id_from_key
 
 __all__ = [
     "create_person",
@@ -19,6 +21,7 @@ __all__ = [
     "list_clients",
     "reset_totp",
     "revoke_client",
+    "unblock_hub",
     "unlock_person",
 ]
 
@@ -101,3 +104,31 @@ def list_clients(door: Door, actor: Actor) -> list[Client]:
 def _client_detail(client: Client) -> dict[str, Any]:
     return {"client": client.client_id, "client_name": client.name, "client_role": client.role,
             "acts_as": client.staff_id, "expires_ms": client.expires_ms}
+
+
+def unblock_hub(door: Door, actor: Actor, *, hub: str, reason: str,
+                forget_head: bool) -> list[str]:
+    """Let the node sync with a hub again after an integrity alert; return the kinds of
+    alert that had stopped it. The audit entry (`hub.unblock`) is made durable first, so
+    the change that follows is always accounted for."""
+    _permit(actor, "node.admin")
+    node = door.node
+    if not reason.strip():
+        raise FieldInvalid("reason", "say why it is safe to sync with the hub again")
+    certs = [c for c in node.directory.nodes("hub") if c.name == hub]
+    if not certs:
+        raise FieldInvalid("hub", f"no hub named {hub!r} is in this node's directory")
+    keeper = HeadKeeper(node.store, node.directory)
+    blocked = keeper.blocked_logs()
+    logs = [log_id_from_key(c.sig_key) for c in certs]
+    kinds = [blocked[log] for log in logs if log in blocked]
+    if not kinds and not forget_head:
+        raise FieldInvalid("hub", f"this node is not stopped from syncing with {hub!r}")
+    with door.unit() as uow:
+        door.audit(actor, uow, "hub.unblock", detail={
+            "hub": hub, "alerts": kinds, "reason": reason.strip(), "forget_head": forget_head})
+    for log in logs:
+        keeper.clear(log)
+        if forget_head:
+            keeper.forget(log)
+    return kinds

@@ -15,7 +15,16 @@ from pathlib import Path
 
 import pytest
 
-from carechain.entries import Entry, FakeClock, crypto
+from carechain.entries import (
+    HLC,
+    Draft,
+    Entry,
+    FakeClock,
+    crypto,
+    make_encrypted,
+    make_grant,
+    new_record_id,
+)
 from carechain.errors import (
     BadParents,
     BadSignature,
@@ -265,8 +274,15 @@ def test_true_does_not_let_a_hub_write_a_record(tmp_path: Path, trust: Trust) ->
     hub = make_node(tmp_path / "hub", trust, name="hub", role="hub")
     vault = make_node(tmp_path / "vault", trust, name="vault", role="vault")
     vault.ingest(everything(hub))
-    record, _ = hub.open_record(user="H1", data=OPENED)
-    entries = [s.entry for s in hub.store.record(record)]
+    # A hub's Node refuses to write a record (issue 11, item 5): sign one with its key.
+    record, key = new_record_id(), crypto.random_bytes(crypto.KEY_BYTES)
+    grant = make_grant(Draft(record, "grant", "H1", HLC(hub.clock_ms()), (), ()), hub.keys, key,
+                       {hub.keys.box_key_id: hub.keys.box_public})
+    opened = make_encrypted(
+        Draft(record, "clinical", "H1", HLC(hub.clock_ms() + 1), (grant.id,),
+              (hub.keys.box_key_id,)),
+        hub.keys, key, {"kind": "record.opened", "v": 1, "data": OPENED})
+    entries = [grant, opened]
     assert entries and all(e.header.record != audit_record_of(hub.keys.key_id) for e in entries)
     assert vault.directory.verify_batch(entries) == [True] * len(entries)
     with pytest.raises(RoleNotAllowed):

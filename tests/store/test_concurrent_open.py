@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 
 from carechain.accounts._db import MIGRATIONS as ACCOUNT_MIGRATIONS
-from carechain.accounts._db import Database
+from carechain.accounts._db import SqliteDatabase
 from carechain.store.sqlite import MIGRATIONS, SqliteStore, connect_sqlite
 
 OPENERS: dict[str, tuple[Callable[[Path], object], int]] = {
     "store": (SqliteStore, len(MIGRATIONS)),
-    "accounts": (Database, len(ACCOUNT_MIGRATIONS)),
+    "accounts": (SqliteDatabase, len(ACCOUNT_MIGRATIONS)),
 }
 
 

@@ -68,7 +68,7 @@ def steady_nodes() -> Iterator[None]:
         return hashlib.sha256(b"record %d" % next(count)).digest()[:16]
 
     with (
-        mock.patch("carechain.node.service.new_record_id", new_record_id),
+        mock.patch("carechain.node._authoring.new_record_id", new_record_id),
         mock.patch("carechain.node.service.load_example_formulary", _example_formulary),
     ):
         yield

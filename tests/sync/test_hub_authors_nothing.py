@@ -10,12 +10,13 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from carechain.accounts import audit_event
+from carechain.accounts import FAST_FOR_TESTS, AccountStore, audit_event
 from carechain.app import create_app
 from carechain.errors import PROBLEM_BASE, Forbidden
 from carechain.node import Node
 from carechain.node.audit import read_audit, write_audit
-from carechain.testing import Trust
+from carechain.operations.door import accounts_key
+from carechain.testing import Trust, api_token
 from tests.sync.harness import Chain
 from tests.sync.hostile import alerts
 
@@ -70,8 +71,15 @@ def test_an_anonymous_post_to_the_hub_writes_nothing_and_the_vault_keeps_syncing
     r = TestClient(create_app(hub)).post(
         "/records", json={"user": "P1", "data": {"callsign": "RRV-1"}}
     )
-    assert r.status_code == 403, r.text
-    assert r.json()["type"] == PROBLEM_BASE + "forbidden"
+    assert r.status_code == 401, r.text
+    assert r.json()["type"] == PROBLEM_BASE + "not-authenticated"
+    accounts = AccountStore(":memory:", accounts_key(hub), cost=FAST_FOR_TESTS)
+    client = TestClient(create_app(hub, accounts=accounts))
+    client.headers["Authorization"] = f"Bearer {api_token(accounts, hub, staff_id='P1')}"
+    r = client.post("/records", json={"data": {"callsign": "RRV-1"}})
+    accounts.close()
+    assert r.status_code == 404, r.text  # a hub's API has no route that writes a record
+    assert r.json()["type"] == PROBLEM_BASE + "not-found"
     assert hub.store.count() == before
     chain.sync("vault", "hub")
     assert alerts(chain.nodes["vault"]) == []

@@ -280,6 +280,7 @@ class Authoring(Reading):
         uow: Unit | None = None,
     ) -> Written | None:
         """Grant a record to a named hospital or vault node; None if it already holds it."""
+        self._may_author(record)
         certs = [
             c
             for c in self.directory.nodes()

@@ -10,7 +10,16 @@ import typer
 
 from carechain.errors import CarechainError
 
-__all__ = ["DirOpt", "SecretOpt", "TrustSecretOpt", "fail", "secret_or_prompt"]
+__all__ = [
+    "CaBundleOpt",
+    "ClientCertOpt",
+    "ClientKeyOpt",
+    "DirOpt",
+    "SecretOpt",
+    "TrustSecretOpt",
+    "fail",
+    "secret_or_prompt",
+]
 
 DirOpt = Annotated[Path, typer.Option("--dir", help="The node's data directory.")]
 SecretOpt = Annotated[
@@ -31,6 +40,12 @@ TrustSecretOpt = Annotated[
         help="Secret that unlocks the trust root key (prompted if not given).",
     ),
 ]
+# The trust's own PKI on calls to peers (`serve` and `sync`):
+CaBundleOpt = Annotated[Path | None, typer.Option(
+    help="Check peers' certificates against this CA bundle (PEM) instead of the system's.")]
+ClientCertOpt = Annotated[Path | None, typer.Option(
+    help="Present this certificate to peers that ask for one (mutual TLS; PEM).")]
+ClientKeyOpt = Annotated[Path | None, typer.Option(help="The private key of --client-cert (PEM).")]
 
 
 def secret_or_prompt(secret: str | None, what: str, *, confirm: bool = False) -> str:

@@ -16,7 +16,16 @@ import uvicorn
 
 from carechain.app import create_app
 from carechain.backup.schedule import BackupScheduler, parse_interval
-from carechain.cli._common import DirOpt, SecretOpt, fail, handle, secret_or_prompt
+from carechain.cli._common import (
+    CaBundleOpt,
+    ClientCertOpt,
+    ClientKeyOpt,
+    DirOpt,
+    SecretOpt,
+    fail,
+    handle,
+    secret_or_prompt,
+)
 from carechain.clinical import load_formulary
 from carechain.clinical.errors import ClinicalValueError
 from carechain.config import Settings
@@ -73,14 +82,9 @@ def serve(
     tls_client_ca: Annotated[Path | None, typer.Option(
         help="Require every caller to present a certificate from this CA (mutual TLS; PEM).")
     ] = None,
-    ca_bundle: Annotated[Path | None, typer.Option(
-        help="Check peers' certificates against this CA bundle (PEM) instead of the system's.")
-    ] = None,
-    client_cert: Annotated[Path | None, typer.Option(
-        help="Present this certificate to peers that ask for one (mutual TLS; PEM).")
-    ] = None,
-    client_key: Annotated[Path | None, typer.Option(
-        help="The private key of --client-cert (PEM).")] = None,
+    ca_bundle: CaBundleOpt = None,
+    client_cert: ClientCertOpt = None,
+    client_key: ClientKeyOpt = None,
     dev: Annotated[bool, typer.Option(help="Allow insecure settings on a test machine.")] = False,
     backup_every: Annotated[
         str | None, typer.Option(help="Take a backup this often, e.g. 6h, 30m, 1d.")

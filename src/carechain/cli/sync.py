@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import httpx
 import typer
 
-from carechain.cli._common import DirOpt, SecretOpt, fail, handle, secret_or_prompt
+from carechain.cli._common import (
+    CaBundleOpt,
+    ClientCertOpt,
+    ClientKeyOpt,
+    DirOpt,
+    SecretOpt,
+    fail,
+    handle,
+    secret_or_prompt,
+)
 from carechain.errors import CarechainError
 from carechain.node import Node
 from carechain.sync.client import sync_with
@@ -21,14 +29,9 @@ def sync(
     dir: DirOpt,
     peer: Annotated[list[str], typer.Option(help="URL of a node to sync with (repeat).")],
     secret: SecretOpt = None,
-    ca_bundle: Annotated[Path | None, typer.Option(
-        help="Check peers' certificates against this CA bundle (PEM) instead of the system's.")
-    ] = None,
-    client_cert: Annotated[Path | None, typer.Option(
-        help="Present this certificate to peers that ask for one (mutual TLS; PEM).")
-    ] = None,
-    client_key: Annotated[Path | None, typer.Option(
-        help="The private key of --client-cert (PEM).")] = None,
+    ca_bundle: CaBundleOpt = None,
+    client_cert: ClientCertOpt = None,
+    client_key: ClientKeyOpt = None,
 ) -> None:
     """Pull from and push to each peer, checking the hub's tree heads; exit 1 on any failure."""
     try:

@@ -3,6 +3,7 @@ outcome, in the node's signed log."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from carechain.accounts import (
@@ -57,21 +58,20 @@ def logout(door: Door, actor: Actor, *, token: str) -> None:
 
 def unlock_by_colleague(door: Door, *, staff_id: str, colleague: str, secret: str) -> Person:
     """Unlock a crew account with a second crew member's staff id and PIN; audited."""
-    try:
-        person, event = door.accounts.unlock_by_colleague(staff_id, colleague, secret,
-                                                          now_ms=door.now_ms())
-    except (AccountLocked, LoginFailed) as exc:
-        _events(door, exc.events)
-        raise
-    _events(door, [event])
-    return person
+    return _unlocked(door, lambda now_ms: door.accounts.unlock_by_colleague(
+        staff_id, colleague, secret, now_ms=now_ms))
 
 
 def unlock_by_code(door: Door, *, staff_id: str, admin: str, code: str) -> Person:
     """Unlock a crew account with the control room's one-time code; audited."""
+    return _unlocked(door, lambda now_ms: door.accounts.unlock_by_code(
+        staff_id, admin, code, now_ms=now_ms))
+
+
+def _unlocked(door: Door, unlock: Callable[[int], tuple[Person, dict[str, Any]]]) -> Person:
+    """Run an unlock and audit what happened: the unlock, or each failed attempt."""
     try:
-        person, event = door.accounts.unlock_by_code(staff_id, admin, code,
-                                                     now_ms=door.now_ms())
+        person, event = unlock(door.now_ms())
     except (AccountLocked, LoginFailed) as exc:
         _events(door, exc.events)
         raise

@@ -15,6 +15,7 @@ from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from carechain.clinical.news2 import PARAMETER_LABELS, PARAMETERS
+from carechain.web.shared.clock import parse_time
 
 __all__ = ["SHORT_LABELS", "ago", "news2_view"]
 
@@ -31,20 +32,10 @@ SHORT_LABELS = {
 _SHOWN = {True: "O₂", False: "air", "air": "air", "oxygen": "O₂"}
 
 
-def _moment(value: object) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-
-
 def ago(value: object, now: datetime) -> str | None:
     """Return how long before `now` an ISO time was: 'just now', '12 min ago', '1 h 5 min
     ago', or 'in 3 min' for a time ahead of the clock; None for no time."""
-    moment = _moment(value)
+    moment = parse_time(value)
     if moment is None:
         return None
     seconds = (now - moment).total_seconds()
@@ -66,7 +57,7 @@ def _value(name: str, value: Any) -> str:
 
 
 def _clock(value: object, zone: tzinfo) -> str | None:
-    moment = _moment(value)
+    moment = parse_time(value)
     return None if moment is None else moment.astimezone(zone).strftime("%H:%M")
 
 

@@ -12,7 +12,7 @@ import typer
 from carechain.cli._common import DirOpt, SecretOpt, handle, secret_or_prompt
 from carechain.errors import CarechainError
 from carechain.node import Node
-from carechain.recovery import Survivor, open_survivor, rebuild_hub
+from carechain.recovery import BATCH, Survivor, open_survivor, rebuild_hub
 
 __all__ = ["app"]
 
@@ -46,6 +46,9 @@ def rebuild(
     report: Annotated[
         Path | None, typer.Option(help="Write the rebuild report here, as JSON.")
     ] = None,
+    batch: Annotated[
+        int, typer.Option(min=1, help="Positions checked and stored per transaction.")
+    ] = BATCH,
 ) -> None:
     """Put every entry of the hub's lost log back at its old position, from the survivors;
     run it again after an interruption to go on. Exits 1 if anything is lost."""
@@ -58,7 +61,7 @@ def rebuild(
         root = node.directory.root_public
         for path in survivor:
             opened.append(open_survivor(path, root_public=root, hub_key=node.keys.sign_public))
-        result = rebuild_hub(node, opened, progress=_bar)
+        result = rebuild_hub(node, opened, batch=batch, progress=_bar)
     except CarechainError as exc:
         handle(exc)
     finally:

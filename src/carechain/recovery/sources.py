@@ -24,7 +24,7 @@ from carechain.sync.wire import decode_head, decode_message
 from carechain.transparency import HeadSignatureError, SignedTreeHead, log_id_from_key, verify_head
 from carechain.trust import DIRECTORY_RECORD, Certificate, Directory
 
-__all__ = ["PAGE", "Survivor", "decode_row", "open_survivor"]
+__all__ = ["PAGE", "Survivor", "decode_row", "held_heads", "open_survivor"]
 
 PAGE = 20_000  # places read from a survivor at a time
 
@@ -117,3 +117,25 @@ def decode_row(signed: bytes, signature: bytes) -> Entry | CarechainError:
         return decode_signed(signed, signature)
     except CarechainError as exc:
         return exc
+
+
+def held_heads(path: Path, log: bytes) -> list[SignedTreeHead]:
+    """Return the heads of a hub's log (by log id) a node's data directory holds: the last
+    one it accepted and those it was gossiped and has not checked yet (signatures unchecked:
+    the caller checks them against the hub's certified key)."""
+    home = NodeHome(path)
+    if not home.store_file.exists():
+        raise InvalidInput(f"{path} holds no node store")
+    store = SqliteStore(home.store_file)
+    try:
+        items = [*store.meta_items(f"head:{log.hex()}"), *store.meta_items(f"pending:{log.hex()}:")]
+    finally:
+        store.close()
+    out: list[SignedTreeHead] = []
+    for _, raw in items:
+        try:
+            if raw:
+                out.append(decode_head(raw))
+        except CarechainError:
+            continue
+    return out

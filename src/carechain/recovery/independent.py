@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,7 +38,7 @@ from carechain.trust import DIRECTORY_RECORD, Certificate, Directory
 
 __all__ = ["HeadVerdict", "LogVerdict", "verify_log"]
 
-PAGE = 10_000  # rows read, decoded and verified at a time
+PAGE = 4_000  # rows read, decoded and verified at a time
 MOST_FINDINGS = 1_000  # findings kept in the report (all are counted)
 
 
@@ -154,15 +155,31 @@ def _decode(row: RawRow) -> Entry | CarechainError:
     return entry
 
 
-def _page(store: Store, directory: Directory, rows: Sequence[RawRow], v: LogVerdict) -> None:
-    """Check one page of rows: decoding, signatures in batch, certificates, parents."""
-    decoded = [(row, _decode(row)) for row in rows]
-    entries = [e for _, e in decoded if isinstance(e, Entry)]
-    signatures = iter(directory.verify_batch(entries))
-    parents = {p for e in entries for p in e.header.parents}
-    seqs = store.seqs_of(sorted(parents))
-    records = store.records_of(sorted(parents))
-    for row, item in decoded:
+@dataclass
+class _Page:
+    """A page of rows decoded, and its signatures being verified meanwhile."""
+
+    rows: Sequence[RawRow]
+    decoded: list[Entry | CarechainError]
+    signatures: Future[list[bool | None]]
+
+
+def _read(store: Store, directory: Directory, after: int, verifier: ThreadPoolExecutor) -> _Page:
+    """Read and decode the page after `after`; start verifying its signatures."""
+    rows = store.raw_since(after, PAGE)
+    decoded = [_decode(row) for row in rows]
+    entries = [e for e in decoded if isinstance(e, Entry)]
+    return _Page(rows, decoded, verifier.submit(directory.verify_batch, entries))
+
+
+def _check(store: Store, directory: Directory, page: _Page, v: LogVerdict) -> None:
+    """Judge one page: decoding, signatures (verified in batch), certificates, parents."""
+    signatures = iter(page.signatures.result())
+    entries = [e for e in page.decoded if isinstance(e, Entry)]
+    parents = sorted({p for e in entries for p in e.header.parents})
+    seqs = store.seqs_of(parents)
+    records = store.records_of(parents)
+    for row, item in zip(page.rows, page.decoded, strict=True):
         if isinstance(item, CarechainError):
             code = item.code if item.code != "internal" else "bad-id"
             v.add(Finding(row.seq, row.id.hex(), code, item.detail))
@@ -207,17 +224,18 @@ def verify_log(
         wanted.setdefault(head.size, []).append((holder, head))
     roots: dict[int, bytes] = {0: empty_root()}
     tree = CompactRange()
-    after = 0
-    while True:
-        rows = store.raw_since(after, PAGE)
-        if not rows:
-            break
-        _page(store, directory, rows, verdict)
-        for row in rows:
-            tree.append(leaf_hash(row.id))
-            if tree.size in wanted:
-                roots[tree.size] = tree.root()
-        after = rows[-1].seq
+    # While one page's signatures are verified (on every core: the verifier's threads
+    # leave the interpreter lock), the next page is read and decoded.
+    with ThreadPoolExecutor(1, thread_name_prefix="carechain-verify-log") as verifier:
+        page = _read(store, directory, 0, verifier)
+        while page.rows:
+            upcoming = _read(store, directory, page.rows[-1].seq, verifier)
+            _check(store, directory, page, verdict)
+            for row in page.rows:
+                tree.append(leaf_hash(row.id))
+                if tree.size in wanted:
+                    roots[tree.size] = tree.root()
+            page = upcoming
     verdict.entries = tree.size
     verdict.root = (tree.root() if tree.size else empty_root()).hex()
     for size, held in sorted(wanted.items()):

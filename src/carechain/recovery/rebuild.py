@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 from carechain.entries import Entry
@@ -122,6 +123,48 @@ class _Places:
         return min(found, default=None)
 
 
+Prepared = tuple[dict[int, _Place], dict[bytes, bool | None]]
+
+
+class _Ahead:
+    """The next window read, decoded and its signatures verified (in batch, on every core)
+    while the current run is stored."""
+
+    def __init__(self, places: _Places, node: Node, batch: int, pool: ThreadPoolExecutor):
+        self._places = places
+        self._node = node
+        self._batch = batch
+        self._pool = pool
+        self._at: int | None = None
+        self._future: Future[Prepared] | None = None
+
+    def _prepare(self, position: int) -> Prepared:
+        window = self._places.window(position, self._batch, entries=True)
+        entries = [p.entry for p in window.values() if p.entry is not None]
+        # A key certified by an entry of the run being stored is not known yet: its
+        # answer is None, and the receiving path verifies that signature itself.
+        answers = self._node.directory.verify_batch(entries)
+        return window, {e.id: ok for e, ok in zip(entries, answers, strict=True)}
+
+    def start(self, position: int) -> None:
+        """Begin preparing the window at `position`."""
+        self._settle()
+        self._at, self._future = position, self._pool.submit(self._prepare, position)
+
+    def take(self, position: int) -> Prepared:
+        """Return the window at `position` (prepared ahead if it was the one started)."""
+        if self._at == position and self._future is not None:
+            future, self._future, self._at = self._future, None, None
+            return future.result()
+        self._settle()
+        return self._prepare(position)
+
+    def _settle(self) -> None:
+        if self._future is not None:
+            self._future.result()  # one reader of the survivors' stores at a time
+            self._future, self._at = None, None
+
+
 def _check_prefix(node: Node, places: _Places, held: int) -> None:
     """Check that what the hub's store holds is the old log's prefix, as survivors say."""
     after = 0
@@ -144,20 +187,21 @@ def _store_run(
     keeper: HeadKeeper,
     places: _Places,
     run: list[tuple[int, _Place]],
+    signatures: dict[bytes, bool | None],
     report: RebuildReport,
     in_order: bool,
 ) -> bool:
     """Hand a run of entries to the receiving path; return whether order still holds."""
     deliveries: list[Delivery] = []
-    for seq, place in run:
-        del seq
+    for _, place in run:
         assert place.entry is not None
         cert = places.survivors[place.holder].cert
         if not deliveries or deliveries[-1].peer is not cert:
-            deliveries.append(Delivery(cert, []))
-        items = deliveries[-1].items
-        assert isinstance(items, list)
+            deliveries.append(Delivery(cert, [], signatures=[]))
+        items, answers = deliveries[-1].items, deliveries[-1].signatures
+        assert isinstance(items, list) and isinstance(answers, list)
         items.append(Received(place.entry))
+        answers.append(signatures.get(place.entry.id))
     outcomes = receive(node, keeper, deliveries)
     results = [r for o in outcomes for r in o.results]
     for (seq, place), result in zip(run, results, strict=True):
@@ -213,18 +257,36 @@ def rebuild_hub(
         report.refused_heads += [f"{s.name}: {r}" for r in s.refused_heads]
     top = max((h.head.size for h in report.heads), default=0)
     places = _Places(survivors, log, node.info.name)
-    keeper = HeadKeeper(node.store, node.directory)
     report.held_before = node.store.count()
     _check_prefix(node, places, report.held_before)
+    with ThreadPoolExecutor(1, thread_name_prefix="carechain-rebuild") as pool:
+        _walk(node, places, _Ahead(places, node, batch, pool), report, top, progress)
+    _prove(node, report)
+    report.seconds = time.monotonic() - started
+    return report
+
+
+def _walk(
+    node: Node,
+    places: _Places,
+    ahead: _Ahead,
+    report: RebuildReport,
+    top: int,
+    progress: Progress | None,
+) -> None:
+    """Walk the old log's positions from the first one the store lacks, storing runs."""
+    keeper = HeadKeeper(node.store, node.directory)
     position = report.held_before + 1  # the next position of the old log
     in_order = True
+    ahead.start(position)
     while True:
-        window = places.window(position, batch, entries=True)
+        window, signatures = ahead.take(position)
         run: list[tuple[int, _Place]] = []
         while position + len(run) in window and window[position + len(run)].entry is not None:
             run.append((position + len(run), window[position + len(run)]))
         if run:
-            in_order = _store_run(node, keeper, places, run, report, in_order)
+            ahead.start(position + len(run))  # read while this run is stored
+            in_order = _store_run(node, keeper, places, run, signatures, report, in_order)
             position += len(run)
             if progress is not None:
                 progress(position - 1, top)
@@ -238,12 +300,9 @@ def rebuild_hub(
         if upcoming is None:
             if position <= top:
                 _lost(report, position, top, [])
-            break
+            return
         _lost(report, position, upcoming - 1, [])
         in_order, position = False, upcoming
-    _prove(node, report)
-    report.seconds = time.monotonic() - started
-    return report
 
 
 def _prove(node: Node, report: RebuildReport) -> None:

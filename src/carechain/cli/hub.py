@@ -12,7 +12,7 @@ import typer
 from carechain.cli._common import DirOpt, SecretOpt, handle, secret_or_prompt
 from carechain.errors import CarechainError
 from carechain.node import Node
-from carechain.recovery import BATCH, Survivor, open_survivor, rebuild_hub
+from carechain.recovery import BATCH, Survivor, node_location, open_survivor, rebuild_hub
 
 __all__ = ["app"]
 
@@ -32,11 +32,12 @@ def _bar(done: int, total: int) -> None:
 def rebuild(
     dir: DirOpt,
     survivor: Annotated[
-        list[Path],
+        list[str],
         typer.Option(
             "--from",
-            help="A surviving node's data directory (a vault, a hospital, a crew node); "
-            "repeat it. Read only; no secret needed.",
+            help="A surviving node's data directory (a vault, a hospital, a crew node), or "
+            "DIR=URL when its store is elsewhere (postgresql://…); repeat it. Read only; no "
+            "secret needed.",
         ),
     ],
     secret: SecretOpt = None,
@@ -59,8 +60,11 @@ def rebuild(
     opened: list[Survivor] = []
     try:
         root = node.directory.root_public
-        for path in survivor:
-            opened.append(open_survivor(path, root_public=root, hub_key=node.keys.sign_public))
+        for value in survivor:
+            path, url = node_location(value)
+            opened.append(
+                open_survivor(path, root_public=root, hub_key=node.keys.sign_public, store_url=url)
+            )
         result = rebuild_hub(node, opened, batch=batch, progress=_bar)
     except CarechainError as exc:
         handle(exc)

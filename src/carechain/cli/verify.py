@@ -15,7 +15,13 @@ from carechain.errors import CarechainError
 from carechain.node import Node
 from carechain.node.home import NodeHome
 from carechain.node.verify import verify_node
-from carechain.recovery import held_heads, load_or_make_key, sign_report, verify_log
+from carechain.recovery import (
+    held_heads,
+    load_or_make_key,
+    node_location,
+    sign_report,
+    verify_log,
+)
 from carechain.store import Store, open_store
 from carechain.transparency import SignedTreeHead, log_id_from_key
 from carechain.trust import DIRECTORY_RECORD, Directory
@@ -39,10 +45,11 @@ HubOpt = Annotated[
     str | None, typer.Option("--hub", help="The hub's name, if the log certifies several.")
 ]
 HeadsOpt = Annotated[
-    list[Path] | None,
+    list[str] | None,
     typer.Option(
         "--heads-from",
-        help="A node's data directory whose heads of the log are checked; repeat it.",
+        help="A node's data directory whose heads of the log are checked, or DIR=URL when "
+        "its store is elsewhere (postgresql://…); repeat it.",
     ),
 ]
 ReportOpt = Annotated[Path | None, typer.Option(help="Write the signed report here (JSON).")]
@@ -142,7 +149,7 @@ def _independent(
     trust_dir: Path | None,
     trust_public: str | None,
     hub: str | None,
-    heads_from: list[Path],
+    heads_from: list[str],
     report: Path | None,
     sign_key: Path | None,
     sign_node: Path | None,
@@ -155,9 +162,10 @@ def _independent(
         try:
             heads: list[tuple[str, SignedTreeHead]] = []
             logs = _hub_logs(store, root)
-            for path in heads_from:
+            for value in heads_from:
+                path, url = node_location(value)
                 name = NodeHome(path).info().name
-                heads += [(name, h) for lid in logs for h in held_heads(path, lid)]
+                heads += [(name, h) for lid in logs for h in held_heads(path, lid, url)]
             verdict = verify_log(store, root_public=root, heads=heads, hub_name=hub)
         finally:
             store.close()

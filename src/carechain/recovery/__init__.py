@@ -7,7 +7,7 @@ from carechain.recovery.independent import HeadVerdict, LogVerdict, verify_log
 from carechain.recovery.rebuild import BATCH, Progress, SurvivorsDisagree, rebuild_hub
 from carechain.recovery.report import HeadCheck, Missing, RebuildReport
 from carechain.recovery.signed import check_signed_report, load_or_make_key, sign_report
-from carechain.recovery.sources import Survivor, held_heads, open_survivor
+from carechain.recovery.sources import Survivor, held_heads, node_location, open_survivor
 
 __all__ = [
     "BATCH",
@@ -22,6 +22,7 @@ __all__ = [
     "check_signed_report",
     "held_heads",
     "load_or_make_key",
+    "node_location",
     "open_survivor",
     "rebuild_hub",
     "sign_report",

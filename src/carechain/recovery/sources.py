@@ -1,8 +1,9 @@
 """The survivors of a lost hub: the nodes whose stores say where the hub's log held what.
 
-A survivor is any node's data directory (a vault, a hospital, a crew node). Its store is
-read, never written, and no secret is needed: every entry is signed, and the rebuilt hub
-checks each one as it takes it. From each survivor come
+A survivor is any node's data directory (a vault, a hospital, a crew node), with its store
+(the directory's SQLite file, or a PostgreSQL URL). Its store is read, never written (its
+schema is brought up to date if it is older), and no secret is needed: every entry is
+signed, and the rebuilt hub checks each one as it takes it. From each survivor come
 
 - the places it noted in the hub's log (`hub_positions`, noted by `sync.receive` for every
   entry it took from the hub, with the entry itself when it holds it);
@@ -19,12 +20,19 @@ from pathlib import Path
 from carechain.entries import Entry, decode_signed
 from carechain.errors import CarechainError, InvalidInput
 from carechain.node.home import NodeHome
-from carechain.store import Positioned, SqliteStore, Store
+from carechain.store import Positioned, SqliteStore, Store, open_store
 from carechain.sync.wire import decode_head, decode_message
 from carechain.transparency import HeadSignatureError, SignedTreeHead, log_id_from_key, verify_head
 from carechain.trust import DIRECTORY_RECORD, Certificate, Directory
 
-__all__ = ["PAGE", "Survivor", "decode_row", "held_heads", "open_survivor"]
+__all__ = [
+    "PAGE",
+    "Survivor",
+    "decode_row",
+    "held_heads",
+    "node_location",
+    "open_survivor",
+]
 
 PAGE = 20_000  # places read from a survivor at a time
 
@@ -82,16 +90,34 @@ def _certificate(store: Store, root_public: bytes, name: str) -> Certificate:
     raise InvalidInput(f"survivor {name!r}: its store holds no certificate of its own")
 
 
-def open_survivor(path: Path, *, root_public: bytes, hub_key: bytes) -> Survivor:
-    """Open a surviving node's data directory for reading, with the heads of the hub's log
-    (signed by `hub_key`) it holds."""
+def node_location(value: str) -> tuple[Path, str | None]:
+    """Split a survivor as given on the command line: `DIR`, or `DIR=URL` for a node whose
+    store is not its data directory's (a vault on PostgreSQL)."""
+    path, sep, url = value.partition("=")
+    if sep and "://" in url:
+        return Path(path), url
+    return Path(value), None
+
+
+def _open_store(path: Path, store_url: str | None) -> Store:
+    if store_url is not None:
+        return open_store(store_url)
     home = NodeHome(path)
     if not home.store_file.exists():
         raise InvalidInput(f"{path} holds no node store")
-    info = home.info()
+    return SqliteStore(home.store_file)
+
+
+def open_survivor(
+    path: Path, *, root_public: bytes, hub_key: bytes, store_url: str | None = None
+) -> Survivor:
+    """Open a surviving node's data directory (and its store at `store_url`, if not the
+    directory's) for reading, with the heads of the hub's log (signed by `hub_key`) it
+    holds."""
+    info = NodeHome(path).info()
     if info.root_public and bytes.fromhex(info.root_public) != root_public:
         raise InvalidInput(f"survivor {info.name!r} belongs to another trust")
-    store = SqliteStore(home.store_file)
+    store = _open_store(path, store_url)
     try:
         survivor = Survivor(info.name, store, _certificate(store, root_public, info.name))
     except BaseException:
@@ -119,14 +145,11 @@ def decode_row(signed: bytes, signature: bytes) -> Entry | CarechainError:
         return exc
 
 
-def held_heads(path: Path, log: bytes) -> list[SignedTreeHead]:
-    """Return the heads of a hub's log (by log id) a node's data directory holds: the last
-    one it accepted and those it was gossiped and has not checked yet (signatures unchecked:
-    the caller checks them against the hub's certified key)."""
-    home = NodeHome(path)
-    if not home.store_file.exists():
-        raise InvalidInput(f"{path} holds no node store")
-    store = SqliteStore(home.store_file)
+def held_heads(path: Path, log: bytes, store_url: str | None = None) -> list[SignedTreeHead]:
+    """Return the heads of a hub's log (by log id) a node holds: the last one it accepted
+    and those it was gossiped and has not checked yet (signatures unchecked: the caller
+    checks them against the hub's certified key)."""
+    store = _open_store(path, store_url)
     try:
         items = [*store.meta_items(f"head:{log.hex()}"), *store.meta_items(f"pending:{log.hex()}:")]
     finally:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from carechain.demo import chest_pain_stemi
 from carechain.testing import Trust
+from carechain.transparency import log_id_from_key
 from tests.recovery.support import hub_ids, rebuild, serve_hub, wipe_hub
 from tests.sync.harness import Chain, document_stemi, standard_chain
 from tests.sync.hostile import alerts
@@ -133,5 +134,26 @@ def test_what_no_survivor_holds_is_named_with_the_heads_that_prove_it(
         assert any("hospital-a" in p for p in report.missing[0].proven_by)
         assert [h.proven for h in report.heads if h.holder == "hospital-a"] == [False]
         assert any(line.startswith("LOST positions") for line in report.summary())
+    finally:
+        chain.close()
+
+
+def test_every_node_notes_where_the_hubs_log_holds_what_it_took(
+    tmp_path: Path, trust: Trust
+) -> None:
+    chain = standard_chain(tmp_path, trust)
+    try:
+        _shift(chain)
+        hub = chain.nodes["hub"]
+        log = log_id_from_key(hub.keys.sign_public)
+        leaves = dict(enumerate(hub_ids(hub), start=1))
+        for name in ("hospital-a", "vault"):
+            node = chain.nodes[name]
+            noted = node.store.positioned(log, 0, 10_000)
+            assert noted, name
+            assert all(leaves[p.seq] == p.id for p in noted), name  # the hub's own order
+            assert all(p.row is not None for p in noted), name  # of entries it holds
+        vault = chain.nodes["vault"].store.positioned(log, 0, 10_000)
+        assert [p.seq for p in vault] == sorted(leaves)  # the vault: the whole log
     finally:
         chain.close()

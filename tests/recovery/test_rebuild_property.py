@@ -17,7 +17,7 @@ from carechain.recovery import Survivor, rebuild_hub
 from carechain.store import SqliteStore
 from carechain.testing import Trust, make_node, make_trust
 from carechain.transparency import CompactRange, TreeHead, leaf_hash, log_id_from_key, sign_head
-from carechain.trust import DIRECTORY_RECORD
+from carechain.trust import DIRECTORY_RECORD, NodeKeys
 
 RECORDS = 3
 PER_RECORD = 6
@@ -111,3 +111,20 @@ def test_the_rebuild_restores_the_prefix_and_names_the_rest(
                 assert lost.ids[p - 1] in stored_after or any(
                     lost.ids[p - 1].hex() in r for r in report.refused
                 )
+
+
+def test_a_hub_with_a_new_key_rebuilds_the_log_its_old_key_signed(lost: Lost) -> None:
+    """The trust may certify the hub a new key (issue 13, item 2): the lost log is still
+    found and proven by the old key's heads, leaf for leaf."""
+    n = len(lost.ids)
+    survivors = [lost.survivor("vault", set(range(1, n + 1)), list(range(1, n + 1)))]
+    hub = Node(info=lost.hub.info, keys=NodeKeys.generate(), store=SqliteStore(":memory:"))
+    try:
+        report = rebuild_hub(hub, survivors, log_key=lost.hub.keys.sign_public)
+        assert report.complete and report.heads and report.log_id == lost.log.hex()
+        assert hub.store.ids(0, 10**6) == lost.ids
+        assert rebuild_hub(hub, survivors).size == n  # under its own key: nothing to add
+    finally:
+        hub.close()
+        for s in survivors:
+            s.close()

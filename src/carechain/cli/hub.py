@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from carechain.cli._common import DirOpt, SecretOpt, handle, secret_or_prompt
+from carechain.cli._common import DirOpt, SecretOpt, fail, handle, secret_or_prompt
 from carechain.errors import CarechainError
 from carechain.node import Node
 from carechain.recovery import BATCH, Survivor, node_location, open_survivor, rebuild_hub
@@ -47,6 +47,13 @@ def rebuild(
     report: Annotated[
         Path | None, typer.Option(help="Write the rebuild report here, as JSON.")
     ] = None,
+    log_key: Annotated[
+        str | None,
+        typer.Option(
+            help="The public signing key (hex) of the lost log, when the hub now has a new "
+            "key the trust certified; default: the hub's own key."
+        ),
+    ] = None,
     batch: Annotated[
         int, typer.Option(min=1, help="Positions checked and stored per transaction.")
     ] = BATCH,
@@ -54,18 +61,23 @@ def rebuild(
     """Put every entry of the hub's lost log back at its old position, from the survivors;
     run it again after an interruption to go on. Exits 1 if anything is lost."""
     try:
+        old_key = bytes.fromhex(log_key) if log_key else None
+    except ValueError:
+        old_key = None
+    if log_key and (old_key is None or len(old_key) != 32):
+        fail("--log-key must be a 32-byte public key in hex")
+    try:
         node = Node.open(dir, secret_or_prompt(secret, "operator secret"), store_url=database)
     except CarechainError as exc:
         handle(exc)
     opened: list[Survivor] = []
     try:
         root = node.directory.root_public
+        old = old_key or node.keys.sign_public
         for value in survivor:
             path, url = node_location(value)
-            opened.append(
-                open_survivor(path, root_public=root, hub_key=node.keys.sign_public, store_url=url)
-            )
-        result = rebuild_hub(node, opened, batch=batch, progress=_bar)
+            opened.append(open_survivor(path, root_public=root, hub_key=old, store_url=url))
+        result = rebuild_hub(node, opened, batch=batch, progress=_bar, log_key=old)
     except CarechainError as exc:
         handle(exc)
     finally:

@@ -244,13 +244,16 @@ def rebuild_hub(
     *,
     batch: int = BATCH,
     progress: Progress | None = None,
+    log_key: bytes | None = None,
 ) -> RebuildReport:
     """Put back every entry of the hub's lost log the survivors hold, at its old position;
     report what came back, what is lost, and which survivors' heads the result proves."""
     if node.info.role != "hub":
         raise InvalidInput(f"node {node.info.name!r} is a {node.info.role}, not a hub")
     started = time.monotonic()
-    log = log_id_from_key(node.keys.sign_public)
+    # The lost log is named by the key that signed its heads: the hub's own, or, when the
+    # trust has certified the hub a new key, the old one (`log_key`).
+    log = log_id_from_key(log_key or node.keys.sign_public)
     report = RebuildReport(hub=node.info.name, log_id=log.hex())
     for s in survivors:
         report.heads += [HeadCheck(s.name, h, False) for h in s.heads]

@@ -55,3 +55,35 @@ def test_a_rebuilt_hub_that_changes_the_history_is_refused(
             assert chain.nodes[name].store.get(victim) is not None  # its own copy is safe
     finally:
         chain.close()
+
+
+def test_an_entry_altered_in_a_survivors_store_is_taken_from_another(
+    tmp_path: Path, trust: Trust
+) -> None:
+    chain = standard_chain(tmp_path, trust)
+    try:
+        record = document_stemi(chain)
+        for name in NODES:
+            chain.sync(name, "hub")
+        ids = hub_ids(chain.nodes["hub"])
+        victim = chain.nodes["crew-1"].store.record(record)[2].entry
+        with HubDb(NodeHome(tmp_path / "vault").store_file) as db:
+            signed = bytearray(db.row(victim.id).signed)
+            signed[-8] ^= 0x01  # the vault's copy no longer is the entry
+            db.set_signed(victim.id, bytes(signed))
+        wipe_hub(chain, tmp_path)
+        alone = rebuild(tmp_path, ["vault"])  # nobody else holds it: named, never stored
+        assert not alone.complete
+        assert alone.missing[0].first == ids.index(victim.id) + 1
+        assert victim.id.hex() in alone.missing[0].ids
+        hub_store = NodeHome(tmp_path / "hub").store_file
+        for suffix in ("", "-wal", "-shm"):  # start again from an empty log
+            Path(f"{hub_store}{suffix}").unlink(missing_ok=True)
+        report = rebuild(tmp_path, ["vault", "crew-1"])  # the crew's copy is the entry
+        assert report.complete, report.summary()
+        hub = serve_hub(chain, tmp_path)
+        assert hub_ids(hub) == ids
+        stored = hub.store.get(victim.id)
+        assert stored is not None and stored.entry.signed == victim.signed
+    finally:
+        chain.close()

@@ -91,7 +91,9 @@ class _Places:
                 entry = None
                 if entries and p.row is not None and (known is None or known.entry is None):
                     decoded = decode_row(p.row.signed, p.row.signature)
-                    entry = decoded if isinstance(decoded, Entry) else None
+                    # A row that is not the entry it is noted as (a survivor's store edited)
+                    # is no copy of it: another survivor's may be.
+                    entry = decoded if isinstance(decoded, Entry) and decoded.id == p.id else None
                 if known is None or (known.entry is None and entry is not None):
                     out[p.seq] = _Place(p.id, entry, i if entry is not None else -1)
         for seq in range(first, first + size):

@@ -17,7 +17,7 @@ from carechain.recovery import check_signed_report
 from carechain.testing import Trust
 from tests.recovery.support import hub_ids, rebuild, serve_hub, wipe_hub
 from tests.sync.harness import Chain, document_stemi, standard_chain
-from tests.sync.hostile import HubDb, stop_node
+from tests.sync.hostile import HUB_SECRET, HubDb, stop_node
 
 NODES = ("crew-1", "hospital-a", "vault")
 
@@ -84,6 +84,25 @@ def test_an_altered_entry_is_named_and_a_dropped_one_breaks_the_heads(
         code, out = _verify(tmp_path, trust)
         assert code == 1
         assert "DOES NOT HOLD" in out
+        serve_hub(chain, tmp_path)
+    finally:
+        chain.close()
+
+
+def test_the_report_is_signed_with_the_verifiers_node_key(tmp_path: Path, trust: Trust) -> None:
+    chain = standard_chain(tmp_path, trust)
+    try:
+        _shift(chain)
+        stop_node(chain, "hub")
+        report = tmp_path / "verification.json"
+        vault = str(tmp_path / "vault")
+        code, out = _verify(
+            tmp_path, trust, "--report", str(report), "--sign-node", vault, "--secret", HUB_SECRET
+        )
+        assert code == 0, out
+        document = json.loads(report.read_text())
+        vault_key = chain.nodes["vault"].keys.sign_public
+        assert check_signed_report(document, vault_key)["clean"] is True
         serve_hub(chain, tmp_path)
     finally:
         chain.close()

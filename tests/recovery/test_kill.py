@@ -3,6 +3,7 @@ nothing stored twice, every node's head proven (a subprocess, killed at random p
 
 from __future__ import annotations
 
+import itertools
 import os
 import random
 import signal
@@ -33,15 +34,20 @@ def _rebuild_cli(home: Path, report: Path) -> list[str]:
     ]  # fmt: skip
 
 
-def _count(store_file: Path) -> int:
+def _ids(store_file: Path) -> list[bytes]:
+    """Return the ids in the hub's log as committed so far (none before it exists)."""
     try:
         db = sqlite3.connect(f"file:{store_file}?mode=ro", uri=True, timeout=0.1)
         try:
-            return int(db.execute("SELECT count(*) FROM entries").fetchone()[0])
+            return [bytes(r[0]) for r in db.execute("SELECT id FROM entries ORDER BY seq")]
         finally:
             db.close()
     except sqlite3.Error:
-        return 0
+        return []
+
+
+def _count(store_file: Path) -> int:
+    return len(_ids(store_file))
 
 
 @pytest.mark.slow
@@ -71,8 +77,11 @@ def test_sigkill_during_a_rebuild_then_run_it_again(tmp_path: Path, trust: Trust
                 time.sleep(0.005)
             proc.send_signal(signal.SIGKILL)
             proc.wait()
-            seen.append(_count(store))
-        assert seen[-1] < len(before), "every run finished before its kill: no kill tested"
+            held = _ids(store)
+            assert held == before[: len(held)]  # a prefix of the old log, each entry once
+            seen.append(len(held))
+        # Each kill left a prefix of the old log, longer each time: killed mid-rebuild.
+        assert all(0 < a <= b < len(before) for a, b in itertools.pairwise(seen)), seen
         done = subprocess.run(_rebuild_cli(tmp_path, report), env=env, capture_output=True,
                               text=True, timeout=120)  # fmt: skip
         assert done.returncode == 0, done.stdout + done.stderr

@@ -166,7 +166,8 @@ class Store(Protocol):
         ...
 
     def note_positions(self, log: bytes, placed: Sequence[tuple[int, bytes]]) -> None:
-        """Durably note where a hub's log holds entries: (hub log position, entry id)."""
+        """Note where a hub's log holds entries: (hub log position, entry id), made durable
+        by the next durable commit (a cursor's, after it) rather than by an fsync of its own."""
         ...
 
     def positioned(self, log: bytes, after: int, limit: int) -> list[Positioned]:

@@ -390,14 +390,17 @@ class SqliteStore:
         return found
 
     def note_positions(self, log: bytes, placed: Sequence[tuple[int, bytes]]) -> None:
-        """Durably note where a hub's log holds entries: (hub log position, entry id)."""
-        if placed:
-            with self._lock, self._db:  # one transaction (`with` on a connection commits)
-                self._db.execute("BEGIN IMMEDIATE")
-                self._db.executemany(
-                    "INSERT OR IGNORE INTO hub_positions (log, seq, id) VALUES (?, ?, ?)",
-                    [(log, seq, i) for seq, i in placed],
-                )
+        """Note where a hub's log holds entries: (hub log position, entry id). Without an
+        fsync of its own: the next durable commit (the cursor's) makes it durable too."""
+        rows, sql = [(log, s, i) for s, i in placed], "INSERT OR IGNORE INTO hub_positions"
+        with self._lock:
+            self._db.execute("PRAGMA synchronous=NORMAL")  # WAL: no fsync at this commit
+            try:
+                with self._db:  # one transaction (`with` on a connection commits)
+                    self._db.execute("BEGIN IMMEDIATE")
+                    self._db.executemany(f"{sql} VALUES (?, ?, ?)", rows)
+            finally:
+                self._db.execute("PRAGMA synchronous=FULL")
 
     def positioned(self, log: bytes, after: int, limit: int) -> list[Positioned]:
         """Return up to `limit` noted positions of a hub's log after `after`, in order,

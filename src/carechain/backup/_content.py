@@ -6,6 +6,8 @@ Each chunk's plaintext is one CBOR array whose first item names its kind:
     ["accounts", engine, bytes]           a piece of the accounts dump, pieces in order
     ["meta", [[key, value], ...]]         `meta` rows, in key order
     ["access", [[record, key, seq], ...]] `access` rows
+    ["positions", [[log, seq, id], ...]]  `hub_positions` rows (where hubs' logs hold what
+                                          this node took from them; a backup of rows only)
     ["entries", [seqs], [ids], ...]       entry rows column by column (`ENTRY_COLUMNS`)
     ["sqlite", bytes]                     a piece of a SQLite store's database file (the
                                           log, meta and access of a SQLite node)
@@ -29,9 +31,9 @@ __all__ = ["ENTRY_PAGE", "KINDS", "LogRoot", "decode_message", "encode_message"]
 
 # Entry rows per chunk: a power of two, so a full page is one full subtree of the log's tree.
 ENTRY_PAGE = 4096
-KINDS = ("file", "accounts", "meta", "access", "entries", "sqlite", "end")
-_ARITY = {"file": 3, "accounts": 3, "meta": 2, "access": 2, "entries": 1 + len(ENTRY_COLUMNS),
-          "sqlite": 2, "end": 1}
+KINDS = ("file", "accounts", "meta", "access", "positions", "entries", "sqlite", "end")
+_ARITY = {"file": 3, "accounts": 3, "meta": 2, "access": 2, "positions": 2,
+          "entries": 1 + len(ENTRY_COLUMNS), "sqlite": 2, "end": 1}
 
 
 def encode_message(kind: str, *items: Any) -> bytes:

@@ -120,6 +120,9 @@ def _push_rows(writer: BackupWriter, snapshot: Snapshot) -> dict[str, Any]:
     access = snapshot.access_rows()
     for i in range(0, len(access), META_PAGE):
         writer.push(encode_message("access", [list(r) for r in access[i : i + META_PAGE]]))
+    positions = snapshot.position_rows()
+    for i in range(0, len(positions), META_PAGE):
+        writer.push(encode_message("positions", [list(r) for r in positions[i : i + META_PAGE]]))
     tree = LogRoot()
     first = last = 0
     for rows in ahead(snapshot.entry_pages(ENTRY_PAGE)):
@@ -129,7 +132,10 @@ def _push_rows(writer: BackupWriter, snapshot: Snapshot) -> dict[str, Any]:
         last = columns[0][-1]
         tree.add(columns[1])
         writer.push(encode_message("entries", *columns))
-    return {
+    # Counted in the manifest only when there are some: a backup without them reads as
+    # backups made before hubs' positions were kept.
+    kept = {"positions": len(positions)} if positions else {}
+    return kept | {
         "entries": tree.size,
         "meta": len(meta),
         "access": len(access),

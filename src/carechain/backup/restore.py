@@ -94,7 +94,7 @@ class _Sink:
         self._keep_directory = keep_directory
         self.count = 0
         self.first = self.last = 0
-        self.meta = self.access = 0
+        self.meta = self.access = self.positions = 0
         self.files: dict[str, bytes] = {}
         self.accounts_engine: str | None = None
         self.accounts = bytearray()
@@ -117,6 +117,11 @@ class _Sink:
             self.access += len(access)
             if self.load is not None:
                 self._behind.submit(self.load.add_access, access)
+        elif kind == "positions":
+            placed = [(bytes(g), int(s), bytes(i)) for g, s, i in message[1]]
+            self.positions += len(placed)
+            if self.load is not None:
+                self._behind.submit(self.load.add_positions, placed)
         elif kind == "file":
             if message[1] not in _FILES:
                 raise BackupCorrupt(f"chunk {index} carries an unexpected file {message[1]!r}")
@@ -170,9 +175,10 @@ class _Sink:
         and its AEAD tag, so hashing a million ids again would prove nothing more here;
         `backup verify --deep` recomputes it."""
         if not self.image.exists():
-            return {"entries": self.count, "first_seq": self.first, "last_seq": self.last,
-                    "meta": self.meta, "access": self.access}
-        if self.count or self.meta or self.access:
+            kept = {"positions": self.positions} if self.positions else {}
+            return kept | {"entries": self.count, "first_seq": self.first,
+                           "last_seq": self.last, "meta": self.meta, "access": self.access}
+        if self.count or self.meta or self.access or self.positions:
             raise BackupCorrupt("the backup holds both rows and a database file")
         return image_facts(self.image, root=False)
 
@@ -221,6 +227,7 @@ def _apply_image(sink: _Sink, log: _Log, staging: Path, database: str | None,
         if log.load is not None:
             behind.submit(log.load.add_access, snapshot.access_rows())
             behind.submit(log.load.add_meta, snapshot.meta_rows())
+            behind.submit(log.load.add_positions, snapshot.position_rows())
     finally:
         behind.finish()
         snapshot.close()

@@ -10,6 +10,7 @@ from carechain.cli import (
     backup,
     demo,
     export,
+    hub,
     node,
     serve,
     sync,
@@ -34,6 +35,7 @@ app.add_typer(token.app, name="token")
 app.add_typer(export.export_app, name="export")
 app.add_typer(export.import_app, name="import")
 app.add_typer(backup.app, name="backup")
+app.add_typer(hub.app, name="hub")
 app.command("serve")(serve.serve)
 app.command("sync")(sync.sync)
 app.command("verify")(verify.verify)

@@ -2,10 +2,10 @@
 
 from pathlib import Path
 
-from carechain.store.base import RawRow, RecordSummary, Store, Stored
+from carechain.store.base import Positioned, RawRow, RecordSummary, Store, Stored
 from carechain.store.sqlite import SqliteStore
 
-__all__ = ["RawRow", "RecordSummary", "SqliteStore", "Store", "Stored", "open_store"]
+__all__ = ["Positioned", "RawRow", "RecordSummary", "SqliteStore", "Store", "Stored", "open_store"]
 
 
 def open_store(url: str | Path) -> Store:

@@ -31,6 +31,8 @@ _COPY_ENTRIES = f"COPY entries ({', '.join(ENTRY_COLUMNS)}) FROM STDIN (FORMAT B
 _ENTRY_TYPES = ["int8", "bytea", "bytea", "text", "bytea", "int8", "int8", "bytea", "bytea", "int8"]
 _COPY_ACCESS = "COPY access (record, key, seq) FROM STDIN (FORMAT BINARY)"
 _ACCESS_TYPES = ["bytea", "bytea", "int8"]
+_COPY_POSITIONS = "COPY hub_positions (log, seq, id) FROM STDIN (FORMAT BINARY)"
+_POSITION_TYPES = ["bytea", "int8", "bytea"]
 
 Connection = psycopg.Connection[TupleRow]
 
@@ -80,6 +82,13 @@ class PgSnapshot:
         """Return every `meta` row as (key, value), in key order."""
         rows = self._conn.execute("SELECT key, value FROM meta ORDER BY key", binary=True)
         return [(str(k), bytes(v)) for k, v in rows.fetchall()]
+
+    def position_rows(self) -> list[tuple[bytes, int, bytes]]:
+        """Return every `hub_positions` row as (log, seq, id)."""
+        rows = self._conn.execute(
+            "SELECT log, seq, id FROM hub_positions ORDER BY log, seq", binary=True
+        ).fetchall()
+        return [(bytes(g), int(s), bytes(i)) for g, s, i in rows]
 
     def close(self) -> None:
         """End the transaction and the connection."""
@@ -152,6 +161,10 @@ class PgBulkLoad:
     def add_access(self, rows: Sequence[tuple[bytes, bytes, int]]) -> None:
         """Insert `access` rows exactly as given."""
         self._copy(_COPY_ACCESS, _ACCESS_TYPES, rows)
+
+    def add_positions(self, rows: Sequence[tuple[bytes, int, bytes]]) -> None:
+        """Insert `hub_positions` rows (log, seq, id) exactly as given."""
+        self._copy(_COPY_POSITIONS, _POSITION_TYPES, rows)
 
     def add_meta(self, rows: Sequence[tuple[str, bytes]]) -> None:
         """Insert or replace `meta` rows."""

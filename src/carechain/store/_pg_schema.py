@@ -79,6 +79,15 @@ MIGRATIONS: list[list[str]] = [
         "INSERT INTO meta (key, value) VALUES ('log:unsealed', '\\x31'::bytea) "
         "ON CONFLICT DO NOTHING",
     ],
+    [
+        # Where a hub's log holds each entry this node took from it (store/positions.py).
+        """CREATE TABLE hub_positions (
+            log bytea NOT NULL,
+            seq bigint NOT NULL,
+            id bytea NOT NULL,
+            PRIMARY KEY (log, seq)
+        )""",
+    ],
 ]
 
 

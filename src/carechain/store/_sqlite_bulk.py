@@ -85,6 +85,14 @@ class SqliteSnapshot:
         rows = self._db.execute("SELECT key, value FROM meta ORDER BY key")
         return [(str(k), bytes(v)) for k, v in rows]
 
+    def position_rows(self) -> list[tuple[bytes, int, bytes]]:
+        """Return every `hub_positions` row as (log, seq, id) (none in an older file)."""
+        try:
+            rows = self._db.execute("SELECT log, seq, id FROM hub_positions ORDER BY log, seq")
+            return [(bytes(g), int(s), bytes(i)) for g, s, i in rows]
+        except sqlite3.OperationalError:
+            return []  # a database file from before the table
+
     def close(self) -> None:
         """End the read transaction."""
         try:
@@ -141,6 +149,10 @@ class SqliteBulkLoad:
             "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             rows,
         )
+
+    def add_positions(self, rows: Sequence[tuple[bytes, int, bytes]]) -> None:
+        """Insert `hub_positions` rows (log, seq, id) exactly as given."""
+        self._run("INSERT INTO hub_positions (log, seq, id) VALUES (?, ?, ?)", rows)
 
     def _run(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         if not self._open:

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from carechain.entries import HLC, Entry
 
-__all__ = ["RawRow", "RecordSummary", "Seal", "Store", "Stored"]
+__all__ = ["Positioned", "RawRow", "RecordSummary", "Seal", "Store", "Stored", "positioned_row"]
 
 # What an append also writes, in its own transaction (carechain.store.sealed): given a
 # reader of bookkeeping values inside the transaction, the highest seq before the append,
@@ -39,6 +39,32 @@ class RawRow:
     signed: bytes
     signature: bytes
     cls: str = ""  # the entry class
+
+
+@dataclass(frozen=True)
+class Positioned:
+    """A place in a hub's log as this node noted it, and the entry if it holds it."""
+
+    seq: int  # the position in the hub's log (leaf seq - 1)
+    id: bytes
+    row: RawRow | None
+
+
+# The entry columns a `positioned` query joins in, in `positioned_row`'s order.
+_JOINED = "e.seq, e.record, e.signed, e.signature, e.cls"
+
+
+def positioned_row(row: Sequence[Any]) -> Positioned:
+    """Return a `positioned` query's row: position, id, then the `_JOINED` columns."""
+    seq, entry_id, local, record, signed, signature, cls = row
+    raw = (
+        None
+        if local is None
+        else RawRow(
+            int(local), bytes(entry_id), bytes(record), bytes(signed), bytes(signature), str(cls)
+        )
+    )
+    return Positioned(int(seq), bytes(entry_id), raw)
 
 
 @dataclass(frozen=True)
@@ -137,6 +163,16 @@ class Store(Protocol):
 
     def meta_items(self, prefix: str) -> list[tuple[str, bytes]]:
         """Return every bookkeeping value whose key starts with prefix, in key order."""
+        ...
+
+    def note_positions(self, log: bytes, placed: Sequence[tuple[int, bytes]]) -> None:
+        """Note where a hub's log holds entries: (hub log position, entry id), made durable
+        by the next durable commit (a cursor's, after it) rather than by an fsync of its own."""
+        ...
+
+    def positioned(self, log: bytes, after: int, limit: int) -> list[Positioned]:
+        """Return up to `limit` noted positions of a hub's log after `after`, in order,
+        each with its entry's row when this store holds it."""
         ...
 
     def close(self) -> None:

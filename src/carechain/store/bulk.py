@@ -46,6 +46,10 @@ class Snapshot(Protocol):
         """Return every `meta` row as (key, value), in key order."""
         ...
 
+    def position_rows(self) -> list[tuple[bytes, int, bytes]]:
+        """Return every `hub_positions` row as (log, seq, id)."""
+        ...
+
     def close(self) -> None:
         """End the snapshot's transaction and connection."""
         ...
@@ -64,6 +68,10 @@ class BulkLoad(Protocol):
 
     def add_meta(self, rows: Sequence[tuple[str, bytes]]) -> None:
         """Insert or replace `meta` rows."""
+        ...
+
+    def add_positions(self, rows: Sequence[tuple[bytes, int, bytes]]) -> None:
+        """Insert `hub_positions` rows (log, seq, id) exactly as given."""
         ...
 
     def commit(self) -> None:

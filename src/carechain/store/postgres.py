@@ -40,7 +40,15 @@ from carechain.store._pg_schema import (
     lock_key,
     migrate,
 )
-from carechain.store.base import RawRow, RecordSummary, Seal, Stored
+from carechain.store.base import (
+    _JOINED,
+    Positioned,
+    RawRow,
+    RecordSummary,
+    Seal,
+    Stored,
+    positioned_row,
+)
 
 __all__ = [
     "CHANNEL",
@@ -386,6 +394,29 @@ class PostgresStore:
                 "SELECT id, seq FROM entries WHERE id = ANY(%s)", (list(ids),), binary=True
             ).fetchall()
         return {bytes(i): int(s) for i, s in rows}
+
+    def note_positions(self, log: bytes, placed: Sequence[tuple[int, bytes]]) -> None:
+        """Note where a hub's log holds entries: (hub log position, entry id). Without a
+        WAL flush of its own: the next durable commit (the cursor's) makes it durable too."""
+        with self._using("note_positions") as conn, conn.transaction():
+            conn.execute("SET LOCAL synchronous_commit = off")
+            conn.cursor().executemany(
+                "INSERT INTO hub_positions (log, seq, id) VALUES (%s, %s, %s) "
+                "ON CONFLICT DO NOTHING",
+                [(log, seq, i) for seq, i in placed],
+            )
+
+    def positioned(self, log: bytes, after: int, limit: int) -> list[Positioned]:
+        """Return up to `limit` noted positions of a hub's log after `after`, in order,
+        each with its entry's row when this store holds it."""
+        with self._using("positioned") as conn:
+            rows = conn.execute(
+                f"SELECT p.seq, p.id, {_JOINED} FROM hub_positions p LEFT JOIN entries e"
+                " ON e.id = p.id WHERE p.log = %s AND p.seq > %s ORDER BY p.seq LIMIT %s",
+                (log, after, limit),
+                binary=True,
+            ).fetchall()
+        return [positioned_row(r) for r in rows]
 
     def meta_items(self, prefix: str) -> list[tuple[str, bytes]]:
         """Return every bookkeeping value whose key starts with prefix, in key order."""

@@ -16,7 +16,15 @@ from pathlib import Path
 from carechain.entries import HLC, Entry, decode_signed
 from carechain.errors import StoreError
 from carechain.store._sqlite_bulk import SqliteBulkLoad, SqliteSnapshot, copy_database
-from carechain.store.base import RawRow, RecordSummary, Seal, Stored
+from carechain.store.base import (
+    _JOINED,
+    Positioned,
+    RawRow,
+    RecordSummary,
+    Seal,
+    Stored,
+    positioned_row,
+)
 
 __all__ = ["MIGRATIONS", "SqliteSnapshot", "SqliteStore", "connect_sqlite"]
 
@@ -59,6 +67,16 @@ MIGRATIONS: list[list[str]] = [
         # The node's signed head of its own log (store/sealed.py): the store is sealed as
         # it is (empty, or as an older version left it) when its node first opens it.
         "INSERT INTO meta (key, value) VALUES ('log:unsealed', x'31')",
+    ],
+    [
+        # Where a hub's log holds each entry this node took from it (store/positions.py):
+        # what a rebuilt hub needs to put every entry back at the same leaf.
+        """CREATE TABLE hub_positions (
+            log BLOB NOT NULL,
+            seq INTEGER NOT NULL,
+            id BLOB NOT NULL,
+            PRIMARY KEY (log, seq)
+        )""",
     ],
 ]
 
@@ -370,6 +388,30 @@ class SqliteStore:
                 rows = self._db.execute(f"SELECT id, seq FROM entries WHERE id IN ({marks})", chunk)
                 found.update((bytes(r[0]), int(r[1])) for r in rows)
         return found
+
+    def note_positions(self, log: bytes, placed: Sequence[tuple[int, bytes]]) -> None:
+        """Note where a hub's log holds entries: (hub log position, entry id). Without an
+        fsync of its own: the next durable commit (the cursor's) makes it durable too."""
+        rows, sql = [(log, s, i) for s, i in placed], "INSERT OR IGNORE INTO hub_positions"
+        with self._lock:
+            self._db.execute("PRAGMA synchronous=NORMAL")  # WAL: no fsync at this commit
+            try:
+                with self._db:  # one transaction (`with` on a connection commits)
+                    self._db.execute("BEGIN IMMEDIATE")
+                    self._db.executemany(f"{sql} VALUES (?, ?, ?)", rows)
+            finally:
+                self._db.execute("PRAGMA synchronous=FULL")
+
+    def positioned(self, log: bytes, after: int, limit: int) -> list[Positioned]:
+        """Return up to `limit` noted positions of a hub's log after `after`, in order,
+        each with its entry's row when this store holds it."""
+        with self._lock:
+            rows = self._db.execute(
+                f"SELECT p.seq, p.id, {_JOINED} FROM hub_positions p LEFT JOIN entries e"
+                " ON e.id = p.id WHERE p.log = ? AND p.seq > ? ORDER BY p.seq LIMIT ?",
+                (log, after, limit),
+            ).fetchall()
+        return [positioned_row(r) for r in rows]
 
     def meta_items(self, prefix: str) -> list[tuple[str, bytes]]:
         """Return every bookkeeping value whose key starts with prefix, in key order."""

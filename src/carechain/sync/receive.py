@@ -107,6 +107,7 @@ class Outcome:
     refused: list[str] = field(default_factory=list)
     hold: int | None = None  # the first log position refused: cursors stop before it
     alert: HubMisbehaved | None = None
+    placed: list[tuple[int, bytes]] = field(default_factory=list)  # (hub seq, id) held here
 
 
 def receive_one(node: Node, keeper: HeadKeeper, delivery: Delivery) -> Outcome:
@@ -121,6 +122,12 @@ def receive(node: Node, keeper: HeadKeeper, deliveries: Sequence[Delivery]) -> l
     """Check and store what peers gave this node (one transaction); judge every refusal."""
     outcomes = _receive(node, keeper, deliveries, ASK_DEPTH)
     acknowledge(node, [e for o in outcomes for e in o.new])
+    # Where the hub's log holds what this node now holds: what rebuilds that log in order
+    # (hub/rebuild.py). Noted after the entries: a crash between leaves the pull cursor
+    # behind, so the page comes again and is noted then.
+    for d, o in zip(deliveries, outcomes, strict=True):
+        if d.from_hub and o.alert is None and o.placed:
+            node.store.note_positions(log_id_from_key(d.peer.sig_key), o.placed)
     return outcomes
 
 
@@ -154,6 +161,15 @@ def _receive(
         if d.from_hub and d.ask is not None and depth > 0 and _only_gaps(o.results):
             _fill_gaps(node, keeper, d, o, depth)
         _judge(keeper, d, o)
+        if d.from_hub:
+            o.placed += [
+                (r.seq, r.item.id)
+                for r, result in zip(d.items, o.results, strict=True)
+                if r.seq is not None
+                and isinstance(r.item, Entry)
+                and isinstance(result, IngestResult)
+                and result.error is None
+            ]
     return outcomes
 
 
@@ -246,11 +262,13 @@ def _fill_gaps(node: Node, keeper: HeadKeeper, d: Delivery, o: Outcome, depth: i
             key=lambda item: item[0],
         )
         results = node.ingest([e for _, _, e in batch], allow=allow)
-        for (_, i, entry), result in zip(batch, results, strict=True):
+        for (seq, i, entry), result in zip(batch, results, strict=True):
             if i >= 0:
                 o.results[i] = result
-            elif result.error is None and result.new:
-                o.new.append(entry)
+            elif result.error is None:
+                o.placed.append((seq, entry.id))
+                if result.new:
+                    o.new.append(entry)
             elif result.error is not None and result.error.code in VERIFY_CODES - {"bad-parents"}:
                 o.alert = keeper.alert(
                     d.peer.name,

@@ -1,0 +1,253 @@
+"""The FHIR read API's operations: find the records a read or search names, read each one
+through the door (care relationship checked, one `record.view` audit entry per record in
+the caller's unit of work), and build the resources with the one FHIR mapping
+(`carechain.exports.fhir`).
+
+Resource ids are named from the record (`resource_id(record, "patient")`), so the
+`FhirIndex` finds the record of a `Patient`, `Encounter`, `Composition` or document
+`Bundle` id without folding anything; a Patient search by NHS number folds only records
+the caller may read, and keeps each one's NHS number until the record grows.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from carechain.errors import CarechainError, Forbidden, NotFound
+from carechain.exports.fhir import (
+    NHS_NUMBER,
+    Resource,
+    build_document,
+    encounter_of,
+    observations_of,
+    patient_of,
+    resource_id,
+)
+from carechain.exports.source import signers_of
+from carechain.node import Node, Unit
+from carechain.node.audit import audit_record
+from carechain.operations.access import record_access
+from carechain.operations.actor import Actor
+from carechain.operations.door import Door
+from carechain.operations.records import read_state
+from carechain.trust import DIRECTORY_RECORD
+
+__all__ = [
+    "READS",
+    "DateTest",
+    "FhirIndex",
+    "ObservationQuery",
+    "document",
+    "read_resource",
+    "search_encounters",
+    "search_observations",
+    "search_patients",
+]
+
+READS = ("record.read_own", "record.read_own_org", "record.read_addressed")
+DocumentKind = Literal["Bundle", "Composition"]
+ReadKind = Literal["Patient", "Encounter"]
+# The resources whose id names a record, and the name each id is made from.
+_NAMED = {"Patient": "patient", "Encounter": "encounter", "Bundle": "document",
+          "Composition": "composition"}
+
+
+class FhirIndex:
+    """Which record each served id names, and the NHS number of each record searched.
+
+    Kept in memory by the API (one per app), thread-safe; a record's NHS number is read
+    again once the record has more entries than when it was last read."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._ids: dict[tuple[str, str], bytes] = {}
+        self._known: set[bytes] = set()
+        self._nhs: dict[bytes, tuple[int, str | None]] = {}
+
+    def _records(self, node: Node) -> dict[bytes, int]:
+        """Return every patient record held here with its entry count, indexing new ones."""
+        skip = {DIRECTORY_RECORD, audit_record(node)}
+        held = {s.record: s.entries for s in node.store.records() if s.record not in skip}
+        with self._lock:
+            for record in held.keys() - self._known:
+                for kind, name in _NAMED.items():
+                    self._ids[(kind, resource_id(record.hex(), name))] = record
+                self._known.add(record)
+        return held
+
+    def record_of(self, node: Node, kind: str, rid: str) -> bytes | None:
+        """Return the record a resource id names, or None."""
+        with self._lock:
+            found = self._ids.get((kind, rid))
+        if found is None:
+            self._records(node)
+            with self._lock:
+                found = self._ids.get((kind, rid))
+        return found
+
+    def nhs_number(self, node: Node, record: bytes, entries: int) -> str | None:
+        """Return a record's NHS number (folding it only when it has grown)."""
+        with self._lock:
+            cached = self._nhs.get(record)
+        if cached is not None and cached[0] == entries:
+            return cached[1]
+        number = _nhs_of(patient_of(node.state(record)))
+        with self._lock:
+            self._nhs[record] = (entries, number)
+        return number
+
+    def held(self, node: Node) -> dict[bytes, int]:
+        """Return every patient record held here with its entry count."""
+        return self._records(node)
+
+
+def _nhs_of(patient: Resource) -> str | None:
+    for identifier in patient.get("identifier", []):
+        if identifier.get("system") == NHS_NUMBER:
+            return str(identifier.get("value"))
+    return None
+
+
+@dataclass(frozen=True)
+class DateTest:
+    """One `date` search test: a FHIR prefix and the range its value stands for
+    (`start` inclusive, `end` exclusive: a day, a minute, a second, as precise as given)."""
+
+    prefix: Literal["eq", "ne", "gt", "lt", "ge", "le", "sa", "eb"]
+    start: datetime
+    end: datetime
+
+    def holds(self, when: datetime) -> bool:
+        """Return whether an instant passes this test."""
+        if self.prefix == "eq":
+            return self.start <= when < self.end
+        if self.prefix == "ne":
+            return not self.start <= when < self.end
+        if self.prefix in ("gt", "sa"):
+            return when >= self.end
+        if self.prefix in ("lt", "eb"):
+            return when < self.start
+        if self.prefix == "ge":
+            return when >= self.start
+        return when < self.end  # le
+
+
+@dataclass(frozen=True)
+class ObservationQuery:
+    """An Observation search: the patient, then every group of `categories` (a group is
+    one `category` parameter: any of its tokens, `code` or `system|code`), and every one
+    of `dates`."""
+
+    patient: str
+    categories: tuple[tuple[str, ...], ...] = ()
+    dates: tuple[DateTest, ...] = ()
+
+    def matches(self, observation: Resource) -> bool:
+        """Return whether an Observation passes the search."""
+        if observation.get("status") == "entered-in-error":
+            return False  # a superseded value: in the document, marked; never a search hit
+        if self.categories:
+            codes = {(c.get("system"), c.get("code"))
+                     for cat in observation.get("category", []) for c in cat.get("coding", [])}
+            if not all(any(_token_in(t, codes) for t in group) for group in self.categories):
+                return False
+        if self.dates:
+            effective = observation.get("effectiveDateTime")
+            if not effective:
+                return False
+            when = datetime.fromisoformat(str(effective))
+            when = when if when.tzinfo else when.replace(tzinfo=UTC)
+            return all(test.holds(when) for test in self.dates)
+        return True
+
+
+def _token_in(token: str, codes: set[tuple[Any, Any]]) -> bool:
+    if "|" in token:
+        system, code = token.split("|", 1)
+        return any(c == code and (not system or s == system) for s, c in codes)
+    return any(c == token for _, c in codes)
+
+
+def _permit(actor: Actor) -> None:
+    if not any(actor.can(a) for a in READS):
+        raise Forbidden(f"a {actor.role} may not read clinical records", action=READS[0],
+                        role=actor.role)
+
+
+def _record(door: Door, index: FhirIndex, kind: str, rid: str) -> bytes:
+    record = index.record_of(door.node, kind, rid)
+    if record is None:
+        raise NotFound(f"no {kind}/{rid} on this node")
+    return record
+
+
+def document(door: Door, actor: Actor, uow: Unit, index: FhirIndex, *, kind: DocumentKind,
+             rid: str) -> Resource:
+    """Return the record's FHIR document, named by its Bundle id or its Composition id."""
+    _permit(actor)
+    record = _record(door, index, kind, rid)
+    state = read_state(door, actor, uow, record=record, what=f"fhir {kind} document")
+    return build_document(state, signers=signers_of(door.node, record))
+
+
+def read_resource(door: Door, actor: Actor, uow: Unit, index: FhirIndex, *, kind: ReadKind,
+                  rid: str) -> Resource:
+    """Return a record's Patient or Encounter by id."""
+    _permit(actor)
+    record = _record(door, index, kind, rid)
+    state = read_state(door, actor, uow, record=record, what=f"fhir {kind}")
+    return patient_of(state) if kind == "Patient" else encounter_of(state)
+
+
+def _patient_state(door: Door, actor: Actor, uow: Unit, index: FhirIndex, patient: str,
+                   what: str) -> dict[str, Any] | None:
+    """Return the state of the record of a Patient id (read, audited), or None if no
+    record here has that Patient."""
+    record = index.record_of(door.node, "Patient", patient)
+    if record is None:
+        return None
+    return read_state(door, actor, uow, record=record, what=what)
+
+
+def search_encounters(door: Door, actor: Actor, uow: Unit, index: FhirIndex, *,
+                      patient: str) -> list[Resource]:
+    """Return the Encounters of a patient (one record has one)."""
+    _permit(actor)
+    state = _patient_state(door, actor, uow, index, patient, "fhir Encounter search")
+    return [] if state is None else [encounter_of(state)]
+
+
+def search_observations(door: Door, actor: Actor, uow: Unit, index: FhirIndex,
+                        query: ObservationQuery) -> list[Resource]:
+    """Return a patient's Observations passing the search (current values only)."""
+    _permit(actor)
+    state = _patient_state(door, actor, uow, index, query.patient, "fhir Observation search")
+    if state is None:
+        return []
+    return [o for o in observations_of(state) if query.matches(o)]
+
+
+def search_patients(door: Door, actor: Actor, uow: Unit, index: FhirIndex, *,
+                    nhs_numbers: Sequence[str]) -> list[Resource]:
+    """Return the Patient of every record the caller may read whose patient has one of the
+    NHS numbers (each record has a Patient of its own). Records the caller may not read
+    are neither folded nor shown; each record shown is audited."""
+    _permit(actor)
+    node = door.node
+    wanted = set(nhs_numbers)
+    found: list[Resource] = []
+    for record, entries in index.held(node).items():
+        try:
+            if not record_access(node, door.accounts, actor, record, door.now_ms()).allowed:
+                continue
+            if index.nhs_number(node, record, entries) not in wanted:
+                continue
+        except CarechainError:  # a record this node cannot open
+            continue
+        state = read_state(door, actor, uow, record=record, what="fhir Patient search")
+        found.append(patient_of(state))
+    return found

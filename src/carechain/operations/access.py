@@ -79,22 +79,26 @@ def addressed_here(node: Node, record: bytes, state: dict[str, Any] | None = Non
     return bool(named == node.info.name)
 
 
-def _relationship(node: Node, actor: Actor, record: bytes) -> Why | None:
+def _relationship(node: Node, actor: Actor, record: bytes,
+                  state: dict[str, Any] | None) -> Why | None:
     role = node.info.role
     if role == "crew" and actor.can("record.read_own"):
         return "crew"
     if role in ("crew", "vault") and actor.can("record.read_own_org"):
         return "organisation"
-    if role == "hospital" and actor.can("record.read_addressed") and addressed_here(node, record):
+    if (role == "hospital" and actor.can("record.read_addressed")
+            and addressed_here(node, record, state)):
         return "addressed"
     return None
 
 
-def record_access(node: Node, glass: Any, actor: Actor, record: bytes, now_ms: int) -> Access:
+def record_access(node: Node, glass: Any, actor: Actor, record: bytes, now_ms: int,
+                  state: dict[str, Any] | None = None) -> Access:
     """Return whether `actor` may read `record` here and why (`glass` answers
-    `has_break_glass(staff_id, record_hex, now_ms=)`: the node's accounts)."""
+    `has_break_glass(staff_id, record_hex, now_ms=)`: the node's accounts; `state`, the
+    record's state when the caller has folded it already)."""
     held_record(node, record)
-    why = _relationship(node, actor, record)
+    why = _relationship(node, actor, record, state)
     if why is not None:
         return Access(why)
     if (

@@ -155,7 +155,11 @@ def test_date_prefixes_cover_the_precision_given() -> None:
     assert not parse_date("gt2024-05-01").holds(_at("2024-05-01T23:59+00:00"))
     assert parse_date("lt2024-05-01").holds(_at("2024-04-30T23:59+00:00"))
     assert parse_date("ne2024-05-01").holds(_at("2024-05-02T01:00+00:00"))
-    assert parse_date("ge2024-05-01T13:14:05.5Z").start.microsecond == 500_000
+    tenth = parse_date("2024-05-01T13:14:05.5Z")
+    assert (tenth.start.microsecond, tenth.end.microsecond) == (500_000, 600_000)
+    exact = parse_date("le2024-05-01T13:51:20.500933+00:00")
+    assert exact.holds(_at("2024-05-01T13:51:20.500933+00:00"))
+    assert not exact.holds(_at("2024-05-01T13:51:20.500934+00:00"))
     assert parse_date("2024-05-01T13:14:05").start.tzinfo == UTC
 
 
@@ -174,3 +178,18 @@ def test_an_observation_query_matches_category_groups_and_every_date() -> None:
     assert query("p", dates=dates).matches(obs)
     assert not query("p", dates=(parse_date("lt2024-05-01T13:14Z"),)).matches(obs)
     assert not query("p").matches({**obs, "status": "entered-in-error"})
+
+
+def test_a_record_that_gains_an_entry_is_served_anew(client: TestClient, held: Held) -> None:
+    path = f"/fhir/Observation?patient={held.rid(held.addressed, 'patient')}&category=vital-signs"
+    before = client.get(path).json()["total"]
+    document = client.get(f"/fhir/Bundle/{held.rid(held.addressed, 'document')}").json()
+    taken = datetime.now(UTC).replace(microsecond=0).isoformat()
+    held.ward.crew.append(record=held.addressed, user="P100234", kind="observation.recorded",
+                          data={"taken_at": taken, "pulse": 96})
+    held.ward.deliver()
+    after = client.get(path).json()
+    assert after["total"] == before + 1
+    assert any(o["resource"].get("effectiveDateTime") == taken for o in after["entry"])
+    again = client.get(f"/fhir/Bundle/{held.rid(held.addressed, 'document')}").json()
+    assert len(again["entry"]) > len(document["entry"])

@@ -7,13 +7,20 @@ Resource ids are named from the record (`resource_id(record, "patient")`), so th
 `FhirIndex` finds the record of a `Patient`, `Encounter`, `Composition` or document
 `Bundle` id without folding anything; a Patient search by NHS number folds only records
 the caller may read, and keeps each one's NHS number until the record grows.
+
+The index also keeps the last records read as `RecordView`s — the folded state, and the
+document and Observations built from it, the document already encoded — named by the
+record's heads (`Node.heads`), so a record is folded and built again only once it has
+gained an entry. What a view holds is checked and audited on every read like any other.
 """
 
 from __future__ import annotations
 
+import json
 import threading
+from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -30,10 +37,10 @@ from carechain.exports.fhir import (
 from carechain.exports.source import signers_of
 from carechain.node import Node, Unit
 from carechain.node.audit import audit_record
-from carechain.operations.access import record_access
+from carechain.operations.access import held_record, record_access
 from carechain.operations.actor import Actor
 from carechain.operations.door import Door
-from carechain.operations.records import read_state
+from carechain.operations.records import read
 from carechain.trust import DIRECTORY_RECORD
 
 __all__ = [
@@ -41,6 +48,7 @@ __all__ = [
     "DateTest",
     "FhirIndex",
     "ObservationQuery",
+    "RecordView",
     "document",
     "read_resource",
     "search_encounters",
@@ -56,17 +64,56 @@ _NAMED = {"Patient": "patient", "Encounter": "encounter", "Bundle": "document",
           "Composition": "composition"}
 
 
+@dataclass
+class RecordView:
+    """A record's folded state at one version (its heads), and what the API builds from it
+    (each built once, on first use)."""
+
+    node: Node
+    record: bytes
+    heads: frozenset[bytes]
+    state: dict[str, Any]
+    _built: dict[str, Any] = field(default_factory=dict)
+
+    def _once(self, name: str, build: Any) -> Any:
+        if name not in self._built:
+            self._built[name] = build()
+        return self._built[name]
+
+    def document(self) -> bytes:
+        """Return the record's document Bundle, encoded as FHIR JSON."""
+        def build() -> bytes:
+            bundle = build_document(self.state, signers=signers_of(self.node, self.record))
+            return json.dumps(bundle, separators=(",", ":"), ensure_ascii=False).encode()
+        body: bytes = self._once("document", build)
+        return body
+
+    def observations(self) -> list[Resource]:
+        """Return the record's Observations."""
+        found: list[Resource] = self._once("observations", lambda: observations_of(self.state))
+        return found
+
+    def resource(self, kind: str) -> Resource:
+        """Return the record's Patient or Encounter."""
+        made: Resource = self._once(kind, lambda: (patient_of if kind == "Patient"
+                                                   else encounter_of)(self.state))
+        return made
+
+
 class FhirIndex:
-    """Which record each served id names, and the NHS number of each record searched.
+    """Which record each served id names, the NHS number of each record searched, and the
+    last records read (`views`, at most `keep`).
 
-    Kept in memory by the API (one per app), thread-safe; a record's NHS number is read
-    again once the record has more entries than when it was last read."""
+    Kept in memory by the API (one per app), thread-safe; a record's NHS number and view
+    are made again once the record has gained entries since."""
 
-    def __init__(self) -> None:
+    def __init__(self, keep: int = 512) -> None:
         self._lock = threading.Lock()
         self._ids: dict[tuple[str, str], bytes] = {}
         self._known: set[bytes] = set()
         self._nhs: dict[bytes, tuple[int, str | None]] = {}
+        self._views: OrderedDict[bytes, RecordView] = OrderedDict()
+        self._keep = keep
 
     def _records(self, node: Node) -> dict[bytes, int]:
         """Return every patient record held here with its entry count, indexing new ones."""
@@ -89,13 +136,29 @@ class FhirIndex:
                 found = self._ids.get((kind, rid))
         return found
 
+    def view(self, node: Node, record: bytes) -> RecordView:
+        """Return the record's view at its current heads (folding it if it has changed)."""
+        heads = node.heads(record)
+        with self._lock:
+            view = self._views.get(record)
+            if view is not None and view.heads == heads:
+                self._views.move_to_end(record)
+                return view
+        view = RecordView(node, record, heads, node.state(record))
+        with self._lock:
+            self._views[record] = view
+            self._views.move_to_end(record)
+            while len(self._views) > self._keep:
+                self._views.popitem(last=False)
+        return view
+
     def nhs_number(self, node: Node, record: bytes, entries: int) -> str | None:
         """Return a record's NHS number (folding it only when it has grown)."""
         with self._lock:
             cached = self._nhs.get(record)
         if cached is not None and cached[0] == entries:
             return cached[1]
-        number = _nhs_of(patient_of(node.state(record)))
+        number = _nhs_of(self.view(node, record).resource("Patient"))
         with self._lock:
             self._nhs[record] = (entries, number)
         return number
@@ -185,13 +248,25 @@ def _record(door: Door, index: FhirIndex, kind: str, rid: str) -> bytes:
     return record
 
 
+def _read(door: Door, actor: Actor, uow: Unit, index: FhirIndex, record: bytes,
+          what: str) -> RecordView:
+    """Read a record through the door (care relationship, audit entry) and return its view."""
+    held_record(door.node, record)
+    try:
+        view = index.view(door.node, record)
+    except CarechainError:  # not readable here: refused (and audited) as any read
+        read(door, actor, uow, record=record, what=what)
+        raise
+    read(door, actor, uow, record=record, what=what, state=view.state)
+    return view
+
+
 def document(door: Door, actor: Actor, uow: Unit, index: FhirIndex, *, kind: DocumentKind,
-             rid: str) -> Resource:
-    """Return the record's FHIR document, named by its Bundle id or its Composition id."""
+             rid: str) -> bytes:
+    """Return the record's FHIR document (encoded), named by its Bundle or Composition id."""
     _permit(actor)
     record = _record(door, index, kind, rid)
-    state = read_state(door, actor, uow, record=record, what=f"fhir {kind} document")
-    return build_document(state, signers=signers_of(door.node, record))
+    return _read(door, actor, uow, index, record, f"fhir {kind} document").document()
 
 
 def read_resource(door: Door, actor: Actor, uow: Unit, index: FhirIndex, *, kind: ReadKind,
@@ -199,36 +274,35 @@ def read_resource(door: Door, actor: Actor, uow: Unit, index: FhirIndex, *, kind
     """Return a record's Patient or Encounter by id."""
     _permit(actor)
     record = _record(door, index, kind, rid)
-    state = read_state(door, actor, uow, record=record, what=f"fhir {kind}")
-    return patient_of(state) if kind == "Patient" else encounter_of(state)
+    return _read(door, actor, uow, index, record, f"fhir {kind}").resource(kind)
 
 
-def _patient_state(door: Door, actor: Actor, uow: Unit, index: FhirIndex, patient: str,
-                   what: str) -> dict[str, Any] | None:
-    """Return the state of the record of a Patient id (read, audited), or None if no
-    record here has that Patient."""
+def _patient_view(door: Door, actor: Actor, uow: Unit, index: FhirIndex, patient: str,
+                  what: str) -> RecordView | None:
+    """Return the view of the record of a Patient id (read, audited), or None if no record
+    here has that Patient."""
     record = index.record_of(door.node, "Patient", patient)
     if record is None:
         return None
-    return read_state(door, actor, uow, record=record, what=what)
+    return _read(door, actor, uow, index, record, what)
 
 
 def search_encounters(door: Door, actor: Actor, uow: Unit, index: FhirIndex, *,
                       patient: str) -> list[Resource]:
     """Return the Encounters of a patient (one record has one)."""
     _permit(actor)
-    state = _patient_state(door, actor, uow, index, patient, "fhir Encounter search")
-    return [] if state is None else [encounter_of(state)]
+    view = _patient_view(door, actor, uow, index, patient, "fhir Encounter search")
+    return [] if view is None else [view.resource("Encounter")]
 
 
 def search_observations(door: Door, actor: Actor, uow: Unit, index: FhirIndex,
                         query: ObservationQuery) -> list[Resource]:
     """Return a patient's Observations passing the search (current values only)."""
     _permit(actor)
-    state = _patient_state(door, actor, uow, index, query.patient, "fhir Observation search")
-    if state is None:
+    view = _patient_view(door, actor, uow, index, query.patient, "fhir Observation search")
+    if view is None:
         return []
-    return [o for o in observations_of(state) if query.matches(o)]
+    return [o for o in view.observations() if query.matches(o)]
 
 
 def search_patients(door: Door, actor: Actor, uow: Unit, index: FhirIndex, *,
@@ -248,6 +322,6 @@ def search_patients(door: Door, actor: Actor, uow: Unit, index: FhirIndex, *,
                 continue
         except CarechainError:  # a record this node cannot open
             continue
-        state = read_state(door, actor, uow, record=record, what="fhir Patient search")
-        found.append(patient_of(state))
+        found.append(_read(door, actor, uow, index, record,
+                           "fhir Patient search").resource("Patient"))
     return found

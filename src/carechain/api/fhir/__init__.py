@@ -104,7 +104,8 @@ def search_observations(request: Request, door: DoorDep, actor: Reader, index: I
 def read_document(door: DoorDep, actor: Reader, index: Index, resource_id: ResourceId
                   ) -> Response:
     with door.unit() as uow:
-        return _fhir(ops.document(door, actor, uow, index, kind="Bundle", rid=resource_id))
+        body = ops.document(door, actor, uow, index, kind="Bundle", rid=resource_id)
+    return Response(body, media_type=FHIR_MEDIA_TYPE)
 
 
 @router.get("/Composition/{resource_id}/$document",
@@ -112,8 +113,8 @@ def read_document(door: DoorDep, actor: Reader, index: Index, resource_id: Resou
 def composition_document(door: DoorDep, actor: Reader, index: Index,
                          resource_id: ResourceId) -> Response:
     with door.unit() as uow:
-        return _fhir(ops.document(door, actor, uow, index, kind="Composition",
-                                  rid=resource_id))
+        body = ops.document(door, actor, uow, index, kind="Composition", rid=resource_id)
+    return Response(body, media_type=FHIR_MEDIA_TYPE)
 
 
 def install_fhir(app: FastAPI, node_role: str) -> None:

@@ -75,7 +75,7 @@ def parse_date(value: str) -> DateTest:
     try:
         start = datetime(int(g["y"]), int(g["m"] or 1), int(g["d"] or 1), int(g["H"] or 0),
                          int(g["M"] or 0), int(g["S"] or 0),
-                         int(float(g["f"]) * 1_000_000) if g["f"] else 0, tzinfo=tz)
+                         int(g["f"][1:].ljust(6, "0")) if g["f"] else 0, tzinfo=tz)
     except ValueError as exc:
         raise SearchParameterInvalid("date", f"is not a real date ({exc})") from None
     if g["m"] is None:
@@ -88,8 +88,8 @@ def parse_date(value: str) -> DateTest:
         end = start + timedelta(minutes=1)
     elif g["f"] is None:
         end = start + timedelta(seconds=1)
-    else:
-        end = start + timedelta(microseconds=1)
+    else:  # as precise as the digits given: .5 is [.5, .6)
+        end = start + timedelta(microseconds=10 ** (7 - len(g["f"])))
     return DateTest(cast(Prefix, g["prefix"] or "eq"), start, end)
 
 

@@ -2,6 +2,7 @@
 and latency, the same reads from the same client in the same run; and bulk export.
 
     .venv/bin/python bench/fhir_api.py [--records 40] [--requests 400] [--concurrency 4]
+                                       [--profile DIR]
 
 A crew documents `--records` records (the two demo cases in turn) addressed to a hospital,
 which receives them. The hospital is then served by `carechain serve` in its own process,
@@ -27,10 +28,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
+import os
 import shutil
+import signal
+import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -40,6 +46,7 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench._harness import (
+    PEERS,
     HttpConnection,
     cpu_seconds,
     fmt_summary,
@@ -62,6 +69,7 @@ from carechain.testing import make_node, make_trust
 from carechain.trust import DIRECTORY_RECORD
 
 SEKMET_TOKEN = "bench-static-token-for-sekmet"
+PY_SPY = PEERS / "py" / "bin" / "py-spy"
 SEARCH = "/fhir/Observation?patient={}&category=vital-signs&date=ge2000-01-01"
 
 
@@ -177,13 +185,38 @@ def _counts(port: int, paths: list[str], headers: dict[str, str]) -> dict[str, i
     return asyncio.run(run())
 
 
+@contextlib.contextmanager
+def _py_spy(out: Path | None, name: str, pid: int) -> Iterator[None]:
+    """Sample a server with py-spy (bench/.peers/py) into `out`, if asked."""
+    if out is None or not PY_SPY.exists():
+        yield
+        return
+    out.mkdir(parents=True, exist_ok=True)
+    spy = subprocess.Popen([str(PY_SPY), "record", "--pid", str(pid), "--rate", "250",
+                            "--format", "raw", "--output", str(out / f"{name}.txt"), "--gil",
+                            "--nonblocking"], stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL, start_new_session=True)
+    time.sleep(1.0)  # let it attach
+    try:
+        yield
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(spy.pid, signal.SIGINT)  # py-spy writes its file on SIGINT
+        try:
+            spy.wait(30)
+        except subprocess.TimeoutExpired:
+            os.killpg(spy.pid, signal.SIGKILL)
+
+
 def _measure(name: str, served: Any, paths: list[str], headers: dict[str, str],
-             counts: dict[str, int], concurrency: int) -> dict[str, float]:
+             counts: dict[str, int], concurrency: int,
+             profile: Path | None = None) -> dict[str, float]:
     port = int(served.url.rsplit(":", 1)[1])
     asyncio.run(_drive(port, paths[: max(20, len(paths) // 10)], headers, concurrency))
-    cpu = cpu_seconds(served.pid)
-    elapsed, latencies, statuses = asyncio.run(_drive(port, paths, headers, concurrency))
-    cpu = cpu_seconds(served.pid) - cpu
+    with _py_spy(profile, name, served.pid):
+        cpu = cpu_seconds(served.pid)
+        elapsed, latencies, statuses = asyncio.run(_drive(port, paths, headers, concurrency))
+        cpu = cpu_seconds(served.pid) - cpu
     bad = [s for s in statuses if s != 200]
     if bad:
         raise RuntimeError(f"{name}: {len(bad)} answers were not 200 (first {bad[0]})")
@@ -201,6 +234,8 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=40)
     parser.add_argument("--requests", type=int, default=400, help="per workload and server")
     parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--profile", type=Path, default=None,
+                        help="record carechain's server with py-spy into this directory")
     args = parser.parse_args()
     print(machine())
     root = scratch_dir("carechain-fhir-bench-")
@@ -240,7 +275,8 @@ def main() -> None:
                       f"{args.concurrency} connections")
                 figures[workload] = {
                     "carechain": _measure("carechain", carechain, ours_paths, ours, counts_c,
-                                          args.concurrency),
+                                          args.concurrency,
+                                          args.profile / workload if args.profile else None),
                     "sekmet": _measure("sekmet", sekmet, their_paths, theirs, counts_s,
                                        args.concurrency),
                 }

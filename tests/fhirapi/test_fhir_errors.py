@@ -14,11 +14,15 @@ from fastapi.testclient import TestClient
 from fhir.resources.R4B.capabilitystatement import CapabilityStatement
 from fhir.resources.R4B.operationoutcome import OperationOutcome
 
+from carechain.accounts import FAST_FOR_TESTS, AccountStore
 from carechain.api.fhir import router
 from carechain.api.fhir.params import parse_date
 from carechain.app import create_app
 from carechain.errors import PROBLEM_BASE, SearchParameterInvalid
+from carechain.node.audit import read_audit
+from carechain.operations.door import accounts_key
 from carechain.operations.fhir import ObservationQuery
+from carechain.sync.policy import allow_for
 from carechain.testing import Trust, api_token, make_node
 from tests.fhirapi.conftest import Held
 
@@ -117,9 +121,6 @@ def test_an_id_with_no_record_is_not_found(client: TestClient, held: Held) -> No
 
 @pytest.mark.parametrize("role", ["crew", "hub"])
 def test_crew_and_hub_nodes_serve_no_fhir(tmp_path: Path, trust: Trust, role: str) -> None:
-    from carechain.accounts import FAST_FOR_TESTS, AccountStore
-    from carechain.operations.door import accounts_key
-
     node = make_node(tmp_path / role, trust, role=role, name=f"{role}-1")
     accounts = AccountStore(":memory:", accounts_key(node), cost=FAST_FOR_TESTS)
     try:
@@ -193,3 +194,27 @@ def test_a_record_that_gains_an_entry_is_served_anew(client: TestClient, held: H
     assert any(o["resource"].get("effectiveDateTime") == taken for o in after["entry"])
     again = client.get(f"/fhir/Bundle/{held.rid(held.addressed, 'document')}").json()
     assert len(again["entry"]) > len(document["entry"])
+
+
+def test_a_vault_serves_its_organisations_records_to_a_clinical_lead(held: Held) -> None:
+
+    ward = held.ward
+    vault = ward.node("vault-1", "vault")
+    ward.crew.address_to(record=held.addressed, user="P100234", node_name="vault-1")
+    vault.ingest([s.entry for s in ward.crew.store.since(0, 100_000)],
+                 allow=allow_for(vault.store, "vault", vault.keys.box_key_id))
+    accounts = AccountStore(":memory:", accounts_key(vault), cost=FAST_FOR_TESTS)
+    try:
+        token = api_token(accounts, vault, staff_id="L400001")  # a clinical lead
+        with TestClient(create_app(vault, accounts=accounts)) as c:
+            c.headers["Authorization"] = f"Bearer {token}"
+            r = c.get(f"/fhir/Bundle/{held.rid(held.addressed, 'document')}")
+            assert r.status_code == 200 and r.json()["type"] == "document"
+            found = c.get("/fhir/Patient?identifier=9434765919").json()
+            assert [e["resource"]["id"] for e in found["entry"]] == [
+                held.rid(held.addressed, "patient")]  # the diverted record never came here
+        views = [e for e in read_audit(vault) if e["action"] == "record.view"]
+        assert [(v["detail"]["why"], v["detail"]["interface"]) for v in views] == [
+            ("organisation", "fhir")] * 2
+    finally:
+        accounts.close()

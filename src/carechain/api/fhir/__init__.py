@@ -36,7 +36,7 @@ router = APIRouter(prefix=FHIR_PREFIX, tags=["fhir"], responses={
     400: _OUTCOME, 401: _OUTCOME, 403: _OUTCOME, 404: _OUTCOME})
 
 
-def _index(request: Request) -> ops.FhirIndex:
+async def _index(request: Request) -> ops.FhirIndex:
     index: ops.FhirIndex = request.app.state.fhir_index
     return index
 

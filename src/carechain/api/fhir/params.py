@@ -93,7 +93,7 @@ def parse_date(value: str) -> DateTest:
     return DateTest(cast(Prefix, g["prefix"] or "eq"), start, end)
 
 
-def _patient_search(request: Request) -> list[str]:
+async def _patient_search(request: Request) -> list[str]:
     """`identifier=https://fhir.nhs.uk/Id/nhs-number|9434765919` (or the number alone);
     a comma gives several. Another identifier system matches no one."""
     values = _query(request, ("identifier",), ("identifier",))["identifier"]
@@ -107,18 +107,18 @@ def _patient_search(request: Request) -> list[str]:
     return numbers
 
 
-def _encounter_search(request: Request) -> str:
+async def _encounter_search(request: Request) -> str:
     return _patient(_query(request, ("patient",), ("patient",))["patient"])
 
 
-def _observation_search(request: Request) -> ObservationQuery:
+async def _observation_search(request: Request) -> ObservationQuery:
     found = _query(request, ("patient", "category", "date"), ("patient",))
     categories = tuple(tuple(v.split(",")) for v in found.get("category", []))
     return ObservationQuery(patient=_patient(found["patient"]), categories=categories,
                             dates=tuple(parse_date(v) for v in found.get("date", [])))
 
 
-def _resource_id(
+async def _resource_id(
     resource_id: Annotated[str, Path(description="The resource's id (a UUID)")],
 ) -> str:
     return check_id(resource_id)

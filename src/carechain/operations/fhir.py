@@ -1,6 +1,7 @@
 """The FHIR read API's operations: find the records a read or search names, read each one
-through the door (care relationship checked, one `record.view` audit entry per record in
-the caller's unit of work), and build the resources with the one FHIR mapping
+through the door (care relationship checked, one `record.view` audit entry per record,
+stored before the answer: reads made at the same time share one unit of work, see
+`carechain.operations.group`), and build the resources with the one FHIR mapping
 (`carechain.exports.fhir`).
 
 Resource ids are named from the record (`resource_id(record, "patient")`), so the
@@ -35,12 +36,13 @@ from carechain.exports.fhir import (
     resource_id,
 )
 from carechain.exports.source import signers_of
-from carechain.node import Node, Unit
+from carechain.node import Node
 from carechain.node.audit import audit_record
 from carechain.operations.access import held_record, record_access
 from carechain.operations.actor import Actor
 from carechain.operations.door import Door
-from carechain.operations.records import read
+from carechain.operations.group import ReadAudits, View
+from carechain.operations.records import check_read
 from carechain.trust import DIRECTORY_RECORD
 
 __all__ = [
@@ -101,8 +103,9 @@ class RecordView:
 
 
 class FhirIndex:
-    """Which record each served id names, the NHS number of each record searched, and the
-    last records read (`views`, at most `keep`).
+    """Which record each served id names, the NHS number of each record searched, the
+    last records read (`views`, at most `keep`), and the reads waiting for their audit
+    entries to be stored (`audits`, a group commit).
 
     Kept in memory by the API (one per app), thread-safe; a record's NHS number and view
     are made again once the record has gained entries since."""
@@ -114,6 +117,7 @@ class FhirIndex:
         self._nhs: dict[bytes, tuple[int, str | None]] = {}
         self._views: OrderedDict[bytes, RecordView] = OrderedDict()
         self._keep = keep
+        self.audits = ReadAudits()
 
     def _records(self, node: Node) -> dict[bytes, int]:
         """Return every patient record held here with its entry count, indexing new ones."""
@@ -248,72 +252,81 @@ def _record(door: Door, index: FhirIndex, kind: str, rid: str) -> bytes:
     return record
 
 
-def _read(door: Door, actor: Actor, uow: Unit, index: FhirIndex, record: bytes,
-          what: str) -> RecordView:
-    """Read a record through the door (care relationship, audit entry) and return its view."""
+def _check(door: Door, actor: Actor, index: FhirIndex, record: bytes,
+           what: str) -> tuple[RecordView, View]:
+    """Check a read of a record through the door (its care relationship; a refusal audited)
+    and return its view and the audit entry the read is to leave."""
     held_record(door.node, record)
     try:
         view = index.view(door.node, record)
     except CarechainError:  # not readable here: refused (and audited) as any read
-        read(door, actor, uow, record=record, what=what)
+        check_read(door, actor, record=record, what=what)
         raise
-    read(door, actor, uow, record=record, what=what, state=view.state)
+    access = check_read(door, actor, record=record, what=what, state=view.state)
+    return view, (actor, record, {"what": what, **access.detail()})
+
+
+def _read(door: Door, actor: Actor, index: FhirIndex, record: bytes, what: str) -> RecordView:
+    """Read one record: checked, and its audit entry stored, before anything is returned."""
+    view, seen = _check(door, actor, index, record, what)
+    index.audits.store(door, [seen])
     return view
 
 
-def document(door: Door, actor: Actor, uow: Unit, index: FhirIndex, *, kind: DocumentKind,
+def document(door: Door, actor: Actor, index: FhirIndex, *, kind: DocumentKind,
              rid: str) -> bytes:
     """Return the record's FHIR document (encoded), named by its Bundle or Composition id."""
     _permit(actor)
     record = _record(door, index, kind, rid)
-    return _read(door, actor, uow, index, record, f"fhir {kind} document").document()
+    return _read(door, actor, index, record, f"fhir {kind} document").document()
 
 
-def read_resource(door: Door, actor: Actor, uow: Unit, index: FhirIndex, *, kind: ReadKind,
+def read_resource(door: Door, actor: Actor, index: FhirIndex, *, kind: ReadKind,
                   rid: str) -> Resource:
     """Return a record's Patient or Encounter by id."""
     _permit(actor)
     record = _record(door, index, kind, rid)
-    return _read(door, actor, uow, index, record, f"fhir {kind}").resource(kind)
+    return _read(door, actor, index, record, f"fhir {kind}").resource(kind)
 
 
-def _patient_view(door: Door, actor: Actor, uow: Unit, index: FhirIndex, patient: str,
+def _patient_view(door: Door, actor: Actor, index: FhirIndex, patient: str,
                   what: str) -> RecordView | None:
     """Return the view of the record of a Patient id (read, audited), or None if no record
     here has that Patient."""
     record = index.record_of(door.node, "Patient", patient)
     if record is None:
         return None
-    return _read(door, actor, uow, index, record, what)
+    return _read(door, actor, index, record, what)
 
 
-def search_encounters(door: Door, actor: Actor, uow: Unit, index: FhirIndex, *,
+def search_encounters(door: Door, actor: Actor, index: FhirIndex, *,
                       patient: str) -> list[Resource]:
     """Return the Encounters of a patient (one record has one)."""
     _permit(actor)
-    view = _patient_view(door, actor, uow, index, patient, "fhir Encounter search")
+    view = _patient_view(door, actor, index, patient, "fhir Encounter search")
     return [] if view is None else [view.resource("Encounter")]
 
 
-def search_observations(door: Door, actor: Actor, uow: Unit, index: FhirIndex,
+def search_observations(door: Door, actor: Actor, index: FhirIndex,
                         query: ObservationQuery) -> list[Resource]:
     """Return a patient's Observations passing the search (current values only)."""
     _permit(actor)
-    view = _patient_view(door, actor, uow, index, query.patient, "fhir Observation search")
+    view = _patient_view(door, actor, index, query.patient, "fhir Observation search")
     if view is None:
         return []
     return [o for o in view.observations() if query.matches(o)]
 
 
-def search_patients(door: Door, actor: Actor, uow: Unit, index: FhirIndex, *,
+def search_patients(door: Door, actor: Actor, index: FhirIndex, *,
                     nhs_numbers: Sequence[str]) -> list[Resource]:
     """Return the Patient of every record the caller may read whose patient has one of the
     NHS numbers (each record has a Patient of its own). Records the caller may not read
-    are neither folded nor shown; each record shown is audited."""
+    are neither folded nor shown; each record shown leaves its audit entry."""
     _permit(actor)
     node = door.node
     wanted = set(nhs_numbers)
     found: list[Resource] = []
+    seen: list[View] = []
     for record, entries in index.held(node).items():
         try:
             if not record_access(node, door.accounts, actor, record, door.now_ms()).allowed:
@@ -322,6 +335,8 @@ def search_patients(door: Door, actor: Actor, uow: Unit, index: FhirIndex, *,
                 continue
         except CarechainError:  # a record this node cannot open
             continue
-        found.append(_read(door, actor, uow, index, record,
-                           "fhir Patient search").resource("Patient"))
+        view, read = _check(door, actor, index, record, "fhir Patient search")
+        found.append(view.resource("Patient"))
+        seen.append(read)
+    index.audits.store(door, seen)
     return found

@@ -1,7 +1,7 @@
 """The FHIR read API (`/fhir`, on hospital and vault nodes): the records the caller may
 read, as FHIR R4 (UK Core) resources built by the one mapping (`carechain.exports.fhir`),
 through the application layer (`carechain.operations.fhir`): every record read is one
-`record.view` audit entry in the request's unit of work. Answers are
+`record.view` audit entry, stored before the answer leaves. Answers are
 `application/fhir+json`; errors are `OperationOutcome` (`carechain.edge.outcome`)."""
 
 from __future__ import annotations
@@ -63,48 +63,37 @@ def metadata(request: Request) -> Response:
 @router.get("/Patient", summary="Search Patients by NHS number")
 def search_patients(request: Request, door: DoorDep, actor: Reader, index: Index,
                     numbers: PatientSearch) -> Response:
-    with door.unit() as uow:
-        found = ops.search_patients(door, actor, uow, index, nhs_numbers=numbers)
-    return _bundle(request, found)
+    return _bundle(request, ops.search_patients(door, actor, index, nhs_numbers=numbers))
 
 
 @router.get("/Patient/{resource_id}", summary="Read a Patient")
 def read_patient(door: DoorDep, actor: Reader, index: Index, resource_id: ResourceId
                  ) -> Response:
-    with door.unit() as uow:
-        return _fhir(ops.read_resource(door, actor, uow, index, kind="Patient",
-                                       rid=resource_id))
+    return _fhir(ops.read_resource(door, actor, index, kind="Patient", rid=resource_id))
 
 
 @router.get("/Encounter", summary="Search Encounters by patient")
 def search_encounters(request: Request, door: DoorDep, actor: Reader, index: Index,
                       patient: EncounterSearch) -> Response:
-    with door.unit() as uow:
-        found = ops.search_encounters(door, actor, uow, index, patient=patient)
-    return _bundle(request, found)
+    return _bundle(request, ops.search_encounters(door, actor, index, patient=patient))
 
 
 @router.get("/Encounter/{resource_id}", summary="Read an Encounter")
 def read_encounter(door: DoorDep, actor: Reader, index: Index, resource_id: ResourceId
                    ) -> Response:
-    with door.unit() as uow:
-        return _fhir(ops.read_resource(door, actor, uow, index, kind="Encounter",
-                                       rid=resource_id))
+    return _fhir(ops.read_resource(door, actor, index, kind="Encounter", rid=resource_id))
 
 
 @router.get("/Observation", summary="Search Observations by patient, category and date")
 def search_observations(request: Request, door: DoorDep, actor: Reader, index: Index,
                         query: ObservationSearch) -> Response:
-    with door.unit() as uow:
-        found = ops.search_observations(door, actor, uow, index, query)
-    return _bundle(request, found)
+    return _bundle(request, ops.search_observations(door, actor, index, query))
 
 
 @router.get("/Bundle/{resource_id}", summary="Read a record's document Bundle")
 def read_document(door: DoorDep, actor: Reader, index: Index, resource_id: ResourceId
                   ) -> Response:
-    with door.unit() as uow:
-        body = ops.document(door, actor, uow, index, kind="Bundle", rid=resource_id)
+    body = ops.document(door, actor, index, kind="Bundle", rid=resource_id)
     return Response(body, media_type=FHIR_MEDIA_TYPE)
 
 
@@ -112,8 +101,7 @@ def read_document(door: DoorDep, actor: Reader, index: Index, resource_id: Resou
             summary="The document of a Composition ($document)")
 def composition_document(door: DoorDep, actor: Reader, index: Index,
                          resource_id: ResourceId) -> Response:
-    with door.unit() as uow:
-        body = ops.document(door, actor, uow, index, kind="Composition", rid=resource_id)
+    body = ops.document(door, actor, index, kind="Composition", rid=resource_id)
     return Response(body, media_type=FHIR_MEDIA_TYPE)
 
 

@@ -16,6 +16,7 @@ diverted patient takes the care relationship with them). A hub can read nothing.
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -57,8 +58,19 @@ def held_record(node: Node, record: bytes) -> bytes:
     return record
 
 
-def addressed_here(node: Node, record: bytes, state: dict[str, Any] | None = None) -> bool:
-    """Return whether a record is addressed to this hospital (see the module docstring)."""
+# node -> record -> (the record's heads when last looked at, whether a crew node granted
+# it to this node then): the grant is looked for in the log again once the record changes.
+_GRANTED: weakref.WeakKeyDictionary[Node, dict[bytes, tuple[frozenset[bytes], bool]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _granted_by_crew(node: Node, record: bytes) -> bool:
+    heads = node.heads(record)
+    known = _GRANTED.setdefault(node, {})
+    seen = known.get(record)
+    if seen is not None and seen[0] == heads:
+        return seen[1]
     mine = node.keys.box_key_id
     granted = False
     for stored in node.store.record(record):
@@ -68,7 +80,13 @@ def addressed_here(node: Node, record: bytes, state: dict[str, Any] | None = Non
             if any(c.role == "crew" for c in certs):
                 granted = True
                 break
-    if not granted:
+    known[record] = (heads, granted)
+    return granted
+
+
+def addressed_here(node: Node, record: bytes, state: dict[str, Any] | None = None) -> bool:
+    """Return whether a record is addressed to this hospital (see the module docstring)."""
+    if not _granted_by_crew(node, record):
         return False
     if state is None:
         try:

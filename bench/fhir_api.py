@@ -2,7 +2,7 @@
 and latency, the same reads from the same client in the same run; and bulk export.
 
     .venv/bin/python bench/fhir_api.py [--records 40] [--requests 400] [--concurrency 4]
-                                       [--profile DIR]
+                                       [--rounds 3] [--profile DIR]
 
 A crew documents `--records` records (the two demo cases in turn) addressed to a hospital,
 which receives them. The hospital is then served by `carechain serve` in its own process,
@@ -12,7 +12,9 @@ Bundle are loaded into sekmet-fhir first (PUT with the same ids, in one transact
 record), served in its own process with a static bearer token.
 
 Two workloads, each run against both servers from the same small HTTP/1.1 client
-(`--concurrency` keep-alive connections, one request each at a time), after a warm-up:
+(`--concurrency` keep-alive connections, one request each at a time), after a warm-up, in
+`--rounds` rounds that alternate which server goes first (other work on the machine moves
+every figure; the summary is each server's median round, and p99 over every request):
 
 - documents: `GET /fhir/Bundle/<document id>` of each record in turn;
 - searches: `GET /fhir/Observation?patient=<id>&category=vital-signs&date=ge2000-01-01`
@@ -33,6 +35,7 @@ import json
 import os
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import time
@@ -210,7 +213,8 @@ def _py_spy(out: Path | None, name: str, pid: int) -> Iterator[None]:
 
 def _measure(name: str, served: Any, paths: list[str], headers: dict[str, str],
              counts: dict[str, int], concurrency: int,
-             profile: Path | None = None) -> dict[str, float]:
+             profile: Path | None = None) -> dict[str, Any]:
+    """Warm up, then time `paths` against one server; print and return its figures."""
     port = int(served.url.rsplit(":", 1)[1])
     asyncio.run(_drive(port, paths[: max(20, len(paths) // 10)], headers, concurrency))
     with _py_spy(profile, name, served.pid):
@@ -225,7 +229,20 @@ def _measure(name: str, served: Any, paths: list[str], headers: dict[str, str],
     print(f"  {name:<10} {len(paths) / elapsed:7,.0f} requests/s  "
           f"{resources / elapsed:9,.0f} resources/s  server CPU {cpu / elapsed:.2f} cores  "
           f"{fmt_summary(s)}")
-    return {"resources_s": resources / elapsed, "p99": s["p99"]}
+    return {"resources_s": resources / elapsed, "latencies": latencies}
+
+
+def _summary(workload: str, runs: dict[str, list[dict[str, Any]]]) -> None:
+    """Print each server's median resources/s over the rounds, p99 over every request."""
+    med: dict[str, float] = {}
+    p99: dict[str, float] = {}
+    for name, figures in runs.items():
+        med[name] = statistics.median(f["resources_s"] for f in figures)
+        p99[name] = summary_ms([x for f in figures for x in f["latencies"]])["p99"]
+    print(f"{workload}: median of {len(runs['carechain'])} rounds: carechain "
+          f"{med['carechain']:,.0f} resources/s, sekmet-fhir {med['sekmet']:,.0f}: "
+          f"{med['carechain'] / med['sekmet']:.2f}×; p99 {p99['carechain']:.1f} ms vs "
+          f"{p99['sekmet']:.1f} ms")
 
 
 def main() -> None:
@@ -234,6 +251,8 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=40)
     parser.add_argument("--requests", type=int, default=400, help="per workload and server")
     parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="rounds per workload, the two servers in turn")
     parser.add_argument("--profile", type=Path, default=None,
                         help="record carechain's server with py-spy into this directory")
     args = parser.parse_args()
@@ -261,7 +280,7 @@ def main() -> None:
                   f"{time.perf_counter() - started:.1f} s")
             port_c = int(carechain.url.rsplit(":", 1)[1])
             port_s = int(sekmet.url.rsplit(":", 1)[1])
-            figures: dict[str, dict[str, dict[str, float]]] = {}
+            summaries: dict[str, dict[str, list[dict[str, Any]]]] = {}
             for workload, ours_paths, their_paths in (("documents", docs, docs),
                                                       ("searches", searches, paged)):
                 counts_c = _counts(port_c, ours_paths, ours)
@@ -273,17 +292,18 @@ def main() -> None:
                 per = sum(counts_c.values()) / len(counts_c)
                 print(f"{workload}: {len(ours_paths)} requests, {per:.1f} resources each, "
                       f"{args.concurrency} connections")
-                figures[workload] = {
-                    "carechain": _measure("carechain", carechain, ours_paths, ours, counts_c,
-                                          args.concurrency,
-                                          args.profile / workload if args.profile else None),
-                    "sekmet": _measure("sekmet", sekmet, their_paths, theirs, counts_s,
-                                       args.concurrency),
-                }
-            for workload, f in figures.items():
-                ratio = f["carechain"]["resources_s"] / f["sekmet"]["resources_s"]
-                print(f"{workload}: carechain ÷ sekmet-fhir = {ratio:.2f}× resources/s "
-                      f"(p99 {f['carechain']['p99']:.1f} ms vs {f['sekmet']['p99']:.1f} ms)")
+                runs: dict[str, list[dict[str, Any]]] = {"carechain": [], "sekmet": []}
+                for round_ in range(args.rounds):  # alternate: the machine's load moves
+                    order = [("carechain", carechain, ours_paths, ours, counts_c),
+                             ("sekmet", sekmet, their_paths, theirs, counts_s)]
+                    for name, served, paths, headers, counts in order[:: 1 - 2 * (round_ % 2)]:
+                        spy = args.profile / workload if args.profile and name == "carechain" \
+                            else None
+                        runs[name].append(_measure(name, served, paths, headers, counts,
+                                                   args.concurrency, spy))
+                summaries[workload] = runs
+            for workload, runs in summaries.items():
+                _summary(workload, runs)
     finally:
         shutil.rmtree(root, ignore_errors=True)
 

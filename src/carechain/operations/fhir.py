@@ -6,8 +6,9 @@ stored before the answer: reads made at the same time share one unit of work, se
 
 Resource ids are named from the record (`resource_id(record, "patient")`), so the
 `FhirIndex` finds the record of a `Patient`, `Encounter`, `Composition` or document
-`Bundle` id without folding anything; a Patient search by NHS number folds only records
-the caller may read, and keeps each one's NHS number until the record grows.
+`Bundle` id without folding anything; a Patient search by NHS number folds the records
+held here (once per version, below) and keeps each one's NHS number until the record
+grows.
 
 The index also keeps the last records read as `RecordView`s — the folded state, and the
 document and Observations built from it, the document already encoded — named by the
@@ -320,8 +321,8 @@ def search_observations(door: Door, actor: Actor, index: FhirIndex,
 def search_patients(door: Door, actor: Actor, index: FhirIndex, *,
                     nhs_numbers: Sequence[str]) -> list[Resource]:
     """Return the Patient of every record the caller may read whose patient has one of the
-    NHS numbers (each record has a Patient of its own). Records the caller may not read
-    are neither folded nor shown; each record shown leaves its audit entry."""
+    NHS numbers (each record has a Patient of its own). A record the caller may not read
+    is not shown, and leaves no audit entry; each record shown leaves one."""
     _permit(actor)
     node = door.node
     wanted = set(nhs_numbers)
@@ -329,7 +330,9 @@ def search_patients(door: Door, actor: Actor, index: FhirIndex, *,
     seen: list[View] = []
     for record, entries in index.held(node).items():
         try:
-            if not record_access(node, door.accounts, actor, record, door.now_ms()).allowed:
+            state = index.view(node, record).state
+            if not record_access(node, door.accounts, actor, record, door.now_ms(),
+                                 state).allowed:
                 continue
             if index.nhs_number(node, record, entries) not in wanted:
                 continue

@@ -6,6 +6,7 @@ refused access, and the audit entry each record read leaves."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,9 +18,11 @@ from fhir.resources.R4B.patient import Patient
 from fhirpy import SyncFHIRClient
 from fhirpy.base.exceptions import AuthorizationError, ForbiddenError, ResourceNotFound
 
+from carechain.accounts import FAST_FOR_TESTS, AccountStore
 from carechain.app import create_app
 from carechain.exports.fhir.checks import check_document
-from carechain.testing import ServedApp
+from carechain.operations.door import accounts_key
+from carechain.testing import ServedApp, Trust, api_token, make_node
 from tests.fhirapi.conftest import NHS, Held
 from tests.web.hospital_support import CLINICIAN
 
@@ -126,3 +129,18 @@ def test_refused_access(served: str, held: Held) -> None:
         (held.diverted.hex(), "refused", "fhir")] * 2
     with pytest.raises(ResourceNotFound):
         fhir.reference("Patient", "0f0f0f0f-0000-5000-8000-000000000000").to_resource()
+
+
+def test_a_crew_device_serves_no_fhir_to_a_client(tmp_path: Path, trust: Trust) -> None:
+    crew = make_node(tmp_path / "crew", trust, role="crew", name="crew-9")
+    accounts = AccountStore(":memory:", accounts_key(crew), cost=FAST_FOR_TESTS)
+    app = ServedApp(create_app(crew, accounts=accounts))
+    try:
+        fhir = _client(f"{app.url}/fhir", api_token(accounts, crew))
+        with pytest.raises(ResourceNotFound) as missing:
+            fhir.resources("Patient").search(identifier="9434765919").fetch()
+        assert '"not-supported"' in str(missing.value)
+    finally:
+        app.stop()
+        accounts.close()
+        crew.close()

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.capabilitystatement import CapabilityStatement
 from fhir.resources.R4B.operationoutcome import OperationOutcome
 
@@ -116,7 +117,22 @@ def test_an_id_with_no_record_is_not_found(client: TestClient, held: Held) -> No
     _outcome(client.get(f"/fhir/Bundle/{held.rid(held.addressed, 'patient')}"), 404,
              "not-found", "not-found")  # a Patient's id is no Bundle's
     r = client.get("/fhir/Observation?patient=0f0f0f0f-0000-5000-8000-000000000000")
-    assert r.status_code == 200 and r.json()["total"] == 0
+    assert r.status_code == 200 and r.json()["total"] == 0 and "entry" not in r.json()
+    Bundle.model_validate(r.json())
+
+
+def test_a_searchset_is_a_valid_bundle_of_absolute_urls(client: TestClient, held: Held) -> None:
+    patient = held.rid(held.addressed, "patient")
+    r = client.get(f"/fhir/Observation?patient={patient}&category=vital-signs")
+    assert r.status_code == 200 and r.headers["content-type"] == "application/fhir+json"
+    bundle = r.json()
+    Bundle.model_validate(bundle)
+    assert bundle["type"] == "searchset" and bundle["total"] == len(bundle["entry"]) > 0
+    assert bundle["link"] == [{"relation": "self", "url": str(r.url)}]
+    for entry in bundle["entry"]:
+        resource = entry["resource"]
+        assert entry["fullUrl"] == f"http://testserver/fhir/Observation/{resource['id']}"
+        assert entry["search"] == {"mode": "match"}
 
 
 @pytest.mark.parametrize("role", ["crew", "hub"])

@@ -52,6 +52,7 @@ __all__ = [
     "FhirIndex",
     "ObservationQuery",
     "RecordView",
+    "Served",
     "document",
     "read_resource",
     "search_encounters",
@@ -67,10 +68,27 @@ _NAMED = {"Patient": "patient", "Encounter": "encounter", "Bundle": "document",
           "Composition": "composition"}
 
 
+@dataclass(frozen=True)
+class Served:
+    """A resource as the API serves it: its type, its id, and its FHIR JSON."""
+
+    kind: str
+    rid: str
+    body: bytes
+
+
+def _encode(resource: Resource) -> bytes:
+    return json.dumps(resource, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def _served(resource: Resource) -> Served:
+    return Served(str(resource["resourceType"]), str(resource["id"]), _encode(resource))
+
+
 @dataclass
 class RecordView:
     """A record's folded state at one version (its heads), and what the API builds from it
-    (each built once, on first use)."""
+    (each built, and encoded, once, on first use)."""
 
     node: Node
     record: bytes
@@ -86,14 +104,15 @@ class RecordView:
     def document(self) -> bytes:
         """Return the record's document Bundle, encoded as FHIR JSON."""
         def build() -> bytes:
-            bundle = build_document(self.state, signers=signers_of(self.node, self.record))
-            return json.dumps(bundle, separators=(",", ":"), ensure_ascii=False).encode()
+            return _encode(build_document(self.state,
+                                          signers=signers_of(self.node, self.record)))
         body: bytes = self._once("document", build)
         return body
 
-    def observations(self) -> list[Resource]:
-        """Return the record's Observations."""
-        found: list[Resource] = self._once("observations", lambda: observations_of(self.state))
+    def observations(self) -> list[tuple[Resource, Served]]:
+        """Return the record's Observations, each with its FHIR JSON."""
+        found: list[tuple[Resource, Served]] = self._once(
+            "observations", lambda: [(o, _served(o)) for o in observations_of(self.state)])
         return found
 
     def resource(self, kind: str) -> Resource:
@@ -101,6 +120,11 @@ class RecordView:
         made: Resource = self._once(kind, lambda: (patient_of if kind == "Patient"
                                                    else encounter_of)(self.state))
         return made
+
+    def served(self, kind: str) -> Served:
+        """Return the record's Patient or Encounter as served."""
+        done: Served = self._once(f"{kind}.json", lambda: _served(self.resource(kind)))
+        return done
 
 
 class FhirIndex:
@@ -283,11 +307,11 @@ def document(door: Door, actor: Actor, index: FhirIndex, *, kind: DocumentKind,
 
 
 def read_resource(door: Door, actor: Actor, index: FhirIndex, *, kind: ReadKind,
-                  rid: str) -> Resource:
+                  rid: str) -> Served:
     """Return a record's Patient or Encounter by id."""
     _permit(actor)
     record = _record(door, index, kind, rid)
-    return _read(door, actor, index, record, f"fhir {kind}").resource(kind)
+    return _read(door, actor, index, record, f"fhir {kind}").served(kind)
 
 
 def _patient_view(door: Door, actor: Actor, index: FhirIndex, patient: str,
@@ -301,32 +325,32 @@ def _patient_view(door: Door, actor: Actor, index: FhirIndex, patient: str,
 
 
 def search_encounters(door: Door, actor: Actor, index: FhirIndex, *,
-                      patient: str) -> list[Resource]:
+                      patient: str) -> list[Served]:
     """Return the Encounters of a patient (one record has one)."""
     _permit(actor)
     view = _patient_view(door, actor, index, patient, "fhir Encounter search")
-    return [] if view is None else [view.resource("Encounter")]
+    return [] if view is None else [view.served("Encounter")]
 
 
 def search_observations(door: Door, actor: Actor, index: FhirIndex,
-                        query: ObservationQuery) -> list[Resource]:
+                        query: ObservationQuery) -> list[Served]:
     """Return a patient's Observations passing the search (current values only)."""
     _permit(actor)
     view = _patient_view(door, actor, index, query.patient, "fhir Observation search")
     if view is None:
         return []
-    return [o for o in view.observations() if query.matches(o)]
+    return [served for o, served in view.observations() if query.matches(o)]
 
 
 def search_patients(door: Door, actor: Actor, index: FhirIndex, *,
-                    nhs_numbers: Sequence[str]) -> list[Resource]:
+                    nhs_numbers: Sequence[str]) -> list[Served]:
     """Return the Patient of every record the caller may read whose patient has one of the
     NHS numbers (each record has a Patient of its own). A record the caller may not read
     is not shown, and leaves no audit entry; each record shown leaves one."""
     _permit(actor)
     node = door.node
     wanted = set(nhs_numbers)
-    found: list[Resource] = []
+    found: list[Served] = []
     seen: list[View] = []
     for record, entries in index.held(node).items():
         try:
@@ -339,7 +363,7 @@ def search_patients(door: Door, actor: Actor, index: FhirIndex, *,
         except CarechainError:  # a record this node cannot open
             continue
         view, read = _check(door, actor, index, record, "fhir Patient search")
-        found.append(view.resource("Patient"))
+        found.append(view.served("Patient"))
         seen.append(read)
     index.audits.store(door, seen)
     return found

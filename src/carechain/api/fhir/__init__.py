@@ -49,9 +49,14 @@ def _fhir(resource: dict[str, Any]) -> Response:
                     media_type=FHIR_MEDIA_TYPE)
 
 
-def _bundle(request: Request, resources: list[dict[str, Any]]) -> Response:
+def _served(served: ops.Served) -> Response:
+    return Response(served.body, media_type=FHIR_MEDIA_TYPE)
+
+
+def _bundle(request: Request, found: list[ops.Served]) -> Response:
     base = str(request.base_url).rstrip("/") + FHIR_PREFIX
-    return _fhir(searchset(base, str(request.url), resources))
+    body = searchset(base, str(request.url), [(s.kind, s.rid, s.body) for s in found])
+    return Response(body, media_type=FHIR_MEDIA_TYPE)
 
 
 @router.get("/metadata", summary="The CapabilityStatement: what this server serves")
@@ -69,7 +74,7 @@ def search_patients(request: Request, door: DoorDep, actor: Reader, index: Index
 @router.get("/Patient/{resource_id}", summary="Read a Patient")
 def read_patient(door: DoorDep, actor: Reader, index: Index, resource_id: ResourceId
                  ) -> Response:
-    return _fhir(ops.read_resource(door, actor, index, kind="Patient", rid=resource_id))
+    return _served(ops.read_resource(door, actor, index, kind="Patient", rid=resource_id))
 
 
 @router.get("/Encounter", summary="Search Encounters by patient")
@@ -81,7 +86,7 @@ def search_encounters(request: Request, door: DoorDep, actor: Reader, index: Ind
 @router.get("/Encounter/{resource_id}", summary="Read an Encounter")
 def read_encounter(door: DoorDep, actor: Reader, index: Index, resource_id: ResourceId
                    ) -> Response:
-    return _fhir(ops.read_resource(door, actor, index, kind="Encounter", rid=resource_id))
+    return _served(ops.read_resource(door, actor, index, kind="Encounter", rid=resource_id))
 
 
 @router.get("/Observation", summary="Search Observations by patient, category and date")

@@ -3,6 +3,7 @@ built from the same table the tests compare with the router, and the searchset B
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from carechain import __version__
@@ -74,14 +75,15 @@ def capability_statement(date: str) -> dict[str, Any]:
     }
 
 
-def searchset(base: str, self_url: str, resources: list[dict[str, Any]]) -> dict[str, Any]:
-    """Return a searchset Bundle of every match (one page: a search names one patient, or
-    one NHS number)."""
-    return {
-        "resourceType": "Bundle",
-        "type": "searchset",
-        "total": len(resources),
-        "link": [{"relation": "self", "url": self_url}],
-        "entry": [{"fullUrl": f"{base}/{r['resourceType']}/{r['id']}", "resource": r,
-                   "search": {"mode": "match"}} for r in resources],
-    }
+def searchset(base: str, self_url: str, found: list[tuple[str, str, bytes]]) -> bytes:
+    """Return a searchset Bundle of every match, each given as (type, id, its FHIR JSON),
+    in one page (a search names one patient, or one NHS number)."""
+    head = json.dumps({"resourceType": "Bundle", "type": "searchset", "total": len(found),
+                       "link": [{"relation": "self", "url": self_url}]},
+                      separators=(",", ":"), ensure_ascii=False).encode()
+    if not found:  # FHIR JSON has no empty arrays
+        return head
+    entries = b",".join(
+        b'{"fullUrl":' + json.dumps(f"{base}/{kind}/{rid}").encode() + b',"resource":' + body
+        + b',"search":{"mode":"match"}}' for kind, rid, body in found)
+    return head[:-1] + b',"entry":[' + entries + b"]}"

@@ -1,5 +1,6 @@
 """Shared plumbing for the benchmarks: ports, a hub in its own process, pouchdb-server,
-fresh PostgreSQL schemas, light node identities, a small HTTP/1.1 client and percentiles.
+sekmet-fhir, fresh PostgreSQL schemas, light node identities, a small HTTP/1.1 client and
+percentiles.
 
 Nothing here is part of carechain; every server it starts listens on 127.0.0.1 only and is
 stopped by the context manager that started it, also on Ctrl-C.
@@ -155,6 +156,50 @@ def pouchdb_process(data_dir: Path, *, in_memory: bool = False) -> Iterator[Serv
     try:
         url = f"http://{HOST}:{port}"
         _wait_http(f"{url}/", proc, log, 60)
+        yield Served(proc, url, log)
+    finally:
+        _stop(proc)
+
+
+SEKMET_VERSION = "0.1.1"
+SEKMET_VENV = PEERS / "sekmet-venv"
+
+
+def ensure_sekmet() -> Path:
+    """Install sekmet-fhir into its own virtualenv in bench/.peers (git-ignored) if it is not
+    there (its dependencies never touch the project's environment); return its command."""
+    binary = SEKMET_VENV / "bin" / "sekmet"
+    if not binary.exists():
+        print(f"installing sekmet-fhir {SEKMET_VERSION} into bench/.peers (once) …", flush=True)
+        subprocess.run([sys.executable, "-m", "venv", str(SEKMET_VENV)], check=True)
+        subprocess.run([str(SEKMET_VENV / "bin" / "pip"), "install", "--quiet",
+                        f"sekmet-fhir=={SEKMET_VERSION}"], check=True)
+    return binary
+
+
+@contextlib.contextmanager
+def sekmet_process(data_dir: Path, *, token: str) -> Iterator[Served]:
+    """Run sekmet-fhir's FHIR server on a free port, data under data_dir, accepting one static
+    bearer token; inbound validation, its simulator and its traffic log off (its own advice
+    for load runs), so it serves reads as fast as it can."""
+    binary = ensure_sekmet()
+    port = free_port()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    config = data_dir / "settings.yaml"
+    config.write_text(
+        f"base_url: http://{HOST}:{port}/fhir\nhost: {HOST}\nport: {port}\n"
+        f"data_dir: {data_dir}\nown_private_key_path: {data_dir / 'sekmet_private.pem'}\n"
+        f"server_auth: {{types: [bearer], tokens: [{token}]}}\n"
+        "validation: {inbound: 'off'}\nsimulator: {enabled: false}\nlog_inbound: false\n"
+    )
+    cmd = [str(binary), "serve", "--config", str(config), "--host", HOST, "--port", str(port)]
+    log = data_dir / "sekmet.out"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(cmd, cwd=data_dir, stdout=out, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL, start_new_session=True)
+    try:
+        url = f"http://{HOST}:{port}"
+        _wait_http(f"{url}/fhir/metadata", proc, log, 90)
         yield Served(proc, url, log)
     finally:
         _stop(proc)

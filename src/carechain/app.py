@@ -15,6 +15,7 @@ from fastapi import FastAPI
 from carechain import __version__
 from carechain.accounts import AccountStore
 from carechain.api import MAX_REQUEST_BYTES, records
+from carechain.api.fhir import install_fhir
 from carechain.edge import install_auth, problems
 from carechain.edge.limits import BodyLimit
 from carechain.hub import TransparencyLog
@@ -64,6 +65,7 @@ def create_app(
     problems.install(app)
     if node.info.role in RECORD_API_ROLES:
         app.include_router(records.router)
+    install_fhir(app, node.info.role)
     app.include_router(sync_routes.router)
 
     @app.get("/health", tags=["node"], summary="Who this node is and how much it holds")

@@ -3,6 +3,7 @@
     CarechainError
     ├── InvalidInput              the caller sent something that breaks a rule (4xx)
     │   ├── FieldInvalid          one named field breaks one named rule
+    │   │   └── SearchParameterInvalid  a FHIR search parameter unknown or badly formed
     │   ├── UnknownKind           an entry kind that no schema describes
     │   ├── BodyTooLarge          the request or entry body is over the size limit
     │   ├── FormularyBreach       a medication breaks the formulary (maybe with a reason)
@@ -68,6 +69,14 @@ class FieldInvalid(InvalidInput):
         super().__init__(detail or f"{field}: {rule}", field=field, rule=rule)
         self.field = field
         self.rule = rule
+
+
+class SearchParameterInvalid(FieldInvalid):
+    """A FHIR search or read names a parameter the server does not take, or a bad value."""
+
+    code = "search-parameter-invalid"
+    status = 400
+    title = "A search parameter is not valid"
 
 
 class UnknownKind(InvalidInput):

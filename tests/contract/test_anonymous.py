@@ -36,8 +36,13 @@ def test_every_route_but_the_allow_list_answers_an_anonymous_program_401(site: S
         r = site.client.request(route.method, route.path, headers={"Accept": "application/json"},
                                 follow_redirects=False)
         assert r.status_code == 401, f"{route.method} {route.template}: {r.status_code}"
-        assert r.headers["content-type"].startswith("application/problem+json")
-        assert r.json()["type"] == PROBLEM_BASE + "not-authenticated"
+        if route.template.startswith("/fhir/"):  # the FHIR API answers in FHIR
+            assert r.headers["content-type"].startswith("application/fhir+json")
+            assert r.json()["resourceType"] == "OperationOutcome"
+            assert r.json()["issue"][0]["code"] == "login"
+        else:
+            assert r.headers["content-type"].startswith("application/problem+json")
+            assert r.json()["type"] == PROBLEM_BASE + "not-authenticated"
         assert "Bearer" in r.headers["www-authenticate"]
         checked += 1
     assert checked >= 3

@@ -30,14 +30,14 @@ READ_ACTIONS = ("record.read_own", "record.read_own_org", "record.read_addressed
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def _door(request: Request) -> Door:
+async def _door(request: Request) -> Door:
     door: Door | None = getattr(request.app.state, "door", None)
     if door is None:
         raise NotAuthenticated("this node has no accounts: nobody can call its API")
     return door
 
 
-def _actor(request: Request) -> Actor:
+async def _actor(request: Request) -> Actor:
     """Return the authenticated caller; a browser session changing anything must also send
     its CSRF token in `X-CSRF-Token`."""
     user = actor_of(request)
@@ -71,7 +71,7 @@ class Needs:
     def __init__(self, *actions: str) -> None:
         self.actions = actions
 
-    def __call__(self, actor: ActorDep) -> Actor:
+    async def __call__(self, actor: ActorDep) -> Actor:
         if not any(actor.can(a) for a in self.actions):
             raise Forbidden(f"a {actor.role} may not {' or '.join(self.actions)}",
                             action=self.actions[0], role=actor.role)

@@ -17,6 +17,7 @@ import typer
 from carechain.demo import chest_pain_stemi
 from carechain.demo.chain import DEMO_PEOPLE, DEMO_SECRET, DemoChain
 from carechain.demo.monitor import Monitor
+from carechain.exports.fhir import resource_id
 from carechain.operations import Actor, Door, records
 
 __all__ = ["demo"]
@@ -120,6 +121,12 @@ def demo(
         for fmt, out in (("fhir", "record.json"), ("nemsis", "ems.xml"), ("pdf", "handover.pdf")):
             typer.echo(f"  export: CARECHAIN_SECRET={DEMO_SECRET!r} carechain export {fmt} "
                        f"--dir {crew_dir} --staff-id P100234 --record {record.hex()} --out {out}")
+        hospital_dir = Path(dir) / HOSPITAL
+        document = resource_id(record.hex(), "document")
+        typer.echo(f"  FHIR API: CARECHAIN_SECRET={DEMO_SECRET!r} carechain token issue --dir "
+                   f"{hospital_dir} --name 'FHIR client' --staff ED4411 --expires 12h")
+        typer.echo(f"            curl -H 'Authorization: Bearer <token>' "
+                   f"{chain.nodes[HOSPITAL].url}/fhir/Bundle/{document}")
         hospital = chain.nodes[HOSPITAL].node
         if once:
             deadline = time.monotonic() + 60

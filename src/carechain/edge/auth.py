@@ -31,6 +31,7 @@ from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from carechain.accounts import Person, Session
+from carechain.edge.outcome import is_fhir, outcome
 from carechain.edge.public import is_public
 from carechain.errors import PROBLEM_BASE
 from carechain.operations import Actor, Door, Interface
@@ -156,7 +157,11 @@ class Gate:
                                     (b"content-length", b"0")]})
             await send({"type": "http.response.body", "body": b""})
             return
-        await _refuse(send, "log in, or send a bearer token: Authorization: Bearer <token>")
+        detail = "log in, or send a bearer token: Authorization: Bearer <token>"
+        if is_fhir(path):
+            await outcome(401, "not-authenticated", detail)(scope, receive, send)
+            return
+        await _refuse(send, detail)
 
 
 def _page(method: str, path: str, accept: str) -> bool:
@@ -170,6 +175,8 @@ def _page(method: str, path: str, accept: str) -> bool:
 def _on_error(conn: HTTPConnection, exc: AuthenticationError) -> Any:
     from starlette.responses import Response
 
+    if is_fhir(conn.url.path):
+        return outcome(401, "not-authenticated", str(exc))
     body, headers = _problem(401, "not-authenticated", "Not authenticated", str(exc))
     return Response(body, status_code=401, headers={k.decode(): v.decode() for k, v in headers})
 

@@ -6,7 +6,8 @@ an anonymous caller with 401 problem details).
   control room's one-time code) uses, which check their own credentials;
 - `/health`, for load balancers and monitoring (names the node, holds no clinical data);
 - the static files of the web apps (style sheets and scripts, no data);
-- the OpenAPI document and its viewers (the shape of the API, no data);
+- the OpenAPI document and its viewers (the shape of the API, no data), and the FHIR API's
+  CapabilityStatement (`/fhir/metadata`: what it serves, no data);
 - the sync protocol, which authenticates every request with the calling node's signature
   (`docs/sync-protocol.md`; `info` and `directory` are open by design).
 """
@@ -28,6 +29,7 @@ PUBLIC_ROUTES: frozenset[tuple[str, str]] = frozenset(
         ("GET", "/docs"),
         ("GET", "/docs/oauth2-redirect"),
         ("GET", "/redoc"),
+        ("GET", "/fhir/metadata"),
     }
 )
 PUBLIC_PREFIXES: tuple[str, ...] = ("/static/", "/sync/v1/")

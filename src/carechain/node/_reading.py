@@ -67,6 +67,12 @@ class Reading:
         with self._lock:
             return bool(self._shape(record).heads)
 
+    def heads(self, record: bytes) -> frozenset[bytes]:
+        """Return the ids of a record's stored heads: they change with every entry the record
+        gains, so they name the version of its state (kept in memory, no read of the log)."""
+        with self._lock:
+            return frozenset(self._shape(record).heads)
+
     def recipients(self, record: bytes) -> set[bytes]:
         """Return every key id the record's content key has been granted to."""
         with self._lock:

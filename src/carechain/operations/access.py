@@ -16,6 +16,7 @@ diverted patient takes the care relationship with them). A hub can read nothing.
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -57,8 +58,19 @@ def held_record(node: Node, record: bytes) -> bytes:
     return record
 
 
-def addressed_here(node: Node, record: bytes, state: dict[str, Any] | None = None) -> bool:
-    """Return whether a record is addressed to this hospital (see the module docstring)."""
+# node -> record -> (the record's heads when last looked at, whether a crew node granted
+# it to this node then): the grant is looked for in the log again once the record changes.
+_GRANTED: weakref.WeakKeyDictionary[Node, dict[bytes, tuple[frozenset[bytes], bool]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _granted_by_crew(node: Node, record: bytes) -> bool:
+    heads = node.heads(record)
+    known = _GRANTED.setdefault(node, {})
+    seen = known.get(record)
+    if seen is not None and seen[0] == heads:
+        return seen[1]
     mine = node.keys.box_key_id
     granted = False
     for stored in node.store.record(record):
@@ -68,7 +80,13 @@ def addressed_here(node: Node, record: bytes, state: dict[str, Any] | None = Non
             if any(c.role == "crew" for c in certs):
                 granted = True
                 break
-    if not granted:
+    known[record] = (heads, granted)
+    return granted
+
+
+def addressed_here(node: Node, record: bytes, state: dict[str, Any] | None = None) -> bool:
+    """Return whether a record is addressed to this hospital (see the module docstring)."""
+    if not _granted_by_crew(node, record):
         return False
     if state is None:
         try:
@@ -79,22 +97,26 @@ def addressed_here(node: Node, record: bytes, state: dict[str, Any] | None = Non
     return bool(named == node.info.name)
 
 
-def _relationship(node: Node, actor: Actor, record: bytes) -> Why | None:
+def _relationship(node: Node, actor: Actor, record: bytes,
+                  state: dict[str, Any] | None) -> Why | None:
     role = node.info.role
     if role == "crew" and actor.can("record.read_own"):
         return "crew"
     if role in ("crew", "vault") and actor.can("record.read_own_org"):
         return "organisation"
-    if role == "hospital" and actor.can("record.read_addressed") and addressed_here(node, record):
+    if (role == "hospital" and actor.can("record.read_addressed")
+            and addressed_here(node, record, state)):
         return "addressed"
     return None
 
 
-def record_access(node: Node, glass: Any, actor: Actor, record: bytes, now_ms: int) -> Access:
+def record_access(node: Node, glass: Any, actor: Actor, record: bytes, now_ms: int,
+                  state: dict[str, Any] | None = None) -> Access:
     """Return whether `actor` may read `record` here and why (`glass` answers
-    `has_break_glass(staff_id, record_hex, now_ms=)`: the node's accounts)."""
+    `has_break_glass(staff_id, record_hex, now_ms=)`: the node's accounts; `state`, the
+    record's state when the caller has folded it already)."""
     held_record(node, record)
-    why = _relationship(node, actor, record)
+    why = _relationship(node, actor, record, state)
     if why is not None:
         return Access(why)
     if (

@@ -29,6 +29,7 @@ __all__ = [
     "amend",
     "append",
     "break_glass",
+    "check_read",
     "form_context",
     "list_records",
     "open_record",
@@ -118,19 +119,29 @@ def address(door: Door, actor: Actor, uow: Unit, *, record: bytes, node_name: st
     return written
 
 
-def read(door: Door, actor: Actor, uow: Unit, *, record: bytes, what: str) -> Access:
-    """Check that `actor` may read `record`, and draft the audit entry of the read.
-
-    A refused read is recorded in its own unit, so the refusal stays in the trail even
-    though the caller's unit (which holds nothing else) is abandoned by the raise.
-    """
+def check_read(door: Door, actor: Actor, *, record: bytes, what: str,
+               state: dict[str, Any] | None = None) -> Access:
+    """Check that `actor` may read `record` (`state`: the record's state, when the caller has
+    folded it already); a refusal is recorded in its own unit of work, then raised."""
     held_record(door.node, record)
-    access = record_access(door.node, door.accounts, actor, record, door.now_ms())
+    access = record_access(door.node, door.accounts, actor, record, door.now_ms(), state)
     if not access.allowed:
         raise door.refuse(actor, "record.read",
                           f"{actor.name} has no care relationship with this record; "
                           "break-glass access needs a reason", audit_as="record.view",
                           record=record, detail={"what": what})
+    return access
+
+
+def read(door: Door, actor: Actor, uow: Unit, *, record: bytes, what: str,
+         state: dict[str, Any] | None = None) -> Access:
+    """Check that `actor` may read `record`, and draft the audit entry of the read
+    (`state`: the record's state, when the caller has folded it already).
+
+    A refused read is recorded in its own unit, so the refusal stays in the trail even
+    though the caller's unit (which holds nothing else) is abandoned by the raise.
+    """
+    access = check_read(door, actor, record=record, what=what, state=state)
     door.audit(actor, uow, "record.view", record=record, detail={"what": what,
                                                                  **access.detail()})
     return access
@@ -138,9 +149,15 @@ def read(door: Door, actor: Actor, uow: Unit, *, record: bytes, what: str) -> Ac
 
 def read_state(door: Door, actor: Actor, uow: Unit, *, record: bytes,
                what: str = "state") -> dict[str, Any]:
-    """Return a record's clinical state (with history), audited."""
-    read(door, actor, uow, record=record, what=what)
-    return door.node.state(record)
+    """Return a record's clinical state (with history), audited (folded once: the care
+    relationship of a hospital reads the same state)."""
+    held_record(door.node, record)
+    try:
+        state: dict[str, Any] | None = door.node.state(record)
+    except CarechainError:  # not readable here: the read is refused (and audited) as ever
+        state = None
+    read(door, actor, uow, record=record, what=what, state=state)
+    return state if state is not None else door.node.state(record)
 
 
 def form_context(door: Door, actor: Actor, *, record: bytes) -> dict[str, Any]:

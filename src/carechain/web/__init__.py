@@ -14,7 +14,8 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from carechain.accounts import AccountStore
-from carechain.edge.problems import problem
+from carechain.edge.outcome import is_fhir
+from carechain.edge.problems import error_response, problem
 from carechain.errors import Forbidden, NotFound
 from carechain.node import Node
 from carechain.operations.door import accounts_key, open_accounts
@@ -53,6 +54,8 @@ def install_web(app: FastAPI, node: Node, accounts: AccountStore,
 
     @app.exception_handler(NotFound)
     async def _not_found(request: Request, exc: NotFound) -> Response:
+        if is_fhir(request.url.path):
+            return error_response(request, exc)
         if "text/html" in request.headers.get("accept", ""):
             return render(request, "error.html", None, status=404, title="Not found",
                           message=exc.detail)
@@ -60,6 +63,8 @@ def install_web(app: FastAPI, node: Node, accounts: AccountStore,
 
     @app.exception_handler(Forbidden)
     async def _forbidden(request: Request, exc: Forbidden) -> Response:
+        if is_fhir(request.url.path):
+            return error_response(request, exc)
         accept = request.headers.get("accept", "")
         if "text/html" in accept:
             return render(request, "error.html", None, status=403, title="Not allowed",

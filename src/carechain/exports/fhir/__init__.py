@@ -3,6 +3,7 @@
     from carechain.exports.fhir import build_document, record_resources
     bundle = build_document(state, signers=signers)          # Bundle type "document"
     patient = patient_of(state)                               # for a read API: Type/id refs
+    resource_id(record_hex, "patient")                        # a resource's id, no fold
 
 Every function takes the state `Node.state(record)` returns; none of them re-scores
 anything (the NEWS2 total is `state["scores"]["news2"]`). `signers` maps entry id (hex) to
@@ -15,7 +16,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from carechain.exports.fhir._common import Ref, Resource, Signer, document_ref, rest_ref
+from carechain.exports.fhir._codes import NHS_NUMBER
+from carechain.exports.fhir._common import (
+    Ref,
+    Resource,
+    Signer,
+    document_ref,
+    resource_id,
+    rest_ref,
+)
 from carechain.exports.fhir._context import Context
 from carechain.exports.fhir._document import (
     clinical_resources,
@@ -24,6 +33,7 @@ from carechain.exports.fhir._document import (
 )
 
 __all__ = [
+    "NHS_NUMBER",
     "Resource",
     "Signer",
     "build_document",
@@ -31,6 +41,8 @@ __all__ = [
     "observations_of",
     "patient_of",
     "record_resources",
+    "resource_id",
+    "rest_ref",
 ]
 
 

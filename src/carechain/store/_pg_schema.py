@@ -14,6 +14,8 @@ import psycopg
 from psycopg import sql
 from psycopg.rows import TupleRow
 
+from carechain.store._summary import REBUILD
+
 __all__ = [
     "CHANNEL",
     "MIGRATIONS",
@@ -78,6 +80,25 @@ MIGRATIONS: list[list[str]] = [
         # it is (empty, or as an older version left it) when its node first opens it.
         "INSERT INTO meta (key, value) VALUES ('log:unsealed', '\\x31'::bytea) "
         "ON CONFLICT DO NOTHING",
+    ],
+    [
+        # What the log's readers need without counting, scanning or grouping it
+        # (store/_summary.py): a row per record and one row of totals, kept by appends.
+        """CREATE TABLE records (
+            record bytea PRIMARY KEY,
+            entries bigint NOT NULL,
+            first_ms bigint NOT NULL,
+            last_ms bigint NOT NULL,
+            last_seq bigint NOT NULL
+        )""",
+        "CREATE INDEX records_by_activity ON records (last_seq)",
+        """CREATE TABLE totals (
+            one int PRIMARY KEY CHECK (one = 1),
+            records bigint NOT NULL,
+            hlc_ms bigint,
+            hlc_counter bigint
+        )""",
+        *REBUILD,
     ],
 ]
 

@@ -112,7 +112,11 @@ class Store(Protocol):
         ...
 
     def count(self) -> int:
-        """Return the number of entries."""
+        """Return the number of entries: the largest seq (entries are numbered densely)."""
+        ...
+
+    def record_count(self) -> int:
+        """Return the number of records in the log."""
         ...
 
     def last_hlc(self) -> HLC | None:

@@ -40,6 +40,7 @@ from carechain.store._pg_schema import (
     lock_key,
     migrate,
 )
+from carechain.store._summary import add_pg
 from carechain.store.base import RawRow, RecordSummary, Seal, Stored
 
 __all__ = [
@@ -190,6 +191,7 @@ class PostgresStore:
                         "unnest(%s::bytea[], %s::bytea[], %s::int8[]) ON CONFLICT DO NOTHING",
                         ([r for r, _ in grants], [k for _, k in grants], list(grants.values())),
                     )
+                add_pg(conn, rows)
                 if self._seal is not None:
                     self._write_seal(conn, before, [e.id for e in entries if seqs[e.id] > before])
                 conn.execute("SELECT pg_notify(%s, %s)", (self.channel, str(top)))
@@ -238,8 +240,7 @@ class PostgresStore:
         """Return every record in the log, newest activity first."""
         with self._using("records") as conn:
             rows = conn.execute(
-                "SELECT record, count(*), min(hlc_ms), max(hlc_ms) FROM entries "
-                "GROUP BY record ORDER BY max(seq) DESC",
+                "SELECT record, entries, first_ms, last_ms FROM records ORDER BY last_seq DESC",
                 binary=True,
             ).fetchall()
         return [RecordSummary(bytes(r), int(n), int(a), int(b)) for r, n, a, b in rows]
@@ -335,19 +336,24 @@ class PostgresStore:
             after = int(rows[-1][0])
 
     def count(self) -> int:
-        """Return the number of entries."""
+        """Return the number of entries: the largest seq (they are numbered densely)."""
         with self._using("count") as conn:
-            row = conn.execute("SELECT count(*) FROM entries").fetchone()
+            row = conn.execute("SELECT coalesce(max(seq), 0) FROM entries").fetchone()
+        return int(row[0]) if row else 0
+
+    def record_count(self) -> int:
+        """Return the number of records in the log."""
+        with self._using("record_count") as conn:
+            row = conn.execute("SELECT records FROM totals WHERE one = 1").fetchone()
         return int(row[0]) if row else 0
 
     def last_hlc(self) -> HLC | None:
         """Return the latest HLC reading of any stored entry."""
         with self._using("last_hlc") as conn:
-            row = conn.execute(
-                "SELECT hlc_ms, hlc_counter FROM entries "
-                "ORDER BY hlc_ms DESC, hlc_counter DESC LIMIT 1"
-            ).fetchone()
-        return None if row is None else HLC(int(row[0]), int(row[1]))
+            row = conn.execute("SELECT hlc_ms, hlc_counter FROM totals WHERE one = 1").fetchone()
+        if row is None or row[0] is None:
+            return None
+        return HLC(int(row[0]), int(row[1]))
 
     def get_meta(self, key: str) -> bytes | None:
         """Return a value of node-local bookkeeping."""

@@ -90,9 +90,9 @@ class Store(Protocol):
         """Return the record of each stored entry among the ids."""
         ...
 
-    def since_for(self, key_id: bytes, seq: int, limit: int) -> list[RawRow]:
-        """Return up to `limit` rows after `seq` of the directory and of records granted to
-        the receiving key `key_id`, undecoded (to send on as is)."""
+    def since_for(self, key_id: bytes, seq: int, limit: int, upto: int) -> list[RawRow]:
+        """Return up to `limit` rows with seq in (seq, upto] of the directory and of records
+        granted to the receiving key `key_id`, undecoded (to send on as is)."""
         ...
 
     def raw_record(self, record: bytes) -> list[RawRow]:

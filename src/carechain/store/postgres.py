@@ -283,14 +283,15 @@ class PostgresStore:
             ).fetchall()
         return {bytes(i): bytes(r) for i, r in rows}
 
-    def since_for(self, key_id: bytes, seq: int, limit: int) -> list[RawRow]:
-        """Return up to `limit` rows after `seq` of the directory and of records granted to
-        the receiving key `key_id`, undecoded (to send on as is)."""
+    def since_for(self, key_id: bytes, seq: int, limit: int, upto: int) -> list[RawRow]:
+        """Return up to `limit` rows with seq in (seq, upto] of the directory and of records
+        granted to the receiving key `key_id`, undecoded (to send on as is)."""
         return self._raw(
             "since_for",
-            f"{_RAW} WHERE seq > %s AND (record = %s OR "
-            "record IN (SELECT record FROM access WHERE key = %s)) ORDER BY seq LIMIT %s",
-            (seq, bytes(16), key_id, limit),
+            f"{_RAW} WHERE seq > %s AND seq <= %s AND (record = %s OR EXISTS (SELECT 1 FROM "
+            "access WHERE access.record = entries.record AND access.key = %s)) "
+            "ORDER BY seq LIMIT %s",
+            (seq, upto, bytes(16), key_id, limit),
         )
 
     def granted_between(self, key_id: bytes, after: int, upto: int) -> list[bytes]:

@@ -300,13 +300,17 @@ class SqliteStore:
                 found.update((bytes(r[0]), bytes(r[1])) for r in rows)
         return found
 
-    def since_for(self, key_id: bytes, seq: int, limit: int) -> list[RawRow]:
-        """Return up to `limit` rows after `seq` of the directory and of records granted to
-        the receiving key `key_id`, undecoded (to send on as is)."""
+    def since_for(self, key_id: bytes, seq: int, limit: int, upto: int) -> list[RawRow]:
+        """Return up to `limit` rows with seq in (seq, upto] of the directory and of records
+        granted to the receiving key `key_id`, undecoded (to send on as is).
+
+        The rows of that range are read by seq, each checked against the `access` key:
+        the cost is the range's, not the log's nor the number of records granted."""
         return self._raw(
-            f"{_RAW} WHERE seq > ? AND (record = ? OR record IN"
-            " (SELECT record FROM access WHERE key = ?)) ORDER BY seq LIMIT ?",
-            (seq, bytes(16), key_id, limit),
+            f"{_RAW} WHERE seq > ? AND seq <= ? AND (record = ? OR EXISTS"
+            " (SELECT 1 FROM access WHERE access.record = entries.record AND access.key = ?))"
+            " ORDER BY seq LIMIT ?",
+            (seq, upto, bytes(16), key_id, limit),
         )
 
     def granted_between(self, key_id: bytes, after: int, upto: int) -> list[bytes]:

@@ -11,7 +11,7 @@ from typing import Any, cast
 from carechain.store import SqliteStore
 from carechain.sync.policy import WINDOW_PAGES, page_for
 from carechain.trust import Certificate, NodeKeys
-from tests.store.test_contract import KEYS, _record
+from tests.store.test_contract import _record
 
 OTHER = NodeKeys.generate()
 

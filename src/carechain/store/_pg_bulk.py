@@ -124,6 +124,8 @@ class PgBulkLoad:
                 )
             )
             self._conn.execute("DROP INDEX entries_by_record")
+            # The summary is made once from the loaded rows at commit, not per COPY.
+            self._conn.execute("ALTER TABLE entries DISABLE TRIGGER entries_summarize")
         except psycopg.Error as exc:
             self.rollback()
             raise StoreError(f"bulk load failed: {exc}") from exc
@@ -180,6 +182,7 @@ class PgBulkLoad:
                 )
             )
             self._conn.execute("CREATE INDEX entries_by_record ON entries (record, seq)")
+            self._conn.execute("ALTER TABLE entries ENABLE TRIGGER entries_summarize")
             row = self._conn.execute(DENSE).fetchone()
             low, high, size = row if row else (None, None, 0)
             if size and (low != 1 or high != size):

@@ -14,7 +14,7 @@ import psycopg
 from psycopg import sql
 from psycopg.rows import TupleRow
 
-from carechain.store._summary import REBUILD
+from carechain.store._summary import REBUILD, SUMMARIZE_PG
 
 __all__ = [
     "CHANNEL",
@@ -98,6 +98,18 @@ MIGRATIONS: list[list[str]] = [
             hlc_ms bigint,
             hlc_counter bigint
         )""",
+        # Kept by the database itself, once per INSERT or COPY statement (its rows as a
+        # transition table), so every process writing the log keeps them, whatever it runs.
+        f"""CREATE FUNCTION entries_summarize() RETURNS trigger LANGUAGE plpgsql
+           SET search_path FROM CURRENT AS $$
+           BEGIN
+               {SUMMARIZE_PG}
+               RETURN NULL;
+           END
+           $$""",
+        """CREATE TRIGGER entries_summarize AFTER INSERT ON entries
+           REFERENCING NEW TABLE AS new_entries
+           FOR EACH STATEMENT EXECUTE FUNCTION entries_summarize()""",
         *REBUILD,
     ],
 ]

@@ -1,7 +1,11 @@
 """What a store keeps about its log so that no read has to count, scan or group it.
 
 Two small tables, the same on both engines, written in the append's own transaction (so
-a crash keeps them exactly in step with the entries they describe):
+a crash keeps them exactly in step with the entries they describe): on PostgreSQL by a
+statement trigger on `entries` (`entries_summarize`, over the statement's new rows), so
+that every hub process sharing the database keeps them whatever version it runs; on
+SQLite by the store's `append` (`add_sqlite`: a row trigger would cost about 8 µs an
+entry, and one SQLite file is written by one installation):
 
 - `records`: one row per record: how many entries it has, the first and last HLC
   milliseconds among them and the seq of its newest entry (index `records_by_activity`
@@ -20,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-__all__ = ["DENSE", "REBUILD", "UPSERT", "Batch", "add_pg", "add_sqlite", "summarize"]
+__all__ = ["DENSE", "REBUILD", "SUMMARIZE_PG", "UPSERT", "Batch", "add_sqlite", "summarize"]
 
 _IDS_PER_QUERY = 500  # host parameters in one SQLite `IN (…)` lookup
 
@@ -40,17 +44,40 @@ REBUILD = [
 # Whether loaded rows are numbered 1, 2, … n: lowest seq, highest seq, number of rows.
 DENSE = "SELECT min(seq), max(seq), count(*) FROM entries"
 
-# (SQLite, PostgreSQL): one row per record, what is added to it by one append.
+# PostgreSQL: what the `entries_summarize` statement trigger runs, over the statement's
+# new rows (`new_entries`): one upsert per record, then the totals.
+SUMMARIZE_PG = """
+    WITH batch AS (
+        SELECT record, count(*) AS n, min(hlc_ms) AS lo, max(hlc_ms) AS hi, max(seq) AS top
+        FROM new_entries GROUP BY record
+    ), upserted AS (
+        INSERT INTO records (record, entries, first_ms, last_ms, last_seq)
+        SELECT record, n, lo, hi, top FROM batch
+        ON CONFLICT (record) DO UPDATE SET entries = records.entries + excluded.entries,
+            first_ms = least(records.first_ms, excluded.first_ms),
+            last_ms = greatest(records.last_ms, excluded.last_ms),
+            last_seq = greatest(records.last_seq, excluded.last_seq)
+        RETURNING (xmax = 0) AS inserted
+    ), newest AS (
+        SELECT hlc_ms, hlc_counter FROM new_entries
+        ORDER BY hlc_ms DESC, hlc_counter DESC LIMIT 1
+    )
+    UPDATE totals SET
+        records = totals.records + (SELECT count(*) FROM upserted WHERE inserted),
+        hlc_ms = CASE WHEN totals.hlc_ms IS NULL
+            OR (newest.hlc_ms, newest.hlc_counter) > (totals.hlc_ms, totals.hlc_counter)
+            THEN newest.hlc_ms ELSE totals.hlc_ms END,
+        hlc_counter = CASE WHEN totals.hlc_ms IS NULL
+            OR (newest.hlc_ms, newest.hlc_counter) > (totals.hlc_ms, totals.hlc_counter)
+            THEN newest.hlc_counter ELSE totals.hlc_counter END
+    FROM newest WHERE totals.one = 1;"""
+
+# SQLite: one row per record, what one append adds to it.
 UPSERT = (
     "INSERT INTO records (record, entries, first_ms, last_ms, last_seq) VALUES (?, ?, ?, ?, ?) "
     "ON CONFLICT (record) DO UPDATE SET entries = records.entries + excluded.entries, "
     "first_ms = min(records.first_ms, excluded.first_ms), "
-    "last_ms = max(records.last_ms, excluded.last_ms), last_seq = excluded.last_seq",
-    "INSERT INTO records (record, entries, first_ms, last_ms, last_seq) "
-    "VALUES (%s, %s, %s, %s, %s) "
-    "ON CONFLICT (record) DO UPDATE SET entries = records.entries + excluded.entries, "
-    "first_ms = least(records.first_ms, excluded.first_ms), "
-    "last_ms = greatest(records.last_ms, excluded.last_ms), last_seq = excluded.last_seq",
+    "last_ms = max(records.last_ms, excluded.last_ms), last_seq = excluded.last_seq"
 )
 
 
@@ -106,7 +133,7 @@ def add_sqlite(db: Any, rows: Sequence[Sequence[Any]]) -> None:
         row = db.execute(f"SELECT count(*) FROM records WHERE record IN ({marks})", chunk)
         known += int(row.fetchone()[0])
     held = db.execute("SELECT records, hlc_ms, hlc_counter FROM totals WHERE one = 1").fetchone()
-    db.executemany(UPSERT[0], batch.rows())
+    db.executemany(UPSERT, batch.rows())
     db.execute(
         "INSERT INTO totals (one, records, hlc_ms, hlc_counter) VALUES (1, ?, ?, ?) "
         "ON CONFLICT (one) DO UPDATE SET records = excluded.records, "
@@ -114,21 +141,3 @@ def add_sqlite(db: Any, rows: Sequence[Sequence[Any]]) -> None:
         batch.totals(held, known),
     )
 
-
-def add_pg(conn: Any, rows: Sequence[Sequence[Any]]) -> None:
-    """Add new entry rows to `records` and `totals` (in the append's transaction)."""
-    batch = summarize(rows)
-    row = conn.execute(
-        "SELECT count(*) FROM records WHERE record = ANY(%s)", (list(batch.per_record),)
-    ).fetchone()
-    known = int(row[0]) if row else 0
-    held = conn.execute(
-        "SELECT records, hlc_ms, hlc_counter FROM totals WHERE one = 1"
-    ).fetchone()
-    conn.cursor().executemany(UPSERT[1], batch.rows())
-    conn.execute(
-        "INSERT INTO totals (one, records, hlc_ms, hlc_counter) VALUES (1, %s, %s, %s) "
-        "ON CONFLICT (one) DO UPDATE SET records = excluded.records, "
-        "hlc_ms = excluded.hlc_ms, hlc_counter = excluded.hlc_counter",
-        batch.totals(held, known),
-    )

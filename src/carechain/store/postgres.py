@@ -40,7 +40,6 @@ from carechain.store._pg_schema import (
     lock_key,
     migrate,
 )
-from carechain.store._summary import add_pg
 from carechain.store.base import RawRow, RecordSummary, Seal, Stored
 
 __all__ = [
@@ -191,7 +190,6 @@ class PostgresStore:
                         "unnest(%s::bytea[], %s::bytea[], %s::int8[]) ON CONFLICT DO NOTHING",
                         ([r for r, _ in grants], [k for _, k in grants], list(grants.values())),
                     )
-                add_pg(conn, rows)
                 if self._seal is not None:
                     self._write_seal(conn, before, [e.id for e in entries if seqs[e.id] > before])
                 conn.execute("SELECT pg_notify(%s, %s)", (self.channel, str(top)))

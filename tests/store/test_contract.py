@@ -62,10 +62,12 @@ def test_reads_give_back_the_same_entries(store: Store) -> None:
 def test_access_follows_grants(store: Store) -> None:
     mine, theirs = _record(2, grant_to=KEYS), _record(1, grant_to=OTHER)
     store.append(mine + theirs)
-    rows = store.since_for(OTHER.box_key_id, 0, 10)
+    rows = store.since_for(OTHER.box_key_id, 0, 10, 10)
     assert [(r.id, r.signed, r.signature) for r in rows] == [
         (e.id, e.signed, e.signature) for e in theirs]
-    assert [r.id for r in store.since_for(KEYS.box_key_id, 1, 10)] == [e.id for e in mine[1:]]
+    assert [r.id for r in store.since_for(KEYS.box_key_id, 1, 10, 10)] == [e.id for e in mine[1:]]
+    assert [r.seq for r in store.since_for(KEYS.box_key_id, 0, 10, 1)] == [1]  # (0, 1] only
+    assert store.since_for(OTHER.box_key_id, 0, 10, 2) == []
     assert [r.id for r in store.raw_record(mine[0].header.record)] == [e.id for e in mine]
     assert [(r.seq, r.cls) for r in store.raw_record(theirs[0].header.record)] == [
         (4, "grant"), (5, "clinical")]

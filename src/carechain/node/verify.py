@@ -133,7 +133,7 @@ def verify_node(node: Node) -> list[Finding]:
 def verify_record(node: Node, record: bytes) -> list[Finding]:
     """Verify the entries of one record against the node's directory."""
     findings: list[Finding] = []
-    rows = [r for r in node.store.raw() if r.record == record]
+    rows = node.store.raw_record(record)
     entries = _decode(rows, findings)
     _check(node, node.directory, entries, findings)
     return sorted(findings, key=lambda f: f.seq)

@@ -21,6 +21,7 @@ from psycopg.rows import TupleRow
 
 from carechain.errors import StoreError
 from carechain.store._pg_schema import lock_key
+from carechain.store._summary import DENSE, REBUILD
 from carechain.store.bulk import ENTRY_COLUMNS
 
 __all__ = ["PgBulkLoad", "PgSnapshot"]
@@ -132,6 +133,8 @@ class PgBulkLoad:
                 )
             )
             self._conn.execute("DROP INDEX entries_by_record")
+            # The summary is made once from the loaded rows at commit, not per COPY.
+            self._conn.execute("ALTER TABLE entries DISABLE TRIGGER entries_summarize")
         except psycopg.Error as exc:
             self.rollback()
             raise StoreError(f"bulk load failed: {exc}") from exc
@@ -192,7 +195,17 @@ class PgBulkLoad:
                 )
             )
             self._conn.execute("CREATE INDEX entries_by_record ON entries (record, seq)")
+            self._conn.execute("ALTER TABLE entries ENABLE TRIGGER entries_summarize")
+            row = self._conn.execute(DENSE).fetchone()
+            low, high, size = row if row else (None, None, 0)
+            if size and (low != 1 or high != size):
+                raise StoreError(f"the loaded entries are not numbered 1 to {size} densely")
+            for statement in REBUILD:
+                self._conn.execute(statement)
             self._conn.commit()
+        except StoreError:
+            self.rollback()
+            raise
         except psycopg.Error as exc:
             self.rollback()
             raise StoreError(f"bulk load commit failed: {exc}") from exc

@@ -14,6 +14,8 @@ import psycopg
 from psycopg import sql
 from psycopg.rows import TupleRow
 
+from carechain.store._summary import REBUILD, SUMMARIZE_PG
+
 __all__ = [
     "CHANNEL",
     "MIGRATIONS",
@@ -87,6 +89,37 @@ MIGRATIONS: list[list[str]] = [
             id bytea NOT NULL,
             PRIMARY KEY (log, seq)
         )""",
+    ],
+    [
+        # What the log's readers need without counting, scanning or grouping it
+        # (store/_summary.py): a row per record and one row of totals, kept by appends.
+        """CREATE TABLE records (
+            record bytea PRIMARY KEY,
+            entries bigint NOT NULL,
+            first_ms bigint NOT NULL,
+            last_ms bigint NOT NULL,
+            last_seq bigint NOT NULL
+        )""",
+        "CREATE INDEX records_by_activity ON records (last_seq)",
+        """CREATE TABLE totals (
+            one int PRIMARY KEY CHECK (one = 1),
+            records bigint NOT NULL,
+            hlc_ms bigint,
+            hlc_counter bigint
+        )""",
+        # Kept by the database itself, once per INSERT or COPY statement (its rows as a
+        # transition table), so every process writing the log keeps them, whatever it runs.
+        f"""CREATE FUNCTION entries_summarize() RETURNS trigger LANGUAGE plpgsql
+           SET search_path FROM CURRENT AS $$
+           BEGIN
+               {SUMMARIZE_PG}
+               RETURN NULL;
+           END
+           $$""",
+        """CREATE TRIGGER entries_summarize AFTER INSERT ON entries
+           REFERENCING NEW TABLE AS new_entries
+           FOR EACH STATEMENT EXECUTE FUNCTION entries_summarize()""",
+        *REBUILD,
     ],
 ]
 

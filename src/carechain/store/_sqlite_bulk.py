@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from carechain.errors import StoreError
+from carechain.store._summary import DENSE, REBUILD
 from carechain.store.bulk import ENTRY_COLUMNS
 
 __all__ = ["SqliteBulkLoad", "SqliteSnapshot", "copy_database"]
@@ -167,7 +168,15 @@ class SqliteBulkLoad:
         if not self._open:
             raise StoreError("the bulk load is over")
         try:
+            low, high, size = self._db.execute(DENSE).fetchone()
+            if size and (low != 1 or high != size):
+                raise StoreError(f"the loaded entries are not numbered 1 to {size} densely")
+            for statement in REBUILD:
+                self._db.execute(statement)
             self._db.execute("COMMIT")
+        except StoreError:
+            self.rollback()
+            raise
         except sqlite3.Error as exc:
             self.rollback()
             raise StoreError(f"bulk load commit failed: {exc}") from exc

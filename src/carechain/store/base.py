@@ -116,9 +116,9 @@ class Store(Protocol):
         """Return the record of each stored entry among the ids."""
         ...
 
-    def since_for(self, key_id: bytes, seq: int, limit: int) -> list[RawRow]:
-        """Return up to `limit` rows after `seq` of the directory and of records granted to
-        the receiving key `key_id`, undecoded (to send on as is)."""
+    def since_for(self, key_id: bytes, seq: int, limit: int, upto: int) -> list[RawRow]:
+        """Return up to `limit` rows with seq in (seq, upto] of the directory and of records
+        granted to the receiving key `key_id`, undecoded (to send on as is)."""
         ...
 
     def raw_record(self, record: bytes) -> list[RawRow]:
@@ -138,7 +138,11 @@ class Store(Protocol):
         ...
 
     def count(self) -> int:
-        """Return the number of entries."""
+        """Return the number of entries: the largest seq (entries are numbered densely)."""
+        ...
+
+    def record_count(self) -> int:
+        """Return the number of records in the log."""
         ...
 
     def last_hlc(self) -> HLC | None:

@@ -246,8 +246,7 @@ class PostgresStore:
         """Return every record in the log, newest activity first."""
         with self._using("records") as conn:
             rows = conn.execute(
-                "SELECT record, count(*), min(hlc_ms), max(hlc_ms) FROM entries "
-                "GROUP BY record ORDER BY max(seq) DESC",
+                "SELECT record, entries, first_ms, last_ms FROM records ORDER BY last_seq DESC",
                 binary=True,
             ).fetchall()
         return [RecordSummary(bytes(r), int(n), int(a), int(b)) for r, n, a, b in rows]
@@ -290,14 +289,15 @@ class PostgresStore:
             ).fetchall()
         return {bytes(i): bytes(r) for i, r in rows}
 
-    def since_for(self, key_id: bytes, seq: int, limit: int) -> list[RawRow]:
-        """Return up to `limit` rows after `seq` of the directory and of records granted to
-        the receiving key `key_id`, undecoded (to send on as is)."""
+    def since_for(self, key_id: bytes, seq: int, limit: int, upto: int) -> list[RawRow]:
+        """Return up to `limit` rows with seq in (seq, upto] of the directory and of records
+        granted to the receiving key `key_id`, undecoded (to send on as is)."""
         return self._raw(
             "since_for",
-            f"{_RAW} WHERE seq > %s AND (record = %s OR "
-            "record IN (SELECT record FROM access WHERE key = %s)) ORDER BY seq LIMIT %s",
-            (seq, bytes(16), key_id, limit),
+            f"{_RAW} WHERE seq > %s AND seq <= %s AND (record = %s OR EXISTS (SELECT 1 FROM "
+            "access WHERE access.record = entries.record AND access.key = %s)) "
+            "ORDER BY seq LIMIT %s",
+            (seq, upto, bytes(16), key_id, limit),
         )
 
     def granted_between(self, key_id: bytes, after: int, upto: int) -> list[bytes]:
@@ -343,19 +343,24 @@ class PostgresStore:
             after = int(rows[-1][0])
 
     def count(self) -> int:
-        """Return the number of entries."""
+        """Return the number of entries: the largest seq (they are numbered densely)."""
         with self._using("count") as conn:
-            row = conn.execute("SELECT count(*) FROM entries").fetchone()
+            row = conn.execute("SELECT coalesce(max(seq), 0) FROM entries").fetchone()
+        return int(row[0]) if row else 0
+
+    def record_count(self) -> int:
+        """Return the number of records in the log."""
+        with self._using("record_count") as conn:
+            row = conn.execute("SELECT records FROM totals WHERE one = 1").fetchone()
         return int(row[0]) if row else 0
 
     def last_hlc(self) -> HLC | None:
         """Return the latest HLC reading of any stored entry."""
         with self._using("last_hlc") as conn:
-            row = conn.execute(
-                "SELECT hlc_ms, hlc_counter FROM entries "
-                "ORDER BY hlc_ms DESC, hlc_counter DESC LIMIT 1"
-            ).fetchone()
-        return None if row is None else HLC(int(row[0]), int(row[1]))
+            row = conn.execute("SELECT hlc_ms, hlc_counter FROM totals WHERE one = 1").fetchone()
+        if row is None or row[0] is None:
+            return None
+        return HLC(int(row[0]), int(row[1]))
 
     def get_meta(self, key: str) -> bytes | None:
         """Return a value of node-local bookkeeping."""

@@ -16,6 +16,7 @@ from pathlib import Path
 from carechain.entries import HLC, Entry, decode_signed
 from carechain.errors import StoreError
 from carechain.store._sqlite_bulk import SqliteBulkLoad, SqliteSnapshot, copy_database
+from carechain.store._summary import REBUILD, add_sqlite
 from carechain.store.base import (
     _JOINED,
     Positioned,
@@ -77,6 +78,25 @@ MIGRATIONS: list[list[str]] = [
             id BLOB NOT NULL,
             PRIMARY KEY (log, seq)
         )""",
+    ],
+    [
+        # What the log's readers need without counting, scanning or grouping it
+        # (store/_summary.py): a row per record and one row of totals, kept by appends.
+        """CREATE TABLE records (
+            record BLOB PRIMARY KEY,
+            entries INTEGER NOT NULL,
+            first_ms INTEGER NOT NULL,
+            last_ms INTEGER NOT NULL,
+            last_seq INTEGER NOT NULL
+        )""",
+        "CREATE INDEX records_by_activity ON records (last_seq)",
+        """CREATE TABLE totals (
+            one INTEGER PRIMARY KEY CHECK (one = 1),
+            records INTEGER NOT NULL,
+            hlc_ms INTEGER,
+            hlc_counter INTEGER
+        )""",
+        *REBUILD,
     ],
 ]
 
@@ -202,6 +222,8 @@ class SqliteStore:
                         "INSERT OR IGNORE INTO access (record, key, seq) VALUES (?, ?, ?)",
                         grants,
                     )
+                if rows:
+                    add_sqlite(self._db, rows)
                 if self._seal is not None and rows:
                     added = [e.id for e in entries if seqs[e.id] > before]
                     sealed = self._seal(self._meta_in_transaction, before, _once(added))
@@ -252,8 +274,7 @@ class SqliteStore:
         """Return every record in the log, newest activity first."""
         with self._lock:
             rows = self._db.execute(
-                "SELECT record, COUNT(*), MIN(hlc_ms), MAX(hlc_ms) FROM entries "
-                "GROUP BY record ORDER BY MAX(seq) DESC"
+                "SELECT record, entries, first_ms, last_ms FROM records ORDER BY last_seq DESC"
             ).fetchall()
         return [RecordSummary(bytes(r), int(n), int(a), int(b)) for r, n, a, b in rows]
 
@@ -297,13 +318,17 @@ class SqliteStore:
                 found.update((bytes(r[0]), bytes(r[1])) for r in rows)
         return found
 
-    def since_for(self, key_id: bytes, seq: int, limit: int) -> list[RawRow]:
-        """Return up to `limit` rows after `seq` of the directory and of records granted to
-        the receiving key `key_id`, undecoded (to send on as is)."""
+    def since_for(self, key_id: bytes, seq: int, limit: int, upto: int) -> list[RawRow]:
+        """Return up to `limit` rows with seq in (seq, upto] of the directory and of records
+        granted to the receiving key `key_id`, undecoded (to send on as is).
+
+        The rows of that range are read by seq, each checked against the `access` key:
+        the cost is the range's, not the log's nor the number of records granted."""
         return self._raw(
-            f"{_RAW} WHERE seq > ? AND (record = ? OR record IN"
-            " (SELECT record FROM access WHERE key = ?)) ORDER BY seq LIMIT ?",
-            (seq, bytes(16), key_id, limit),
+            f"{_RAW} WHERE seq > ? AND seq <= ? AND (record = ? OR EXISTS"
+            " (SELECT 1 FROM access WHERE access.record = entries.record AND access.key = ?))"
+            " ORDER BY seq LIMIT ?",
+            (seq, upto, bytes(16), key_id, limit),
         )
 
     def granted_between(self, key_id: bytes, after: int, upto: int) -> list[bytes]:
@@ -333,18 +358,25 @@ class SqliteStore:
             yield RawRow(int(seq), bytes(id_), bytes(record), bytes(signed), bytes(sig))
 
     def count(self) -> int:
-        """Return the number of entries."""
+        """Return the number of entries: the largest seq (they are numbered densely)."""
         with self._lock:
-            return int(self._db.execute("SELECT COUNT(*) FROM entries").fetchone()[0])
+            return int(self._db.execute("SELECT coalesce(max(seq), 0) FROM entries").fetchone()[0])
+
+    def record_count(self) -> int:
+        """Return the number of records in the log."""
+        with self._lock:
+            row = self._db.execute("SELECT records FROM totals WHERE one = 1").fetchone()
+        return 0 if row is None else int(row[0])
 
     def last_hlc(self) -> HLC | None:
         """Return the latest HLC reading of any stored entry."""
         with self._lock:
             row = self._db.execute(
-                "SELECT hlc_ms, hlc_counter FROM entries ORDER BY hlc_ms DESC, hlc_counter DESC "
-                "LIMIT 1"
+                "SELECT hlc_ms, hlc_counter FROM totals WHERE one = 1"
             ).fetchone()
-        return None if row is None else HLC(int(row[0]), int(row[1]))
+        if row is None or row[0] is None:
+            return None
+        return HLC(int(row[0]), int(row[1]))
 
     def get_meta(self, key: str) -> bytes | None:
         """Return a value of node-local bookkeeping."""

@@ -18,6 +18,11 @@ __all__ = ["FULL_ROLES", "Page", "accessible_records", "allow_for", "page_for"]
 
 FULL_ROLES = ("hub", "vault")
 ALL = 2**62
+# How many log positions one page for a hospital or crew node looks through at most, as a
+# multiple of the page size: the page ends there even if it holds fewer entries (and says
+# more follow), so what it costs is bounded by the window, not by the log's size nor by
+# how far behind the peer is.
+WINDOW_PAGES = 20
 
 
 class Page:
@@ -38,9 +43,11 @@ def page_for(store: Store, peer: Certificate, after: int, limit: int) -> Page:
         more = len(page) == limit
         return Page(page, page[-1].seq if more else max(end, after), more)
     key = peer.box_key_id
-    page = [r for r in store.since_for(key, after, limit) if r.seq <= end]
-    more = len(page) == limit
-    upto = page[-1].seq if more else max(end, after)
+    stop = min(end, after + limit * WINDOW_PAGES)
+    page = store.since_for(key, after, limit, stop)
+    full = len(page) == limit
+    upto = page[-1].seq if full else max(stop, after)
+    more = full or upto < end
     backfill: list[RawRow] = []
     for record in store.granted_between(key, after, upto):
         backfill.extend(r for r in store.raw_record(record) if r.seq <= after)

@@ -176,7 +176,7 @@ def overview(node: Node, sync: SyncService, peers: list[dict[str, Any]] | None) 
         stopped.append(BlockedHub(label, log_hex, kind))
     return Overview(
         entries=node.store.count(),
-        records=len(node.store.records()),
+        records=node.store.record_count(),
         own=own,
         log_head=log_head,
         hub_heads=heads,

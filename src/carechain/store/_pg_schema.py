@@ -11,9 +11,10 @@ from __future__ import annotations
 import hashlib
 
 import psycopg
-from psycopg import sql
+from psycopg import IsolationLevel, sql
 from psycopg.rows import TupleRow
 
+from carechain.errors import StoreError
 from carechain.store._summary import REBUILD, SUMMARIZE_PG
 
 __all__ = [
@@ -236,3 +237,31 @@ def migrate(conn: psycopg.Connection[TupleRow], schema: str) -> list[int]:
             conn.execute("INSERT INTO schema_migrations (version) VALUES (%s)", (version,))
             done.append(version)
     return done
+
+
+Connection = psycopg.Connection[TupleRow]
+
+
+def connect(url: str) -> tuple[Connection, str]:
+    """Open an autocommit, READ COMMITTED connection with durable commits; return it and
+    the schema its search_path selects."""
+    conn = psycopg.connect(url, autocommit=True)
+    try:
+        # The append lock relies on each statement taking a fresh snapshot after the lock.
+        conn.isolation_level = IsolationLevel.READ_COMMITTED
+        row = conn.execute(
+            "SELECT current_schema(), current_setting('synchronous_commit')"
+        ).fetchone()
+        schema, sync = (row[0], row[1]) if row else (None, "on")
+        if schema is None:
+            raise StoreError(
+                "no schema of the URL's search_path exists: create it first "
+                "(carechain.store.postgres.create_schema)"
+            )
+        if sync == "off":
+            # An acknowledged entry must survive a crash; stronger settings are kept.
+            conn.execute("SET synchronous_commit = on")
+    except BaseException:
+        conn.close()
+        raise
+    return conn, str(schema)

@@ -24,8 +24,6 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 import psycopg
-from psycopg import IsolationLevel
-from psycopg.rows import TupleRow
 
 from carechain.entries import HLC, Entry, decode_signed
 from carechain.errors import StoreError
@@ -34,7 +32,9 @@ from carechain.store._pg_listener import PgListener
 from carechain.store._pg_schema import (
     CHANNEL,
     MIGRATIONS,
+    Connection,
     channel_for,
+    connect,
     create_schema,
     drop_schema,
     lock_key,
@@ -66,34 +66,6 @@ _COPY = f"COPY entries ({_COLUMNS}) FROM STDIN (FORMAT BINARY)"
 _COPY_TYPES = ["int8", "bytea", "bytea", "text", "bytea", "int8", "int8", "bytea", "bytea", "int8"]
 _RAW_PAGE = 1000
 
-Connection = psycopg.Connection[TupleRow]
-
-
-def _connect(url: str) -> tuple[Connection, str]:
-    """Open an autocommit, READ COMMITTED connection with durable commits; return it and
-    the schema its search_path selects."""
-    conn = psycopg.connect(url, autocommit=True)
-    try:
-        # The append lock relies on each statement taking a fresh snapshot after the lock.
-        conn.isolation_level = IsolationLevel.READ_COMMITTED
-        row = conn.execute(
-            "SELECT current_schema(), current_setting('synchronous_commit')"
-        ).fetchone()
-        schema, sync = (row[0], row[1]) if row else (None, "on")
-        if schema is None:
-            raise StoreError(
-                "no schema of the URL's search_path exists: create it first "
-                "(carechain.store.postgres.create_schema)"
-            )
-        if sync == "off":
-            # An acknowledged entry must survive a crash; stronger settings are kept.
-            conn.execute("SET synchronous_commit = on")
-    except BaseException:
-        conn.close()
-        raise
-    return conn, str(schema)
-
-
 class PostgresStore:
     """An append-only entry log in one schema of a PostgreSQL database.
 
@@ -106,7 +78,7 @@ class PostgresStore:
         self._lock = threading.RLock()
         self._closed = False
         try:
-            self._conn, self.schema = _connect(url)
+            self._conn, self.schema = connect(url)
         except psycopg.Error as exc:
             raise StoreError(f"cannot open the PostgreSQL store: {exc}") from exc
         self.channel = channel_for(self.schema)
@@ -127,7 +99,7 @@ class PostgresStore:
                 raise StoreError("the store is closed")
             try:
                 if self._conn.closed:
-                    self._conn, _ = _connect(self._url)
+                    self._conn, _ = connect(self._url)
                 yield self._conn
             except psycopg.Error as exc:
                 raise StoreError(f"{what} failed: {exc}") from exc

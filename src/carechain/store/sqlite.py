@@ -16,7 +16,8 @@ from pathlib import Path
 from carechain.entries import HLC, Entry, decode_signed
 from carechain.errors import StoreError
 from carechain.store._sqlite_bulk import SqliteBulkLoad, SqliteSnapshot, copy_database
-from carechain.store._summary import REBUILD, add_sqlite
+from carechain.store._sqlite_schema import MIGRATIONS
+from carechain.store._summary import add_sqlite
 from carechain.store.base import (
     _JOINED,
     Positioned,
@@ -31,75 +32,6 @@ __all__ = ["MIGRATIONS", "SqliteSnapshot", "SqliteStore", "connect_sqlite"]
 
 _RAW = "SELECT seq, id, record, signed, signature, cls FROM entries"
 _IDS_PER_QUERY = 500  # host parameters in one `IN (…)` lookup, well under SQLite's limit
-
-# Each migration moves the schema one version up; `PRAGMA user_version` records where it is.
-MIGRATIONS: list[list[str]] = [
-    [
-        """CREATE TABLE entries (
-            seq INTEGER PRIMARY KEY AUTOINCREMENT,
-            id BLOB NOT NULL UNIQUE,
-            record BLOB NOT NULL,
-            cls TEXT NOT NULL,
-            author BLOB NOT NULL,
-            hlc_ms INTEGER NOT NULL,
-            hlc_counter INTEGER NOT NULL,
-            signed BLOB NOT NULL,
-            signature BLOB NOT NULL,
-            stored_ms INTEGER NOT NULL
-        )""",
-        "CREATE INDEX entries_by_record ON entries (record, seq)",
-        """CREATE TRIGGER entries_append_only_update BEFORE UPDATE ON entries
-           BEGIN SELECT RAISE(ABORT, 'entries are append-only'); END""",
-        """CREATE TRIGGER entries_append_only_delete BEFORE DELETE ON entries
-           BEGIN SELECT RAISE(ABORT, 'entries are append-only'); END""",
-        "CREATE TABLE meta (key TEXT PRIMARY KEY, value BLOB NOT NULL)",
-    ],
-    [
-        # Which receiving keys a record is granted to, and from which log position on.
-        """CREATE TABLE access (
-            record BLOB NOT NULL,
-            key BLOB NOT NULL,
-            seq INTEGER NOT NULL,
-            PRIMARY KEY (record, key)
-        )""",
-        "CREATE INDEX access_by_key ON access (key, seq)",
-    ],
-    [
-        # The node's signed head of its own log (store/sealed.py): the store is sealed as
-        # it is (empty, or as an older version left it) when its node first opens it.
-        "INSERT INTO meta (key, value) VALUES ('log:unsealed', x'31')",
-    ],
-    [
-        # Where a hub's log holds each entry this node took from it (store/positions.py):
-        # what a rebuilt hub needs to put every entry back at the same leaf.
-        """CREATE TABLE hub_positions (
-            log BLOB NOT NULL,
-            seq INTEGER NOT NULL,
-            id BLOB NOT NULL,
-            PRIMARY KEY (log, seq)
-        )""",
-    ],
-    [
-        # What the log's readers need without counting, scanning or grouping it
-        # (store/_summary.py): a row per record and one row of totals, kept by appends.
-        """CREATE TABLE records (
-            record BLOB PRIMARY KEY,
-            entries INTEGER NOT NULL,
-            first_ms INTEGER NOT NULL,
-            last_ms INTEGER NOT NULL,
-            last_seq INTEGER NOT NULL
-        )""",
-        "CREATE INDEX records_by_activity ON records (last_seq)",
-        """CREATE TABLE totals (
-            one INTEGER PRIMARY KEY CHECK (one = 1),
-            records INTEGER NOT NULL,
-            hlc_ms INTEGER,
-            hlc_counter INTEGER
-        )""",
-        *REBUILD,
-    ],
-]
-
 
 def _once(ids: list[bytes]) -> list[bytes]:
     """Return ids in order, each once (a batch may hold an entry twice; it is stored once)."""

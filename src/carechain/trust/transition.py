@@ -77,7 +77,7 @@ class KeyTransition:
         if self.old_sig is None:
             return
         if old_public is None or crypto.key_id(old_public) != self.old:
-            raise BadSignature("hub key transition: the old key is unknown, its signature unchecked")
+            raise BadSignature("hub key transition: the old key is unknown to check its signature")
         if not crypto.verify_signature(old_public, self.handover_message(), self.old_sig):
             raise BadSignature("hub key transition: the old key's signature does not verify")
 

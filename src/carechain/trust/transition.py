@@ -90,6 +90,8 @@ class KeyTransition:
         for key, kind in _FIELDS.items():
             if not isinstance(body[key], kind) or isinstance(body[key], bool):
                 raise MalformedEntry(f"hub key transition: {key!r} must be {kind.__name__}")
+        if body["kind"] != TRANSITION_KIND:
+            raise MalformedEntry(f"a hub key transition has kind {TRANSITION_KIND!r}")
         old_sig = body.get("old_sig")
         if old_sig is not None and (not isinstance(old_sig, bytes) or len(old_sig) != 64):
             raise MalformedEntry("hub key transition: 'old_sig' must be 64 bytes")

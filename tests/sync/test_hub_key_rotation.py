@@ -1,0 +1,145 @@
+"""A new hub key, end to end, with the commands docs/operations.md gives: mid-shift the hub's
+key is replaced (`node rekey`, `trust rotate-hub`, `node import`), and crew, hospital and
+vault carry on with no alert and the same records everywhere; the stolen old key and a key
+the trust never certified are refused with an alert."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from carechain.cli import app
+from carechain.demo import chest_pain_stemi
+from carechain.sync.heads import HeadKeeper, HubMisbehaved
+from carechain.testing import Trust
+from carechain.transparency import log_id_from_key
+from tests.sync.harness import Chain, standard_chain
+from tests.sync.hostile import HUB_SECRET, alerts, clone_node, start_node, stop_node
+
+TRUST_SECRET = "trust-secret"  # carechain.testing.make_trust's default
+EDGES = ("crew-1", "hospital-a", "vault")
+
+
+def _cli(*args: str) -> str:
+    result = CliRunner().invoke(
+        app,
+        list(args),
+        env={"CARECHAIN_SECRET": HUB_SECRET, "CARECHAIN_TRUST_SECRET": TRUST_SECRET},
+    )
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def _write(chain: Chain, record: bytes | None, steps: list[tuple[str, dict[str, object]]]) -> bytes:
+    crew = chain.nodes["crew-1"]
+    if record is None:
+        record, _ = crew.open_record(user="P1", data=chest_pain_stemi().opened)
+    for kind, data in steps:
+        if kind == "disposition.recorded":
+            data = {**data, "hospital_node": "hospital-a"}
+        crew.append(record=record, user="P1", kind=kind, data=data)
+    return record
+
+
+def _round(chain: Chain) -> None:
+    for name in EDGES:
+        chain.sync(name, "hub")
+
+
+def _rotate(chain: Chain, home: Path, trust: Trust, *, certify: bool = True) -> None:
+    """Stop the hub, give it a new key and, with `certify`, have the trust move its log to it."""
+    out = _cli("node", "heads", "--dir", str(home / "vault"))
+    [line] = [x for x in out.splitlines() if x.startswith("hub ")]
+    size, root = line.split("size ")[1].split()[0], line.split("root ")[1].split()[0]
+    stop_node(chain, "hub")
+    _cli("node", "rekey", "--dir", str(home / "hub"))
+    if certify:
+        rotation = home / "rotation"
+        _cli(
+            "trust", "rotate-hub", str(home / "hub" / "request.cbor"),
+            "--dir", str(trust.home.path),
+            "--old", str(home / "hub" / "request.replaced.cbor"),
+            "--size", size, "--root", root,
+            "--out-dir", str(rotation),
+            "--reason", "hub key suspected stolen",
+            "--cosign", str(home / "hub" / "keys.replaced.sealed"),
+            "--cosign-secret", HUB_SECRET,
+        )  # fmt: skip
+        files = [str(rotation / f) for f in ("certificate.cbor", "transition.cbor",
+                                             "revocation.cbor")]  # fmt: skip
+        _cli("node", "import", *files, "--dir", str(home / "hub"))
+    start_node(chain, home, "hub")
+
+
+def _entries(chain: Chain, name: str, record: bytes) -> set[bytes]:
+    return {s.entry.id for s in chain.nodes[name].store.record(record)}
+
+
+def test_the_hub_key_is_replaced_mid_shift_and_every_node_carries_on(
+    tmp_path: Path, trust: Trust
+) -> None:
+    chain = standard_chain(tmp_path, trust)
+    try:
+        steps = list(chest_pain_stemi().at(datetime(2026, 11, 26, 9, 0, tzinfo=UTC)))
+        half = len(steps) // 2
+        record = _write(chain, None, steps[:half])
+        _round(chain)
+        before = _entries(chain, "crew-1", record)
+        old_log = log_id_from_key(chain.nodes["hub"].keys.sign_public)
+        thief = clone_node(chain, tmp_path, "hub", "thief")  # the stolen key, with a copy
+
+        _rotate(chain, tmp_path, trust)
+        new_log = log_id_from_key(chain.nodes["hub"].keys.sign_public)
+        assert new_log != old_log
+        _write(chain, record, steps[half:])
+        _round(chain)
+        _round(chain)
+
+        for name in EDGES:
+            node = chain.nodes[name]
+            assert alerts(node) == [], name
+            # Each learned the statement from the hub's directory, as certificates travel.
+            assert set(node.directory.transitions) == {chain.nodes["hub"].keys.key_id}, name
+            keeper = HeadKeeper(node.store, node.directory)
+            assert keeper.accepted(new_log) is not None, name
+            assert keeper.accepted(new_log).size == chain.nodes["hub"].store.count()  # type: ignore[union-attr]
+        held = _entries(chain, "crew-1", record)
+        assert len(held) >= len(before) + len(steps) - half  # what was written after it
+        assert _entries(chain, "hospital-a", record) == held == _entries(chain, "vault", record)
+        assert held <= _entries(chain, "hub", record)
+
+        # The stolen key, serving a copy of the log, cannot extend it: refused, with an
+        # alert about the old key's log only; the hub under its new key goes on.
+        crew = chain.nodes["crew-1"]
+        with pytest.raises(HubMisbehaved):
+            chain.sync("crew-1", "thief")
+        kinds = {a.kind for a in alerts(crew)}
+        assert kinds <= {"revoked-hub-key", "old-hub-key-after-transition"} and kinds
+        assert HeadKeeper(crew.store, crew.directory).blocked_logs().keys() == {old_log}
+        assert thief.keys.sign_public != chain.nodes["hub"].keys.sign_public
+        chain.sync("crew-1", "hub")
+    finally:
+        chain.close()
+
+
+def test_a_hub_serving_with_a_key_the_trust_did_not_certify_is_refused(
+    tmp_path: Path, trust: Trust
+) -> None:
+    chain = standard_chain(tmp_path, trust)
+    try:
+        record = _write(chain, None, [])
+        _round(chain)
+        _rotate(chain, tmp_path, trust, certify=False)
+        for name in EDGES:
+            with pytest.raises(HubMisbehaved):
+                chain.sync(name, "hub")
+            with pytest.raises(HubMisbehaved):
+                chain.sync(name, "hub")  # still refused, and alerted once
+            [alert] = alerts(chain.nodes[name])
+            assert (alert.hub, alert.kind) == ("hub", "uncertified-hub-key"), name
+        assert _entries(chain, "vault", record) == _entries(chain, "crew-1", record)
+    finally:
+        chain.close()

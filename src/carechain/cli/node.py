@@ -74,7 +74,8 @@ def enroll_cmd(
 @app.command("import")
 def import_cmd(
     files: Annotated[
-        list[Path], typer.Argument(help="Directory entries (certificates, revocations).")
+        list[Path],
+        typer.Argument(help="Directory entries (certificates, revocations, hub key transitions)."),
     ],
     dir: DirOpt,
     secret: SecretOpt = None,

@@ -276,3 +276,35 @@ def _root_at(store: object, size: int) -> bytes:
 
     ids = store.ids(0, size)  # type: ignore[attr-defined]
     return root_from_leaf_hashes(leaf_hash(i) for i in ids)
+
+
+def test_a_node_that_missed_a_key_follows_two_transitions(rotation: Rotation) -> None:
+    """Key A → B → C while the crew was off shift: it takes C's head, checked against the
+    head it holds under A and both vouched heads."""
+    r = rotation
+    r.add(1)
+    a_head = r.old.head()
+    r.certify_new()
+    r.hand_over(a_head.size, a_head.root)
+    b_keys, b_log = r.new_keys, r.new_log()
+    r.add(1)
+    b_head = b_log.head()
+    r.new_keys = NodeKeys.generate()
+    r.certify_new()
+    _, entry = hand_over(
+        r.trust.root,
+        old_key=b_keys.sign_public,
+        new_key=r.new_keys.sign_public,
+        size=b_head.size,
+        tree_root=b_head.root,
+        at_ms=r.clock.now_ms(),
+    )
+    r._publish(entry)
+    r.add(1)
+    c_log = r.new_log()
+    keeper = _keeper(r)
+    keeper.offer(c_log.head(), c_log.consistency)
+    assert keeper.alerts() == [] and keeper.accepted(c_log.log_id) is not None
+    with pytest.raises(HubMisbehaved):  # B signs on after handing over to C
+        keeper.offer(b_log.head(), b_log.consistency)
+    assert _kinds(r) == ["old-hub-key-after-transition"]

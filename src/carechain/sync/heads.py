@@ -188,12 +188,25 @@ class HeadKeeper:
             c.name == cert.name and c.key_id != cert.key_id for c in self._directory.nodes("hub")
         )
 
+    def _family(self, key_id: bytes) -> set[bytes]:
+        """Return the hub keys linked to this one by transitions, either way."""
+        family, grown = {key_id}, True
+        while grown:
+            linked = {
+                k
+                for t in self._directory.transitions.values()
+                if t.old in family or t.new in family
+                for k in (t.old, t.new)
+            }
+            grown = not linked <= family
+            family |= linked
+        return family
+
     def _first_under_key(self, cert: Certificate, sth: SignedTreeHead, fetch: ProofFetcher) -> None:
         """Check the first head this node sees of a hub key's log: if the key took over
         another's log, the transitions must vouch for it and for what this node holds."""
         chain = self._directory.predecessors(cert.key_id)
-        family = {cert.key_id} | {t.old for t in chain}
-        family |= {t.new for t in self._directory.transitions.values() if t.old in family}
+        family = self._family(cert.key_id)
         rival = next(
             (
                 c

@@ -9,15 +9,23 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
+from carechain.app import create_app
 from carechain.cli import app
 from carechain.demo import chest_pain_stemi
+from carechain.node import Node
+from carechain.node.verify import verify_node
+from carechain.sync.client import sync_with
 from carechain.sync.heads import HeadKeeper, HubMisbehaved
-from carechain.testing import Trust
+from carechain.testing import Trust, make_node
 from carechain.transparency import log_id_from_key
+from tests.store.engines import pg_url
 from tests.sync.harness import Chain, standard_chain
 from tests.sync.hostile import HUB_SECRET, alerts, clone_node, start_node, stop_node
+
+__all__ = ["pg_url"]
 
 TRUST_SECRET = "trust-secret"  # carechain.testing.make_trust's default
 EDGES = ("crew-1", "hospital-a", "vault")
@@ -143,3 +151,44 @@ def test_a_hub_serving_with_a_key_the_trust_did_not_certify_is_refused(
         assert _entries(chain, "vault", record) == _entries(chain, "crew-1", record)
     finally:
         chain.close()
+
+
+def test_a_postgresql_hub_is_rekeyed_in_place(tmp_path: Path, trust: Trust, pg_url: str) -> None:
+    """The same commands for a hub whose log is in PostgreSQL (`--database`)."""
+    make_node(tmp_path / "hub", trust, role="hub", name="hub", secret=HUB_SECRET).close()
+    hub = Node.open(tmp_path / "hub", HUB_SECRET, store_url=pg_url)
+    crew = make_node(tmp_path / "crew", trust, name="crew-1")
+    try:
+        record, _ = crew.open_record(user="P1", data={"callsign": "RRV-1"})
+        with TestClient(create_app(hub)) as client:
+            sync_with(crew, client)
+        hub.close()
+        [head] = HeadKeeper(crew.store, crew.directory).heads()
+        _cli("node", "rekey", "--dir", str(tmp_path / "hub"), "--database", pg_url)
+        _cli(
+            "trust", "rotate-hub", str(tmp_path / "hub" / "request.cbor"),
+            "--dir", str(trust.home.path),
+            "--old", str(tmp_path / "hub" / "request.replaced.cbor"),
+            "--size", str(head.size), "--root", head.root.hex(),
+            "--out-dir", str(tmp_path / "rotation"),
+        )  # fmt: skip
+        rotation = [str(tmp_path / "rotation" / f) for f in
+                    ("certificate.cbor", "transition.cbor", "revocation.cbor")]  # fmt: skip
+        _cli("node", "import", *rotation, "--dir", str(tmp_path / "hub"))
+        hub = Node.open(tmp_path / "hub", HUB_SECRET, store_url=pg_url)
+        assert verify_node(hub) == []  # its own head, signed again with the new key
+        crew.append(record=record, user="P1", kind="note.added", data={"text": "after"})
+        with TestClient(create_app(hub)) as client:
+            sync_with(crew, client)
+            sync_with(crew, client)
+        assert alerts(crew) == []
+        accepted = HeadKeeper(crew.store, crew.directory).accepted(
+            log_id_from_key(hub.keys.sign_public)
+        )
+        assert accepted is not None and accepted.size == hub.store.count()
+        assert {s.entry.id for s in crew.store.record(record)} <= {
+            s.entry.id for s in hub.store.record(record)
+        }
+    finally:
+        hub.close()
+        crew.close()

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
@@ -19,10 +20,11 @@ from carechain.node import Node
 from carechain.node.verify import verify_node
 from carechain.sync.client import sync_with
 from carechain.sync.heads import HeadKeeper, HubMisbehaved
-from carechain.testing import Trust, make_node
+from carechain.sync.loop import SyncLoop
+from carechain.testing import ServedApp, Trust, make_node
 from carechain.transparency import log_id_from_key
 from tests.store.engines import pg_url
-from tests.sync.harness import Chain, standard_chain
+from tests.sync.harness import Chain, standard_chain, wait_until
 from tests.sync.hostile import HUB_SECRET, alerts, clone_node, start_node, stop_node
 
 __all__ = ["pg_url"]
@@ -192,3 +194,62 @@ def test_a_postgresql_hub_is_rekeyed_in_place(tmp_path: Path, trust: Trust, pg_u
     finally:
         hub.close()
         crew.close()
+
+
+def test_the_key_is_replaced_under_running_sync_loops_and_the_live_stream(
+    tmp_path: Path, trust: Trust
+) -> None:
+    """Over real HTTP: the crew syncs in its loop, the hospital follows the hub live; the hub
+    stops, is re-keyed and comes back on the same address; both carry on by themselves."""
+    make_node(tmp_path / "hub", trust, role="hub", name="hub", secret=HUB_SECRET).close()
+    crew = make_node(tmp_path / "crew-1", trust, name="crew-1")
+    hospital = make_node(tmp_path / "hospital-a", trust, role="hospital", name="hospital-a")
+    hub = Node.open(tmp_path / "hub", HUB_SECRET)
+    served = ServedApp(create_app(hub))
+    loops: list[SyncLoop] = []
+    try:
+        with httpx.Client(base_url=served.url) as http:
+            sync_with(hospital, http)
+            sync_with(crew, http)
+        loops = [
+            SyncLoop(crew, (served.url,), interval=0.2),
+            SyncLoop(hospital, (served.url,), live=(served.url,), interval=0.2),
+        ]
+        for loop in loops:
+            loop.start()
+        record, _ = crew.open_record(user="P1", data={"callsign": "RRV-1"})
+        crew.address_to(record=record, user="P1", node_name="hospital-a")
+
+        def arrived() -> bool:
+            want = {s.entry.id for s in crew.store.record(record)}
+            return want <= {s.entry.id for s in hospital.store.record(record)}
+
+        wait_until(arrived)
+        head = HeadKeeper(hospital.store, hospital.directory).heads()[0]
+        served.stop()
+        hub.close()
+        _cli("node", "rekey", "--dir", str(tmp_path / "hub"))
+        _cli(
+            "trust", "rotate-hub", str(tmp_path / "hub" / "request.cbor"),
+            "--dir", str(trust.home.path),
+            "--old", str(tmp_path / "hub" / "request.replaced.cbor"),
+            "--size", str(head.size), "--root", head.root.hex(),
+            "--out-dir", str(tmp_path / "rotation"),
+        )  # fmt: skip
+        rotation = [str(tmp_path / "rotation" / f) for f in
+                    ("certificate.cbor", "transition.cbor", "revocation.cbor")]  # fmt: skip
+        _cli("node", "import", *rotation, "--dir", str(tmp_path / "hub"))
+        hub = Node.open(tmp_path / "hub", HUB_SECRET)
+        served = ServedApp(create_app(hub), port=served.port)
+        crew.append(record=record, user="P1", kind="note.added", data={"text": "after"})
+        wait_until(arrived, timeout=60)
+        new_log = log_id_from_key(hub.keys.sign_public)
+        wait_until(lambda: HeadKeeper(hospital.store, hospital.directory).accepted(new_log)
+                   is not None)  # fmt: skip
+        assert alerts(crew) == [] and alerts(hospital) == []
+    finally:
+        for loop in loops:
+            loop.stop()
+        served.stop()
+        for node in (hub, crew, hospital):
+            node.close()

@@ -151,6 +151,31 @@ def test_a_hub_serving_with_a_key_the_trust_did_not_certify_is_refused(
             [alert] = alerts(chain.nodes[name])
             assert (alert.hub, alert.kind) == ("hub", "uncertified-hub-key"), name
         assert _entries(chain, "vault", record) == _entries(chain, "crew-1", record)
+
+        # The trust then moves the log to that key; once the operator clears the alert,
+        # the crew takes the new key through the statement like everyone else.
+        head = HeadKeeper(chain.nodes["vault"].store, chain.nodes["vault"].directory).heads()[0]
+        stop_node(chain, "hub")
+        _cli(
+            "trust", "rotate-hub", str(tmp_path / "hub" / "request.cbor"),
+            "--dir", str(trust.home.path),
+            "--old", str(tmp_path / "hub" / "request.replaced.cbor"),
+            "--size", str(head.size), "--root", head.root.hex(),
+            "--out-dir", str(tmp_path / "rotation"),
+        )  # fmt: skip
+        rotation = [str(tmp_path / "rotation" / f) for f in
+                    ("certificate.cbor", "transition.cbor", "revocation.cbor")]  # fmt: skip
+        _cli("node", "import", *rotation, "--dir", str(tmp_path / "hub"))
+        start_node(chain, tmp_path, "hub")
+        with pytest.raises(HubMisbehaved):  # still blocked, but it has met the new key
+            chain.sync("crew-1", "hub")
+        _cli("alerts", "clear", "--dir", str(tmp_path / "crew-1"), "--hub", "hub",
+             "--reason", "hub re-keyed, transition imported", "--by", "A9001")  # fmt: skip
+        chain.sync("crew-1", "hub")
+        crew = chain.nodes["crew-1"]
+        new_log = log_id_from_key(chain.nodes["hub"].keys.sign_public)
+        assert HeadKeeper(crew.store, crew.directory).accepted(new_log) is not None
+        assert [a.kind for a in alerts(crew)] == ["uncertified-hub-key"]  # no new one
     finally:
         chain.close()
 

@@ -308,3 +308,20 @@ def test_a_node_that_missed_a_key_follows_two_transitions(rotation: Rotation) ->
     with pytest.raises(HubMisbehaved):  # B signs on after handing over to C
         keeper.offer(b_log.head(), b_log.consistency)
     assert _kinds(r) == ["old-hub-key-after-transition"]
+
+
+def test_pulling_from_a_new_key_resumes_where_the_old_one_stopped(rotation: Rotation) -> None:
+    r = rotation
+    [old_cert] = r.crew.directory.certs[r.hub.keys.key_id]
+    r.crew.store.set_meta(f"pull:{old_cert.key_id.hex()}", b"7")
+    r.certify_new("other-hub")  # a different hub: a log of its own, from the start
+    [other] = r.crew.directory.certs[r.new_keys.key_id]
+    assert _keeper(r).pull_cursor(other) == 0
+    r.new_keys = NodeKeys.generate()
+    r.certify_new()
+    r.hand_over(r.accepted.size, r.accepted.root)
+    [new_cert] = r.crew.directory.certs[r.new_keys.key_id]
+    assert _keeper(r).pull_cursor(old_cert) == 7
+    assert _keeper(r).pull_cursor(new_cert) == 7  # the same log under the new key
+    r.crew.store.set_meta(f"pull:{new_cert.key_id.hex()}", b"9")
+    assert _keeper(r).pull_cursor(new_cert) == 9

@@ -189,7 +189,7 @@ def _pull(
     node: Node, peer: PeerClient, cert: Certificate, keeper: HeadKeeper, report: SyncReport
 ) -> None:
     cursor_key = f"pull:{cert.key_id.hex()}"
-    after = int(node.store.get_meta(cursor_key) or b"0")
+    after = keeper.pull_cursor(cert)
     is_hub = cert.role == "hub"
 
     def fetch(after: int) -> dict[str, Any]:

@@ -98,6 +98,18 @@ class HeadKeeper:
             self._decoded = (raw, decode_head(raw))
         return self._decoded[1]
 
+    def pull_cursor(self, cert: Certificate) -> int:
+        """Return where pulling from this peer resumes: its own cursor, or, for a hub key
+        that took over a log, the cursor of the nearest key before it (the same log, the
+        same positions; the new key's first head is still checked against the transition
+        before anything from it is taken), so a new key does not mean pulling it all again.
+        """
+        for key_id in [cert.key_id, *(t.old for t in self._directory.predecessors(cert.key_id))]:
+            raw = self._store.get_meta(f"pull:{key_id.hex()}")
+            if raw:
+                return int(raw)
+        return 0
+
     def heads(self) -> list[SignedTreeHead]:
         """Return every accepted head, for gossip."""
         return [decode_head(v) for _, v in self._store.meta_items("head:") if v]

@@ -80,7 +80,7 @@ def import_cmd(
     dir: DirOpt,
     secret: SecretOpt = None,
 ) -> None:
-    """Verify and store directory entries: other nodes' certificates, revocations, hub key transitions."""
+    """Verify and store directory entries: certificates, revocations, hub key transitions."""
     try:
         node = Node.open(dir, secret_or_prompt(secret, "operator secret"))
         results = node.ingest([decode_entry(f.read_bytes()) for f in files])

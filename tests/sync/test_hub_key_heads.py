@@ -310,18 +310,21 @@ def test_a_node_that_missed_a_key_follows_two_transitions(rotation: Rotation) ->
     assert _kinds(r) == ["old-hub-key-after-transition"]
 
 
-def test_pulling_from_a_new_key_resumes_where_the_old_one_stopped(rotation: Rotation) -> None:
+def test_syncing_with_a_new_key_resumes_where_the_old_one_stopped(rotation: Rotation) -> None:
     r = rotation
     [old_cert] = r.crew.directory.certs[r.hub.keys.key_id]
     r.crew.store.set_meta(f"pull:{old_cert.key_id.hex()}", b"7")
+    r.crew.store.set_meta(f"push:{old_cert.key_id.hex()}", b"5")
     r.certify_new("other-hub")  # a different hub: a log of its own, from the start
     [other] = r.crew.directory.certs[r.new_keys.key_id]
-    assert _keeper(r).pull_cursor(other) == 0
+    assert _keeper(r).resume_cursor("pull", other) == 0
     r.new_keys = NodeKeys.generate()
     r.certify_new()
     r.hand_over(r.accepted.size, r.accepted.root)
     [new_cert] = r.crew.directory.certs[r.new_keys.key_id]
-    assert _keeper(r).pull_cursor(old_cert) == 7
-    assert _keeper(r).pull_cursor(new_cert) == 7  # the same log under the new key
+    assert _keeper(r).resume_cursor("pull", old_cert) == 7
+    assert _keeper(r).resume_cursor("pull", new_cert) == 7  # the same log under the new key
+    assert _keeper(r).resume_cursor("push", new_cert) == 5
+    assert _keeper(r).resume_cursor("push", other) == 0
     r.crew.store.set_meta(f"pull:{new_cert.key_id.hex()}", b"9")
-    assert _keeper(r).pull_cursor(new_cert) == 9
+    assert _keeper(r).resume_cursor("pull", new_cert) == 9

@@ -13,6 +13,7 @@ from carechain.cli._common import DirOpt, SecretOpt, fail, handle, secret_or_pro
 from carechain.entries import decode_entry
 from carechain.errors import CarechainError
 from carechain.node import Node, enroll, init_node, rekey
+from carechain.store.sealed import read_head
 from carechain.sync.heads import HeadKeeper
 from carechain.trust import ROLES
 from carechain.trust.authority import TrustHome
@@ -124,12 +125,20 @@ def rekey_cmd(
 
 @app.command("heads")
 def heads_cmd(dir: DirOpt, secret: SecretOpt = None) -> None:
-    """Show the last head of each hub's log this node accepted: what a trust vouches for."""
+    """Show the last head of each hub's log this node accepted, and the head of its own
+    log (on a stopped hub, the largest head any node can hold): what a trust vouches for."""
     try:
         node = Node.open(dir, secret_or_prompt(secret, "operator secret"))
     except CarechainError as exc:
         handle(exc)
     try:
+        own = read_head(node.store)
+        if own is not None:
+            when = datetime.fromtimestamp(own.head.timestamp_ms / 1000, UTC)
+            typer.echo(
+                f"own log  key {node.keys.sign_public.hex()}  size {own.size}  "
+                f"root {own.root.hex()}  {when.isoformat(timespec='seconds')}"
+            )
         keeper = HeadKeeper(node.store, node.directory)
         heads = keeper.heads()
         for sth in heads:

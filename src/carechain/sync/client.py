@@ -189,7 +189,7 @@ def _pull(
     node: Node, peer: PeerClient, cert: Certificate, keeper: HeadKeeper, report: SyncReport
 ) -> None:
     cursor_key = f"pull:{cert.key_id.hex()}"
-    after = keeper.pull_cursor(cert)
+    after = keeper.resume_cursor("pull", cert)
     is_hub = cert.role == "hub"
 
     def fetch(after: int) -> dict[str, Any]:
@@ -228,7 +228,7 @@ def _push(
     if node.info.role == "hub":
         return  # a hub gives what it holds by pull and live, where each entry has its proof
     cursor_key = f"push:{cert.key_id.hex()}"
-    after = int(node.store.get_meta(cursor_key) or b"0")
+    after = keeper.resume_cursor("push", cert)
     held: int | None = None  # the first entry a node refused: the cursor stays before it
     # One request at a time reaches the peer, in order (a page may hold the parents of
     # the next); the next page is read and sent while this one's answer is checked.

@@ -98,14 +98,19 @@ class HeadKeeper:
             self._decoded = (raw, decode_head(raw))
         return self._decoded[1]
 
-    def pull_cursor(self, cert: Certificate) -> int:
-        """Return where pulling from this peer resumes: its own cursor, or, for a hub key
-        that took over a log, the cursor of the nearest key before it (the same log, the
-        same positions; the new key's first head is still checked against the transition
-        before anything from it is taken), so a new key does not mean pulling it all again.
+    def resume_cursor(self, direction: str, cert: Certificate) -> int:
+        """Return where pulling from (`direction` "pull") or pushing to ("push") this peer
+        resumes: its own cursor, or, for a hub key that took over a log, the cursor of the
+        nearest key before it, so a new key does not mean walking the whole log again.
+
+        Sound because the first head of the new key is taken only if it extends every head
+        this node accepted under the old one (`offer`): the positions are the same, and
+        whatever the old hub acknowledged to this node, with a proof against an accepted
+        head, is in the new log; nothing from the new key is taken before that check.
         """
-        for key_id in [cert.key_id, *(t.old for t in self._directory.predecessors(cert.key_id))]:
-            raw = self._store.get_meta(f"pull:{key_id.hex()}")
+        keys = [cert.key_id, *(t.old for t in self._directory.predecessors(cert.key_id))]
+        for key_id in keys:
+            raw = self._store.get_meta(f"{direction}:{key_id.hex()}")
             if raw:
                 return int(raw)
         return 0

@@ -66,7 +66,8 @@ def transition_entry(root: RootKey, statement: KeyTransition) -> Entry:
 
 @dataclass
 class Directory:
-    """What a node knows of the trust: its root key, certificates and revocations."""
+    """What a node knows of the trust: its root key, certificates, revocations and hub key
+    transitions."""
 
     root_public: bytes
     certs: dict[bytes, list[Certificate]] = field(default_factory=dict)

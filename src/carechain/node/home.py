@@ -3,6 +3,9 @@
 node.json        public facts: name, role, organisation, trust root public key
 keys.sealed      the node's private keys, sealed under the operator secret (Argon2id)
 request.cbor     the certificate request to take to the trust
+keys.replaced.sealed, request.replaced.cbor
+                 the keys and request a `carechain node rekey` replaced (to co-sign a hub
+                 key transition, then destroy)
 store.db         the append-only entry log (SQLite, WAL); bodies are end-to-end
                  encrypted, so it holds no clinical plaintext
 """
@@ -15,7 +18,8 @@ from pathlib import Path
 
 from carechain.entries import canonical, crypto, decode_entry
 from carechain.errors import InvalidInput, KeyStoreLocked
-from carechain.store import SqliteStore
+from carechain.store import SqliteStore, open_store
+from carechain.store.sealed import check_sealed, reseal
 from carechain.trust import (
     ROLES,
     Certificate,
@@ -27,7 +31,7 @@ from carechain.trust import (
     seal_file,
 )
 
-__all__ = ["NodeHome", "NodeInfo", "enroll", "init_node"]
+__all__ = ["NodeHome", "NodeInfo", "enroll", "init_node", "rekey"]
 
 
 @dataclass(frozen=True)
@@ -66,6 +70,11 @@ class NodeHome:
         """Return the entry log."""
         return self.path / "store.db"
 
+    @property
+    def replaced_keys_file(self) -> Path:
+        """Return the keys a rekey replaced."""
+        return self.path / "keys.replaced.sealed"
+
     def info(self) -> NodeInfo:
         """Read the node's public facts."""
         if not self.info_file.exists():
@@ -84,6 +93,17 @@ class NodeHome:
         return NodeKeys.from_secret(value)
 
 
+def _request(keys: NodeKeys, name: str, role: str, org: str) -> CertRequest:
+    body = {
+        "name": name,
+        "role": role,
+        "org": org,
+        "sig_key": keys.sign_public,
+        "box_key": keys.box_public,
+    }
+    return CertRequest(signature=keys.sign(canonical.encode(body)), **body)  # type: ignore[arg-type]
+
+
 def init_node(
     path: Path, *, name: str, role: str, org: str, secret: str, cost: KdfCost | None = None
 ) -> CertRequest:
@@ -96,14 +116,7 @@ def init_node(
         raise InvalidInput(f"{path} already holds a node")
     keys = NodeKeys.generate()
     seal_file(home.keys_file, secret, keys.to_secret(), cost)
-    body = {
-        "name": name,
-        "role": role,
-        "org": org,
-        "sig_key": keys.sign_public,
-        "box_key": keys.box_public,
-    }
-    request = CertRequest(signature=keys.sign(canonical.encode(body)), **body)  # type: ignore[arg-type]
+    request = _request(keys, name, role, org)
     home.request_file.write_bytes(request.to_bytes())
     home.write_info(NodeInfo(name=name, role=role, org=org))
     return request
@@ -134,3 +147,42 @@ def enroll(path: Path, *, root_public: bytes, certificate: bytes) -> Certificate
         NodeInfo(name=cert.name, role=cert.role, org=cert.org, root_public=root_public.hex())
     )
     return cert
+
+
+def rekey(
+    path: Path,
+    *,
+    secret: str,
+    now_ms: int,
+    store_url: str | None = None,
+    cost: KdfCost | None = None,
+) -> CertRequest:
+    """Give an enrolled node new keys (its old ones lost or stolen) and a request for them.
+
+    The store is first checked against the head the old key signed of it, then that head
+    is signed again with the new key; the old keys file and request are kept beside the
+    new ones as `keys.replaced.sealed` and `request.replaced.cbor`. Nothing is changed if
+    the check finds anything.
+    """
+    home = NodeHome(path)
+    info = home.info()
+    old = CertRequest.from_bytes(home.request_file.read_bytes())
+    store = open_store(store_url or home.store_file)
+    try:
+        findings = check_sealed(store, old.sig_key)
+        if findings:
+            raise InvalidInput(
+                f"the log does not match the head the old key signed ({findings[0].code}: "
+                f"{findings[0].detail}); run `carechain verify` and rebuild the node instead"
+            )
+        keys = NodeKeys.generate()
+        request = _request(keys, info.name, info.role, info.org)
+        if home.keys_file.exists():
+            home.keys_file.replace(home.replaced_keys_file)
+        home.request_file.replace(home.path / "request.replaced.cbor")
+        seal_file(home.keys_file, secret, keys.to_secret(), cost)
+        home.request_file.write_bytes(request.to_bytes())
+        reseal(store, keys.signing_key, now_ms)
+    finally:
+        store.close()
+    return request

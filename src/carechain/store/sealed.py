@@ -44,6 +44,7 @@ __all__ = [
     "check_sealed",
     "log_sealer",
     "read_head",
+    "reseal",
     "seal_existing",
 ]
 
@@ -103,6 +104,15 @@ def seal_existing(store: Store, signing_key: nacl.signing.SigningKey, now_ms: in
             compact.append(leaf_hash(entry_id))
         after += len(ids)
     store.set_meta_many([*_head(compact, signing_key, now_ms), (UNSEALED_KEY, b"")])
+
+
+def reseal(store: Store, signing_key: nacl.signing.SigningKey, now_ms: int) -> None:
+    """Sign the store's head again with a node's new key (after `check_sealed` with the
+    old one found nothing): the same log, vouched for by the key the node now holds."""
+    raw = store.get_meta(FRONTIER_KEY)
+    if store.get_meta(UNSEALED_KEY) == b"1" or not raw:
+        return  # sealed when the node next opens it, or not sealed at all (verify says so)
+    store.set_meta_many(_head(_unpack(raw), signing_key, now_ms))
 
 
 def read_head(store: Store) -> SignedTreeHead | None:

@@ -134,9 +134,30 @@ def learn_peer(node: Node, info: dict[str, Any]) -> Certificate:
     node.ingest(directory)
     key = info.get("key")
     certs = node.directory.certs.get(key) if isinstance(key, bytes) else None
+    if not certs and info.get("role") == "hub" and isinstance(key, bytes):
+        raise _uncertified_hub(node, info, key)
     if not certs:
         raise NotFound(f"peer {info.get('name')!r} is not certified by this trust")
     return max(certs, key=lambda c: c.exp)
+
+
+def _uncertified_hub(node: Node, info: dict[str, Any], key: bytes) -> HubMisbehaved:
+    """Alert on a hub that serves with a key the trust did not certify (a stolen address,
+    or a hub re-keyed without the trust): once, then the hub stays blocked."""
+    name = str(info.get("name"))
+    try:
+        log_id = decode_head(info["head"]).head.log_id
+    except (KeyError, TypeError, ValueError, CarechainError):
+        log_id = key
+    keeper = HeadKeeper(node.store, node.directory)
+    if keeper.blocked(log_id):
+        return HubMisbehaved(f"hub {name} is blocked by an integrity alert; see the node's alerts")
+    return keeper.alert(
+        name,
+        log_id,
+        "uncertified-hub-key",
+        f"hub {name!r} serves with key {key.hex()[:16]}, which this trust did not certify",
+    )
 
 
 def delivery_of(
@@ -168,7 +189,7 @@ def _pull(
     node: Node, peer: PeerClient, cert: Certificate, keeper: HeadKeeper, report: SyncReport
 ) -> None:
     cursor_key = f"pull:{cert.key_id.hex()}"
-    after = int(node.store.get_meta(cursor_key) or b"0")
+    after = keeper.resume_cursor("pull", cert)
     is_hub = cert.role == "hub"
 
     def fetch(after: int) -> dict[str, Any]:
@@ -207,7 +228,7 @@ def _push(
     if node.info.role == "hub":
         return  # a hub gives what it holds by pull and live, where each entry has its proof
     cursor_key = f"push:{cert.key_id.hex()}"
-    after = int(node.store.get_meta(cursor_key) or b"0")
+    after = keeper.resume_cursor("push", cert)
     held: int | None = None  # the first entry a node refused: the cursor stays before it
     # One request at a time reaches the peer, in order (a page may hold the parents of
     # the next); the next page is read and sent while this one's answer is checked.

@@ -121,7 +121,7 @@ async def follow(
             state = _Following(
                 node, PeerClient(node, http), cert, keeper, 0 if accepted is None else accepted.size
             )
-            after = int(node.store.get_meta(state.cursor_key) or b"0")
+            after = keeper.resume_cursor("pull", cert)
             query = f"after={after}&known={state.known}"
             headers = sign_request(node.keys, "GET", "/sync/v1/live", query, b"", node.clock_ms())
             uri = f"{scheme}://{parts.netloc}/sync/v1/live?{query}"

@@ -5,6 +5,13 @@ provably an extension of the last head it accepted (RFC 9162 consistency proof).
 else raises an integrity alert that names the hub and both heads, and the node stops
 syncing with that hub until an operator clears it. Heads gossiped by other nodes are
 compared the same way, so a hub showing two histories is caught.
+
+A hub's log may move to a new key only by the trust root's hub key transition (see
+`carechain.trust.transition`): the first head of the new key's log must extend the head the
+trust vouched for, and every head this node accepted under the old key must be a prefix
+of it. A head signed by the old key beyond that head or after the transition, or by a
+revoked hub key from its revocation on, or by a second key under a hub's name that no
+transition names, is refused with an alert.
 """
 
 from __future__ import annotations
@@ -23,14 +30,17 @@ from carechain.transparency import (
     HeadSignatureError,
     LogMisbehaviour,
     LogRolledBack,
+    ProofError,
     SignedTreeHead,
     check_extension,
     compare_gossip,
     describe_head,
     log_id_from_key,
+    verify_consistency,
     verify_head,
 )
 from carechain.trust import Certificate, Directory
+from carechain.trust.transition import KeyTransition
 
 __all__ = ["HeadKeeper", "HubMisbehaved"]
 
@@ -87,6 +97,23 @@ class HeadKeeper:
         if self._decoded is None or self._decoded[0] != raw:
             self._decoded = (raw, decode_head(raw))
         return self._decoded[1]
+
+    def resume_cursor(self, direction: str, cert: Certificate) -> int:
+        """Return where pulling from (`direction` "pull") or pushing to ("push") this peer
+        resumes: its own cursor, or, for a hub key that took over a log, the cursor of the
+        nearest key before it, so a new key does not mean walking the whole log again.
+
+        Sound because the first head of the new key is taken only if it extends every head
+        this node accepted under the old one (`offer`): the positions are the same, and
+        whatever the old hub acknowledged to this node, with a proof against an accepted
+        head, is in the new log; nothing from the new key is taken before that check.
+        """
+        keys = [cert.key_id, *(t.old for t in self._directory.predecessors(cert.key_id))]
+        for key_id in keys:
+            raw = self._store.get_meta(f"{direction}:{key_id.hex()}")
+            if raw:
+                return int(raw)
+        return 0
 
     def heads(self) -> list[SignedTreeHead]:
         """Return every accepted head, for gossip."""
@@ -152,7 +179,104 @@ class HeadKeeper:
                 "bad-head-signature",
                 f"head {describe_head(sth.head)} is not signed by the hub",
             ) from None
+        revoked = self._directory.revoked.get(cert.key_id)
+        if revoked is not None and sth.head.timestamp_ms >= revoked[0]:
+            raise self.alert(
+                cert.name,
+                sth.head.log_id,
+                "revoked-hub-key",
+                f"head {describe_head(sth.head)} is signed by a hub key revoked from "
+                f"{revoked[0]} ({revoked[1]})",
+            )
+        done = self._directory.handed_over.get(cert.key_id)
+        if done is not None and (sth.size > done.size or sth.head.timestamp_ms > done.at_ms):
+            raise self.alert(
+                cert.name,
+                sth.head.log_id,
+                "old-hub-key-after-transition",
+                f"head {describe_head(sth.head)} is signed by a hub key the trust replaced "
+                f"after the head of size {done.size} (at {done.at_ms})",
+            )
         return cert
+
+    def _successor(self, cert: Certificate) -> bool:
+        """Return whether a hub key took over a log or shares its hub's name with another."""
+        return bool(self._directory.transitions.get(cert.key_id)) or any(
+            c.name == cert.name and c.key_id != cert.key_id for c in self._directory.nodes("hub")
+        )
+
+    def _family(self, key_id: bytes) -> set[bytes]:
+        """Return the hub keys linked to this one by transitions, either way."""
+        family, grown = {key_id}, True
+        while grown:
+            linked = {
+                k
+                for t in self._directory.transitions.values()
+                if t.old in family or t.new in family
+                for k in (t.old, t.new)
+            }
+            grown = not linked <= family
+            family |= linked
+        return family
+
+    def _first_under_key(self, cert: Certificate, sth: SignedTreeHead, fetch: ProofFetcher) -> None:
+        """Check the first head this node sees of a hub key's log: if the key took over
+        another's log, the transitions must vouch for it and for what this node holds."""
+        chain = self._directory.predecessors(cert.key_id)
+        family = self._family(cert.key_id)
+        rival = next(
+            (
+                c
+                for c in self._directory.nodes("hub")
+                if c.name == cert.name and c.key_id not in family
+            ),
+            None,
+        )
+        if rival is not None:
+            raise self.alert(
+                cert.name,
+                sth.head.log_id,
+                "hub-key-not-vouched",
+                f"hub {cert.name!r} signs with key {cert.key_id.hex()[:16]}, and no hub key "
+                f"transition links it with key {rival.key_id.hex()[:16]} of the same hub",
+            )
+        for step in chain:
+            self._continues(cert, sth, step, fetch)
+
+    def _continues(
+        self, cert: Certificate, sth: SignedTreeHead, step: KeyTransition, fetch: ProofFetcher
+    ) -> None:
+        """Check that `sth` extends a transition's vouched head and what this node accepted
+        under the old key; alert otherwise."""
+        old = self._directory.certs.get(step.old)
+        mine = self.accepted(log_id_from_key(old[0].sig_key)) if old else None
+        if mine is not None and mine.size > step.size:
+            raise self.alert(
+                cert.name,
+                sth.head.log_id,
+                "old-hub-key-after-transition",
+                f"this node accepted a head of size {mine.size} under the old hub key, beyond "
+                f"the head of size {step.size} the trust vouched for",
+            )
+        held = [(step.size, step.root, "the head the trust vouched for")]
+        if mine is not None:
+            held.append((mine.size, mine.root, "the last head accepted under the old key"))
+        for size, root, what in held:
+            try:
+                if size > sth.size:
+                    raise ProofError(f"the new log is smaller ({sth.size}) than {size}")
+                if 0 < size == sth.size and root != sth.root:
+                    raise ProofError(f"two roots for size {size}")
+                if 0 < size < sth.size:
+                    verify_consistency(size, sth.size, fetch(size, sth.size), root, sth.root)
+            except ProofError as exc:
+                raise self.alert(
+                    cert.name,
+                    sth.head.log_id,
+                    "key-transition-broken",
+                    f"head {describe_head(sth.head)} under the new key does not extend "
+                    f"{what} (size {size}): {exc.reason}",
+                ) from None
 
     def offer(
         self,
@@ -175,7 +299,9 @@ class HeadKeeper:
         if self.blocked(log_id):
             raise HubMisbehaved(f"hub {cert.name} is blocked by an earlier integrity alert")
         old = self.accepted(log_id)
-        if old is not None:
+        if old is None:
+            self._first_under_key(cert, sth, fetch)
+        else:
             proof: Sequence[bytes] = ()
             try:
                 if 0 < sth.size < old.size:
@@ -229,6 +355,11 @@ class HeadKeeper:
                 continue
             mine = self.accepted(sth.head.log_id)
             if mine is None:
+                if self._successor(cert):
+                    if fetch is None:  # a new key's first head is taken from its hub
+                        notes.append(f"{cert.name}: unchecked (a new hub key)")
+                        continue
+                    self._first_under_key(cert, sth, fetch)
                 self._store.set_meta(f"head:{sth.head.log_id.hex()}", encode_head(sth))
                 continue
             try:

@@ -157,7 +157,8 @@ class StreamPusher:
         cursor_key = f"push:{cert.key_id.hex()}"
         in_flight: asyncio.Queue[_Sent] = asyncio.Queue()
         room = asyncio.Semaphore(self.window)
-        sending = asyncio.create_task(self._send(ws, cursor_key, in_flight, room, wake))
+        start = keeper.resume_cursor("push", cert)
+        sending = asyncio.create_task(self._send(ws, start, in_flight, room, wake))
         settling = asyncio.create_task(
             self._settle_all(ws, cert, keeper, cursor_key, in_flight, room)
         )
@@ -175,12 +176,11 @@ class StreamPusher:
     async def _send(
         self,
         ws: ClientConnection,
-        cursor_key: str,
+        sent_upto: int,
         in_flight: asyncio.Queue[_Sent],
         room: asyncio.Semaphore,
         wake: asyncio.Event,
     ) -> None:
-        sent_upto = int(self.node.store.get_meta(cursor_key) or b"0")
         number = 0
         while True:
             await room.acquire()

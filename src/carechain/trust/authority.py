@@ -12,11 +12,12 @@ from pathlib import Path
 from carechain.entries import HLC, Entry, canonical, crypto
 from carechain.errors import InvalidInput, KeyStoreLocked
 from carechain.trust.certificate import Certificate, CertRequest
-from carechain.trust.directory import certificate_entry, revocation_entry
-from carechain.trust.keys import RootKey
+from carechain.trust.directory import certificate_entry, revocation_entry, transition_entry
+from carechain.trust.keys import NodeKeys, RootKey
 from carechain.trust.keystore import KdfCost, open_file, seal_file
+from carechain.trust.transition import KeyTransition
 
-__all__ = ["DAY_MS", "TrustHome", "certify", "revoke"]
+__all__ = ["DAY_MS", "TrustHome", "certify", "hand_over", "revoke"]
 
 DAY_MS = 86_400_000
 
@@ -82,3 +83,27 @@ def certify(
 def revoke(root: RootKey, *, sig_key: bytes, at_ms: int, reason: str) -> Entry:
     """Return the directory entry revoking a node's signing key from a time on."""
     return revocation_entry(root, crypto.key_id(sig_key), at_ms, reason, HLC(at_ms))
+
+
+def hand_over(
+    root: RootKey,
+    *,
+    old_key: bytes,
+    new_key: bytes,
+    size: int,
+    tree_root: bytes,
+    at_ms: int,
+    old_keys: NodeKeys | None = None,
+) -> tuple[KeyTransition, Entry]:
+    """Return the statement moving a hub's log from `old_key` to `new_key` (public keys)
+    after the head (`size`, `tree_root`) the trust vouches for, and the directory entry
+    publishing it; co-signed by the old key when its keys are given."""
+    old_id, new_id = crypto.key_id(old_key), crypto.key_id(new_key)
+    statement = KeyTransition(old_id, new_id, size, tree_root, at_ms)
+    if old_keys is not None:
+        if old_keys.key_id != old_id:
+            raise InvalidInput("the old keys given are not the old hub key's")
+        signature = old_keys.sign(statement.handover_message())
+        statement = KeyTransition(old_id, new_id, size, tree_root, at_ms, signature)
+    KeyTransition.from_body(statement.to_body())  # the same checks every node runs
+    return statement, transition_entry(root, statement)

@@ -5,6 +5,7 @@ have class `directory`, are authored by the trust root key, and carry a public C
 
     {"kind": "certificate", "cert": {cert, sig}}
     {"kind": "revocation", "key": key id, "at": ms since epoch, "reason": text}
+    {"kind": "hub-key-transition", ...}   (see `carechain.trust.transition`)
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from carechain.errors import (
 )
 from carechain.trust.certificate import Certificate
 from carechain.trust.keys import RootKey
+from carechain.trust.transition import TRANSITION_KIND, KeyTransition
 
 __all__ = [
     "DIRECTORY_RECORD",
@@ -32,6 +34,7 @@ __all__ = [
     "audit_record_of",
     "certificate_entry",
     "revocation_entry",
+    "transition_entry",
 ]
 
 DIRECTORY_RECORD = bytes(16)
@@ -55,13 +58,23 @@ def revocation_entry(root: RootKey, key_id: bytes, at_ms: int, reason: str, hlc:
     return make_plain(draft, root, body)
 
 
+def transition_entry(root: RootKey, statement: KeyTransition) -> Entry:
+    """Return the directory entry that publishes a hub key transition."""
+    draft = Draft(DIRECTORY_RECORD, "directory", "trust-root", HLC(statement.at_ms), (), ())
+    return make_plain(draft, root, statement.to_body())
+
+
 @dataclass
 class Directory:
-    """What a node knows of the trust: its root key, certificates and revocations."""
+    """What a node knows of the trust: its root key, certificates, revocations and hub key
+    transitions."""
 
     root_public: bytes
     certs: dict[bytes, list[Certificate]] = field(default_factory=dict)
     revoked: dict[bytes, tuple[int, str]] = field(default_factory=dict)
+    # Hub key transitions, by the new key's id and by the old key's id.
+    transitions: dict[bytes, KeyTransition] = field(default_factory=dict)
+    handed_over: dict[bytes, KeyTransition] = field(default_factory=dict)
 
     @property
     def root_id(self) -> bytes:
@@ -154,8 +167,32 @@ class Directory:
             current = self.revoked.get(key)
             if current is None or at < current[0]:
                 self.revoked[key] = (at, str(body.get("reason", "")))
+        elif body.get("kind") == TRANSITION_KIND:
+            self._absorb_transition(KeyTransition.from_body(body))
         else:
             raise MalformedEntry(f"directory entry {entry.hex} has unknown kind")
+
+    def _absorb_transition(self, statement: KeyTransition) -> None:
+        old_certs = self.certs.get(statement.old)
+        statement.check_old_signature(old_certs[0].sig_key if old_certs else None)
+        known = self.transitions.get(statement.new) or self.handed_over.get(statement.old)
+        if known is not None and known.core() != statement.core():
+            # One key hands over once, to one key: two statements that differ are the
+            # trust's own mistake (or its root's theft); the first one stands.
+            return
+        self.transitions[statement.new] = statement
+        self.handed_over[statement.old] = statement
+
+    def predecessors(self, key_id: bytes) -> list[KeyTransition]:
+        """Return the transitions that led to a hub key, the newest first."""
+        chain: list[KeyTransition] = []
+        seen = {key_id}
+        step = self.transitions.get(key_id)
+        while step is not None and step.old not in seen:
+            chain.append(step)
+            seen.add(step.old)
+            step = self.transitions.get(step.old)
+        return chain
 
     def certificate_for_box_key(self, box_key_id: bytes) -> Certificate | None:
         """Return the certificate that holds a receiving key."""

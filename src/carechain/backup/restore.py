@@ -371,6 +371,8 @@ def restore_backup(
                 sink.finish()
             _compare(info, sink)
             _finish(staging, reader, info, sink, log, database, now_ms, started)
+            if progress is not None:  # a SQLite store arrives as its file: done at once
+                progress(info.count("entries"), info.count("entries"))
             os.replace(staging, target)
             _sync_dir(target.parent)
         except BaseException:

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from carechain.node import Node
 from carechain.node.progress import REBUILD_KEY, read_status
-from carechain.recovery import open_survivor, rebuild_hub
+from carechain.recovery import SurvivorsDisagree, open_survivor, rebuild_hub
 from carechain.testing import Trust
 from tests.recovery.support import hub_ids, wipe_hub
 from tests.sync.harness import document_stemi, standard_chain
@@ -49,3 +51,28 @@ def test_a_rebuild_notes_it_is_running_then_its_result(tmp_path: Path, trust: Tr
     finally:
         chain.close()
 
+
+
+def test_a_rebuild_that_stops_on_an_error_says_so(tmp_path: Path, trust: Trust) -> None:
+    chain = standard_chain(tmp_path, trust)
+    try:
+        record = document_stemi(chain)
+        chain.sync("crew-1", "hub")
+        chain.sync("vault", "hub")
+        wipe_hub(chain, tmp_path)
+        node = Node.open(tmp_path / "hub", HUB_SECRET)
+        # The hub's store holds an entry at a place the survivors say held another.
+        node.store.append([chain.nodes["crew-1"].store.record(record)[0].entry])
+        vault = open_survivor(tmp_path / "vault", root_public=node.directory.root_public,
+                              hub_key=node.keys.sign_public)
+        try:
+            with pytest.raises(SurvivorsDisagree):
+                rebuild_hub(node, [vault])
+            status = read_status(node.store, REBUILD_KEY)
+        finally:
+            vault.close()
+            node.close()
+        assert status is not None and status["state"] == "failed"
+        assert "position 1" in str(status["error"])
+    finally:
+        chain.close()

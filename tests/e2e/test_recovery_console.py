@@ -20,6 +20,7 @@ from carechain.app import create_app
 from carechain.node.progress import REBUILD_KEY, RESTORE_KEY, write_status
 from carechain.testing import Trust
 from tests.e2e.conftest import TABLET, check_accessibility, login, screenshot
+from tests.e2e.test_layout import MEASURE
 from tests.web.recovery_support import signed_report
 from tests.web.test_admin_support import ADMIN, ADMIN_PASSWORD, close, console_site
 
@@ -82,4 +83,7 @@ def test_the_recovery_card_at_tablet_size(served: tuple[str, dict[str, str], Pat
     assert "entries" in page.get_by_test_id("verification-counts").inner_text()
     page.locator("#recovery").scroll_into_view_if_needed()
     check_accessibility(page)
+    found = page.evaluate(MEASURE)
+    assert found["overflow"] <= 0, found["wide"]  # nothing scrolls sideways
+    assert found["small"] == [], found["small"]  # every touch target at least 44 px
     screenshot(page, "admin-recovery")

@@ -10,6 +10,7 @@ from pathlib import Path
 from bench import drill
 
 from carechain.node import Node
+from carechain.records.kinds import validate_body
 
 
 def test_the_drill_runs_every_phase_end_to_end(tmp_path: Path) -> None:
@@ -28,3 +29,13 @@ def test_the_drill_runs_every_phase_end_to_end(tmp_path: Path) -> None:
     finally:
         vault.close()
         restored.close()
+
+
+def test_the_drills_records_are_valid_clinical_entries() -> None:
+    items, frames = drill._incident(7, 60, 2, True, "hospital-a")
+    assert len(items) == 59 + 120 and frames == 120  # the grant makes the 60th
+    kinds = {kind for _, kind, _ in items}
+    assert {"observation.recorded", "medication.administered", "procedure.performed",
+            "impression.recorded", "disposition.recorded", "vitals.frame"} <= kinds
+    for _, kind, data in items:
+        validate_body(kind, data)  # raises on any field the kind does not allow

@@ -18,6 +18,7 @@ from carechain.backup import (
 )
 from carechain.backup._format import BackupReader
 from carechain.node import Node
+from carechain.node.progress import RESTORE_KEY, read_status
 from carechain.node.verify import verify_node
 from carechain.transparency import leaf_hash, root_from_leaf_hashes
 from carechain.web import open_accounts
@@ -32,18 +33,26 @@ def test_restore_gives_the_same_rows_on_either_engine(
     result = create_backup(world.node, world.home, tmp_path / "hub.ccbk")
     database = schemas() if target == "postgresql" else None
 
+    told: list[tuple[int, int]] = []
     restored = restore_backup(tmp_path / "hub.ccbk", tmp_path / "new", database=database,
                               root_public=world.trust.root.public,
-                              opener=own_keys_opener(SECRET))
+                              opener=own_keys_opener(SECRET),
+                              progress=lambda done, total: told.append((done, total)))
 
     assert not restored.resumed
+    assert told and told[-1] == (len(before["entries"]), len(before["entries"]))
     node = Node.open(tmp_path / "new", SECRET, store_url=database)
     try:
         after = rows(node.store)
         assert after["entries"] == before["entries"]  # every column, seq included
         assert after["access"] == before["access"]
-        assert [m for m in after["meta"] if m[0] != RESTORED_KEY] == before["meta"]
+        marks = (RESTORED_KEY, RESTORE_KEY)
+        assert [m for m in after["meta"] if m[0] not in marks] == before["meta"]
         assert dict(after["meta"])[RESTORED_KEY]
+        restore = read_status(node.store, RESTORE_KEY)
+        assert restore is not None
+        assert (restore["entries"], restore["file"]) == (len(before["entries"]), "hub.ccbk")
+        assert restore["node"] == world.node.info.name and restore["entries_per_s"] > 0
         assert verify_node(node) == []
         assert node.info == world.node.info and node.keys.key_id == world.node.keys.key_id
         with open_accounts(tmp_path / "new", node, database) as accounts:

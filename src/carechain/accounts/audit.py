@@ -35,6 +35,7 @@ AUDIT_ACTIONS = (
     "account.totp_reset",
     "client.issue",
     "client.revoke",
+    "verification.file",
 )
 NEEDS_RECORD = frozenset({"record.view", "record.export", "key.grant", "break_glass",
                           "handover.accept", "record.write"})

@@ -21,6 +21,7 @@ import secrets
 import shutil
 import sqlite3
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -34,6 +35,7 @@ from carechain.backup._pipeline import Behind, ahead
 from carechain.backup.errors import BackupCorrupt, RestoreTargetNotEmpty
 from carechain.entries import canonical
 from carechain.node.home import NodeHome
+from carechain.node.progress import RESTORE_KEY, encode_status
 from carechain.store import SqliteStore
 from carechain.store.bulk import BulkLoad, BulkStore
 from carechain.store.sealed import UNSEALED_KEY
@@ -201,7 +203,7 @@ def _show(value: object) -> str:
 
 
 def _apply_image(sink: _Sink, log: _Log, staging: Path, database: str | None,
-                 marker: bytes) -> None:
+                 marks: list[tuple[str, bytes]]) -> None:
     """Make the database file that arrived the log: as the SQLite file, or row by row
     into PostgreSQL."""
     if not _is_pg(database):
@@ -213,7 +215,7 @@ def _apply_image(sink: _Sink, log: _Log, staging: Path, database: str | None,
         os.replace(sink.image, store_file)
         store = SqliteStore(store_file)  # WAL again, and any newer migration
         try:
-            store.set_meta(RESTORED_KEY, marker)
+            store.set_meta_many(marks)
         finally:
             store.close()
         return
@@ -338,8 +340,10 @@ def restore_backup(
     database: str | None = None,
     expect_node: str | None = None,
     now_ms: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> RestoreResult:
-    """Restore the backup `source` into the new data directory `target` (and `database`)."""
+    """Restore the backup `source` into the new data directory `target` (and `database`);
+    `progress` is told (entries restored, entries in the backup) after each chunk."""
     started = time.monotonic()
     target = target.absolute()
     _check_target(target)
@@ -361,10 +365,14 @@ def restore_backup(
                         sink.take(decode_message(plain, index), index)
                     except (TypeError, ValueError) as exc:  # rows of the wrong shape
                         raise BackupCorrupt(f"chunk {index} holds malformed rows") from exc
+                    if progress is not None:
+                        progress(sink.count, info.count("entries"))
             finally:
                 sink.finish()
             _compare(info, sink)
-            _finish(staging, reader, info, sink, log, database, now_ms)
+            _finish(staging, reader, info, sink, log, database, now_ms, started)
+            if progress is not None:  # a SQLite store arrives as its file: done at once
+                progress(info.count("entries"), info.count("entries"))
             os.replace(staging, target)
             _sync_dir(target.parent)
         except BaseException:
@@ -383,6 +391,7 @@ def _finish(
     log: _Log,
     database: str | None,
     now_ms: int | None,
+    started: float,
 ) -> None:
     """Write the directory's files, commit the log, and write node.json last."""
     header = reader.header
@@ -403,12 +412,18 @@ def _finish(
     at = int(time.time() * 1000) if now_ms is None else now_ms
     marker = canonical.encode({"manifest": reader.manifest_hash, "file": reader.path.name,
                                "at": at})
+    seconds = time.monotonic() - started  # all but the commit
+    entries = info.count("entries")
+    marks = [(RESTORED_KEY, marker), (RESTORE_KEY, encode_status({
+        "at_ms": at, "file": reader.path.name, "node": info.manifest.get("node"),
+        "entries": entries, "seconds": round(seconds, 3),
+        "entries_per_s": round(entries / seconds) if seconds > 0 else 0}))]
     if sink.image.exists():
-        _apply_image(sink, log, staging, database, marker)
+        _apply_image(sink, log, staging, database, marks)
     if _is_pg(database):
         _directory_store(staging, sink.directory)
     if log.load is not None:
-        log.load.add_meta([(RESTORED_KEY, marker)])
+        log.load.add_meta(marks)
     log.commit()
     _write(staging / "node.json", node_info)  # last: only now is it a node's directory
     _sync_dir(staging)

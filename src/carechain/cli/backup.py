@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
@@ -154,6 +155,16 @@ def verify(
     )
 
 
+def _bar(done: int, total: int) -> None:
+    """Show the restore's progress on a terminal."""
+    if not sys.stderr.isatty():
+        return
+    width = 40
+    filled = width if total <= 0 else min(width, width * done // max(total, 1))
+    sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} entries")
+    sys.stderr.flush()
+
+
 @app.command("restore")
 def restore(
     file: Annotated[Path, typer.Argument(help="The backup file.")],
@@ -182,9 +193,12 @@ def restore(
             opener=_opener(vault_dir, secret),
             database=database,
             expect_node=node,
+            progress=_bar,
         )
     except CarechainError as exc:
         handle(exc)
+    if sys.stderr.isatty():
+        sys.stderr.write("\n")
     m = result.manifest
     where = f"{dir}" + (f" with its log in {database.split('@')[-1]}" if database else "")
     typer.echo(

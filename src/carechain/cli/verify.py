@@ -4,6 +4,7 @@ with only the trust's public root key, and sign the report."""
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import Annotated
 
@@ -174,7 +175,8 @@ def _independent(
     for line in verdict.summary():
         typer.echo(line)
     if report is not None and key is not None:
-        signed = sign_report({"kind": "carechain-log-verification-v1", **verdict.to_dict()}, key)
+        signed = sign_report({"kind": "carechain-log-verification-v1",
+                              "at_ms": int(time.time() * 1000), **verdict.to_dict()}, key)
         report.write_text(json.dumps(signed, indent=2))
         typer.echo(f"report signed by {signed['signer']} written to {report}")
     if not verdict.clean:

@@ -3,20 +3,25 @@ same unit of work as nothing else it could be separated from."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from carechain.accounts import Person
 from carechain.accounts.clients import Client
-from carechain.errors import FieldInvalid, Forbidden
+from carechain.errors import FieldInvalid, Forbidden, InvalidInput
 from carechain.node import Unit
+from carechain.node.progress import VERIFICATION_KEY, write_status
 from carechain.operations.actor import Actor
 from carechain.operations.door import Door
+from carechain.recovery import check_signed_report
 from carechain.sync.heads import HeadKeeper
 from carechain.transparency import log_id_from_key
 
 __all__ = [
+    "MAX_REPORT_BYTES",
     "create_person",
     "disable_person",
+    "file_verification",
     "issue_client",
     "list_clients",
     "reset_totp",
@@ -132,3 +137,50 @@ def unblock_hub(door: Door, actor: Actor, *, hub: str, reason: str,
         if forget_head:
             keeper.forget(log)
     return kinds
+
+
+MAX_REPORT_BYTES = 1 << 20  # a report names at most a thousand findings: well under this
+
+
+def file_verification(door: Door, actor: Actor, *, data: bytes,
+                      filename: str = "") -> dict[str, Any]:
+    """File a signed independent verification report (`carechain verify --log … --report`)
+    of a hub's log of this trust, for the console to show; return the report.
+
+    The report's signature must hold and its log must be a hub's that this node's
+    directory certifies; the signer is whoever verified (named, not trusted: the console
+    shows the key). Kept in `meta` `recovery:verification` after its audit entry
+    (`verification.file`) is durable; a refusal is audited in its own unit too."""
+    _permit(actor, "node.admin")
+    node = door.node
+    base = {"file": filename[:100]}
+    try:
+        if len(data) > MAX_REPORT_BYTES:
+            raise FieldInvalid("report", "is larger than a verification report can be")
+        try:
+            document = json.loads(data)
+        except (UnicodeDecodeError, ValueError):
+            raise FieldInvalid("report", "is not a JSON document") from None
+        if not isinstance(document, dict):
+            raise FieldInvalid("report", "is not a signed report")
+        try:
+            report = check_signed_report(document)
+        except InvalidInput as exc:
+            raise FieldInvalid("report", exc.detail) from None
+        if report.get("kind") != "carechain-log-verification-v1":
+            raise FieldInvalid("report", "is not a log verification report (carechain verify)")
+        logs = {log_id_from_key(c.sig_key).hex() for c in node.directory.nodes("hub")}
+        if report.get("log_id") not in logs:
+            raise FieldInvalid("report", "is of a log no hub of this trust signs")
+    except FieldInvalid as exc:
+        with door.unit() as uow:
+            door.audit(actor, uow, "verification.file", outcome="refused",
+                       detail=base | {"error": exc.rule[:300]})
+        raise
+    with door.unit() as uow:
+        door.audit(actor, uow, "verification.file", detail=base | {
+            "signer": str(document["signer"]), "log_id": report["log_id"],
+            "clean": bool(report.get("clean")), "entries": int(report.get("entries", 0))})
+    write_status(node.store, VERIFICATION_KEY, {
+        "document": document, "filed_ms": door.now_ms(), "filed_by": actor.user})
+    return report

@@ -21,6 +21,7 @@ are still stored (P2), after the last position that could be restored.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -29,6 +30,7 @@ from dataclasses import dataclass
 from carechain.entries import Entry
 from carechain.errors import CarechainError, InvalidInput
 from carechain.node import IngestResult, Node
+from carechain.node.progress import REBUILD_KEY, write_status
 from carechain.recovery.report import HeadCheck, Missing, RebuildReport
 from carechain.recovery.sources import Survivor, decode_row
 from carechain.sync.heads import HeadKeeper
@@ -263,12 +265,66 @@ def rebuild_hub(
     top = max((h.head.size for h in report.heads), default=0)
     places = _Places(survivors, log, node.info.name)
     report.held_before = node.store.count()
-    _check_prefix(node, places, report.held_before)
-    with ThreadPoolExecutor(1, thread_name_prefix="carechain-rebuild") as pool:
-        _walk(node, places, _Ahead(places, node, batch, pool), report, top, progress)
-    _prove(node, report)
+    status = _Status(node, report, top, progress)
+    try:
+        _check_prefix(node, places, report.held_before)
+        with ThreadPoolExecutor(1, thread_name_prefix="carechain-rebuild") as pool:
+            _walk(node, places, _Ahead(places, node, batch, pool), report, top, status)
+        _prove(node, report)
+    except BaseException as exc:
+        status.fail(exc)
+        raise
     report.seconds = time.monotonic() - started
+    status.finish()
     return report
+
+
+class _Status:
+    """The rebuild's progress, kept in the hub's own store (`recovery:rebuild`) for the
+    admin console of the serving hub: at the start, at most once a second, and at the end."""
+
+    EVERY_S = 1.0
+
+    def __init__(self, node: Node, report: RebuildReport, top: int,
+                 progress: Progress | None) -> None:
+        self.node, self.report, self.top, self.progress = node, report, top, progress
+        self.started = time.monotonic()
+        self.written = 0.0
+        self.row: dict[str, object] = {
+            "state": "running", "started_ms": node.wall.now_ms(), "total": top,
+            "done": report.held_before, "placed": 0, "entries_per_s": 0, "lost": 0,
+            "heads": len(report.heads), "heads_proven": 0, "error": "",
+        }
+        self._write()
+
+    def _write(self) -> None:
+        self.row["updated_ms"] = self.node.wall.now_ms()
+        self.row["placed"] = self.report.placed
+        self.row["lost"] = sum(m.last - m.first + 1 for m in self.report.missing)
+        elapsed = time.monotonic() - self.started
+        self.row["entries_per_s"] = round(self.report.placed / elapsed) if elapsed > 0 else 0
+        write_status(self.node.store, REBUILD_KEY, self.row)
+        self.written = time.monotonic()
+
+    def __call__(self, done: int, total: int) -> None:
+        self.row["done"] = done
+        if time.monotonic() - self.written >= self.EVERY_S:
+            self._write()
+        if self.progress is not None:
+            self.progress(done, total)
+
+    def finish(self) -> None:
+        """Record the result."""
+        self.row.update(state="complete" if self.report.complete else "incomplete",
+                        done=self.report.size,
+                        heads_proven=sum(h.proven for h in self.report.heads))
+        self._write()
+
+    def fail(self, exc: BaseException) -> None:
+        """Record that the run stopped on an error (it resumes when run again)."""
+        self.row.update(state="failed", error=str(exc)[:300] or type(exc).__name__)
+        with contextlib.suppress(CarechainError):
+            self._write()
 
 
 def _walk(
@@ -277,7 +333,7 @@ def _walk(
     ahead: _Ahead,
     report: RebuildReport,
     top: int,
-    progress: Progress | None,
+    progress: Progress,
 ) -> None:
     """Walk the old log's positions from the first one the store lacks, storing runs."""
     keeper = HeadKeeper(node.store, node.directory)
@@ -293,8 +349,7 @@ def _walk(
             ahead.start(position + len(run))  # read while this run is stored
             in_order = _store_run(node, keeper, places, run, signatures, report, in_order)
             position += len(run)
-            if progress is not None:
-                progress(position - 1, top)
+            progress(position - 1, top)
             continue
         known = window.get(position)
         if known is not None:  # its id is known, the entry is nowhere

@@ -4,6 +4,7 @@
     GET  /admin/nodes            every node in the directory; enrol and revoke forms
     POST /admin/nodes/enrol      upload a certificate entry file (`carechain trust certify`)
     POST /admin/nodes/revoke     upload a revocation entry file (`carechain trust revoke`)
+    POST /admin/recovery/verification  file a signed verification report (`carechain verify`)
     GET  /admin/people           accounts on this node; create, unlock, disable
     POST /admin/people           create an account
     POST /admin/people/unlock    clear an account's lock
@@ -20,11 +21,13 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
 from carechain.errors import FieldInvalid
+from carechain.operations import admin
 from carechain.sync.service import SyncService
 from carechain.trust import DIRECTORY_RECORD
 from carechain.web.admin import _people as _admin_people
 from carechain.web.admin._common import NodeAdmin
 from carechain.web.admin._directory import MAX_FILE_BYTES, Kind, store_upload
+from carechain.web.admin._recovery import recovery_view
 from carechain.web.admin._status import node_rows, orphan_revocations, overview
 from carechain.web.shared.render import check_csrf, render
 from carechain.web.shared.session import Viewer, context
@@ -42,16 +45,41 @@ def _sync(request: Request) -> SyncService:
     return service
 
 
-@router.get("")
-def overview_page(request: Request, viewer: NodeAdmin) -> Response:
+def _overview(request: Request, viewer: Viewer, *, status: int = 200,
+              report_error: str | None = None) -> Response:
     ctx = context(request)
     peers = None if ctx.sync_loop is None else ctx.sync_loop.status()
     outage = request.query_params.get("outage", "")
-    return render(request, "admin/overview.html", viewer, page="overview",
+    return render(request, "admin/overview.html", viewer, status=status, page="overview",
                   view=overview(ctx.node, _sync(request), peers), now_ms=ctx.now_ms(),
+                  recovery=recovery_view(ctx.node), report_error=report_error,
+                  report_filed=request.query_params.get("filed") == "report",
                   demo_outage=bool(getattr(request.app.state, "demo_outage", False)),
                   outage_seconds=outage if outage.isdigit() else None,
                   outage_error=request.query_params.get("outage_error", "")[:120])
+
+
+@router.get("")
+def overview_page(request: Request, viewer: NodeAdmin) -> Response:
+    return _overview(request, viewer)
+
+
+@router.post("/recovery/verification")
+def file_verification(request: Request, viewer: NodeAdmin,
+                      csrf: Annotated[str, Form(max_length=128)] = "",
+                      file: Annotated[UploadFile | None, File()] = None) -> Response:
+    check_csrf(viewer, csrf)
+    ctx = context(request)
+    data = b"" if file is None else file.file.read(admin.MAX_REPORT_BYTES + 1)
+    name = (file.filename or "") if file is not None else ""
+    if not data:
+        return _overview(request, viewer, status=422,
+                         report_error="Choose the report file that carechain verify wrote.")
+    try:
+        admin.file_verification(ctx.door, ctx.actor(viewer.person), data=data, filename=name)
+    except FieldInvalid as exc:
+        return _overview(request, viewer, status=422, report_error=f"The report {exc.rule}.")
+    return RedirectResponse("/admin?filed=report#recovery", status_code=303)
 
 
 def _nodes_page(request: Request, viewer: Viewer, *, status: int = 200,

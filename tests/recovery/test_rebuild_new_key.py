@@ -70,6 +70,7 @@ def test_the_hub_is_gone_with_its_key_and_a_new_key_takes_over_its_log(
         old_key = chain.nodes["hub"].keys.sign_public
         stop_node(chain, "hub")
         shutil.rmtree(tmp_path / "hub")  # the whole machine is gone, keys and all
+        records.append(document_stemi(chain))  # the crew works on meanwhile (P1)
 
         key, size, root = _largest_head()
         assert key == old_key.hex() and int(size) <= len(before)
@@ -112,10 +113,15 @@ def test_the_hub_is_gone_with_its_key_and_a_new_key_takes_over_its_log(
 
         # The heads now held are the new key's over the same log: verification judges them
         # by the transition, together with the old key's heads up to the vouched size.
+        served = hub.store.count()
         stop_node(chain, "hub")
         out = _run("verify", "--log", "hub", "--trust-dir", "trust", "--heads-from", "vault",
                    "--heads-from", "hospital-a", "--heads-from", "crew-1")  # fmt: skip
         assert "clean: every entry verifies and every head holds" in out
         assert "DOES NOT HOLD" not in out
+        sizes = {int(x.split("head of size ")[1].split()[0]) for x in out.splitlines()
+                 if x.startswith("head of size ")}  # fmt: skip
+        assert int(size) in sizes and served in sizes  # both keys' heads judged
+        assert f"held by the trust (transition from key {key[:16]}" in out
     finally:
         chain.close()

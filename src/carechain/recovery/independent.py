@@ -168,8 +168,9 @@ def _signers(
     return keys
 
 
-def _refused(directory: Directory, head: SignedTreeHead, key: bytes,
-             step: KeyTransition | None) -> str:
+def _refused(
+    directory: Directory, head: SignedTreeHead, key: bytes, step: KeyTransition | None
+) -> str:
     """Return why a head cannot count for the log, by the nodes' rules ('' if it can)."""
     try:
         verify_head(head, key)
@@ -177,8 +178,10 @@ def _refused(directory: Directory, head: SignedTreeHead, key: bytes,
         return "not signed by the hub"
     revoked = directory.revoked.get(crypto.key_id(key))
     if step is not None and (head.size > step.size or head.head.timestamp_ms > step.at_ms):
-        return (f"signed by a hub key the trust replaced after the head of size {step.size} "
-                f"(at {step.at_ms})")
+        return (
+            f"signed by a hub key the trust replaced after the head of size {step.size} "
+            f"(at {step.at_ms})"
+        )
     if revoked is not None and head.head.timestamp_ms >= revoked[0]:
         return f"signed by a hub key revoked from {revoked[0]} ({revoked[1]})"
     return ""

@@ -85,6 +85,8 @@ def test_the_hub_is_gone_with_its_key_and_a_new_key_takes_over_its_log(
                    "--from", "hospital-a", "--from", "crew-1", "--secret", SECRET,
                    "--report", "rebuild.json")  # fmt: skip
         assert "complete: every head proven" in out
+        refused = CliRunner().invoke(app, ["serve", "--dir", "hub", "--secret", SECRET])
+        assert refused.exit_code != 0 and "import its certificate first" in refused.output
         _run("node", "import", "rotation/certificate.cbor", "rotation/transition.cbor",
              "rotation/revocation.cbor", "--dir", "hub", "--secret", SECRET)  # fmt: skip
         out = _run("verify", "--log", "hub", "--trust-dir", "trust", "--heads-from", "vault",

@@ -79,6 +79,12 @@ def test_the_hub_is_gone_with_its_key_and_a_new_key_takes_over_its_log(
         _run("trust", "rotate-hub", "hub/request.cbor", "--dir", "trust", "--old", key,
              "--size", size, "--root", root, "--out-dir", "rotation",
              "--reason", "hub lost with its key")  # fmt: skip
+        shutil.copytree("hub", "hub-enrolled")  # enrolled as any node: refused, with the fix
+        _run("node", "enroll", "rotation/certificate.cbor", "--dir", "hub-enrolled",
+             "--trust-dir", "trust")  # fmt: skip
+        wrong = CliRunner().invoke(app, ["hub", "rebuild", "--dir", "hub-enrolled", "--log-key",
+                                         key, "--from", "vault", "--secret", SECRET])  # fmt: skip
+        assert wrong.exit_code != 0 and "--empty-log" in wrong.output, wrong.output
         _run("node", "enroll", "rotation/certificate.cbor", "--dir", "hub",
              "--trust-dir", "trust", "--empty-log")  # fmt: skip
         out = _run("hub", "rebuild", "--dir", "hub", "--log-key", key, "--from", "vault",

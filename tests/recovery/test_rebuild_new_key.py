@@ -7,16 +7,22 @@ no operator action, the same records everywhere, and what the crew writes next f
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
+from carechain.app import create_app
 from carechain.cli import app
+from carechain.node import Node
+from carechain.store.postgres import create_schema, drop_schema
 from carechain.sync.heads import HeadKeeper
-from carechain.testing import Trust
+from carechain.testing import Trust, make_node
 from carechain.transparency import log_id_from_key
 from tests.recovery.support import hub_ids, serve_hub
+from tests.store.engines import fresh_pg_url
 from tests.sync.harness import Chain, document_stemi, standard_chain
 from tests.sync.hostile import HUB_SECRET, alerts, stop_node
 
@@ -131,5 +137,75 @@ def test_the_hub_is_gone_with_its_key_and_a_new_key_takes_over_its_log(
                  if x.startswith("head of size ")}  # fmt: skip
         assert int(size) in sizes and served in sizes  # both keys' heads judged
         assert f"held by the trust (transition from key {key[:16]}" in out
+    finally:
+        chain.close()
+
+
+@pytest.fixture
+def schemas() -> Iterator[list[str]]:
+    """Fresh PostgreSQL schemas: [the lost hub's, the new hub's]."""
+    urls = [fresh_pg_url() for _ in range(2)]
+    for url in urls:
+        create_schema(url)
+    try:
+        yield urls
+    finally:
+        for url in urls:
+            drop_schema(url)
+
+
+def test_a_postgresql_hub_gone_with_its_key_is_rebuilt_into_a_new_database(
+    tmp_path: Path, trust: Trust, monkeypatch: pytest.MonkeyPatch, schemas: list[str]
+) -> None:
+    """The same commands for a hub whose log is in PostgreSQL (`--database`)."""
+    lost_url, new_url = schemas
+    monkeypatch.chdir(tmp_path)
+    chain = Chain()
+    try:
+        make_node(tmp_path / "hub", trust, role="hub", name="hub").close()
+        chain.nodes["hub"] = Node.open(tmp_path / "hub", SECRET, store_url=lost_url)
+        chain.clients["hub"] = TestClient(create_app(chain.nodes["hub"]))
+        chain.add(tmp_path, trust, "crew-1", "crew")
+        chain.add(tmp_path, trust, "hospital-a", "hospital")
+        chain.add(tmp_path, trust, "vault", "vault")
+        for name in ("vault", "hospital-a", "crew-1", "vault", "hospital-a"):
+            chain.sync(name, "hub")
+        records = [_shift(chain)]
+        before = hub_ids(chain.nodes["hub"])
+        stop_node(chain, "hub")
+        shutil.rmtree(tmp_path / "hub")  # the machine is gone, and its database with it
+
+        key, size, root = _largest_head()
+        _run("node", "init", "--dir", "hub", "--role", "hub", "--name", "hub",
+             "--org", "Example Ambulance Service NHS Trust", "--secret", SECRET)  # fmt: skip
+        _run("trust", "rotate-hub", "hub/request.cbor", "--dir", "trust", "--old", key,
+             "--size", size, "--root", root, "--out-dir", "rotation")  # fmt: skip
+        _run("node", "enroll", "rotation/certificate.cbor", "--dir", "hub",
+             "--trust-dir", "trust", "--empty-log")  # fmt: skip
+        out = _run("hub", "rebuild", "--dir", "hub", "--database", new_url, "--log-key", key,
+                   "--from", "vault", "--from", "hospital-a", "--from", "crew-1",
+                   "--secret", SECRET)  # fmt: skip
+        assert "complete: every head proven" in out
+        _run("node", "import", "rotation/certificate.cbor", "rotation/transition.cbor",
+             "rotation/revocation.cbor", "--dir", "hub", "--secret", SECRET)  # fmt: skip
+        hub = Node.open(tmp_path / "hub", SECRET, store_url=new_url)  # as `serve --database`
+        chain.nodes["hub"], chain.clients["hub"] = hub, TestClient(create_app(hub))
+        assert hub_ids(hub)[: len(before)] == before
+        out = _run("verify", "--log", new_url, "--trust-dir", "trust",
+                   "--heads-from", "vault", "--heads-from", "hospital-a",
+                   "--heads-from", "crew-1")  # fmt: skip
+        assert "clean: every entry verifies and every head holds" in out
+        records.append(_shift(chain))
+        for name in NODES:
+            chain.sync(name, "hub")
+            node = chain.nodes[name]
+            assert alerts(node) == [], name
+            accepted = HeadKeeper(node.store, node.directory).accepted(
+                log_id_from_key(hub.keys.sign_public)
+            )
+            assert accepted is not None and accepted.size == hub.store.count(), name
+        held = _records(chain, "crew-1", records)
+        assert held == _records(chain, "hospital-a", records) == _records(chain, "vault", records)
+        assert held == _records(chain, "hub", records)
     finally:
         chain.close()

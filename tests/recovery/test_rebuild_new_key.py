@@ -105,6 +105,8 @@ def test_the_hub_is_gone_with_its_key_and_a_new_key_takes_over_its_log(
                    "--heads-from", "hospital-a", "--heads-from", "crew-1",
                    "--report", "verification.json", "--sign-key", "verifier.key")  # fmt: skip
         assert "clean: every entry verifies and every head holds" in out
+        out = _run("verify", "--dir", "hub", "--secret", SECRET)  # its own head: the new key's
+        assert f"all {len(before) + 3} entries verify" in out, out
 
         hub = serve_hub(chain, tmp_path)
         new_log = log_id_from_key(hub.keys.sign_public)

@@ -58,18 +58,29 @@ def enroll_cmd(
         str | None, typer.Option(help="The trust root public key, hex.")
     ] = None,
     trust_dir: Annotated[Path | None, typer.Option(help="Or: the trust root's directory.")] = None,
+    empty_log: Annotated[
+        bool,
+        typer.Option(
+            help="Check the certificate but keep the log empty: a hub under a new key that "
+            "takes over a lost log (import the certificate after `carechain hub rebuild`)."
+        ),
+    ] = False,
 ) -> None:
     """Install the trust root and this node's certificate."""
     if (trust_public is None) == (trust_dir is None):
         fail("give exactly one of --trust-public and --trust-dir")
     try:
         root = TrustHome(trust_dir).public() if trust_dir else bytes.fromhex(trust_public or "")
-        cert = enroll(dir, root_public=root, certificate=certificate.read_bytes())
+        cert = enroll(
+            dir, root_public=root, certificate=certificate.read_bytes(), empty_log=empty_log
+        )
     except CarechainError as exc:
         handle(exc)
     except ValueError:
         fail("--trust-public must be 64 hex digits")
     typer.echo(f"enrolled {cert.name} ({cert.role}, {cert.org})")
+    if empty_log:
+        typer.echo(f"its log is empty: import {certificate} after the rebuild")
 
 
 @app.command("import")

@@ -131,6 +131,14 @@ def serve(
         fail(f"formulary: {exc}")
     if role is not None and role != node.info.role:
         fail(f"this node's role is {node.info.role!r}, not {role!r}")
+    if node.keys.key_id not in node.directory.certs:
+        # A hub enrolled with its log empty (or re-keyed) before the rotation is imported:
+        # served now, every node would refuse its heads as signed by an uncertified key.
+        node.close()
+        fail(
+            "this node's key is not certified in its log: import its certificate first "
+            "(`carechain node import`)"
+        )
     run_node(node, settings)
 
 

@@ -83,8 +83,16 @@ def revoke_cmd(
     typer.echo(f"revoked {req.name} from {at or 'now'} → {out}")
 
 
-def _public_key_of(path: Path, root_public: bytes) -> tuple[str, bytes]:
-    """Return the name and signing key in a node's request or certificate entry file."""
+def _public_key_of(path: Path, root_public: bytes, name: str) -> tuple[str, bytes]:
+    """Return the name and signing key in a node's request or certificate entry file, or
+    the key itself given in hex (a hub lost with its files: `carechain node heads` shows
+    it) for the node `name`."""
+    text = str(path)
+    if len(text) == 64 and not path.exists():
+        try:
+            return name, bytes.fromhex(text)
+        except ValueError:
+            pass
     data = path.read_bytes()
     try:
         req = CertRequest.from_bytes(data)
@@ -103,7 +111,13 @@ def _public_key_of(path: Path, root_public: bytes) -> tuple[str, bytes]:
 def rotate_hub(
     request: Annotated[Path, typer.Argument(help="The new hub key's request.cbor.")],
     dir: TrustDir,
-    old: Annotated[Path, typer.Option(help="The old hub key's request.cbor or certificate entry.")],
+    old: Annotated[
+        Path,
+        typer.Option(
+            help="The old hub key's request.cbor or certificate entry, or its public key in "
+            "hex (as `carechain node heads` shows it) when the hub is lost with its files."
+        ),
+    ],
     size: Annotated[
         int, typer.Option(help="Size of the last head of the old key the trust vouches for.")
     ],
@@ -136,7 +150,7 @@ def rotate_hub(
     try:
         home = TrustHome(dir)
         new = CertRequest.from_bytes(request.read_bytes())
-        old_name, old_key = _public_key_of(old, home.public())
+        old_name, old_key = _public_key_of(old, home.public(), new.name)
         if new.role != "hub" or new.name != old_name:
             raise InvalidInput(f"the new request must be for hub {old_name!r}, with role hub")
         tree_root = bytes.fromhex(root)

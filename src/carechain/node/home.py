@@ -122,8 +122,15 @@ def init_node(
     return request
 
 
-def enroll(path: Path, *, root_public: bytes, certificate: bytes) -> Certificate:
-    """Install the trust root and this node's certificate entry into a node directory."""
+def enroll(
+    path: Path, *, root_public: bytes, certificate: bytes, empty_log: bool = False
+) -> Certificate:
+    """Install the trust root and this node's certificate entry into a node directory.
+
+    With `empty_log` the certificate is checked but not stored: a hub enrolled under a new
+    key to take over a lost log keeps its log empty for `carechain hub rebuild`, which puts
+    the old log back from position 1; the certificate is imported after it.
+    """
     home = NodeHome(path)
     info = home.info()
     request = CertRequest.from_bytes(home.request_file.read_bytes())
@@ -138,11 +145,12 @@ def enroll(path: Path, *, root_public: bytes, certificate: bytes) -> Certificate
         raise InvalidInput("this certificate is not for this node's key")
     if cert.role != info.role:
         raise InvalidInput(f"certificate is for role {cert.role!r}, node is {info.role!r}")
-    store = SqliteStore(home.store_file)
-    try:
-        store.append([entry])
-    finally:
-        store.close()
+    if not empty_log:
+        store = SqliteStore(home.store_file)
+        try:
+            store.append([entry])
+        finally:
+            store.close()
     home.write_info(
         NodeInfo(name=cert.name, role=cert.role, org=cert.org, root_public=root_public.hex())
     )

@@ -10,6 +10,11 @@ log, same record). Leaves go into a compact Merkle range (O(log n) memory), whos
 taken at the size of every head collected from the nodes: a head holds when the log, at
 its size, has its root, and is signed by the hub's certified key. A head larger than the
 log means the log was rolled back.
+
+A log that moved to a new hub key (`trust.transition`) is judged by the rules the nodes
+apply: the hub is the key no transition hands over; a head signed by an earlier key of its
+chain holds only up to the size that key's transition vouches for and before its time,
+and the vouched head itself must hold like any other.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from carechain.entries import Entry, decode_signed
+from carechain.entries import Entry, crypto, decode_signed
 from carechain.errors import CarechainError, InvalidInput
 from carechain.node.verify import Finding
 from carechain.store import RawRow, Store
@@ -35,6 +40,7 @@ from carechain.transparency import (
     verify_head,
 )
 from carechain.trust import DIRECTORY_RECORD, Certificate, Directory
+from carechain.trust.transition import KeyTransition
 
 __all__ = ["HeadVerdict", "LogVerdict", "verify_log"]
 
@@ -136,11 +142,49 @@ def _directory(store: Store, root_public: bytes, verdict: LogVerdict) -> Directo
 
 
 def _hub(directory: Directory, name: str | None) -> Certificate:
-    hubs = [c for c in directory.nodes("hub") if name is None or c.name == name]
+    hubs = [
+        c
+        for c in directory.nodes("hub")
+        if (name is None or c.name == name) and c.key_id not in directory.handed_over
+    ]
     if len(hubs) != 1:
         which = f"named {name!r}" if name else "(name it)"
         raise InvalidInput(f"the log's directory holds {len(hubs)} hub certificates {which}")
     return hubs[0]
+
+
+def _signers(
+    directory: Directory, hub: Certificate
+) -> dict[bytes, tuple[bytes, KeyTransition | None]]:
+    """Return, by log id, the keys whose heads count for the hub's log: its own, and each
+    earlier key with the transition that ended it."""
+    keys: dict[bytes, tuple[bytes, KeyTransition | None]] = {
+        log_id_from_key(hub.sig_key): (hub.sig_key, None)
+    }
+    for step in directory.predecessors(hub.key_id):
+        old = directory.certs.get(step.old)
+        if old:
+            keys[log_id_from_key(old[0].sig_key)] = (old[0].sig_key, step)
+    return keys
+
+
+def _refused(
+    directory: Directory, head: SignedTreeHead, key: bytes, step: KeyTransition | None
+) -> str:
+    """Return why a head cannot count for the log, by the nodes' rules ('' if it can)."""
+    try:
+        verify_head(head, key)
+    except HeadSignatureError:
+        return "not signed by the hub"
+    revoked = directory.revoked.get(crypto.key_id(key))
+    if step is not None and (head.size > step.size or head.head.timestamp_ms > step.at_ms):
+        return (
+            f"signed by a hub key the trust replaced after the head of size {step.size} "
+            f"(at {step.at_ms})"
+        )
+    if revoked is not None and head.head.timestamp_ms >= revoked[0]:
+        return f"signed by a hub key revoked from {revoked[0]} ({revoked[1]})"
+    return ""
 
 
 def _decode(row: RawRow) -> Entry | CarechainError:
@@ -210,18 +254,20 @@ def verify_log(
     verdict = LogVerdict(hub=hub.name, log_id=log.hex())
     for f in probe.findings:
         verdict.add(f)
-    wanted: dict[int, list[tuple[str, SignedTreeHead]]] = {}
+    signers = _signers(directory, hub)
+    wanted: dict[int, list[tuple[str, bytes]]] = {}  # size → (holder, root)
+    for key, step in signers.values():
+        if step is not None:
+            holder = f"the trust (transition from key {key.hex()[:16]}…)"
+            wanted.setdefault(step.size, []).append((holder, step.root))
     for holder, head in heads:
-        if head.head.log_id != log:
+        if head.head.log_id not in signers:
             continue  # another hub's log
-        try:
-            verify_head(head, hub.sig_key)
-        except HeadSignatureError:
-            verdict.heads.append(
-                HeadVerdict(holder, head.size, head.root.hex(), False, "not signed by the hub")
-            )
+        why = _refused(directory, head, *signers[head.head.log_id])
+        if why:
+            verdict.heads.append(HeadVerdict(holder, head.size, head.root.hex(), False, why))
             continue
-        wanted.setdefault(head.size, []).append((holder, head))
+        wanted.setdefault(head.size, []).append((holder, head.root))
     roots: dict[int, bytes] = {0: empty_root()}
     tree = CompactRange()
     # While one page's signatures are verified (on every core: the verifier's threads
@@ -239,15 +285,15 @@ def verify_log(
     verdict.entries = tree.size
     verdict.root = (tree.root() if tree.size else empty_root()).hex()
     for size, held in sorted(wanted.items()):
-        for holder, head in held:
+        for holder, claimed in held:
             root = roots.get(size)
             if root is None:
                 why = f"the log has {tree.size} entries: rolled back"
-                verdict.heads.append(HeadVerdict(holder, size, head.root.hex(), False, why))
-            elif root != head.root:
+                verdict.heads.append(HeadVerdict(holder, size, claimed.hex(), False, why))
+            elif root != claimed:
                 why = f"the log's root at size {size} is {root.hex()[:16]}…: another history"
-                verdict.heads.append(HeadVerdict(holder, size, head.root.hex(), False, why))
+                verdict.heads.append(HeadVerdict(holder, size, claimed.hex(), False, why))
             else:
-                verdict.heads.append(HeadVerdict(holder, size, head.root.hex(), True))
+                verdict.heads.append(HeadVerdict(holder, size, claimed.hex(), True))
     verdict.seconds = time.monotonic() - started
     return verdict

@@ -169,8 +169,21 @@ class _Ahead:
             self._future, self._at = None, None
 
 
-def _check_prefix(node: Node, places: _Places, held: int) -> None:
+def _check_prefix(node: Node, places: _Places, held: int, new_key: bool = False) -> None:
     """Check that what the hub's store holds is the old log's prefix, as survivors say."""
+    try:
+        _check_ids(node, places, held)
+    except SurvivorsDisagree as exc:
+        if new_key and node.keys.key_id in node.directory.certs:
+            raise SurvivorsDisagree(
+                f"{exc.detail}; a hub under a new key that takes over a lost log keeps its "
+                "log empty until the rebuild: enroll a new directory with `carechain node "
+                "enroll --empty-log` and import the certificate after the rebuild"
+            ) from exc
+        raise
+
+
+def _check_ids(node: Node, places: _Places, held: int) -> None:
     after = 0
     while after < held:
         ids = node.store.ids(after, min(BATCH, held - after))
@@ -267,7 +280,7 @@ def rebuild_hub(
     report.held_before = node.store.count()
     status = _Status(node, report, top, progress)
     try:
-        _check_prefix(node, places, report.held_before)
+        _check_prefix(node, places, report.held_before, log_key is not None)
         with ThreadPoolExecutor(1, thread_name_prefix="carechain-rebuild") as pool:
             _walk(node, places, _Ahead(places, node, batch, pool), report, top, status)
         _prove(node, report)

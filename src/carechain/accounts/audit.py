@@ -35,9 +35,12 @@ AUDIT_ACTIONS = (
     "account.totp_reset",
     "client.issue",
     "client.revoke",
+    "device.attach",
+    "device.detach",
 )
 NEEDS_RECORD = frozenset({"record.view", "record.export", "key.grant", "break_glass",
-                          "handover.accept", "record.write"})
+                          "handover.accept", "record.write",
+                          "device.attach", "device.detach"})
 Outcome = Literal["success", "failure", "refused"]
 OUTCOMES: tuple[str, ...] = ("success", "failure", "refused")
 DETAIL_MAX_BYTES = 4096

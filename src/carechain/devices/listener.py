@@ -25,7 +25,7 @@ from carechain.devices.pcd01 import Refused, parse_report
 from carechain.errors import CarechainError
 from carechain.operations.records import append
 
-__all__ = ["START", "END", "MllpListener", "frame"]
+__all__ = ["END", "START", "MllpListener", "frame"]
 
 START, END = b"\x0b", b"\x1c\x0d"
 MAX_MESSAGE = 256 * 1024

@@ -115,8 +115,12 @@ def containment(obx: list[Any]) -> list[Node11073]:
     return roots
 
 
-def _walk(nodes: list[Node11073], inherited: dict[str, str]) -> list[tuple[Node11073, dict[str, str]]]:
-    out: list[tuple[Node11073, dict[str, str]]] = []
+_Leaf = tuple[Node11073, dict[str, str]]
+
+
+def _walk(nodes: list[Node11073], inherited: dict[str, str]) -> list[_Leaf]:
+    """Return the metrics under `nodes`, each with the time and equipment id it inherits."""
+    out: list[_Leaf] = []
     for node in nodes:
         here = dict(inherited)
         for key, n in (("time", 14), ("equipment", 18)):

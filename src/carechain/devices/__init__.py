@@ -11,8 +11,8 @@ See docs/devices.md for the listener, the mapping table and the ACK rules.
 from carechain.devices.ack import ack
 from carechain.devices.listener import MllpListener, frame
 from carechain.devices.mapping import DeviceMap, default_map, load_map, map_from
-from carechain.devices.monitors import Attachment, Heard, Monitors
 from carechain.devices.pcd01 import Refused, Report, parse_report
+from carechain.operations.devices import Attachment, Heard, Monitors
 
 __all__ = [
     "Attachment",

@@ -20,9 +20,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 from carechain.devices.ack import ack
 from carechain.devices.mapping import DeviceMap
-from carechain.devices.monitors import Monitors
 from carechain.devices.pcd01 import Refused, parse_report
 from carechain.errors import CarechainError
+from carechain.operations.devices import Monitors
 from carechain.operations.records import append
 
 __all__ = ["END", "START", "MllpListener", "frame"]

@@ -62,6 +62,7 @@ CASES: dict[str, tuple[str, list[dict[str, Any]]]] = {
     "variant-unknown-code.hl7": ("AA", [{"heart_rate": 99}]),
     "variant-only-unknown.hl7": ("AE", []),
     "variant-wrong-unit.hl7": ("AE", []),
+    "variant-clock-ahead.hl7": ("AE", []),  # the monitor's clock says 2099: not stored
     "variant-out-of-range.hl7": ("AE", []),
     "variant-not-oru.hl7": ("AR", []),
     "variant-garbage.hl7": ("AR", []),

@@ -21,7 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 from carechain.devices.ack import ack
 from carechain.devices.mapping import DeviceMap
 from carechain.devices.pcd01 import Refused, parse_report
-from carechain.errors import CarechainError
+from carechain.errors import CarechainError, InvalidInput
 from carechain.operations.devices import Monitors
 from carechain.operations.records import append
 
@@ -159,6 +159,10 @@ class MllpListener:
             accepted = True
         except Refused as exc:
             return ack(exc.code, report.control_id, reason=exc.reason,
+                       receiving_app=report.sending_app,
+                       receiving_facility=report.sending_facility)
+        except InvalidInput as exc:  # e.g. a frame dated in the future by the monitor's clock
+            return ack("AE", report.control_id, reason=f"not stored: {exc}",
                        receiving_app=report.sending_app,
                        receiving_facility=report.sending_facility)
         except CarechainError as exc:

@@ -34,6 +34,9 @@ class Settings:
     backup_every_s: float | None = None
     backup_dir: Path | None = None
     backup_keep: int = 7
+    mllp_port: int | None = None
+    mllp_host: str = "127.0.0.1"
+    device_map: Path | None = None
 
     def __post_init__(self) -> None:
         if not 0 < self.port < 65536:
@@ -63,6 +66,11 @@ class Settings:
             raise FieldInvalid("backup_every_s", "must be between 1 second and 30 days")
         if not 1 <= self.backup_keep <= 10_000:
             raise FieldInvalid("backup_keep", "must be between 1 and 10000")
+        if self.mllp_port is not None and not 0 < self.mllp_port < 65536:
+            raise FieldInvalid("mllp_port", "must be between 1 and 65535")
+        if self.device_map is not None and self.mllp_port is None:
+            raise FieldInvalid("device_map", "a device map is for the MLLP listener: "
+                               "give --mllp-port too")
         if not self.dev and not self.loopback and self.tls_cert is None:
             raise FieldInvalid(
                 "host",

@@ -29,7 +29,8 @@ def test_the_action_set_is_fixed() -> None:
                              "key.grant", "break_glass", "account.create", "account.lock",
                              "handover.accept", "hub.unblock", "record.write", "record.list",
                              "account.totp_reset",
-                             "client.issue", "client.revoke", "verification.file")
+                             "client.issue", "client.revoke", "verification.file",
+                             "device.attach", "device.detach")
 
 
 @pytest.mark.parametrize("action", AUDIT_ACTIONS)

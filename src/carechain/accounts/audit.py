@@ -36,9 +36,12 @@ AUDIT_ACTIONS = (
     "client.issue",
     "client.revoke",
     "verification.file",
+    "device.attach",
+    "device.detach",
 )
 NEEDS_RECORD = frozenset({"record.view", "record.export", "key.grant", "break_glass",
-                          "handover.accept", "record.write"})
+                          "handover.accept", "record.write",
+                          "device.attach", "device.detach"})
 Outcome = Literal["success", "failure", "refused"]
 OUTCOMES: tuple[str, ...] = ("success", "failure", "refused")
 DETAIL_MAX_BYTES = 4096

@@ -16,9 +16,11 @@ import typer
 
 from carechain.demo import chest_pain_stemi
 from carechain.demo.chain import DEMO_PEOPLE, DEMO_SECRET, DemoChain
-from carechain.demo.monitor import Monitor
+from carechain.demo.monitor import MONITOR_APP, Monitor
+from carechain.devices import MllpListener, default_map
 from carechain.exports.fhir import resource_id
 from carechain.operations import Actor, Door, records
+from carechain.operations.devices import Monitors
 
 __all__ = ["demo"]
 
@@ -30,6 +32,7 @@ PORTS = {
     "vault-records": 8474,
 }
 HOSPITAL = "hospital-essex-cardiothoracic"
+MLLP_PORT = 2575  # the first crew's monitor listener
 PATHS = {"crew": "/crew", "hospital": "/hospital", "hub": "/admin", "vault": "/admin"}
 
 
@@ -65,6 +68,21 @@ def _document(chain: DemoChain) -> bytes:
     return record
 
 
+def _listen(chain: DemoChain, record: bytes, port: int) -> MllpListener:
+    """Start the first crew's monitor listener and attach the demo monitor to the record,
+    as its paramedic would on the device."""
+    site = chain.nodes["crew-ambulance-412"]
+    monitors = Monitors(Door(site.node, site.accounts))
+    listener = MllpListener(monitors, default_map(), port=port)
+    listener.start()
+    if site.app is not None:
+        site.app.state.monitors = monitors  # the crew app's Monitor page lists it
+    person = site.accounts.person("P100234")
+    assert person is not None
+    monitors.attach(Actor.person(person, "web"), record, MONITOR_APP)
+    return listener
+
+
 def _print_logins(chain: DemoChain) -> None:
     for name, (role, people) in DEMO_PEOPLE.items():
         n = chain.nodes[name]
@@ -96,17 +114,20 @@ def demo(
                       announce=lambda text: typer.secho(text, bold=True))
     typer.echo(f"starting the chain in {dir} …")
     chain.start()
-    monitor = None
+    monitor = listener = None
     try:
         record = _document(chain)
-        monitor = Monitor(chain.nodes["crew-ambulance-412"].node, record, "P100234")
+        listener = _listen(chain, record, 0 if random_ports else MLLP_PORT)
+        site = chain.nodes["crew-ambulance-412"]
+        monitor = Monitor(("127.0.0.1", listener.port), site.node, record, "P100234")
         monitor.start()
         typer.echo("")
         _print_logins(chain)
         typer.echo("")
         typer.echo(
             f"patient record {record.hex()}: documented on crew-ambulance-412 with a "
-            f"STEMI pre-alert to {HOSPITAL}; a monitor streams vital signs every second."
+            f"STEMI pre-alert to {HOSPITAL}; a monitor attached to it sends vital signs "
+            f"every second (IHE PCD-01 over MLLP to 127.0.0.1:{listener.port})."
         )
         typer.echo("Open the crew app and the hospital dashboard to follow the patient.")
         typer.echo(
@@ -150,6 +171,8 @@ def demo(
     finally:
         if monitor is not None:
             monitor.stop()
+        if listener is not None:
+            listener.stop()
         chain.stop()
 
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 import uvicorn
 
+from carechain.accounts import AccountStore
 from carechain.app import create_app
 from carechain.backup.schedule import BackupScheduler, parse_interval
 from carechain.cli._common import (
@@ -29,8 +30,10 @@ from carechain.cli._common import (
 from carechain.clinical import load_formulary
 from carechain.clinical.errors import ClinicalValueError
 from carechain.config import Settings
+from carechain.devices import MllpListener, Monitors, map_from
 from carechain.errors import CarechainError
 from carechain.node import Node
+from carechain.operations import Door
 from carechain.operations.door import open_accounts
 from carechain.sync.loop import SyncLoop
 from carechain.sync.tls import PeerTLS
@@ -93,6 +96,13 @@ def serve(
         Path | None, typer.Option(help="Where scheduled backups are written.")
     ] = None,
     backup_keep: Annotated[int, typer.Option(help="How many scheduled backups to keep.")] = 7,
+    mllp_port: Annotated[int | None, typer.Option(
+        help="Listen for monitors (IHE PCD-01, HL7 v2 over MLLP) on this port (crew nodes).")
+    ] = None,
+    mllp_host: Annotated[str, typer.Option(help="Address the MLLP listener binds.")] = (
+        "127.0.0.1"),
+    device_map: Annotated[Path | None, typer.Option(
+        help="The trust's own table of monitor codes and units (YAML).")] = None,
     secret: SecretOpt = None,
 ) -> None:
     """Run the node's HTTP API (OpenAPI schema at /openapi.json)."""
@@ -116,6 +126,9 @@ def serve(
             backup_every_s=None if backup_every is None else parse_interval(backup_every),
             backup_dir=backup_dir,
             backup_keep=backup_keep,
+            mllp_port=mllp_port,
+            mllp_host=mllp_host,
+            device_map=device_map,
         )
         PeerTLS(ca_bundle, client_cert, client_key).context()  # refuse unreadable files now
         chosen = load_formulary(formulary.read_text()) if formulary else None
@@ -159,9 +172,12 @@ def run_node(node: Node, settings: Settings) -> None:
         backups.start()
     else:
         BackupScheduler.unschedule(node)
+    devices = _listen_for_monitors(node, accounts, settings)
     quieter_gc()
     loop.start()
     app = create_app(node, sync_loop=loop, accounts=accounts)
+    if devices is not None:
+        app.state.monitors = devices.monitors
     config = uvicorn.Config(
         app,
         host=settings.host,
@@ -184,10 +200,33 @@ def run_node(node: Node, settings: Settings) -> None:
         loop.stop()
         if backups is not None:
             backups.stop()
+        if devices is not None:
+            devices.stop()
         accounts.close()
         if listener is not None:
             listener.stop()
         node.close()
+
+
+def _listen_for_monitors(node: Node, accounts: AccountStore,
+                         settings: Settings) -> MllpListener | None:
+    """Start the MLLP listener for monitors when asked (crew nodes only)."""
+    if settings.mllp_port is None:
+        return None
+    if node.info.role != "crew":
+        fail(f"--mllp-port is for crew nodes; this node's role is {node.info.role!r}")
+    try:
+        table = map_from(settings.device_map)
+    except (CarechainError, OSError) as exc:
+        fail(f"device map: {exc}")
+    devices = MllpListener(Monitors(Door(node, accounts)), table, host=settings.mllp_host,
+                           port=settings.mllp_port)
+    try:
+        devices.start()
+    except OSError as exc:
+        fail(f"MLLP listener on {settings.mllp_host}:{settings.mllp_port}: {exc}")
+    typer.echo(f"monitors (PCD-01 over MLLP) on {settings.mllp_host}:{devices.port}")
+    return devices
 
 
 def _terminated(sig: int, frame: FrameType | None) -> None:

@@ -1,6 +1,14 @@
 """The crew app, served by a crew node on localhost: today's jobs, the record, one form per
-section, live NEWS2, history and amendments, handover and sign-off (DESIGN §8, P1)."""
+section, live NEWS2, history and amendments, handover and sign-off (DESIGN §8, P1), and
+the monitor attached to the record."""
 
-from carechain.web.crew.routes import ROLES, router
+from fastapi import APIRouter
+
+from carechain.web.crew import monitors, routes
 
 __all__ = ["ROLES", "router"]
+
+ROLES = routes.ROLES
+router = APIRouter(include_in_schema=False)
+router.include_router(monitors.router)  # before the record's `/{slug}` pages
+router.include_router(routes.router)

@@ -4,7 +4,6 @@ same restore run again then succeeds (on PostgreSQL, also after its commit)."""
 from __future__ import annotations
 
 import os
-import random
 import signal
 import subprocess
 import sys
@@ -58,15 +57,21 @@ def test_sigkill_during_restore_then_restore_again(
     backup = tmp_path / "hub.ccbk"
     create_backup(world.node, world.home, backup)
     count = world.node.store.count()
-    rnd = random.Random(20260713)
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    # Kill at fractions of how long a whole restore takes on this machine, process start
+    # included, so that kills land before, during and after the work however fast it is.
+    started = time.monotonic()
+    subprocess.run(_restore_cli(backup, tmp_path / "timed", world,
+                                schemas() if world.database else None),
+                   env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    whole = time.monotonic() - started
     states: list[str] = []
     for attempt in range(KILLS):
         target = tmp_path / f"restored-{attempt}"
         database = schemas() if world.database else None
         proc = subprocess.Popen(_restore_cli(backup, target, world, database), env=env,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(rnd.uniform(0.5, 5.0))
+        time.sleep(whole * (attempt + 0.5) / KILLS)
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         if list(tmp_path.glob(f".{target.name}.restore-*")):

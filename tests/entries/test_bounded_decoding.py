@@ -36,11 +36,11 @@ def test_shared_references_are_refused_at_once(depth: int) -> None:
     doubled with each level)."""
     data = shared_dag(depth)
     assert len(data) < 300
-    started = time.perf_counter()
+    started = time.process_time()
     for decoder in (canonical.decode, canonical.load, decode_entry):
         with pytest.raises(BadEncoding, match="tag 28"):
             decoder(data)
-    assert time.perf_counter() - started < 0.05
+    assert time.process_time() - started < 0.05
 
 
 def test_a_self_referencing_list_is_refused() -> None:

@@ -135,10 +135,10 @@ _shaped = st.dictionaries(st.sampled_from(FIELDS), hostile_values, max_size=6)
 
 
 def _bounded(call: Callable[[], object]) -> None:
-    started = time.perf_counter()
+    started = time.process_time()
     with contextlib.suppress(CarechainError):
         call()
-    assert time.perf_counter() - started < BOUND_S
+    assert time.process_time() - started < BOUND_S
 
 
 FUZZ = settings(max_examples=300, deadline=None,

@@ -188,9 +188,9 @@ def test_the_shared_reference_bomb_is_refused_at_once(chain: Chain) -> None:
     """137 bytes of nested tags 28/29 to the unauthenticated door stalled a node for
     seconds (each level of nesting doubling it): now refused before any decoding."""
     bomb = shared_dag(22)
-    started = time.perf_counter()
+    started = time.process_time()
     r = chain.clients["hub"].post(
         "/sync/v1/directory", content=bomb, headers={"Content-Type": CBOR}
     )
     assert r.status_code == 422 and r.json()["type"] == PROBLEM_BASE + "bad-encoding"
-    assert time.perf_counter() - started < 1.0
+    assert time.process_time() - started < 1.0

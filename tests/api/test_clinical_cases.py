@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from httpx import Response
 
 from carechain.accounts import AccountStore
-from carechain.demo import chest_pain_stemi, motorcyclist_femur
+from carechain.demo import CASES, cardiac_arrest_rosc, chest_pain_stemi, motorcyclist_femur
 from carechain.errors import PROBLEM_BASE
 from carechain.node import Node
 from tests.api.conftest import client_for
@@ -33,7 +33,9 @@ def client(crew: Node, accounts: AccountStore) -> TestClient:
 
 
 def _play(client: TestClient, case_name: str) -> str:
-    case = {"stemi": chest_pain_stemi, "femur": motorcyclist_femur}[case_name]()
+    cases = {"stemi": chest_pain_stemi, "femur": motorcyclist_femur,
+             "arrest": cardiac_arrest_rosc}
+    case = cases[case_name]()
     r = client.post("/records", json={"data": case.opened})
     assert r.status_code == 201, r.text
     rid = str(r.json()["record_id"])
@@ -122,6 +124,24 @@ def test_motorcyclist_femur_through_the_api(client: TestClient) -> None:
     )
     lines = handover["text"].splitlines()
     assert [ln.split(":")[0] for ln in lines] == ["A", "T", "M", "I", "S", "T", "ER"]
+
+
+def test_cardiac_arrest_with_rosc_through_the_api(client: TestClient) -> None:
+    assert CASES["cardiac-arrest"] is cardiac_arrest_rosc
+    rid = _play(client, "arrest")
+    arrest = client.get(f"/records/{rid}").json()["arrest"]
+    assert (arrest["outcome"], arrest["shocks"]) == ("rosc", 3)
+    assert arrest["utstein_missing"] == []  # every Utstein core element the record holds
+    assert [t["event"] for t in arrest["timeline"]] == [
+        "cpr-started", "rhythm-check", "shock", "shock", "airway", "drug", "shock", "drug", "rosc"]
+    f = client.get(f"/records/{rid}/handover").json()["fields"]
+    assert f["situation"].startswith(
+        f"cardiac arrest {hhmm(0)} (witnessed by bystander), bystander CPR, first rhythm VF, "
+        f"3 shocks, ROSC {hhmm(15)}; 58 M")
+    assert (
+        f"IO 15G right proximal humerus {hhmm(9)}; i-gel size 4, confirmed by waveform "
+        f"capnography, EtCO2 3.1 kPa {hhmm(11)}; adrenaline 1 mg IO {hhmm(12)}"
+    ) in f["assessment"]
 
 
 def test_formulary_breach_is_refused_then_overridden_with_a_reason(

@@ -16,6 +16,7 @@ from carechain.handover._care import destination, flags, injuries, treatment
 from carechain.handover._model import NOT_RECORDED, Handover
 from carechain.handover._read import mapping, section, strings, text
 from carechain.handover._signs import signs
+from carechain.handover._support import arrest
 from carechain.handover._words import age_sex, clock_and_relative, say
 
 
@@ -46,7 +47,7 @@ def _atmist(state: Mapping[str, Any], now: datetime) -> dict[str, str]:
         "time_of_incident": when or NOT_RECORDED,
         "mechanism": text(history.get("mechanism_of_injury")) or NOT_RECORDED,
         "injuries": injuries(state) or NOT_RECORDED,
-        "signs": signs(state, now) or NOT_RECORDED,
+        "signs": _join([arrest(state, now), signs(state, now)]),
         "treatment": treatment(state, now) or NOT_RECORDED,
         "eta_requirements": destination(state, now) or NOT_RECORDED,
     }
@@ -74,6 +75,7 @@ def _situation(state: Mapping[str, Any], now: datetime) -> str:
     working = text(impression.get("working_impression")) or say(impression.get("category"))
     return _join(
         [
+            arrest(state, now),
             age_sex(section(state, "patient"), now),
             f"presenting complaint: {complaint}" if complaint else None,
             f"working impression: {working}" if working else None,

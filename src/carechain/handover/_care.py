@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from carechain.handover._read import items, number, score, section, strings, text, time
+from carechain.handover._support import support
 from carechain.handover._words import clock, clock_and_relative, quantity, say
 
 _REGIONS = ("head", "neck", "chest", "abdomen", "pelvis", "back", "limbs", "other")
@@ -69,7 +70,7 @@ def _procedure(proc: Mapping[str, Any], now: datetime) -> str | None:
 
 
 def treatment(state: Mapping[str, Any], now: datetime) -> str | None:
-    """Return medications (drug dose unit route time) and procedures, in time order."""
+    """Return medications, procedures, airway, breathing and access, in time order."""
     given: list[tuple[datetime, int, str]] = []
     for i, med in enumerate(items(state, "medications")):
         line = _medication(med, now)
@@ -79,6 +80,8 @@ def treatment(state: Mapping[str, Any], now: datetime) -> str | None:
         line = _procedure(proc, now)
         if line:
             given.append((_at(proc, "performed_at"), 10_000 + i, line))
+    for i, (at, line) in enumerate(support(state, now)):
+        given.append((at, 20_000 + i, line))
     return "; ".join(line for _, _, line in sorted(given)) or None
 
 

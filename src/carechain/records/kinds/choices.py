@@ -1,18 +1,41 @@
 """The closed sets of values the entry kinds accept (`Literal` types), for the forms that
 offer them: a form built from these never offers a value the schema refuses."""
 
+from carechain.records.kinds._arrest import (
+    Aetiology,
+    ArrestEvent,
+    ArrestLocation,
+    ArrestRhythm,
+    RoleCriterion,
+    Witnessed,
+)
 from carechain.records.kinds._care import DoseUnit, Procedure, Route
 from carechain.records.kinds._history import Consent, Severity
 from carechain.records.kinds._observation import Acvpu, EcgRhythm, Lead, OxygenDevice, Spo2Target
 from carechain.records.kinds._outcome import ImpressionCategory, PreAlertCategory, Referral
 from carechain.records.kinds._patient import Sex
 from carechain.records.kinds._record import ClinicianRole
+from carechain.records.kinds._support import (
+    AccessRoute,
+    AirwayConfirmation,
+    AirwayDevice,
+    Co2Unit,
+    Ventilation,
+)
 from carechain.records.kinds._survey import AirwayStatus, FindingStatus, HaemorrhageStatus
 
 __all__ = [
+    "AccessRoute",
     "Acvpu",
+    "Aetiology",
+    "AirwayConfirmation",
+    "AirwayDevice",
     "AirwayStatus",
+    "ArrestEvent",
+    "ArrestLocation",
+    "ArrestRhythm",
     "ClinicianRole",
+    "Co2Unit",
     "Consent",
     "DoseUnit",
     "EcgRhythm",
@@ -24,8 +47,11 @@ __all__ = [
     "PreAlertCategory",
     "Procedure",
     "Referral",
+    "RoleCriterion",
     "Route",
     "Severity",
     "Sex",
     "Spo2Target",
+    "Ventilation",
+    "Witnessed",
 ]

@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from carechain.errors import UnknownKind
+from carechain.records.kinds._arrest import ArrestEventRecorded, ArrestRecorded
 from carechain.records.kinds._care import MedicationAdministered, ProcedurePerformed
 from carechain.records.kinds._errors import Problem, invalid, problems
 from carechain.records.kinds._exchange import (
@@ -30,6 +31,7 @@ from carechain.records.kinds._observation import ObservationRecorded
 from carechain.records.kinds._outcome import DispositionRecorded, ImpressionRecorded
 from carechain.records.kinds._patient import PatientRecorded
 from carechain.records.kinds._record import NoteAdded, RecordOpened, RecordSigned
+from carechain.records.kinds._support import AccessAttempted, AirwayManaged, BreathingSupported
 from carechain.records.kinds._survey import SurveyPrimary, SurveySecondary
 
 __all__ = ["KINDS", "SECTIONS", "KindSpec", "check_section", "validate_body"]
@@ -60,6 +62,11 @@ _SPECS = (
     KindSpec("observation.recorded", 1, ObservationRecorded, "observations", multi=True),
     KindSpec("medication.administered", 1, MedicationAdministered, "medications", multi=True),
     KindSpec("procedure.performed", 1, ProcedurePerformed, "procedures", multi=True),
+    KindSpec("airway.managed", 1, AirwayManaged, "airways", multi=True),
+    KindSpec("breathing.supported", 1, BreathingSupported, "breathing", multi=True),
+    KindSpec("access.attempted", 1, AccessAttempted, "vascular_access", multi=True),
+    KindSpec("arrest.recorded", 1, ArrestRecorded, "arrest", multi=False),
+    KindSpec("arrest.event", 1, ArrestEventRecorded, "arrest_events", multi=True),
     KindSpec("impression.recorded", 1, ImpressionRecorded, "impression", multi=False),
     KindSpec("disposition.recorded", 1, DispositionRecorded, "disposition", multi=False),
     KindSpec("note.added", 1, NoteAdded, "notes", multi=True),

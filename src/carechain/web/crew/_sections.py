@@ -30,6 +30,7 @@ from carechain.web.crew._builders import (
     when,
 )
 from carechain.web.crew._fields import Field, Fieldset, Section
+from carechain.web.crew._sections_arrest import ACCESS, AIRWAY, ARREST, ARREST_EVENT, BREATHING
 from carechain.web.crew._sections_care import MEDICATIONS, OBSERVATIONS, PROCEDURES
 
 __all__ = [
@@ -359,11 +360,15 @@ SECTIONS: tuple[Section, ...] = (
     OBSERVATIONS,
     MEDICATIONS,
     PROCEDURES,
+    AIRWAY,
+    BREATHING,
+    ACCESS,
+    ARREST,
     IMPRESSION,
     DISPOSITION,
     NOTES,
 )
 BY_SLUG: dict[str, Section] = {s.slug: s for s in SECTIONS}
-BY_KIND: dict[str, Section] = {s.kind: s for s in (*SECTIONS, SIGNOFF, OPENED)}
+BY_KIND: dict[str, Section] = {s.kind: s for s in (*SECTIONS, SIGNOFF, OPENED, ARREST_EVENT)}
 # Kinds a crew member may amend from the history page.
-AMENDABLE = frozenset(s.kind for s in (*SECTIONS, OPENED))
+AMENDABLE = frozenset(s.kind for s in (*SECTIONS, OPENED, ARREST_EVENT))

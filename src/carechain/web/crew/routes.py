@@ -12,21 +12,19 @@ nothing stored.
 from __future__ import annotations
 
 import asyncio
-import json
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from carechain.errors import FieldInvalid, FormularyBreach, NotFound
-from carechain.node.audit import audit_record
 from carechain.operations import records as ops
 from carechain.records import kinds
-from carechain.trust import DIRECTORY_RECORD
+from carechain.web.crew import arrest
 from carechain.web.crew._amend import amendable, field_and_rule
+from carechain.web.crew._deps import FormDep, Reader, RecordDep, Signer, Writer, record_id_of
 from carechain.web.crew._fields import Section
 from carechain.web.crew._forms import (
-    FormValues,
     collect,
     error_target,
     input_ids,
@@ -59,62 +57,13 @@ from carechain.web.crew._views import conflict_texts
 from carechain.web.shared.form_errors import field_errors
 from carechain.web.shared.live import STREAM_MAX_S, start_cursor, vitals_stream
 from carechain.web.shared.render import check_csrf
-from carechain.web.shared.session import Viewer, context, require
+from carechain.web.shared.session import Viewer, context
 
 __all__ = ["ROLES", "router"]
 
 ROLES = ("crew",)
 router = APIRouter(include_in_schema=False)
-
-
-async def _form(request: Request) -> FormValues:
-    """Return the submitted form (or JSON object) as text values; repeated names as lists."""
-    out: FormValues = {}
-    if request.headers.get("content-type", "").startswith("application/json"):
-        try:
-            body = json.loads(await request.body() or b"{}")
-        except ValueError:
-            body = {}
-        for key, value in body.items() if isinstance(body, dict) else ():
-            out[str(key)] = (
-                [str(v) for v in value]
-                if isinstance(value, list)
-                else ""
-                if value is None
-                else str(value)
-            )
-        return out
-    form = await request.form()
-    for key in form:
-        texts = [v for v in form.getlist(key) if isinstance(v, str)]
-        out[key] = texts if len(texts) > 1 else texts[0] if texts else ""
-    return out
-
-
-def _record_id(request: Request, record_id: str) -> bytes:
-    """Return a record id from the path, or NotFound."""
-    try:
-        value = bytes.fromhex(record_id)
-    except ValueError:
-        value = b""
-    node = context(request).node
-    if (
-        len(value) != 16
-        or value in (DIRECTORY_RECORD, audit_record(node))
-        or not node.store.record(value)
-    ):
-        raise NotFound(f"no record {record_id!r} on this device")
-    return value
-
-
-FormDep = Annotated[FormValues, Depends(_form)]
-# People who may read this crew's records (not administrators).
-Reader = Annotated[
-    Viewer, require("record.read_own", "record.read_own_org", refusal="read clinical records")
-]
-Writer = Annotated[Viewer, require("record.write")]
-Signer = Annotated[Viewer, require("record.sign")]
-RecordDep = Annotated[bytes, Depends(_record_id)]
+router.include_router(arrest.router)  # the cardiac-arrest timeline
 
 
 def _viewed(request: Request, viewer: Viewer, record: bytes, page: str) -> dict[str, Any]:
@@ -167,7 +116,7 @@ def open_record(request: Request, viewer: Writer, form: FormDep) -> Response:
 @router.get("/crew/api/status")
 def api_status(request: Request, viewer: Reader, record: str | None = None) -> JSONResponse:
     """Return the status bar: entries on device / at hub / at hospital, hub, alerts."""
-    found = _record_id(request, record) if record else None
+    found = record_id_of(request, record) if record else None
     return JSONResponse(status(request, found))
 
 
@@ -178,7 +127,7 @@ def api_news2_preview(request: Request, viewer: Reader, form: FormDep) -> JSONRe
     record = text_of(form, "record")
     # Part of the observation form the same person opened (and that read was audited): the
     # preview returns only scores of the values typed, in the record's context.
-    state = _context_of(request, viewer, _record_id(request, record)) if record else None
+    state = _context_of(request, viewer, record_id_of(request, record)) if record else None
     return JSONResponse(news2_preview(form, now=now(request), context=state))
 
 

@@ -172,11 +172,24 @@
     apply();
   }
 
+  // --- the arrest timeline: the tap's instant, from this device, and one write per tap -----
+  function deviceTime() {
+    document.querySelectorAll("form[data-device-time]").forEach(function (form) {
+      form.addEventListener("submit", function (event) {
+        if (form.dataset.sent) { event.preventDefault(); return; }
+        form.dataset.sent = "yes";
+        var at = form.querySelector('input[name="at"]');
+        if (at) { at.value = new Date().toISOString(); }
+      });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     var bar = document.getElementById("status-bar");
     if (bar && window.fetch) { pollStatus(bar); }
     var preview = document.getElementById("news2-preview");
     if (preview) { livePreview(preview); }
     dispositionHalves();
+    deviceTime();
   });
 })();

@@ -1,0 +1,109 @@
+"""The cardiac-arrest timeline in Chromium at tablet size (issue 17, item 1): a crew member
+taps through an arrest, each tap one event timed by the tablet's own clock; every button is
+a large target; the page passes the axe check. Screenshot: tests/.artifacts/screenshots/
+arrest-timeline-*.png."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page
+
+from carechain.app import create_app
+from carechain.testing import ServedApp, Trust
+from tests.e2e.conftest import TABLET, check_accessibility, login, screenshot
+from tests.web.conftest import PIN, Site, make_site
+
+MIN_TARGET = 44
+TAP_TARGET = 64  # the arrest buttons are bigger than the minimum: gloves, CPR, a moving vehicle
+
+
+@pytest.fixture
+def served(tmp_path: Path, trust: Trust) -> Iterator[tuple[Site, str]]:
+    site = make_site(tmp_path / "crew", trust, "crew", "crew-1",
+                     [("P100234", "Sam Patel", "paramedic", PIN)])
+    app = ServedApp(create_app(site.node, accounts=site.accounts))
+    try:
+        yield site, app.url
+    finally:
+        app.stop()
+        site.client.close()
+        site.accounts.close()
+        site.node.close()
+
+
+@pytest.fixture
+def tablet(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(viewport=TABLET)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
+def _tap(page: Page, button: str) -> None:
+    page.click(button)
+    page.wait_for_selector("#saved")
+
+
+def test_tapping_through_an_arrest_at_tablet_size(served: tuple[Site, str], tablet: Page) -> None:
+    site, base = served
+    page = tablet
+    login(page, base, "P100234", PIN)
+    page.goto(base + "/crew")
+    page.fill("#callsign", "RRV-412")
+    page.fill("#vehicle", "DA23 XKE")
+    page.click("#new-record-form button[type=submit]")
+    page.wait_for_url("**/crew/records/*")
+    record = page.url.rstrip("/").rsplit("/", 1)[1]
+    # The tablet's clock runs 3 minutes behind the node's: the taps carry the tablet's time.
+    device = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=3)
+    page.clock.install(time=device)
+    page.goto(f"{base}/crew/records/{record}/arrest/timeline")
+
+    sizes = page.eval_on_selector_all(
+        ".tap-button", "bs => bs.map(b => [b.id, b.getBoundingClientRect().width,"
+        " b.getBoundingClientRect().height])")
+    assert len(sizes) >= 15
+    assert all(w >= TAP_TARGET and h >= TAP_TARGET for _, w, h in sizes), sizes
+
+    _tap(page, "#tap-cpr-started")
+    page.clock.fast_forward(40_000)
+    _tap(page, "#tap-rhythm-check-vf")
+    page.clock.fast_forward(20_000)
+    _tap(page, "#tap-shock-150")
+    page.clock.fast_forward(120_000)
+    page.select_option("#route", "IO")
+    _tap(page, "#tap-adrenaline-1mg")
+    page.clock.fast_forward(60_000)
+    _tap(page, "#tap-rosc")
+
+    rows = page.inner_text("#arrest-timeline")
+    order = ["CPR started", "rhythm check (VF)", "shock 150 J", "adrenaline 1 mg IO", "ROSC"]
+    positions = [rows.index(word) for word in order]
+    assert positions == sorted(positions), rows
+    assert page.inner_text("#arrest-outcome").strip() == "ROSC · 1 shock"
+
+    state = site.node.state(bytes.fromhex(record))
+    taps = [i["at"] for i in state["items"]["arrest_events"]]
+    first = datetime.fromisoformat(taps[0])
+    assert abs(first - device) < timedelta(seconds=5), (first, device)  # the tablet's time
+    # 240 s moved on by the test, plus the seconds the taps themselves took.
+    assert timedelta(seconds=240) <= datetime.fromisoformat(taps[-1]) - first < timedelta(
+        seconds=270)
+    assert state["items"]["medications"][0]["drug"] == "adrenaline"
+
+    found = page.evaluate("""() => [...document.querySelectorAll(
+        'main a[href], main button, main input:not([type=hidden]), main select')]
+        .filter(e => { const r = e.getBoundingClientRect();
+                       return r.width > 0 && (r.width < MIN || r.height < MIN); })
+        .map(e => e.id || e.name)""".replace("MIN", str(MIN_TARGET - 0.5)))
+    assert found == [], found
+    overflow = page.evaluate(
+        "() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 0
+    check_accessibility(page)
+    screenshot(page, "arrest-timeline")

@@ -20,24 +20,18 @@ from typing import Any
 from carechain.dispatch import (
     Incident,
     Offer,
-    open_offer,
     parse_incident,
     record_fields,
     seal_offer,
 )
+from carechain.dispatch.held import ACCEPTED, OFFER, SEEN, held, kept, open_held
 from carechain.errors import FieldInvalid, Forbidden, NotFound
 from carechain.node import Node, Unit
 from carechain.operations.actor import Actor
 from carechain.operations.door import Door
 
-__all__ = ["accept_offer", "held_offers", "hold_offers", "offers_since", "pulled_up_to",
-           "receive_incident"]
+__all__ = ["accept_offer", "held_offers", "receive_incident"]
 
-_OFFER = "dispatch/offer/"  # hub: seq (12 digits) → offer
-_SEEN = "dispatch/seen/"  # hub: incident/digest → seq
-_HELD = "dispatch/held/"  # crew: incident/revision (6 digits) → offer
-_ACCEPTED = "dispatch/accepted/"  # crew: incident → record id
-_CURSOR = "dispatch/cursor/"  # crew: hub key id → last seq pulled
 
 
 def _permit(actor: Actor, action: str) -> None:
@@ -72,10 +66,6 @@ def _recipients(node: Node, incident: Incident, earlier: list[Offer]) -> dict[by
     return found
 
 
-def _offers(node: Node, prefix: str) -> list[tuple[str, Offer]]:
-    return [(k, Offer.from_bytes(v)) for k, v in node.store.meta_items(prefix)]
-
-
 def receive_incident(door: Door, actor: Actor, uow: Unit, *, raw: bytes) -> dict[str, Any]:
     """Take one CAD delivery on a hub; return what was offered (or that it is a duplicate)."""
     _permit(actor, "dispatch.receive")
@@ -84,12 +74,12 @@ def receive_incident(door: Door, actor: Actor, uow: Unit, *, raw: bytes) -> dict
                         role=actor.role)
     incident = parse_incident(raw)
     inc = incident.incident_number
-    seen_key = f"{_SEEN}{inc}/{_digest(raw)}"
-    everything = _offers(door.node, _OFFER)
+    seen_key = f"{SEEN}{inc}/{_digest(raw)}"
+    everything = kept(door.node)
     earlier = [o for _, o in everything if o.incident == inc]
     seen = door.node.store.get_meta(seen_key)
     if seen is not None:
-        same = next(o for k, o in everything if k == _OFFER + seen.decode())
+        same = next(o for k, o in everything if k == OFFER + seen.decode())
         answer = {**same.describe(), "duplicate": True}
     else:
         if earlier and earlier[-1].status == "cancelled":
@@ -99,7 +89,7 @@ def receive_incident(door: Door, actor: Actor, uow: Unit, *, raw: bytes) -> dict
                            status=incident.status, at_ms=door.now_ms(), raw=raw,
                            recipients=recipients)
         seq = f"{len(everything) + 1:012d}"
-        door.node.store.set_meta_many([(_OFFER + seq, offer.to_bytes()),
+        door.node.store.set_meta_many([(OFFER + seq, offer.to_bytes()),
                                        (seen_key, seq.encode())])
         answer = {**offer.describe(), "duplicate": False}
     answer["nodes"] = [r.node for r in incident.resources]
@@ -107,58 +97,6 @@ def receive_incident(door: Door, actor: Actor, uow: Unit, *, raw: bytes) -> dict
         "incident_number": inc, "revision": answer["revision"], "status": answer["status"],
         "nodes": answer["nodes"], "duplicate": answer["duplicate"]})
     return answer
-
-
-def offers_since(node: Node, box_key_id: bytes, after: int, limit: int = 100) -> tuple[
-    list[bytes], int
-]:
-    """Return (offers sealed to `box_key_id` after hub sequence `after`, the last sequence
-    looked at): what a crew node pulls from its hub."""
-    out: list[bytes] = []
-    last = after
-    for key, value in node.store.meta_items(_OFFER):
-        seq = int(key[len(_OFFER):])
-        if seq <= after:
-            continue
-        last = seq
-        if box_key_id in Offer.from_bytes(value).to:
-            out.append(value)
-        if len(out) >= limit:
-            break
-    return out, last
-
-
-def hold_offers(node: Node, hub_key_id: bytes, offers: list[bytes], last: int) -> int:
-    """Keep on a crew node the offers pulled from a hub (each checked: signed by that hub,
-    sealed to this node, well formed); return how many were new."""
-    items: list[tuple[str, bytes]] = []
-    for data in offers:
-        offer = Offer.from_bytes(data)
-        if offer.hub != hub_key_id:
-            raise FieldInvalid("offer", "is not signed by the hub it came from")
-        _open(node, offer)
-        key = f"{_HELD}{offer.incident}/{offer.revision:06d}"
-        if node.store.get_meta(key) is None:
-            items.append((key, data))
-    items.append((_CURSOR + hub_key_id.hex(), str(last).encode()))
-    node.store.set_meta_many(items)
-    return len(items) - 1
-
-
-def pulled_up_to(node: Node, hub_key_id: bytes) -> int:
-    """Return the last hub sequence this node pulled offers up to."""
-    value = node.store.get_meta(_CURSOR + hub_key_id.hex())
-    return 0 if value is None else int(value)
-
-
-def _open(node: Node, offer: Offer) -> Incident:
-    certs = node.directory.certs.get(offer.hub) or []
-    hub = next((c for c in certs if c.role == "hub" and c.org == node.info.org), None)
-    if hub is None:
-        raise FieldInvalid("offer", "is signed by no hub of this trust")
-    raw = open_offer(offer, hub_sign_key=hub.sig_key, my_key_id=node.keys.box_key_id,
-                     my_private=node.keys.box_private)
-    return parse_incident(raw)
 
 
 def _changes(before: Incident | None, after: Incident, node: str) -> list[str]:
@@ -188,19 +126,19 @@ def held_offers(door: Door, actor: Actor) -> list[dict[str, Any]]:
     each revision changed, and the record it opened if accepted."""
     _permit(actor, "record.read_own")
     by_incident: dict[str, list[Offer]] = {}
-    for _, offer in _offers(door.node, _HELD):
+    for offer in held(door.node):
         by_incident.setdefault(offer.incident, []).append(offer)
     out = []
     for inc, offers in by_incident.items():
         before: Incident | None = None
         updates = []
         for offer in offers:
-            now = _open(door.node, offer)
+            now = open_held(door.node, offer)
             updates.append({"revision": offer.revision, "at_ms": offer.at_ms,
                             "changes": _changes(before, now, door.node.info.name)})
             before = now
         assert before is not None
-        accepted = door.node.store.get_meta(_ACCEPTED + inc)
+        accepted = door.node.store.get_meta(ACCEPTED + inc)
         out.append({"incident_number": inc, "status": before.status,
                     "revision": offers[-1].revision, "incident": before.model_dump(mode="json"),
                     "updates": updates, "record": None if accepted is None else accepted.hex()})
@@ -211,13 +149,13 @@ def accept_offer(door: Door, actor: Actor, uow: Unit, *, incident: str) -> bytes
     """Open the record of an offered incident as `actor`; return its id (the same record if
     it was accepted before)."""
     _permit(actor, "record.write")
-    offers = [o for _, o in _offers(door.node, f"{_HELD}{incident}/")]
+    offers = held(door.node, incident)
     if not offers:
         raise NotFound(f"no dispatch offer for incident {incident!r} on this node")
-    newest = _open(door.node, offers[-1])
+    newest = open_held(door.node, offers[-1])
     if newest.status == "cancelled":
         raise FieldInvalid("incident", f"incident {incident} was cancelled by dispatch")
-    accepted = door.node.store.get_meta(_ACCEPTED + incident)
+    accepted = door.node.store.get_meta(ACCEPTED + incident)
     if accepted is not None:
         return accepted
     opened, recorded = record_fields(newest, door.node.info.name)
@@ -230,5 +168,5 @@ def accept_offer(door: Door, actor: Actor, uow: Unit, *, incident: str) -> bytes
     door.audit(actor, uow, "record.write", record=record, detail={"kind": "incident.recorded"})
     door.audit(actor, uow, "dispatch.accept", record=record, detail={
         "incident_number": incident, "revision": offers[-1].revision})
-    door.node.store.set_meta(_ACCEPTED + incident, record)
+    door.node.store.set_meta(ACCEPTED + incident, record)
     return record

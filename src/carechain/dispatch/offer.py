@@ -43,7 +43,7 @@ class Offer:
 
     def signed_bytes(self) -> bytes:
         """Return what the hub's signature covers."""
-        return canonical.encode({**self._meta(), "to": dict(sorted(self.to.items())),
+        return canonical.encode({**self._meta(), "to": [list(p) for p in sorted(self.to.items())],
                                  "n": self.nonce, "ct": self.ciphertext})
 
     def to_bytes(self) -> bytes:
@@ -57,7 +57,7 @@ class Offer:
             outer = canonical.decode(data)
             inner = canonical.decode(outer["o"])
             return cls(str(inner["inc"]), int(inner["rev"]), str(inner["st"]), int(inner["at"]),
-                       {bytes(k): bytes(v) for k, v in dict(inner["to"]).items()},
+                       {bytes(k): bytes(v) for k, v in inner["to"]},
                        bytes(inner["n"]), bytes(inner["ct"]), bytes(inner["hub"]),
                        bytes(outer["sig"]))
         except (KeyError, TypeError, ValueError, AttributeError) as e:

@@ -156,8 +156,8 @@ def accept_offer(door: Door, actor: Actor, uow: Unit, *, incident: str) -> bytes
     if newest.status == "cancelled":
         raise FieldInvalid("incident", f"incident {incident} was cancelled by dispatch")
     accepted = door.node.store.get_meta(ACCEPTED + incident)
-    if accepted is not None:
-        return accepted
+    if accepted is not None and door.node.store.record(accepted):
+        return accepted  # (a note whose unit of work failed names no record: accepted anew)
     opened, recorded = record_fields(newest, door.node.info.name)
     if actor.staff_id is not None:
         opened["crew"] = [actor.staff_id]

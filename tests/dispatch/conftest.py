@@ -40,6 +40,11 @@ class Hub:
     accounts: AccountStore
     client: TestClient
     token: str
+    path: Path
+
+    def files_hold(self, text: bytes) -> bool:
+        """Return whether any file of the hub (database, WAL, accounts) holds `text`."""
+        return any(text in f.read_bytes() for f in self.path.rglob("*") if f.is_file())
 
     def post(self, body: Any, token: str | None = None, raw: bytes | None = None) -> Any:
         data = raw if raw is not None else json.dumps(body).encode()
@@ -63,7 +68,7 @@ def hub(tmp_path: Path, trust: Trust) -> Iterator[Hub]:
                                      expires_ms=node.clock_ms() + 86_400_000,
                                      issued_by="tests", now_ms=node.clock_ms())
     client = TestClient(create_app(node, accounts=accounts), base_url="http://127.0.0.1")
-    yield Hub(node, accounts, client, token)
+    yield Hub(node, accounts, client, token, tmp_path / "hub")
     client.close()
     accounts.close()
     node.close()

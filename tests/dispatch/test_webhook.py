@@ -25,6 +25,7 @@ def test_a_new_incident_is_kept_sealed_and_audited_with_its_routing_only(
                         "nodes": ["crew-1"]}
     assert len([k for k, _ in hub.kept() if k.startswith("dispatch/offer/")]) == 1
     assert not any(SECRET_TEXT in v for _, v in hub.kept())  # the hub keeps no plaintext
+    assert not hub.files_hold(SECRET_TEXT) and not hub.files_hold(b"10-D-01")
     (event,) = audit_of(hub.node, "dispatch.receive")
     assert event["detail"]["incident_number"] == CAD["incident_number"]
     assert event["staff_id"].startswith("client:") and event["role"] == "dispatcher"
@@ -148,3 +149,21 @@ def test_a_crew_stood_down_is_told(hub: Hub, crews: tuple[Site, Site]) -> None:
     assert hub.post(moved).status_code == 201
     (offer,) = offers_of(one, hub)
     assert "this crew was stood down" in offer["updates"][1]["changes"]
+
+
+def test_a_change_back_is_a_new_revision_when_the_cad_says_when(
+    hub: Hub, crews: tuple[Site, Site]
+) -> None:
+    one, _ = crews
+    first = {**CAD, "updated_at": "2026-12-03T14:03:00Z"}
+    assert hub.post(first).status_code == 201
+    assert hub.post({**CAD, "category": 1, "updated_at": "2026-12-03T14:05:00Z"}).json()[
+        "revision"] == 2
+    back = hub.post({**CAD, "updated_at": "2026-12-03T14:07:00Z"})
+    assert back.status_code == 201 and back.json()["revision"] == 3
+    assert hub.post(first).json() | {"at_ms": 0} == {
+        "incident_number": CAD["incident_number"], "revision": 1, "status": "active",
+        "at_ms": 0, "duplicate": True, "nodes": ["crew-1"]}  # a late retry changes nothing
+    (offer,) = offers_of(one, hub)
+    assert offer["incident"]["category"] == 2
+    assert offer["updates"][2]["changes"] == ["category changed from 1 to 2"]

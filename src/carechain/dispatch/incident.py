@@ -55,6 +55,9 @@ class Incident(Strict):
     incident_number: Annotated[str, Field(min_length=1, max_length=64,
                                           pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
     status: Literal["active", "cancelled"] = "active"
+    updated_at: AwareDatetime | None = None
+    """When the CAD last changed the incident: makes a change back to an earlier state a
+    new revision rather than a duplicate of the earlier one."""
     call_received: AwareDatetime
     category: Annotated[int, Field(ge=1, le=4)]
     chief_complaint: Annotated[str, Field(max_length=500)] | None = None

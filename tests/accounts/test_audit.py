@@ -30,7 +30,8 @@ def test_the_action_set_is_fixed() -> None:
                              "handover.accept", "hub.unblock", "record.write", "record.list",
                              "account.totp_reset",
                              "client.issue", "client.revoke", "verification.file",
-                             "device.attach", "device.detach")
+                             "device.attach", "device.detach",
+                             "dispatch.receive", "dispatch.accept")
 
 
 @pytest.mark.parametrize("action", AUDIT_ACTIONS)

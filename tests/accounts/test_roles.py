@@ -24,6 +24,7 @@ EXPECTED: dict[str, set[str]] = {
     "ed_clinician": {"record.read_addressed", "handover.accept", "break_glass"},
     "auditor": {"audit.read"},
     "admin": {"audit.read", "account.manage", "node.admin"},
+    "dispatcher": {"dispatch.receive"},
 }
 
 

@@ -117,7 +117,7 @@ def test_roles_allowed_on_each_node(role: str, node_role: str) -> None:
     expected = {
         "crew": {"paramedic", "technician", "clinical_lead", "admin"},
         "hospital": {"ed_clinician", "auditor", "admin"},
-        "hub": {"admin", "auditor", "clinical_lead"},
+        "hub": {"admin", "auditor", "clinical_lead", "dispatcher"},
         "vault": {"admin", "auditor", "clinical_lead"},
     }[node_role]
     secret = PIN if node_role == "crew" else PASSWORD

@@ -18,9 +18,9 @@ from tests.web.conftest import PASSWORD, PIN, Site, make_site
 
 NODE_ROLES = ("crew", "hospital", "hub", "vault")
 STAFF = {"paramedic": "P1", "technician": "T1", "clinical_lead": "C1", "ed_clinician": "E1",
-         "auditor": "AU1", "admin": "A1"}
+         "auditor": "AU1", "admin": "A1", "dispatcher": "D1"}
 FILL = {"record_id": "00112233445566778899aabbccddeeff", "entry": "ab" * 32,
-        "slug": "observations", "path": "app.css"}
+        "slug": "observations", "path": "app.css", "incident": "INC-1"}
 
 
 @dataclass(frozen=True)

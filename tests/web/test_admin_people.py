@@ -63,7 +63,7 @@ def test_the_people_page_lists_every_account(hub: Site) -> None:
     assert by_testid(auditor, "person-totp") == "no"
     assert 'data-locked="no"' in auditor and 'data-disabled="no"' in auditor
     roles = re.findall(r'<option value="([a-z_]+)"', page.text)
-    assert roles == ["clinical_lead", "auditor", "admin"]  # only the roles a hub allows
+    assert roles == ["clinical_lead", "auditor", "admin", "dispatcher"]  # the roles a hub allows
 
 
 def test_creating_an_account_lists_it_and_is_audited(hub: Site) -> None:

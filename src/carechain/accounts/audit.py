@@ -38,10 +38,12 @@ AUDIT_ACTIONS = (
     "verification.file",
     "device.attach",
     "device.detach",
+    "dispatch.receive",
+    "dispatch.accept",
 )
 NEEDS_RECORD = frozenset({"record.view", "record.export", "key.grant", "break_glass",
                           "handover.accept", "record.write",
-                          "device.attach", "device.detach"})
+                          "device.attach", "device.detach", "dispatch.accept"})
 Outcome = Literal["success", "failure", "refused"]
 OUTCOMES: tuple[str, ...] = ("success", "failure", "refused")
 DETAIL_MAX_BYTES = 4096

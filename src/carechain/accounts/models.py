@@ -7,7 +7,9 @@ from typing import Literal
 
 __all__ = ["NodeRole", "Person", "Role", "SecretKind", "Session"]
 
-Role = Literal["paramedic", "technician", "clinical_lead", "ed_clinician", "auditor", "admin"]
+Role = Literal[
+    "paramedic", "technician", "clinical_lead", "ed_clinician", "auditor", "admin", "dispatcher"
+]
 NodeRole = Literal["crew", "hub", "hospital", "vault"]
 SecretKind = Literal["pin", "password"]
 

@@ -41,13 +41,14 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "audit.read": frozenset({"auditor", "admin"}),
     "account.manage": frozenset({"admin"}),
     "node.admin": frozenset({"admin"}),
+    "dispatch.receive": frozenset({"dispatcher"}),
 }
 ACTIONS: tuple[str, ...] = tuple(PERMISSIONS)
 
 ROLES_ON_NODE: dict[NodeRole, frozenset[Role]] = {
     "crew": frozenset({"paramedic", "technician", "clinical_lead", "admin"}),
     "hospital": frozenset({"ed_clinician", "auditor", "admin"}),
-    "hub": frozenset({"admin", "auditor", "clinical_lead"}),
+    "hub": frozenset({"admin", "auditor", "clinical_lead", "dispatcher"}),
     "vault": frozenset({"admin", "auditor", "clinical_lead"}),
 }
 

@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 
+from carechain.dispatch.held import hold_offers, pulled_up_to
 from carechain.entries import Entry, decode_entry
 from carechain.entries.canonical import encode_pair
 from carechain.errors import CarechainError, NotFound
@@ -293,6 +294,17 @@ def _send(
     return sender.submit(peer.call, "POST", "/sync/v1/push", None, body)
 
 
+def _offers(node: Node, peer: PeerClient, cert: Certificate) -> None:
+    """Pull the dispatch offers the hub sealed to this crew node since the last time."""
+    while True:
+        after = pulled_up_to(node, cert.key_id)
+        answer = peer.call("GET", "/sync/v1/offers", params={"after": after})
+        last = int(answer.get("last", after))
+        hold_offers(node, cert.key_id, [bytes(o) for o in answer.get("offers", [])], last)
+        if last == after or not answer.get("offers"):
+            return
+
+
 def introduce(node: Node, http: httpx.Client) -> tuple[Certificate, dict[str, Any]]:
     """Swap directories with the peer behind `http`; return its certificate and `/info`."""
     mine = [s.entry.to_wire() for s in node.store.record(DIRECTORY_RECORD)]
@@ -321,6 +333,8 @@ def sync_with(node: Node, http: httpx.Client) -> SyncReport:
                 )
     _pull(node, peer, cert, keeper, report)
     _push(node, peer, cert, keeper, report)
+    if cert.role == "hub" and node.info.role == "crew":
+        _offers(node, peer, cert)
     if cert.role != "hub":
         answer = peer.call(
             "POST", "/sync/v1/heads", body={"heads": [encode_head(h) for h in keeper.heads()]}

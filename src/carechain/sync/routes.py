@@ -13,6 +13,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request, WebSocket
 from fastapi.responses import Response
 
+from carechain.dispatch.held import offers_since
 from carechain.entries import Entry
 from carechain.errors import CarechainError, FieldInvalid, Forbidden
 from carechain.sync.auth import check_request
@@ -294,3 +295,17 @@ async def live(websocket: WebSocket) -> None:
     """Stream new entries the caller may receive, from `?after=` its cursor."""
     hub: LiveHub = websocket.app.state.live
     await hub.serve(websocket)
+
+
+@router.get(
+    "/offers",
+    summary="Dispatch offers sealed to the caller, after a cursor (docs/dispatch.md)",
+    **_doc("`{offers: [offer], last}`", *_SIGNED),
+)
+def offers(
+    service: Service,
+    peer: Peer,
+    after: Annotated[int, Query(ge=0, le=MAX_POSITION)] = 0,
+) -> Response:
+    found, last = offers_since(service.node, peer.box_key_id, after)
+    return _cbor({"offers": found, "last": last})

@@ -37,7 +37,7 @@ CREATE_LABELS = {"staff_id": "Staff id", "display_name": "Name", "role": "Role",
                  "secret": "Password", "secret_confirm": "Password again"}
 ROLE_NAMES = {"paramedic": "Paramedic", "technician": "Technician",
               "clinical_lead": "Clinical lead", "ed_clinician": "ED clinician",
-              "auditor": "Auditor", "admin": "Administrator"}
+              "auditor": "Auditor", "admin": "Administrator", "dispatcher": "Dispatcher"}
 
 
 def _roles(request: Request) -> list[tuple[str, str]]:

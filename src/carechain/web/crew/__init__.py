@@ -4,11 +4,12 @@ the monitor attached to the record."""
 
 from fastapi import APIRouter
 
-from carechain.web.crew import monitors, routes
+from carechain.web.crew import dispatch, monitors, routes
 
 __all__ = ["ROLES", "router"]
 
 ROLES = routes.ROLES
 router = APIRouter(include_in_schema=False)
+router.include_router(dispatch.router)
 router.include_router(monitors.router)  # before the record's `/{slug}` pages
 router.include_router(routes.router)

@@ -14,8 +14,8 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import RedirectResponse, Response
 
 from carechain.operations import dispatch as ops
+from carechain.web.crew._deps import FormDep, Writer
 from carechain.web.crew._pages import status
-from carechain.web.crew.routes import FormDep, Writer
 from carechain.web.shared.render import check_csrf, render
 from carechain.web.shared.session import Viewer, context, require
 

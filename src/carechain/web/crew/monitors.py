@@ -17,9 +17,9 @@ from fastapi.responses import RedirectResponse, Response
 from carechain.errors import FieldInvalid
 from carechain.operations import records as ops
 from carechain.operations.devices import Monitors
+from carechain.web.crew._deps import FormDep, RecordDep, Writer
 from carechain.web.crew._forms import text_of
 from carechain.web.crew._pages import _frame
-from carechain.web.crew.routes import FormDep, RecordDep, Writer
 from carechain.web.shared.render import check_csrf
 from carechain.web.shared.session import context
 

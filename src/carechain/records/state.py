@@ -9,15 +9,23 @@ from carechain.records import kinds
 from carechain.records.decision import decision_support
 from carechain.records.fold import FoldEntry, KindInfo, fold
 
-__all__ = ["build_state"]
+__all__ = ["CHUNK_KIND", "build_state"]
+
+# A file's bytes, joined only when the file itself is read: never an item of the state,
+# and shown in the history without its content.
+CHUNK_KIND = "attachment.chunk"
 
 
 def _kind_info() -> dict[str, KindInfo]:
-    return {name: KindInfo(spec.section, spec.multi) for name, spec in kinds.KINDS.items()}
+    return {name: KindInfo(spec.section, spec.multi) for name, spec in kinds.KINDS.items()
+            if name != CHUNK_KIND}
 
 
 def build_state(record: bytes, entries: Sequence[FoldEntry]) -> dict[str, Any]:
     """Return the record's clinical state, with scores, prompts and conflicts."""
     state = fold(record, entries, _kind_info())
+    for item in state["history"]:
+        if item["kind"] == CHUNK_KIND and isinstance(item["data"], dict):
+            item["data"] = {k: v for k, v in item["data"].items() if k != "content"}
     state.update(decision_support(state))
     return state

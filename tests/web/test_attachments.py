@@ -213,3 +213,23 @@ def test_the_hospital_reads_no_attachment_of_another_record_or_one_not_sent_to_i
     assert r.status_code == 404  # the file belongs to another record
     r = chain.hospital.client.get(f"/hospital/records/{elsewhere.hex()}/attachments/{unsent}")
     assert r.status_code in (403, 404) and b"\x89PNG" not in r.content
+
+
+def test_a_file_whose_chunks_have_not_all_arrived_is_not_served(chain: Chain) -> None:
+    record = chain.document()
+    status, attachment = upload(chain, record, "photo", "IMG_0043.png", photo_png())
+    assert status == 303
+    node = chain.crew.node
+    chunks = [s.entry for s in node.store.record(record)
+              if (node.body(s.entry) or {}).get("kind") == "attachment.chunk"]
+    assert len(chunks) >= 3
+    held_back = chunks[1].id
+    entries = [s.entry for s in node.store.since(0, 100_000) if s.entry.id != held_back]
+    hospital = chain.hospital.node
+    hospital.ingest(entries, allow=allow_for(hospital.store, "hospital",
+                                             hospital.keys.box_key_id))
+    base = f"/hospital/records/{record.hex()}/attachments/{attachment}"
+    r = chain.hospital.client.get(base)
+    assert r.status_code == 404 and b"\x89PNG" not in r.content
+    chain.sync()  # the missing chunk arrives: now it is whole
+    assert chain.hospital.client.get(base).status_code == 200

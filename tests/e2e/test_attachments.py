@@ -11,10 +11,11 @@ import time
 from pathlib import Path
 
 from PIL import Image
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import Browser, Page, expect
 
 from carechain.demo.chain import DemoChain
 from tests.e2e.conftest import TABLET, check_accessibility, login, screenshot
+from tests.e2e.test_layout import MEASURE, SIZES
 
 CREW, HOSPITAL = "crew-ambulance-412", "hospital-essex-cardiothoracic"
 PIN, ED_PASSWORD = "482913", "emergency dept demo 23"
@@ -28,6 +29,15 @@ def _photo(path: Path) -> bytes:
     image.save(out, "JPEG", quality=85)
     path.write_bytes(out.getvalue())
     return out.getvalue()
+
+
+def _fits(page: Page) -> None:
+    """No sideways scrolling and every touch target 44 px, at a tablet's and a phone's size."""
+    for size in SIZES.values():
+        page.set_viewport_size(size)
+        found = page.evaluate(MEASURE)
+        assert found["overflow"] <= 0 and found["small"] == [], found
+    page.set_viewport_size(TABLET)
 
 
 def test_a_photo_taken_on_the_tablet_is_seen_at_the_hospital(
@@ -66,6 +76,7 @@ def test_a_photo_taken_on_the_tablet_is_seen_at_the_hospital(
         expect(page.locator("[data-testid=attachment]")).to_contain_text("wound.jpg")
         screenshot(page, "crew-attachments")
         check_accessibility(page)
+        _fits(page)
 
         hpage = hospital_ctx.new_page()
         login(hpage, hospital.url, "ED4411", ED_PASSWORD)
@@ -84,6 +95,7 @@ def test_a_photo_taken_on_the_tablet_is_seen_at_the_hospital(
         expect(thumb).to_have_attribute("alt", re.compile("Wound.*laceration, left forearm"))
         screenshot(hpage, "hospital-attachments")
         check_accessibility(hpage)
+        _fits(hpage)
         link = hpage.locator("[data-testid=attachment] a").first.get_attribute("href")
         assert link
         full = hpage.request.get(hospital.url + link)

@@ -9,11 +9,19 @@ from carechain.records import kinds
 from carechain.records.decision import decision_support
 from carechain.records.fold import FoldEntry, KindInfo, fold
 
-__all__ = ["CHUNK_KIND", "build_state"]
+__all__ = ["CHUNK_KIND", "build_state", "without_content"]
 
 # A file's bytes, joined only when the file itself is read: never an item of the state,
 # and shown in the history without its content.
 CHUNK_KIND = "attachment.chunk"
+
+
+def without_content(body: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Return an `attachment.chunk` body without its bytes (what the fold keeps of it), or
+    None for any other body."""
+    if body is None or body.get("kind") != CHUNK_KIND or not isinstance(body.get("data"), dict):
+        return None
+    return {**body, "data": {k: v for k, v in body["data"].items() if k != "content"}}
 
 
 def _kind_info() -> dict[str, KindInfo]:

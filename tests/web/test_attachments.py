@@ -233,3 +233,23 @@ def test_a_file_whose_chunks_have_not_all_arrived_is_not_served(chain: Chain) ->
     assert r.status_code == 404 and b"\x89PNG" not in r.content
     chain.sync()  # the missing chunk arrives: now it is whole
     assert chain.hospital.client.get(base).status_code == 200
+
+
+def test_a_file_written_past_the_checks_is_not_served_as_what_it_claims(chain: Chain) -> None:
+    """An entry writer that skips the upload's checks (the entries API, another node's
+    software) cannot have a page of HTML served as a PNG."""
+    record = chain.document()
+    content = b"<html><script>alert(1)</script></html>"
+    attachment = "ab" * 16
+    node = chain.crew.node
+    node.append(record=record, user=PARAMEDIC, kind="attachment.chunk",
+                data={"attachment": attachment, "index": 0,
+                      "content": base64.b64encode(content).decode()})
+    node.append(record=record, user=PARAMEDIC, kind="attachment.added", data={
+        "attachment": attachment, "category": "wound", "content_type": "image/png",
+        "filename": "x.png", "size": len(content),
+        "sha256": hashlib.sha256(content).hexdigest(), "chunks": 1,
+        "taken_at": datetime.now(UTC).isoformat()})
+    chain.sync()
+    r = chain.hospital.client.get(f"/hospital/records/{record.hex()}/attachments/{attachment}")
+    assert r.status_code == 404 and b"<script>" not in r.content

@@ -6,7 +6,7 @@ A file is checked before anything is written: its content must be a JPEG, PNG or
 entries (each encrypted to the record's readers and signed, like every entry) and one
 `attachment.added` entry holding its size and SHA-256, with one audit entry. Reading a
 file is a record read: access-checked and audited, the chunks joined and checked against
-the SHA-256 before a byte is returned.
+the SHA-256, and sniffed again against the type it claims, before a byte is returned.
 
 The bytes are kept exactly as the camera or the sender produced them (EXIF included):
 they are the signed original, the same readers already hold the incident's location,
@@ -152,5 +152,12 @@ def read(door: Door, actor: Actor, uow: Unit, *, record: bytes, attachment: str,
     content = b"".join(parts.get(i, b"") for i in range(int(item["chunks"])))
     if len(content) != item["size"] or hashlib.sha256(content).hexdigest() != item["sha256"]:
         raise NotFound(f"attachment {attachment} is not complete on this node yet")
+    try:  # written by any means (the API's entries, another node), it is checked again here
+        sniffed = sniff(content)
+    except FieldInvalid:
+        sniffed = None
+    if sniffed != item["content_type"]:
+        raise NotFound(f"attachment {attachment} is not the {item['content_type']} it claims "
+                       "to be: it is not served")
     return Attachment(content, str(item["content_type"]), str(item["filename"]),
                       str(item["category"]), item)

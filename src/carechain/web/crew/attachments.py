@@ -13,22 +13,40 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
-from carechain.errors import FieldInvalid
+from carechain.errors import FieldInvalid, NotFound
+from carechain.node.audit import audit_record
 from carechain.operations import attachments as files
 from carechain.operations import records as ops
+from carechain.trust import DIRECTORY_RECORD
 from carechain.web.crew._pages import _frame
-from carechain.web.crew.routes import RecordDep, Writer
 from carechain.web.shared.files import CATEGORIES, file_response
 from carechain.web.shared.render import check_csrf
-from carechain.web.shared.session import Viewer, context
+from carechain.web.shared.session import Viewer, context, require
 
 __all__ = ["UPLOAD_PREFIX", "router"]
 
 UPLOAD_PREFIX = "/crew/attachments/"
 router = APIRouter(include_in_schema=False)
+
+
+def _record_id(request: Request, record_id: str) -> bytes:
+    """Return a record held here from the path, or NotFound (as the record's other pages)."""
+    try:
+        value = bytes.fromhex(record_id)
+    except ValueError:
+        value = b""
+    node = context(request).node
+    if (len(value) != 16 or value in (DIRECTORY_RECORD, audit_record(node))
+            or not node.store.record(value)):
+        raise NotFound(f"no record {record_id[:64]!r} on this device")
+    return value
+
+
+Writer = Annotated[Viewer, require("record.write")]
+RecordDep = Annotated[bytes, Depends(_record_id)]
 
 
 def _page(request: Request, viewer: Viewer, record: bytes, *, status: int = 200,

@@ -21,6 +21,7 @@ from carechain.edge.limits import BodyLimit
 from carechain.hub import TransparencyLog
 from carechain.node import Node
 from carechain.operations import Door
+from carechain.operations.attachments import ATTACHMENT_MAX_BYTES
 from carechain.sync import routes as sync_routes
 from carechain.sync.live import LiveHub
 from carechain.sync.loop import SyncLoop
@@ -101,8 +102,10 @@ def create_app(
     if accounts is not None:
         install_web(app, node, accounts, sync_loop)
 
-    app.add_middleware(BodyLimit, max_bytes=MAX_REQUEST_BYTES, limits={"/sync/": MAX_SYNC_BYTES,
-                                                                       "/print/import": 40 << 20})
+    app.add_middleware(BodyLimit, max_bytes=MAX_REQUEST_BYTES, limits={
+        "/sync/": MAX_SYNC_BYTES, "/print/import": 40 << 20,
+        # a photo or document up to its limit, and a little over, to be told so by name
+        "/crew/attachments/": ATTACHMENT_MAX_BYTES + (1 << 20)})
     if accounts is not None:  # a browser's oversized form gets a page, not the limit's JSON
         app.add_middleware(HtmlTooLarge, node=node, limit_bytes=MAX_REQUEST_BYTES)
     install_auth(app)

@@ -244,6 +244,22 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "sample_rate_hz": 250,
         "samples_uv": [0, 120, 900, -200, 40],
     },
+    "attachment.chunk": {
+        "attachment": "00112233445566778899aabbccddeeff",
+        "index": 0,
+        "content": "iVBORw0KGgo=",
+    },
+    "attachment.added": {
+        "attachment": "00112233445566778899aabbccddeeff",
+        "category": "wound",
+        "content_type": "image/png",
+        "filename": "IMG_0042.png",
+        "size": 8,
+        "sha256": "4c4b6a3be1314ab86138bef4314dde022e600960d8689a2c8f8631802d20dab6",
+        "chunks": 1,
+        "taken_at": "2024-05-01T15:12:00+01:00",
+        "caption": "laceration, left forearm",
+    },
 }
 
 
@@ -326,6 +342,8 @@ def test_registry_shape() -> None:
         "vitals.frame": ("vitals", True),
         "ecg.chunk": ("ecg", True),
         "audit.event": ("audit", True),
+        "attachment.chunk": ("attachment_chunks", True),
+        "attachment.added": ("attachments", True),
     }
     assert {k: (s.section, s.multi) for k, s in KINDS.items()} == expected
     for name, spec in KINDS.items():

@@ -14,6 +14,7 @@ from carechain.node.notify import LogNotifier
 from carechain.node.unit import Shape, Unit
 from carechain.records import build_state
 from carechain.records.fold import FoldEntry, hlc_iso
+from carechain.records.state import without_content
 from carechain.store import Store, Stored
 from carechain.trust import DIRECTORY_RECORD, Directory, NodeKeys
 from carechain.trust.certificate import Certificate
@@ -34,6 +35,7 @@ class Reading:
     formulary: Formulary
     notifier: LogNotifier
     _content_keys: dict[bytes, bytes]
+    _chunk_bodies: dict[bytes, dict[str, Any]]
     _lock: threading.RLock
     _shapes: dict[bytes, Shape]
     _units: list[Unit]
@@ -124,7 +126,11 @@ class Reading:
         fold_entries = []
         for s in entries:
             try:
-                body = self.body(s.entry)
+                # A file's chunk is decrypted for the fold once: it keeps none of the bytes.
+                body = self._chunk_bodies.get(s.entry.id) or self.body(s.entry)
+                light = without_content(body) if s.seq else None
+                if light is not None:
+                    body = self._chunk_bodies.setdefault(s.entry.id, light)
                 user = open_user(s.entry, key)  # sealed in the header: the hub sees no one
             except Undecryptable:
                 body, user = None, ""  # shown as unreadable, never allowed to hide the rest

@@ -12,6 +12,7 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from carechain.clinical import Formulary, load_example_formulary
 from carechain.entries import (
@@ -73,6 +74,7 @@ class Node(Authoring):
         self.clock = HybridClock(self.wall)
         self.directory = Directory(bytes.fromhex(info.root_public))
         self._content_keys: dict[bytes, bytes] = {}
+        self._chunk_bodies: dict[bytes, dict[str, Any]] = {}  # entry id → body, no bytes
         self._lock = threading.RLock()
         self._shapes: dict[bytes, Shape] = {}
         self._units: list[Unit] = []  # units of work under way (under the lock): their drafts

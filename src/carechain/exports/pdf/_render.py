@@ -140,10 +140,14 @@ def _care(state: Mapping[str, Any]) -> list[Any]:
                        [16 * mm, 60 * mm, 50 * mm, 16 * mm, 38 * mm]))
 
 
+# Stream frames and a file's chunks: hundreds of rows that say nothing on paper.
+_NOT_IN_TIMELINE = ("vitals.frame", "ecg.chunk", "attachment.chunk")
+
+
 def _timeline(state: Mapping[str, Any]) -> list[Any]:
     rows = []
     for h in state.get("history", []):
-        if not h.get("kind") or h.get("kind") in ("vitals.frame", "ecg.chunk"):
+        if not h.get("kind") or h.get("kind") in _NOT_IN_TIMELINE:
             continue
         mark = " (superseded)" if h.get("superseded_by") else ""
         rows.append([str(h.get("time", ""))[11:19], f"{h.get('kind')}{mark}", h.get("user"),

@@ -1,10 +1,10 @@
 """The crew app, served by a crew node on localhost: today's jobs, the record, one form per
-section, live NEWS2, history and amendments, handover and sign-off (DESIGN §8, P1), and
-the monitor attached to the record."""
+section, live NEWS2, history and amendments, handover and sign-off (DESIGN §8, P1), the
+monitor attached to the record, and its photos and documents."""
 
 from fastapi import APIRouter
 
-from carechain.web.crew import dispatch, monitors, routes
+from carechain.web.crew import attachments, dispatch, monitors, routes
 
 __all__ = ["ROLES", "router"]
 
@@ -12,4 +12,5 @@ ROLES = routes.ROLES
 router = APIRouter(include_in_schema=False)
 router.include_router(dispatch.router)
 router.include_router(monitors.router)  # before the record's `/{slug}` pages
+router.include_router(attachments.router)
 router.include_router(routes.router)

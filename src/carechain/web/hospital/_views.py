@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from carechain.web.hospital.board import Patient, display_zone, local_time
+from carechain.web.shared.files import CATEGORIES
 from carechain.web.shared.headline import news2_view
 from carechain.web.shared.vitals import chart_view
 
@@ -114,6 +115,10 @@ def patient_view(state: dict[str, Any], patient: Patient, now: datetime) -> dict
         "medications": _medications(items),
         "procedures": _procedures(items),
         "observations": _observations(items),
+        "attachments": [{**a, "label": CATEGORIES.get(a.get("category", ""), "Attachment")}
+                        for a in sorted(items.get("attachments", []),
+                                        key=lambda a: str(a.get("recorded_at", "")),
+                                        reverse=True)],
         "conflicts": state.get("conflicts", []),
         "charts": vitals["charts"],
         "chart_data": vitals["chart_data"],

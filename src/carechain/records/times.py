@@ -51,6 +51,7 @@ TIMED_FIELDS: dict[str, tuple[tuple[str, ...], bool]] = {
     "history.recorded": (("time_last_known_well",), False),
     "record.opened": (("opened_at",), False),
     "vitals.frame": (("at",), False),
+    "vitals.chunk": (("at",), False),
     "ecg.chunk": (("at",), False),
 }
 

@@ -143,7 +143,7 @@ def _care(state: Mapping[str, Any]) -> list[Any]:
 def _timeline(state: Mapping[str, Any]) -> list[Any]:
     rows = []
     for h in state.get("history", []):
-        if not h.get("kind") or h.get("kind") in ("vitals.frame", "ecg.chunk"):
+        if not h.get("kind") or h.get("kind") in ("vitals.frame", "vitals.chunk", "ecg.chunk"):
             continue
         mark = " (superseded)" if h.get("superseded_by") else ""
         rows.append([str(h.get("time", ""))[11:19], f"{h.get('kind')}{mark}", h.get("user"),

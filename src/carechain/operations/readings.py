@@ -32,7 +32,7 @@ from carechain.node import Node, Unit
 from carechain.operations.access import held_record, record_access
 from carechain.operations.actor import Actor
 from carechain.operations.door import Door
-from carechain.records.kinds import CHUNK_READINGS_MAX, validate_body
+from carechain.records.kinds import CHUNK_READINGS_MAX, SHORT_TEXT_MAX, validate_body
 from carechain.records.times import check_entry_times
 
 __all__ = ["CHUNK_EVERY_S", "FLUSH_BEFORE", "Readings", "flush_before", "readings_of"]
@@ -74,6 +74,7 @@ def _check_writer(door: Door, actor: Actor, record: bytes, now_ms: int) -> None:
 @dataclass
 class _Buffer:
     actor: Actor
+    label: str  # the chunk's `source`: the monitor as its frames name it
     first_s: float
     readings: list[dict[str, Any]] = field(default_factory=list)
 
@@ -105,10 +106,11 @@ class Readings:
         now_ms = self.door.now_ms()
         _check_writer(self.door, actor, record, now_ms)
         clean = []
+        label = source[:SHORT_TEXT_MAX]
         for frame in frames:
             data = validate_body("vitals.frame", dict(frame))
             check_entry_times("vitals.frame", data, now_ms=now_ms, state=dict)
-            data.pop("source", None)
+            label = str(data.pop("source", None) or label)
             clean.append(data)
         if not clean:
             return 0
@@ -116,7 +118,7 @@ class Readings:
         with self._lock:
             buffer = self._buffers.get(key)
             if buffer is None:
-                buffer = self._buffers[key] = _Buffer(actor, self._clock())
+                buffer = self._buffers[key] = _Buffer(actor, label, self._clock())
             buffer.actor = actor
             buffer.readings.extend(clean)
             full = len(buffer.readings) >= CHUNK_READINGS_MAX
@@ -130,7 +132,7 @@ class Readings:
     def pending(self, record: bytes) -> list[dict[str, Any]]:
         """Return the record's held readings as frame data (with `source`), in time order."""
         with self._lock:
-            found = [{**r, "source": source} for (rec, source), b in self._buffers.items()
+            found = [{**r, "source": b.label} for (rec, _), b in self._buffers.items()
                      if rec == record for r in b.readings]
         return sorted(found, key=_moment)
 
@@ -162,16 +164,16 @@ class Readings:
                         self._write(taken, own)
             except BaseException:
                 for k, b in taken.items():  # nothing was written: hold them again
-                    again = self._buffers.setdefault(k, _Buffer(b.actor, b.first_s))
+                    again = self._buffers.setdefault(k, _Buffer(b.actor, b.label, b.first_s))
                     again.readings[:0] = b.readings
                 raise
         return len(taken)
 
     def _write(self, taken: Mapping[tuple[bytes, str], _Buffer], uow: Unit) -> None:
-        for (record, source), buffer in taken.items():
+        for (record, _), buffer in taken.items():
             for start in range(0, len(buffer.readings), CHUNK_READINGS_MAX):
                 part = sorted(buffer.readings[start:start + CHUNK_READINGS_MAX], key=_moment)
-                data = {"at": part[0]["at"], "source": source, "readings": part}
+                data = {"at": part[0]["at"], "source": buffer.label, "readings": part}
                 self.door.node.append(record=record, user=buffer.actor.user,
                                       kind="vitals.chunk", data=data, uow=uow)
                 self.door.audit(buffer.actor, uow, "record.write", record=record,

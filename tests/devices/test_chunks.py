@@ -134,10 +134,7 @@ CRASH = textwrap.dedent("""
     import os, sys
     from datetime import datetime, timedelta
     from pathlib import Path
-    import pytest
-
-from carechain.accounts import FAST_FOR_TESTS, AccountStore
-from carechain.errors import FieldInvalid
+    from carechain.accounts import FAST_FOR_TESTS, AccountStore
     from carechain.node import Node
     from carechain.operations import Actor, Door
     from carechain.operations.door import accounts_key

@@ -4,6 +4,7 @@ a crash loses at most the chunk not yet written."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import subprocess
@@ -23,6 +24,7 @@ from carechain.operations import records as ops
 from carechain.operations.door import accounts_key
 from carechain.operations.readings import Readings
 from carechain.testing import make_node, make_trust
+from carechain.web.shared.context import Closing
 from carechain.web.shared.vitals import read_update
 from tests.devices.conftest import OURS, Crew
 from tests.devices.test_mllp import _send
@@ -94,6 +96,32 @@ def test_handover_writes_the_held_readings_first_in_the_same_unit(crew: Crew) ->
     ordered = [kinds.get(e) for e in written if kinds.get(e)]
     assert ordered.index("vitals.chunk") < ordered.index("disposition.recorded")
     assert chunk in written
+
+
+def test_a_handover_that_fails_leaves_the_readings_held(crew: Crew) -> None:
+    clock = Clock()
+    readings = Readings(crew.door, clock=clock)
+    _feed(readings, crew, clock, range(10))
+    with pytest.raises(FieldInvalid), crew.door.unit() as uow:
+        ops.append(crew.door, crew.actor, uow, record=crew.record, kind="disposition.recorded",
+                   data={"outcome": "conveyed", "eta": "not a time"})
+    assert "vitals.chunk" not in _kinds(crew.node, crew.record)
+    assert len(readings.pending(crew.record)) == 10  # held again, none lost
+    readings.flush()
+    assert len(crew.node.state(crew.record)["items"]["vitals"]) == 10
+
+
+def test_a_held_reading_wakes_the_live_chart_at_once(crew: Crew) -> None:
+    readings = Readings(crew.door)
+
+    async def wait_for_a_reading() -> None:
+        woken = asyncio.Event()
+        with Closing().waking(crew.node, woken):
+            await asyncio.to_thread(readings.add, crew.actor, crew.record, "monitor-a",
+                                    [_reading(0)])
+            await asyncio.wait_for(woken.wait(), 5)
+
+    asyncio.run(wait_for_a_reading())
 
 
 def test_detaching_a_monitor_writes_what_it_sent(crew: Crew) -> None:

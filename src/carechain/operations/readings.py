@@ -29,6 +29,7 @@ from typing import Any
 
 from carechain.errors import CarechainError, Forbidden
 from carechain.node import Node, Unit
+from carechain.node.notify import LogNotifier
 from carechain.operations.access import held_record, record_access
 from carechain.operations.actor import Actor
 from carechain.operations.door import Door
@@ -91,9 +92,12 @@ class Readings:
         self.door = door
         self.every_s = every_s
         self._clock = clock
-        self._lock = threading.RLock()
+        self._lock = threading.Lock()
         self._buffers: dict[tuple[bytes, str], _Buffer] = {}
         self._stop = threading.Event()
+        self._version = 0
+        # Told on every reading held, so a live chart draws it at once (`listen_async`).
+        self.changed = LogNotifier()
         self._ticker: threading.Thread | None = None
         with _REGISTRY_LOCK:
             _REGISTRY[door.node] = self
@@ -122,7 +126,10 @@ class Readings:
             buffer.actor = actor
             buffer.readings.extend(clean)
             full = len(buffer.readings) >= CHUNK_READINGS_MAX
-        self.door.node.notifier.notify(self.door.node.store.count())  # wake the live view
+        with self._lock:
+            self._version += 1
+            version = self._version
+        self.changed.notify(version)  # wake the live charts
         try:  # the readings are held whatever happens here; a failed chunk is held again
             return self.flush(record, sources={source}) if full else self.due()
         except CarechainError:
@@ -149,25 +156,34 @@ class Readings:
     def flush(self, record: bytes | None = None, *, sources: set[str] | None = None,
               uow: Unit | None = None) -> int:
         """Write held readings (of `record`, or all; of `sources`, or every monitor) as
-        one chunk per buffer, in `uow` or in a unit of their own; return how many."""
+        one chunk per buffer, in `uow` or in a unit of their own; return how many. If the
+        unit fails, the readings are held again. The node's lock is never taken while
+        this object's is held (a unit calls `flush` with the node's lock held)."""
         with self._lock:
             keys = [k for k in self._buffers if (record is None or k[0] == record)
                     and (sources is None or k[1] in sources)]
-            if not keys:
-                return 0
             taken = {k: self._buffers.pop(k) for k in keys}
-            try:
-                if uow is not None:
-                    self._write(taken, uow)
-                else:
-                    with self.door.unit() as own:
-                        self._write(taken, own)
-            except BaseException:
-                for k, b in taken.items():  # nothing was written: hold them again
-                    again = self._buffers.setdefault(k, _Buffer(b.actor, b.label, b.first_s))
-                    again.readings[:0] = b.readings
-                raise
+        if not taken:
+            return 0
+        try:
+            if uow is not None:
+                self._write(taken, uow)
+                uow.on_rollback(lambda: self._hold_again(taken))
+            else:
+                with self.door.unit() as own:
+                    self._write(taken, own)
+        except BaseException:
+            self._hold_again(taken)
+            raise
         return len(taken)
+
+    def _hold_again(self, taken: Mapping[tuple[bytes, str], _Buffer]) -> None:
+        """Hold again readings whose chunk was not stored, before any held since."""
+        with self._lock:
+            for k, b in taken.items():
+                again = self._buffers.setdefault(k, _Buffer(b.actor, b.label, b.first_s))
+                again.first_s = min(again.first_s, b.first_s)
+                again.readings[:0] = b.readings
 
     def _write(self, taken: Mapping[tuple[bytes, str], _Buffer], uow: Unit) -> None:
         for (record, _), buffer in taken.items():

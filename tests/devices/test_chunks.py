@@ -25,7 +25,7 @@ from carechain.operations.door import accounts_key
 from carechain.operations.readings import Readings
 from carechain.testing import make_node, make_trust
 from carechain.web.shared.context import Closing
-from carechain.web.shared.vitals import read_update
+from carechain.web.shared.vitals import points_of, read_update
 from tests.devices.conftest import OURS, Crew
 from tests.devices.test_mllp import _send
 
@@ -147,6 +147,23 @@ def test_the_live_chart_shows_held_readings_and_draws_each_once_after_its_chunk(
     assert [p["hr"] for p in written.points] == [60, 61, 62, 63, 64]
     # The same key before and after: the chart (which keeps one point per key) draws each once.
     assert [p["entry"] for p in written.points] == [p["entry"] for p in held.points]
+
+
+def test_the_chart_draws_the_same_points_from_chunks_as_from_frames(crew: Crew) -> None:
+    with crew.door.unit() as uow:
+        old, _ = ops.open_record(crew.door, crew.actor, uow, data={"callsign": "RRV-2"})
+    for s in range(90):  # a record written before chunks: a frame a reading
+        crew.node.append(record=old, user="P1", kind="vitals.frame", data=_reading(s, 60 + s))
+    clock = Clock()
+    readings = Readings(crew.door, clock=clock)
+    for s in range(90):
+        clock.now = float(s)
+        readings.add(crew.actor, crew.record, "monitor-a", [_reading(s, 60 + s)])
+    readings.flush()
+    drawn = [points_of(crew.node.state(r)) for r in (old, crew.record)]
+    assert [[(p["t"], p["hr"], p["spo2"]) for p in points] for points in drawn] == [
+        [((START + timedelta(seconds=s)).isoformat(), 60 + s, 97) for s in range(90)]] * 2
+    assert len({p["entry"] for p in drawn[1]}) == 90  # one key a reading: each drawn once
 
 
 def test_a_refused_reading_holds_nothing_of_its_message(crew: Crew) -> None:

@@ -134,6 +134,14 @@ def test_detaching_a_monitor_writes_what_it_sent(crew: Crew) -> None:
     assert crew.node.state(crew.record)["items"]["vitals"][0]["heart_rate"] == 112
 
 
+def test_stopping_the_listener_writes_every_held_reading(crew: Crew) -> None:
+    assert _send(crew, "variant-flattened.hl7")["code"] == "AA"
+    crew.listener.stop()  # as `carechain serve` does on SIGTERM, before the node closes
+    kinds = _kinds(crew.node, crew.record)
+    assert kinds.count("vitals.chunk") == 1
+    assert crew.node.state(crew.record)["items"]["vitals"][0]["heart_rate"] == 112
+
+
 def test_the_live_chart_shows_held_readings_and_draws_each_once_after_its_chunk(
         crew: Crew) -> None:
     clock = Clock()

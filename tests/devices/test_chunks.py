@@ -174,6 +174,15 @@ def test_the_chart_draws_the_same_points_from_chunks_as_from_frames(crew: Crew) 
     assert len({p["entry"] for p in drawn[1]}) == 90  # one key a reading: each drawn once
 
 
+def test_a_chunk_with_a_reading_dated_in_the_future_is_refused_naming_it(crew: Crew) -> None:
+    future = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
+    data = {"at": _reading(0)["at"], "source": "monitor-a", "readings": [
+        {"at": _reading(0)["at"], "heart_rate": 80}, {"at": future, "heart_rate": 81}]}
+    with pytest.raises(FieldInvalid) as refused:
+        crew.node.append(record=crew.record, user="P1", kind="vitals.chunk", data=data)
+    assert refused.value.field == "data.readings.1.at"
+
+
 def test_a_refused_reading_holds_nothing_of_its_message(crew: Crew) -> None:
     clock = Clock()
     readings = Readings(crew.door, clock=clock)

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from carechain.accounts import FAST_FOR_TESTS, AccountStore
+from carechain.config import Settings
 from carechain.errors import FieldInvalid
 from carechain.node import Node
 from carechain.operations import Actor, Door
@@ -248,3 +249,11 @@ def test_a_crash_between_chunks_loses_only_the_readings_held_since_the_last(
         assert 90 - len(vitals) == held  # lost: the held readings, under a minute of them
     finally:
         node.close()
+
+
+@pytest.mark.parametrize("seconds", [0.5, 601.0])
+def test_the_chunk_interval_setting_is_checked(seconds: float) -> None:
+    with pytest.raises(FieldInvalid) as caught:
+        Settings(data_dir=Path("n"), monitor_chunk_s=seconds)
+    assert caught.value.field == "monitor_chunk_s"
+    assert Settings(data_dir=Path("n"), monitor_chunk_s=10).monitor_chunk_s == 10

@@ -10,9 +10,11 @@ The defaults are the issue's month: 90,000 incidents (about 3,000 a day), each a
 clinical entries (the STEMI demo case's incident, patient, history, observations with ECG
 findings, medications, procedure, impression and handover to a hospital, then an
 observation every 5-15 minutes, every fourth of them with a medication), and one-a-second
-monitor readings for 45 minutes on 60,000 of them. Monitor readings are stored the way
-main stores them today: one `vitals.frame` entry (class `stream`) per reading, each signed
-and encrypted on its own, so frames are most of the log.
+monitor readings for 45 minutes on 60,000 of them. Monitor readings are stored as the
+crew tablet writes them (`--readings chunks`, the default): one `vitals.chunk` entry
+(class `stream`) a minute per monitor, each signed and encrypted on its own; with
+`--readings frames` as logs written before chunks hold them, one `vitals.frame` entry per
+reading, so frames are most of the log.
 
 Set-up (untimed, printed): a trust; a hub, `--crews` crew nodes, a hospital and a vault,
 introduced to each other by real sync rounds. Then every entry is made for real (a grant
@@ -122,8 +124,10 @@ def _client(node: Node) -> Any:
 
 
 def _incident(i: int, per_incident: int, minutes: int, monitored: bool,
-              hospital: str) -> tuple[list[tuple[str, str, dict[str, Any]]], int]:
-    """Return one incident's (class, kind, body) in order, and how many are frames."""
+              hospital: str, chunks: bool = False
+              ) -> tuple[list[tuple[str, str, dict[str, Any]]], int]:
+    """Return one incident's (class, kind, body) in order, and how many monitor readings
+    it holds (as a `vitals.frame` each, or a `vitals.chunk` a minute)."""
     case = chest_pain_stemi()
     begin = START + timedelta(seconds=i * 30 * 86_400 // 90_000)  # ~3,000 a day
     out: list[tuple[str, str, dict[str, Any]]] = [("clinical", "record.opened", case.opened)]
@@ -148,12 +152,20 @@ def _incident(i: int, per_incident: int, minutes: int, monitored: bool,
         n += 1
     frames = 0
     if monitored:
+        minute: list[dict[str, Any]] = []
         for s in range(minutes * 60):
             t = begin + timedelta(minutes=10, seconds=s)
-            out.append(("stream", "vitals.frame", {
-                "at": t.isoformat(), "source": "monitor-1", "heart_rate": 60 + (s + i) % 60,
-                "spo2": 93 + s % 7, "respiratory_rate": 14 + s % 10}))
+            reading = {"at": t.isoformat(), "heart_rate": 60 + (s + i) % 60,
+                       "spo2": 93 + s % 7, "respiratory_rate": 14 + s % 10}
             frames += 1
+            if not chunks:
+                out.append(("stream", "vitals.frame", {**reading, "source": "monitor-1"}))
+                continue
+            minute.append(reading)
+            if len(minute) == 60 or s == minutes * 60 - 1:
+                out.append(("stream", "vitals.chunk", {
+                    "at": minute[0]["at"], "source": "monitor-1", "readings": minute}))
+                minute = []
     return out, frames
 
 
@@ -171,7 +183,8 @@ def _make(nodes: dict[str, Node], drill: Drill, args: argparse.Namespace,
         to = {n.keys.box_key_id: n.keys.box_public for n in (crew, hospital, vault)}
         recipients = tuple(sorted(to))
         items, frames = _incident(i, args.per_incident, args.minutes,
-                                  _monitored(i, args.incidents, args.monitored), drill.hospital)
+                                  _monitored(i, args.incidents, args.monitored), drill.hospital,
+                                  chunks=args.readings == "chunks")
         record, key = new_record_id(), crypto.random_bytes(32)
         hlc = int(time.time() * 1000) + drill.entries
         last = make_grant(Draft(record, "grant", "P100234", HLC(hlc), (), ()), crew.keys, key, to)
@@ -346,7 +359,8 @@ def run(args: argparse.Namespace, home: Path) -> Drill:
     started = time.monotonic()
     build(drill, args)
     print(f"built:    {time.monotonic() - started:8.2f} s  (untimed set-up) {args.incidents:,} "
-          f"incidents, {drill.entries:,} entries of which {drill.frames:,} monitor frames; "
+          f"incidents, {drill.entries:,} entries holding {drill.frames:,} monitor readings "
+          f"(as {args.readings}); "
           f"hub log {drill.log_size:,}, vault {drill.vault_size:,}", flush=True)
     recover(drill, args)
     total = sum(drill.times[p] for p in ("wipe", "rebuild", "verify", "resume"))
@@ -360,7 +374,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--incidents", type=int, default=90_000)
     p.add_argument("--per-incident", type=int, default=60, help="clinical entries")
     p.add_argument("--monitored", type=int, default=60_000)
-    p.add_argument("--minutes", type=int, default=45, help="of one-a-second monitor frames")
+    p.add_argument("--minutes", type=int, default=45, help="of one-a-second monitor readings")
+    p.add_argument("--readings", choices=("chunks", "frames"), default="chunks",
+                   help="a vitals.chunk a minute (as written now) or a vitals.frame a reading")
     p.add_argument("--crews", type=int, default=4)
     p.add_argument("--vault-behind", type=float, default=0.01,
                    help="the fraction of incidents that reached the hub but not the vault")

@@ -6,8 +6,9 @@ A crew node (SQLite on disk, in a temporary directory) serves its MLLP listener 
 127.0.0.1; the demo's simulated monitor message (device tree and five metrics) is sent
 `--messages` times over one connection, each waiting for its ACK (as a monitor in
 original acknowledgement mode does), then the same number again sent all at once
-(a flood) with the ACKs read at the end. Every message is stored as one `vitals.frame`
-plus its audit entry, through the door. Prints messages per second and the ACK round
+(a flood) with the ACKs read at the end. Every message's reading is checked and held
+through the door, and written in the monitor's `vitals.chunk` (a minute of readings and
+one audit entry) when the listener stops. Prints messages per second and the ACK round
 trip (p50, p99) of the one-at-a-time run. A real monitor sends one message a second.
 """
 

@@ -32,6 +32,7 @@ class Crew:
     listener: MllpListener
 
     def frames(self) -> list[dict[str, Any]]:
+        self.monitors.readings.flush()  # write what is held, as a handover would
         items: list[dict[str, Any]] = self.node.state(self.record)["items"].get("vitals", [])
         return items
 

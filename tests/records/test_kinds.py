@@ -176,6 +176,14 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "diastolic_bp": 64,
         "etco2_kpa": 4.8,
     },
+    "vitals.chunk": {
+        "at": "2024-05-01T15:10:01+01:00",
+        "source": "monitor-1",
+        "readings": [
+            {"at": "2024-05-01T15:10:01+01:00", "heart_rate": 112, "spo2": 93},
+            {"at": "2024-05-01T15:10:02+01:00", "heart_rate": 113, "etco2_kpa": 4.8},
+        ],
+    },
     "audit.event": {
         "v": 1,
         "action": "record.view",
@@ -340,6 +348,7 @@ def test_registry_shape() -> None:
         "receipt.recorded": ("receipts", True),
         "safety.override": ("overrides", True),
         "vitals.frame": ("vitals", True),
+        "vitals.chunk": ("vitals_chunks", True),
         "ecg.chunk": ("ecg", True),
         "audit.event": ("audit", True),
         "attachment.chunk": ("attachment_chunks", True),

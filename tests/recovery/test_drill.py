@@ -16,7 +16,7 @@ from carechain.records.kinds import validate_body
 def test_the_drill_runs_every_phase_end_to_end(tmp_path: Path) -> None:
     args = drill.parser().parse_args([
         "--incidents", "12", "--per-incident", "20", "--monitored", "4", "--minutes", "1",
-        "--crews", "2", "--vault-behind", "0.25", "--batch", "97"])
+        "--crews", "2", "--vault-behind", "0.25", "--batch", "97", "--readings", "frames"])
     done = drill.run(args, tmp_path)
     assert list(done.times) == ["wipe", "rebuild", "verify", "resume", "backup", "restore"]
     assert done.entries == 12 * 20 + 4 * 60 and done.frames == 4 * 60
@@ -29,6 +29,16 @@ def test_the_drill_runs_every_phase_end_to_end(tmp_path: Path) -> None:
     finally:
         vault.close()
         restored.close()
+
+
+def test_the_drills_monitor_readings_are_a_chunk_a_minute_by_default() -> None:
+    items, readings = drill._incident(7, 60, 3, True, "hospital-a", chunks=True)
+    chunks = [data for _, kind, data in items if kind == "vitals.chunk"]
+    assert readings == 180 and len(chunks) == 3 and len(items) == 59 + 3
+    assert [len(c["readings"]) for c in chunks] == [60, 60, 60]
+    for chunk in chunks:
+        validate_body("vitals.chunk", chunk)
+    assert drill.parser().parse_args([]).readings == "chunks"
 
 
 def test_the_drills_records_are_valid_clinical_entries() -> None:

@@ -21,6 +21,7 @@ import contextlib
 import json
 import tempfile
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -224,6 +225,22 @@ def test_altered_ciphertext_is_refused_and_named(chain: Chain, home: Path, fix_i
     signed = _flip(victim.signed, len(victim.signed) - 8)  # "body" sorts last: ciphertext
     assert decode_signed(signed, victim.signature).header == victim.header  # still decodes
     _check_altered(chain, home, victim, signed, fix_id)
+
+
+def test_a_reading_altered_in_a_vitals_chunk_is_refused_and_named(chain: Chain,
+                                                                   home: Path) -> None:
+    """A minute of monitor readings is one signed, sealed entry: a byte of a chunk flipped
+    in the hub's store (a reading changed) is refused by every node that pulls it."""
+    record = document_stemi(chain)
+    start = datetime(2026, 11, 26, 9, 5, tzinfo=UTC)
+    readings = [{"at": (start + timedelta(seconds=s)).isoformat(), "heart_rate": 90 + s}
+                for s in range(60)]
+    chain.nodes["crew-1"].append(record=record, user="P1", kind="vitals.chunk", data={
+        "at": readings[0]["at"], "source": "monitor-a", "readings": readings})
+    chain.sync("crew-1", "hub")
+    victim = _entry(chain.nodes["crew-1"], record, "vitals.chunk")
+    signed = _flip(victim.signed, len(victim.signed) - 8)
+    _check_altered(chain, home, victim, signed, fix_id=True)
 
 
 # --- 2. a header field altered and re-encoded canonically ------------------------------

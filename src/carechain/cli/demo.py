@@ -68,11 +68,16 @@ def _document(chain: DemoChain) -> bytes:
     return record
 
 
+DEMO_CHUNK_S = 5.0
+
+
 def _listen(chain: DemoChain, record: bytes, port: int) -> MllpListener:
     """Start the first crew's monitor listener and attach the demo monitor to the record,
     as its paramedic would on the device."""
     site = chain.nodes["crew-ambulance-412"]
-    monitors = Monitors(Door(site.node, site.accounts))
+    # A chunk of readings every few seconds, not every minute, so the hospital's chart
+    # moves while someone watches the demo.
+    monitors = Monitors(Door(site.node, site.accounts), chunk_s=DEMO_CHUNK_S)
     listener = MllpListener(monitors, default_map(), port=port)
     listener.start()
     if site.app is not None:
@@ -102,7 +107,8 @@ def demo(
     once: Annotated[
         bool,
         typer.Option(
-            help="Wait until the hospital has the patient and some live frames, print it, and stop."
+            help="Wait until the hospital has the patient and some monitor readings, print it, "
+            "and stop."
         ),
     ] = False,
     random_ports: Annotated[
@@ -157,7 +163,7 @@ def demo(
                 time.sleep(0.2)
             frames = _vitals(hospital, record)
             typer.echo(
-                f"hospital has the record with {len(frames)} live frames; latest "
+                f"hospital has the record with {len(frames)} monitor readings; latest "
                 f"HR {frames[-1]['heart_rate'] if frames else '-'}"
             )
             if len(frames) < 3:

@@ -103,6 +103,9 @@ def serve(
         "127.0.0.1"),
     device_map: Annotated[Path | None, typer.Option(
         help="The trust's own table of monitor codes and units (YAML).")] = None,
+    monitor_chunk: Annotated[float, typer.Option(
+        help="Write each monitor's readings as one signed chunk this often, in seconds.")
+    ] = 60.0,
     secret: SecretOpt = None,
 ) -> None:
     """Run the node's HTTP API (OpenAPI schema at /openapi.json)."""
@@ -129,6 +132,7 @@ def serve(
             mllp_port=mllp_port,
             mllp_host=mllp_host,
             device_map=device_map,
+            monitor_chunk_s=monitor_chunk,
         )
         PeerTLS(ca_bundle, client_cert, client_key).context()  # refuse unreadable files now
         chosen = load_formulary(formulary.read_text()) if formulary else None
@@ -219,7 +223,8 @@ def _listen_for_monitors(node: Node, accounts: AccountStore,
         table = map_from(settings.device_map)
     except (CarechainError, OSError) as exc:
         fail(f"device map: {exc}")
-    devices = MllpListener(Monitors(Door(node, accounts)), table, host=settings.mllp_host,
+    monitors = Monitors(Door(node, accounts), chunk_s=settings.monitor_chunk_s)
+    devices = MllpListener(monitors, table, host=settings.mllp_host,
                            port=settings.mllp_port)
     try:
         devices.start()

@@ -6,9 +6,11 @@ is answered `AR` and the connection closed, bytes outside a frame are discarded,
 cut off by a disconnect or left unfinished for `idle_s` is dropped without storing
 anything. One message is processed at a time per connection and its ACK is written (and
 drained) before more is read, so a monitor that floods is slowed by TCP itself; at most
-`max_connections` monitors are served at once. Accepted frames are written through
-`carechain.operations` as the crew member who attached the monitor, all frames of one
-message in one unit of work.
+`max_connections` monitors are served at once. Accepted readings (all of a message's, or
+none) are held through `carechain.operations` for the crew member who attached the
+monitor and written as one signed `vitals.chunk` entry a minute per monitor, before the
+record's handover or sign-off, on detach and when the listener stops
+(`carechain.operations.readings`); an `AA` means "held", not yet "signed and stored".
 """
 
 from __future__ import annotations
@@ -23,7 +25,6 @@ from carechain.devices.mapping import DeviceMap
 from carechain.devices.pcd01 import Refused, parse_report
 from carechain.errors import CarechainError, InvalidInput
 from carechain.operations.devices import Monitors
-from carechain.operations.records import append
 
 __all__ = ["END", "START", "MllpListener", "frame"]
 
@@ -63,6 +64,7 @@ class MllpListener:
         self._ready.wait(10)
         if self._error is not None:
             raise self._error
+        self.monitors.readings.start()
 
     def stop(self) -> None:
         """Stop listening and close every connection."""
@@ -70,6 +72,7 @@ class MllpListener:
             self._loop.call_soon_threadsafe(self._stopping.set)
         self._thread.join(5)
         self._writes.shutdown(wait=True)
+        self.monitors.readings.close()  # every held reading is written before the node stops
 
     def _run(self) -> None:
         asyncio.set_event_loop(self._loop)
@@ -141,7 +144,8 @@ class MllpListener:
                 await writer.drain()
 
     def handle(self, payload: bytes) -> bytes:
-        """Process one message and return its ACK (storing its frames, or nothing)."""
+        """Process one message and return its ACK (holding its readings for the record's next
+        chunk, or nothing)."""
         try:
             report = parse_report(payload, self.table)
         except Refused as exc:
@@ -152,10 +156,8 @@ class MllpListener:
             if where is None:
                 raise Refused("AE", f"monitor {report.monitor!r} is not attached to a record "
                               "on this device")
-            with self.monitors.door.unit() as uow:
-                for data in report.frames:
-                    append(self.monitors.door, where.actor, uow, record=where.record,
-                           kind="vitals.frame", data=data)
+            self.monitors.readings.add(where.actor, where.record, report.monitor,
+                                       report.frames)
             accepted = True
         except Refused as exc:
             return ack(exc.code, report.control_id, reason=exc.reason,

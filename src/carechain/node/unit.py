@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -46,6 +47,7 @@ class Unit:
         self.seqs: dict[bytes, int] | None = None
         self._touched: set[bytes] = set()
         self._keys: set[bytes] = set()
+        self._undo: list[Callable[[], None]] = []
 
     def add(self, entry: Entry) -> Written:
         """Take a drafted entry into the unit; later drafts of its record descend from it."""
@@ -60,6 +62,10 @@ class Unit:
         """Know a new record's content key from now on (forgotten if the unit fails)."""
         self.node._content_keys[record] = key
         self._keys.add(record)
+
+    def on_rollback(self, undo: Callable[[], None]) -> None:
+        """Call `undo` if the unit fails (say, to hold again what a draft took away)."""
+        self._undo.append(undo)
 
     def commit(self) -> list[Stored]:
         """Store every entry of the unit in one durable transaction."""
@@ -79,6 +85,9 @@ class Unit:
         for record in self._keys:
             self.node._content_keys.pop(record, None)
         self.entries.clear()
+        undo, self._undo = self._undo, []
+        for step in undo:
+            step()
 
 
 @dataclass

@@ -1,7 +1,8 @@
 """Monitors on the crew network: which this node has heard, and which record each feeds.
 
-The MLLP listener (`carechain.devices`) writes a monitor's frames only into the record a
-crew member attached it to, as that crew member, through `records.append`. Attaching and
+The MLLP listener (`carechain.devices`) writes a monitor's readings only into the record a
+crew member attached it to, as that crew member: held in `readings` (checked as they
+arrive) and written as `vitals.chunk` entries (`carechain.operations.readings`). Attaching and
 detaching are operations of their own, so the choice is permission-checked (`record.write`
 and a care relationship with the record) and leaves an audit entry (`device.attach`,
 `device.detach`).
@@ -23,6 +24,7 @@ from carechain.node import Unit
 from carechain.operations.access import held_record, record_access
 from carechain.operations.actor import Actor
 from carechain.operations.door import Door
+from carechain.operations.readings import CHUNK_EVERY_S, Readings
 
 __all__ = ["HEARD_FOR_S", "HEARD_MAX", "Attachment", "Heard", "Monitors", "attach_monitor",
            "detach_monitor"]
@@ -71,8 +73,9 @@ class Attachment:
 class Monitors:
     """The node's monitors: heard recently, and attached to records."""
 
-    def __init__(self, door: Door) -> None:
+    def __init__(self, door: Door, *, chunk_s: float = CHUNK_EVERY_S) -> None:
         self.door = door
+        self.readings = Readings(door, every_s=chunk_s)
         self._lock = threading.Lock()
         self._heard: dict[str, Heard] = {}
         self._attached: dict[str, Attachment] = {}
@@ -108,6 +111,7 @@ class Monitors:
             gone = self._attached.pop(monitor, None)
         if gone is not None:
             with self.door.unit() as uow:
+                self.readings.flush(gone.record, sources={monitor}, uow=uow)
                 detach_monitor(self.door, actor, uow, record=gone.record, monitor=monitor)
 
     def attachment(self, monitor: str) -> Attachment | None:

@@ -20,6 +20,7 @@ from carechain.node.verify import verify_record
 from carechain.operations.access import Access, addressed_here, held_record, record_access
 from carechain.operations.actor import Actor
 from carechain.operations.door import Door
+from carechain.operations.readings import flush_before
 from carechain.records.fold import AMENDMENT_KIND
 from carechain.records.safety import SecondClinician
 
@@ -83,6 +84,7 @@ def append(
     (staff id, PIN) for a dose only a second clinician may let through."""
     _permit(door, actor, _KIND_ACTIONS.get(kind, "record.write"))
     _writable(door, actor, record)
+    flush_before(door, uow, record=record, kind=kind)  # held monitor readings go first
     granted = door.node.recipients(record)
     written = door.node.append(record=record, user=actor.user, kind=kind, data=data, uow=uow,
                                confirmation=_second(door, confirmation))
@@ -113,6 +115,7 @@ def address(door: Door, actor: Actor, uow: Unit, *, record: bytes, node_name: st
     """Grant the record's key to a named hospital, vault or crew node."""
     _permit(door, actor, "key.grant")
     _writable(door, actor, record)
+    flush_before(door, uow, record=record, kind=None)  # the hospital gets every reading
     written = door.node.address_to(record=record, user=actor.user, node_name=node_name, uow=uow)
     door.audit(actor, uow, "key.grant", record=record,
                detail={"node": node_name, "granted": written is not None})

@@ -14,6 +14,9 @@ whatever order they arrived in (DESIGN §4).
 - Observations are listed by `taken_at` to the second, ties broken by when the device
   recorded them (HLC, then entry id), so the last is the latest measured set; a set
   recorded more than the back-dating limit after it was taken is marked `backdated`.
+- Monitor readings: each reading of a `vitals.chunk` becomes one item of `vitals`, as a
+  `vitals.frame` does, and `vitals` is listed by reading time; so readings fold to the
+  same series however they were split into chunks or frames (old logs hold frames).
 """
 
 from __future__ import annotations
@@ -27,9 +30,20 @@ from typing import Any
 from carechain.entries import HLC
 from carechain.records.times import is_backdated
 
-__all__ = ["AMENDMENT_KIND", "FoldEntry", "fold", "hlc_iso", "topological_order"]
+__all__ = [
+    "AMENDMENT_KIND",
+    "CHUNK_SECTION",
+    "READINGS_SECTION",
+    "READING_META",
+    "FoldEntry",
+    "fold",
+    "hlc_iso",
+    "topological_order",
+]
 
 AMENDMENT_KIND = "entry.amended"
+READINGS_SECTION = "vitals"  # one item per monitor reading (`vitals.frame`, or in a chunk)
+CHUNK_SECTION = "vitals_chunks"  # `vitals.chunk` entries, expanded into READINGS_SECTION
 
 
 @dataclass(frozen=True)
@@ -177,6 +191,7 @@ def fold(
                     "values": [_who(order[j], v) for j, v in kept],
                 }
             )
+    _readings(items)
     if "observations" in items:
         items["observations"].sort(key=lambda o: _observation_order(o, recorded[id(o)]))
     return {
@@ -187,6 +202,34 @@ def fold(
         "history": [_history(order, i, superseded_by, amends) for i in range(len(order))],
         "entries": len(order),
     }
+
+
+def _readings(items: dict[str, list[dict[str, Any]]]) -> None:
+    """List each chunk's readings in `vitals` beside the frames, in reading-time order."""
+    chunks = items.pop(CHUNK_SECTION, [])
+    if not chunks and READINGS_SECTION not in items:
+        return
+    readings = items.setdefault(READINGS_SECTION, [])
+    for chunk in chunks:
+        meta = {k: chunk[k] for k in ("source", "entry", "author", "recorded_at", "amended_by")
+                if chunk.get(k) is not None}
+        for n, reading in enumerate(chunk.get("readings", [])):
+            readings.append({**reading, **meta, "reading": n})
+    readings.sort(key=_reading_order)
+
+
+def _reading_order(item: Mapping[str, Any]) -> tuple[Any, ...]:
+    """Order readings by time, then source and values, whatever entries carried them."""
+    try:
+        at = datetime.fromisoformat(str(item.get("at"))).astimezone(UTC)
+    except ValueError:
+        at = datetime.min.replace(tzinfo=UTC)  # the kinds refuse such a reading anyway
+    values = sorted((k, repr(v)) for k, v in item.items() if k not in READING_META)
+    return (at, str(item.get("source") or ""), values)
+
+
+# What the fold adds to a reading: the entry that carried it (and, in a chunk, its place).
+READING_META = frozenset({"entry", "author", "recorded_at", "amended_by", "reading"})
 
 
 def _observation_order(item: Mapping[str, Any], entry: FoldEntry) -> tuple[Any, ...]:

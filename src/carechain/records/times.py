@@ -57,8 +57,13 @@ TIMED_FIELDS: dict[str, tuple[tuple[str, ...], bool]] = {
     "arrest.recorded": (("arrest_at", "bystander_cpr_at"), False),
     "record.opened": (("opened_at",), False),
     "vitals.frame": (("at",), False),
+    "vitals.chunk": (("at",), False),  # and each reading's `at` (NESTED_READINGS)
     "ecg.chunk": (("at",), False),
 }
+
+
+# Kinds whose `readings` each carry an `at`, checked as the kind's own time fields are.
+NESTED_READINGS = frozenset({"vitals.chunk"})
 
 
 def _when(value: object) -> datetime | None:
@@ -90,6 +95,9 @@ def check_entry_times(
     """
     fields, after_start = TIMED_FIELDS.get(kind, ((), False))
     times = [(name, at) for name in fields if (at := _when(data.get(name))) is not None]
+    if kind in NESTED_READINGS:  # a chunk's readings each have their own time
+        times += [(f"readings.{n}.at", at) for n, r in enumerate(data.get("readings") or [])
+                  if isinstance(r, Mapping) and (at := _when(r.get("at"))) is not None]
     if not times:
         return
     now = datetime.fromtimestamp(now_ms / 1000, tz=UTC)

@@ -141,7 +141,7 @@ def _care(state: Mapping[str, Any]) -> list[Any]:
 
 
 # Stream frames and a file's chunks: hundreds of rows that say nothing on paper.
-_NOT_IN_TIMELINE = ("vitals.frame", "ecg.chunk", "attachment.chunk")
+_NOT_IN_TIMELINE = ("vitals.frame", "vitals.chunk", "ecg.chunk", "attachment.chunk")
 
 
 def _timeline(state: Mapping[str, Any]) -> list[Any]:

@@ -7,6 +7,7 @@ closed sets of values the kinds accept are `carechain.records.kinds.choices`.
 """
 
 from carechain.records.kinds._common import FREE_TEXT_MAX, LIST_MAX, SHORT_TEXT_MAX, show_times
+from carechain.records.kinds._exchange import CHUNK_READINGS_MAX
 from carechain.records.kinds._incident import INCIDENT_TIMES
 from carechain.records.kinds._outcome import CONVEYED_ONLY, NOT_CONVEYED_ONLY
 from carechain.records.kinds.registry import (
@@ -18,6 +19,7 @@ from carechain.records.kinds.registry import (
 )
 
 __all__ = [
+    "CHUNK_READINGS_MAX",
     "CONVEYED_ONLY",
     "FREE_TEXT_MAX",
     "INCIDENT_TIMES",

@@ -27,8 +27,14 @@ __all__ = [
     "OverrideBreach",
     "ReceiptRecorded",
     "SafetyOverride",
+    "VitalsChunk",
     "VitalsFrame",
+    "VitalsReading",
 ]
+
+# A chunk holds at most ten minutes of readings at one a second (a writer flushes every
+# minute by default; a longer chunk risks more readings on a crash before it is written).
+CHUNK_READINGS_MAX = 600
 
 Lead = Literal["I", "II", "III", "aVR", "aVL", "aVF", "V1", "V2", "V3", "V4", "V5", "V6"]
 
@@ -70,17 +76,31 @@ class SafetyOverride(KindModel):
     confirmed_by: ConfirmedBy | None = None
 
 
-class VitalsFrame(KindModel):
-    """`vitals.frame` (stream): one reading from a monitor, typically every second."""
+class VitalsReading(KindModel):
+    """One monitor reading with its time (the fields of a frame, without its source)."""
 
     at: Time
-    source: ShortText | None = None
     heart_rate: Annotated[Int, Between(20, 300, "/min")] | None = None
     spo2: Annotated[Int, Between(50, 100, "%")] | None = None
     respiratory_rate: Annotated[Int, Between(0, 80, "/min")] | None = None
     systolic_bp: Annotated[Int, Between(40, 300, "mmHg")] | None = None
     diastolic_bp: Annotated[Int, Between(20, 200, "mmHg")] | None = None
     etco2_kpa: Annotated[Num, Between(0, 15, "kPa")] | None = None
+
+
+class VitalsFrame(VitalsReading):
+    """`vitals.frame` (stream): one reading from a monitor, typically every second."""
+
+    source: ShortText | None = None
+
+
+class VitalsChunk(KindModel):
+    """`vitals.chunk` (stream): a stretch of one monitor's readings, each with its time;
+    the fold lists them in section `vitals` exactly as if each had been a frame."""
+
+    at: Time
+    source: ShortText | None = None
+    readings: Annotated[list[VitalsReading], Field(min_length=1, max_length=CHUNK_READINGS_MAX)]
 
 
 class EcgChunk(KindModel):

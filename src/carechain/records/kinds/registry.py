@@ -23,6 +23,7 @@ from carechain.records.kinds._exchange import (
     EcgChunk,
     ReceiptRecorded,
     SafetyOverride,
+    VitalsChunk,
     VitalsFrame,
 )
 from carechain.records.kinds._history import HistoryRecorded
@@ -77,6 +78,7 @@ _SPECS = (
     KindSpec("receipt.recorded", 1, ReceiptRecorded, "receipts", multi=True),
     KindSpec("safety.override", 1, SafetyOverride, "overrides", multi=True),
     KindSpec("vitals.frame", 1, VitalsFrame, "vitals", multi=True, cls="stream"),
+    KindSpec("vitals.chunk", 1, VitalsChunk, "vitals_chunks", multi=True, cls="stream"),
     KindSpec("ecg.chunk", 1, EcgChunk, "ecg", multi=True, cls="stream"),
     KindSpec("audit.event", 1, AuditEvent, "audit", multi=True, cls="audit"),
 )

@@ -14,6 +14,7 @@ from carechain.accounts import AccountStore, Outcome, audit_event
 from carechain.accounts.models import Person
 from carechain.node import Node
 from carechain.operations import Actor, Door
+from carechain.operations.readings import readings_of
 from carechain.sync.loop import SyncLoop
 
 __all__ = ["Closing", "WebContext"]
@@ -45,12 +46,16 @@ class Closing:
         """Set `woken` on each new log entry and when the server stops, for the block."""
         loop = asyncio.get_running_loop()
         stop = node.notifier.listen_async(loop, woken)
+        held = readings_of(node)  # monitor readings held for their chunk, charted at once
+        stop_held = held.changed.listen_async(loop, woken) if held is not None else None
         with self._lock:
             self._waiters.add((loop, woken))
         try:
             yield
         finally:
             stop()
+            if stop_held is not None:
+                stop_held()
             with self._lock:
                 self._waiters.discard((loop, woken))
 

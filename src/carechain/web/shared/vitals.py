@@ -1,5 +1,6 @@
 """Vital signs for the live charts of the hospital's patient page and the crew's record
-page: monitor frames (`vitals.frame` stream entries) and observation sets as one time
+page: monitor readings (`vitals.frame` and `vitals.chunk` stream entries, and readings
+not yet written in a chunk) and observation sets as one time
 series, the NEWS2 trend, and the live stream of new points read from the log after a
 cursor. Both apps draw them with `static/vitals.js` from `templates/_vitals.html`."""
 
@@ -12,6 +13,7 @@ from typing import Any
 
 from carechain.errors import CarechainError
 from carechain.node import Node
+from carechain.operations.readings import readings_of
 from carechain.store import Stored
 from carechain.web.shared.clock import display_zone, parse_time
 
@@ -21,11 +23,13 @@ __all__ = [
     "Chart",
     "Update",
     "chart_view",
+    "chunk_points",
     "frame_point",
     "news2_points",
     "observation_point",
     "points_of",
     "read_update",
+    "reading_key",
     "text_alternative",
 ]
 
@@ -72,8 +76,26 @@ def _point(data: dict[str, Any], time_key: str, names: dict[str, str], source: s
 
 
 def frame_point(data: dict[str, Any], entry: str) -> dict[str, Any] | None:
-    """Return a chart point from a `vitals.frame` body's data."""
+    """Return a chart point from a `vitals.frame` body's data, or from one reading of a
+    `vitals.chunk` (then `entry` names the chunk and the reading's place in it)."""
     return _point(data, "at", _FRAME, "monitor", entry)
+
+
+def reading_key(source: object, at: object) -> str:
+    """Return the point key of a reading held or written in a chunk: the same before and
+    after its chunk is written, so the chart draws it once."""
+    return f"reading:{source or ''}@{at}"
+
+
+def chunk_points(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """Return the chart points of a `vitals.chunk` body's readings."""
+    found = []
+    for reading in data.get("readings") or []:
+        if isinstance(reading, dict):
+            point = frame_point(reading, reading_key(data.get("source"), reading.get("at")))
+            if point is not None:
+                found.append(point)
+    return found
 
 
 def observation_point(data: dict[str, Any], entry: str) -> dict[str, Any] | None:
@@ -99,7 +121,9 @@ def points_of(state: dict[str, Any]) -> list[dict[str, Any]]:
     items = state.get("items", {})
     found: list[dict[str, Any]] = []
     for frame in items.get("vitals", []):
-        point = frame_point(frame, str(frame.get("entry", "")))
+        key = str(frame.get("entry", "")) if "reading" not in frame \
+            else reading_key(frame.get("source"), frame.get("at"))  # a chunk's reading
+        point = frame_point(frame, key)
         if point is not None:
             found.append(point)
     for obs in items.get("observations", []):
@@ -203,6 +227,8 @@ def read_update(node: Node, record: bytes, after: int, *, limit: int = 1000) -> 
         point = None
         if kind == "vitals.frame":
             point = frame_point(data, stored.entry.hex)
+        elif kind == "vitals.chunk":
+            update.points.extend(chunk_points(data))
         elif kind == "observation.recorded":
             point = observation_point(data, stored.entry.hex)
             observed = True
@@ -212,6 +238,12 @@ def read_update(node: Node, record: bytes, after: int, *, limit: int = 1000) -> 
             kind == "receipt.recorded" and data.get("handover_accepted") is not True
         ):
             update.changed = True  # an amendment, a new section, an accepted handover
+    held = readings_of(node)
+    if held is not None:  # readings this node holds, not yet written in a chunk
+        for reading in held.pending(record):
+            point = frame_point(reading, reading_key(reading.get("source"), reading.get("at")))
+            if point is not None:
+                update.points.append(point)
     if observed or update.changed:
         try:
             update.news2 = news2_points(node.state(record))

@@ -37,7 +37,7 @@ class Settings:
     mllp_port: int | None = None
     mllp_host: str = "127.0.0.1"
     device_map: Path | None = None
-    monitor_chunk_s: float = 60.0
+    monitor_chunk_s: float = 0.0
 
     def __post_init__(self) -> None:
         if not 0 < self.port < 65536:
@@ -72,8 +72,8 @@ class Settings:
         if self.device_map is not None and self.mllp_port is None:
             raise FieldInvalid("device_map", "a device map is for the MLLP listener: "
                                "give --mllp-port too")
-        if not 1 <= self.monitor_chunk_s <= 600:
-            raise FieldInvalid("monitor_chunk_s", "must be between 1 and 600 seconds")
+        if self.monitor_chunk_s != 0 and not 1 <= self.monitor_chunk_s <= 600:
+            raise FieldInvalid("monitor_chunk_s", "must be 0 (at once) or 1 to 600 seconds")
         if not self.dev and not self.loopback and self.tls_cert is None:
             raise FieldInvalid(
                 "host",

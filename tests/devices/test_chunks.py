@@ -257,3 +257,4 @@ def test_the_chunk_interval_setting_is_checked(seconds: float) -> None:
         Settings(data_dir=Path("n"), monitor_chunk_s=seconds)
     assert caught.value.field == "monitor_chunk_s"
     assert Settings(data_dir=Path("n"), monitor_chunk_s=10).monitor_chunk_s == 10
+    assert Settings(data_dir=Path("n")).monitor_chunk_s == 0  # at once: live per reading

@@ -68,16 +68,13 @@ def _document(chain: DemoChain) -> bytes:
     return record
 
 
-DEMO_CHUNK_S = 5.0
-
-
 def _listen(chain: DemoChain, record: bytes, port: int) -> MllpListener:
     """Start the first crew's monitor listener and attach the demo monitor to the record,
     as its paramedic would on the device."""
     site = chain.nodes["crew-ambulance-412"]
-    # A chunk of readings every few seconds, not every minute, so the hospital's chart
-    # moves while someone watches the demo.
-    monitors = Monitors(Door(site.node, site.accounts), chunk_s=DEMO_CHUNK_S)
+    # Each message's readings written at once, as `serve` does by default: the hospital's
+    # chart moves with every reading while someone watches the demo.
+    monitors = Monitors(Door(site.node, site.accounts), chunk_s=0.0)
     listener = MllpListener(monitors, default_map(), port=port)
     listener.start()
     if site.app is not None:

@@ -104,8 +104,9 @@ def serve(
     device_map: Annotated[Path | None, typer.Option(
         help="The trust's own table of monitor codes and units (YAML).")] = None,
     monitor_chunk: Annotated[float, typer.Option(
-        help="Write each monitor's readings as one signed chunk this often, in seconds.")
-    ] = 60.0,
+        help="Write each monitor's readings as one signed chunk this often, in seconds "
+             "(0: each message's readings at once, so the hospital sees each live).")
+    ] = 0.0,
     secret: SecretOpt = None,
 ) -> None:
     """Run the node's HTTP API (OpenAPI schema at /openapi.json)."""

@@ -18,18 +18,28 @@ from tests.devices.conftest import ACME, OURS, PHILIPS, Crew
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "hl7"
 
 
+_UNREAD: dict[int, bytes] = {}  # bytes past the last ACK read, per open socket
+
+
 def _connect(crew: Crew) -> socket.socket:
     sock = socket.create_connection(("127.0.0.1", crew.listener.port), timeout=10)
+    _UNREAD.pop(sock.fileno(), None)  # left by an earlier socket with the same number
     return sock
 
 
 def _read_ack(sock: socket.socket) -> dict[str, str]:
-    data = b""
-    while not data.endswith(b"\x1c\r"):
+    """Read the next MLLP-framed ACK; several may arrive in one read when the test is slow
+    to read them, so what follows one is kept for the next call."""
+    data = _UNREAD.pop(sock.fileno(), b"")
+    while b"\x1c\r" not in data:
         chunk = sock.recv(4096)
         if not chunk:
             raise ConnectionError("closed before an ACK")
         data += chunk
+    end = data.index(b"\x1c\r") + 2
+    data, rest = data[:end], data[end:]
+    if rest:
+        _UNREAD[sock.fileno()] = rest
     assert data.startswith(b"\x0b")
     segments = {line.split("|")[0]: line for line in data[1:-2].decode().split("\r") if line}
     msa = segments["MSA"].split("|")

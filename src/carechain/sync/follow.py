@@ -44,7 +44,9 @@ class _Following:
     peer: PeerClient
     cert: Certificate
     keeper: HeadKeeper
-    known: int  # the size of the last head of this hub accepted (what the hub proves from)
+    # The size the hub proves each message's head from: `known` at the opening (the last
+    # head of this hub accepted then), then the largest head the hub sent on this connection.
+    known: int
     held: int | None = None  # the first position refused on this connection
     pending_checked: bool = False
 
@@ -59,17 +61,21 @@ class _Following:
         proven_from = self.known
 
         def fetch(first: int, second: int) -> Sequence[bytes]:
-            # The hub proves each head from the last one it sent; anything else is asked.
+            # The hub proves each head from the largest one it sent on this connection; a
+            # head accepted meanwhile by a sync round is not that one: anything else is asked.
             if _hashes(included) and first == proven_from:
                 return list(included)  # type: ignore[arg-type]
             return self.peer.consistency(first, second)
 
         delivery = delivery_of(self.peer, self.cert, message, fetch)
+        if delivery.head is not None:
+            # What the hub proves the next head from: the largest head it has sent on this
+            # connection (or `known` at the opening), whatever this node accepted since by
+            # another way (a sync round, a gap filled): `LiveHub._message` keeps the same.
+            self.known = max(self.known, delivery.head.size)
         outcome = receive_one(self.node, self.keeper, delivery)
         if delivery.head is not None:
             log_id = delivery.head.head.log_id
-            accepted = self.keeper.accepted(log_id)
-            self.known = accepted.size if accepted is not None else self.known
             if not self.pending_checked:  # heads other nodes gossiped: once a connection
                 self.pending_checked = True
                 self.keeper.check_pending(log_id, self.peer.consistency)

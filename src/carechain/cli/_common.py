@@ -18,6 +18,7 @@ __all__ = [
     "SecretOpt",
     "TrustSecretOpt",
     "fail",
+    "progress_bar",
     "secret_or_prompt",
 ]
 
@@ -67,3 +68,14 @@ def fail(message: str, code: int = 2) -> NoReturn:
 def handle(exc: CarechainError) -> NoReturn:
     """Report a deliberate error and exit 2."""
     fail(f"{exc.detail} [{exc.code}]")
+
+
+def progress_bar(done: int, total: int, unit: str = "") -> None:
+    """Draw a long command's progress on stderr when it is a terminal."""
+    if not sys.stderr.isatty():
+        return
+    width = 40
+    filled = width if total <= 0 else min(width, width * done // max(total, 1))
+    label = f" {unit}" if unit else ""
+    sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total}{label}")
+    sys.stderr.flush()

@@ -18,7 +18,7 @@ from carechain.backup import (
     restore_backup,
     verify_backup,
 )
-from carechain.cli._common import DirOpt, SecretOpt, fail, handle, secret_or_prompt
+from carechain.cli._common import DirOpt, SecretOpt, fail, handle, progress_bar, secret_or_prompt
 from carechain.errors import CarechainError
 from carechain.node import Node
 from carechain.node.home import NodeHome
@@ -156,13 +156,7 @@ def verify(
 
 
 def _bar(done: int, total: int) -> None:
-    """Show the restore's progress on a terminal."""
-    if not sys.stderr.isatty():
-        return
-    width = 40
-    filled = width if total <= 0 else min(width, width * done // max(total, 1))
-    sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} entries")
-    sys.stderr.flush()
+    progress_bar(done, total, "entries")
 
 
 @app.command("restore")

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from carechain.cli._common import DirOpt, SecretOpt, fail, handle, secret_or_prompt
+from carechain.cli._common import DirOpt, SecretOpt, fail, handle, progress_bar, secret_or_prompt
 from carechain.errors import CarechainError
 from carechain.node import Node
 from carechain.recovery import BATCH, Survivor, node_location, open_survivor, rebuild_hub
@@ -17,15 +17,6 @@ from carechain.recovery import BATCH, Survivor, node_location, open_survivor, re
 __all__ = ["app"]
 
 app = typer.Typer(help="The hub: rebuild its log from the survivors.", no_args_is_help=True)
-
-
-def _bar(done: int, total: int) -> None:
-    if not sys.stderr.isatty():
-        return
-    width = 40
-    filled = width if total <= 0 else min(width, width * done // max(total, 1))
-    sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
-    sys.stderr.flush()
 
 
 @app.command("rebuild")
@@ -77,7 +68,7 @@ def rebuild(
         for value in survivor:
             path, url = node_location(value)
             opened.append(open_survivor(path, root_public=root, hub_key=old, store_url=url))
-        result = rebuild_hub(node, opened, batch=batch, progress=_bar, log_key=old)
+        result = rebuild_hub(node, opened, batch=batch, progress=progress_bar, log_key=old)
     except CarechainError as exc:
         handle(exc)
     finally:

@@ -193,6 +193,12 @@
       var pen = canvas.getContext("2d");
       var last = null;
       pen.lineWidth = 3; pen.lineCap = "round"; pen.lineJoin = "round"; pen.strokeStyle = "#000";
+      if (input.value.indexOf("data:image/png;base64,") === 0) {
+        // A form sent back with an error keeps the signature: show it again on the pad.
+        var shown = new Image();
+        shown.onload = function () { pen.drawImage(shown, 0, 0); };
+        shown.src = input.value;
+      }
       function point(x, y) {
         var box = canvas.getBoundingClientRect();
         return {x: (x - box.left) * canvas.width / box.width,

@@ -125,6 +125,18 @@ def test_a_refusal_signed_on_the_screen_at_tablet_size(
     check_accessibility(page)
     screenshot(page, "refusal-signature-drawn")
 
+    # Sent without the signer's name: refused, and the pad shows the signature again.
+    page.fill("#name", "")
+    page.click("#signature-submit")
+    page.wait_for_selector("#name-error")
+    assert page.input_value("#image") == drawn
+    assert page.inner_text("#image-state") == "Signature drawn"
+    page.wait_for_function("""() => {
+        const c = document.querySelector('canvas.signature-pad');
+        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        for (let i = 3; i < d.length; i += 4) { if (d[i] > 0) { return true; } }
+        return false; }""")
+    page.fill("#name", "Mary Smith")
     _save(page, "signature")
     assert page.locator("[data-testid=signature-image]").count() == 1
     state = site.node.state(bytes.fromhex(record))

@@ -228,10 +228,13 @@ def test_folded_into_the_state_and_amended_in_place() -> None:
 
 def test_refusal_without_capacity_or_signature_is_prompted() -> None:
     state = build_state(b"\x04" * 16, [_entry(1, (), "refusal.recorded", REFUSAL)])
-    assert state["consent"]["prompts"] == [
+    assert [p["text"] for p in state["consent"]["prompts"]] == [
         "A refusal is recorded without a capacity assessment.",
         "A refusal is recorded without the patient's or a witness's signature.",
     ]
+    # Listed with the decision-support prompts, which the crew and the hospital show.
+    rules = [p["rule"] for p in state["prompts"]]
+    assert {"consent.capacity-not-assessed", "consent.refusal-not-signed"} <= set(rules)
     complete = build_state(
         b"\x04" * 16,
         [
@@ -259,8 +262,13 @@ def test_safeguarding_concern_not_referred_is_prompted_and_handed_over() -> None
     }
     state = build_state(b"\x05" * 16, [_entry(1, (), "safeguarding.raised", concern)])
     assert state["consent"]["prompts"] == [
-        "A safeguarding concern for an adult has no referral sent."
+        {
+            "rule": "safeguarding.not-referred",
+            "severity": "advice",
+            "text": "A safeguarding concern for an adult has no referral sent.",
+        }
     ]
+    assert state["consent"]["prompts"][0] in state["prompts"]
     handover = build_handover(state, now=datetime(2024, 5, 1, 15, 30, tzinfo=BST))
     assert "safeguarding concern (adult), NO referral sent" in handover.fields["recommendation"]
 

@@ -71,3 +71,20 @@ def test_capacity_refusal_referral_safeguarding_and_signature_forms(crew_site: S
     # The signature is shown as its picture, once, never as text in the item's summary.
     assert f'src="{PNG}"' in page and page.count("data:image/png") == 1
     assert 'class="signature-pad"' in page
+
+
+def test_a_refusal_without_capacity_or_signature_is_prompted_on_the_record(
+    crew_site: Site,
+) -> None:
+    crew = Crew(crew_site).login()
+    record = crew.open()
+    when = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M")
+    crew.save(record, "refusal", {"refused": ["conveyance"], "capacity": "has-capacity",
+                                  "risks_explained": "missed fracture",
+                                  "worsening_advice": "call 999 if worse",
+                                  "left_with": "alone", "recorded_at": when,
+                                  "recorded_by": "P100234"})
+    page = crew.page(record)
+    assert 'data-rule="consent.capacity-not-assessed"' in page
+    assert 'data-rule="consent.refusal-not-signed"' in page
+    assert "A refusal is recorded without a capacity assessment." in page

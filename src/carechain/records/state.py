@@ -45,4 +45,5 @@ def build_state(record: bytes, entries: Sequence[FoldEntry]) -> dict[str, Any]:
     consent = consent_summary(state)
     if consent is not None:
         state["consent"] = consent
+        state["prompts"] = [*state["prompts"], *consent["prompts"]]
     return state

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from carechain.handover._read import items, number, score, section, strings, text, time
+from carechain.handover._refusal import declined
 from carechain.handover._support import support
 from carechain.handover._words import clock, clock_and_relative, quantity, say
 
@@ -119,7 +120,7 @@ def destination(state: Mapping[str, Any], now: datetime) -> str | None:
         advice = text(disposition.get("safety_netting"))
         if advice:
             parts.append(f"safety-netting: {advice}")
-        return "; ".join(parts)
+        return "; ".join(parts + declined(state))
     parts = []
     hospital = text(disposition.get("hospital"))
     eta = clock_and_relative(disposition.get("eta"), now)
@@ -133,4 +134,4 @@ def destination(state: Mapping[str, Any], now: datetime) -> str | None:
     requirements = text(disposition.get("requirements"))
     if requirements:
         parts.append(f"requirements: {requirements}")
-    return "; ".join(parts) or None
+    return "; ".join(parts + declined(state)) or None

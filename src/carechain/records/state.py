@@ -7,6 +7,7 @@ from typing import Any
 
 from carechain.records import kinds
 from carechain.records.arrest import arrest_summary
+from carechain.records.capacity import consent_summary
 from carechain.records.decision import decision_support
 from carechain.records.fold import FoldEntry, KindInfo, fold
 
@@ -31,7 +32,8 @@ def _kind_info() -> dict[str, KindInfo]:
 
 
 def build_state(record: bytes, entries: Sequence[FoldEntry]) -> dict[str, Any]:
-    """Return the record's clinical state, with scores, prompts, conflicts and any arrest."""
+    """Return the record's clinical state, with scores, prompts, conflicts, any arrest and any
+    consent summary (capacity, refusal, safeguarding)."""
     state = fold(record, entries, _kind_info())
     for item in state["history"]:
         if item["kind"] == CHUNK_KIND and isinstance(item["data"], dict):
@@ -40,4 +42,8 @@ def build_state(record: bytes, entries: Sequence[FoldEntry]) -> dict[str, Any]:
     arrest = arrest_summary(state)
     if arrest is not None:
         state["arrest"] = arrest
+    consent = consent_summary(state)
+    if consent is not None:
+        state["consent"] = consent
+        state["prompts"] = [*state["prompts"], *consent["prompts"]]
     return state

@@ -9,6 +9,16 @@ from carechain.records.kinds._arrest import (
     RoleCriterion,
     Witnessed,
 )
+from carechain.records.kinds._capacity import (
+    Conclusion,
+    LeftWith,
+    ReferralService,
+    Refused,
+    SafeguardingFor,
+    SignatureFormat,
+    Signed,
+    Signer,
+)
 from carechain.records.kinds._care import DoseUnit, Procedure, Route
 from carechain.records.kinds._history import Consent, Severity
 from carechain.records.kinds._observation import Acvpu, EcgRhythm, Lead, OxygenDevice, Spo2Target
@@ -36,6 +46,7 @@ __all__ = [
     "ArrestRhythm",
     "ClinicianRole",
     "Co2Unit",
+    "Conclusion",
     "Consent",
     "DoseUnit",
     "EcgRhythm",
@@ -43,14 +54,21 @@ __all__ = [
     "HaemorrhageStatus",
     "ImpressionCategory",
     "Lead",
+    "LeftWith",
     "OxygenDevice",
     "PreAlertCategory",
     "Procedure",
     "Referral",
+    "ReferralService",
+    "Refused",
     "RoleCriterion",
     "Route",
+    "SafeguardingFor",
     "Severity",
     "Sex",
+    "SignatureFormat",
+    "Signed",
+    "Signer",
     "Spo2Target",
     "Ventilation",
     "Witnessed",

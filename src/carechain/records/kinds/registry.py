@@ -16,6 +16,13 @@ from pydantic import BaseModel, ValidationError
 
 from carechain.errors import UnknownKind
 from carechain.records.kinds._arrest import ArrestEventRecorded, ArrestRecorded
+from carechain.records.kinds._capacity import (
+    CapacityAssessed,
+    ReferralMade,
+    RefusalRecorded,
+    SafeguardingRaised,
+    SignatureCaptured,
+)
 from carechain.records.kinds._care import MedicationAdministered, ProcedurePerformed
 from carechain.records.kinds._errors import Problem, invalid, problems
 from carechain.records.kinds._exchange import (
@@ -69,6 +76,11 @@ _SPECS = (
     KindSpec("access.attempted", 1, AccessAttempted, "vascular_access", multi=True),
     KindSpec("arrest.recorded", 1, ArrestRecorded, "arrest", multi=False),
     KindSpec("arrest.event", 1, ArrestEventRecorded, "arrest_events", multi=True),
+    KindSpec("capacity.assessed", 1, CapacityAssessed, "capacity", multi=True),
+    KindSpec("refusal.recorded", 1, RefusalRecorded, "refusals", multi=True),
+    KindSpec("referral.made", 1, ReferralMade, "referrals", multi=True),
+    KindSpec("safeguarding.raised", 1, SafeguardingRaised, "safeguarding", multi=True),
+    KindSpec("signature.captured", 1, SignatureCaptured, "signatures", multi=True),
     KindSpec("impression.recorded", 1, ImpressionRecorded, "impression", multi=False),
     KindSpec("disposition.recorded", 1, DispositionRecorded, "disposition", multi=False),
     KindSpec("note.added", 1, NoteAdded, "notes", multi=True),

@@ -75,7 +75,8 @@ class Field:
 
     Widgets: text, textarea, int, float, datetime (a UTC `datetime-local`), date, select,
     yesno (yes / no / not recorded), check (a tick box), lines (one item per line),
-    checks (several tick boxes giving a list), rows (a small table of objects).
+    checks (several tick boxes giving a list), rows (a small table of objects), hidden (a
+    fixed value, its default), signature (a drawing canvas sent as a PNG data URL).
     """
 
     path: str
@@ -84,7 +85,7 @@ class Field:
     choices: Choices = ()
     hint: str = ""
     cast: str = "str"  # a select's value type: "str" or "int"
-    default: str = ""  # for a new entry: "now", "me", "me_name" or "me_role"
+    default: str = ""  # for a new entry: "now", "me", "me_name", "me_role" or a fixed value
     unticked: bool = False  # a check: unticked is recorded as false, not left out
     marker: bool = False  # a check that changes how its siblings read, never sent
     columns: tuple[Field, ...] = ()

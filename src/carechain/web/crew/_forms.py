@@ -411,7 +411,7 @@ def defaults(section: Section, *, now: datetime, staff_id: str, name: str, role:
         "me_name": name,
         "me_role": role if role in ("paramedic", "technician") else "",
     }
-    return {f.id: fill[f.default] for f in section.fields if f.default}
+    return {f.id: fill.get(f.default, f.default) for f in section.fields if f.default}
 
 
 def text_of(form: FormValues, key: str) -> str:

@@ -167,7 +167,8 @@ def hospitals(node: Node) -> Choices:
 
 
 def _items(state: Mapping[str, Any], section: Section) -> list[dict[str, Any]]:
-    hidden = ("entry", "author", "recorded_at", "amended_by")
+    # A drawn signature is shown as its picture, never as its data URL's text.
+    hidden = ("entry", "author", "recorded_at", "amended_by", "image", "format")
     name = kinds.KINDS[section.kind].section
     return [
         {
@@ -176,6 +177,7 @@ def _items(state: Mapping[str, Any], section: Section) -> list[dict[str, Any]]:
             "recorded_at": item.get("recorded_at"),
             "amended": "amended_by" in item,
             "summary": summarise({k: v for k, v in item.items() if k not in hidden}, section.kind),
+            "signature": item.get("image") if item.get("format") == "png" else None,
         }
         for item in state["items"].get(name, [])
     ]

@@ -32,6 +32,13 @@ from carechain.web.crew._builders import (
 from carechain.web.crew._fields import Field, Fieldset, Section
 from carechain.web.crew._sections_arrest import ACCESS, AIRWAY, ARREST, ARREST_EVENT, BREATHING
 from carechain.web.crew._sections_care import MEDICATIONS, OBSERVATIONS, PROCEDURES
+from carechain.web.crew._sections_consent import (
+    CAPACITY,
+    REFERRAL,
+    REFUSAL,
+    SAFEGUARDING,
+    SIGNATURE,
+)
 
 __all__ = [
     "AMENDABLE",
@@ -365,6 +372,11 @@ SECTIONS: tuple[Section, ...] = (
     ACCESS,
     ARREST,
     IMPRESSION,
+    CAPACITY,
+    REFUSAL,
+    SIGNATURE,
+    REFERRAL,
+    SAFEGUARDING,
     DISPOSITION,
     NOTES,
 )

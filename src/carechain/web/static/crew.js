@@ -184,6 +184,68 @@
     });
   }
 
+  // --- a signature drawn on the screen: finger, stylus or mouse, sent as a PNG data URL ---
+  function signaturePads() {
+    document.querySelectorAll("canvas[data-signature]").forEach(function (canvas) {
+      var input = document.getElementById(canvas.dataset.signature);
+      var state = document.getElementById(canvas.dataset.signature + "-state");
+      var clear = document.getElementById(canvas.dataset.signature + "-clear");
+      var pen = canvas.getContext("2d");
+      var last = null;
+      pen.lineWidth = 3; pen.lineCap = "round"; pen.lineJoin = "round"; pen.strokeStyle = "#000";
+      if (input.value.indexOf("data:image/png;base64,") === 0) {
+        // A form sent back with an error keeps the signature: show it again on the pad.
+        var shown = new Image();
+        shown.onload = function () { pen.drawImage(shown, 0, 0); };
+        shown.src = input.value;
+      }
+      function point(x, y) {
+        var box = canvas.getBoundingClientRect();
+        return {x: (x - box.left) * canvas.width / box.width,
+                y: (y - box.top) * canvas.height / box.height};
+      }
+      function start(x, y) { last = point(x, y); }
+      function move(x, y) {
+        if (!last) { return; }
+        var next = point(x, y);
+        pen.beginPath(); pen.moveTo(last.x, last.y); pen.lineTo(next.x, next.y); pen.stroke();
+        last = next;
+      }
+      function end() {
+        if (!last) { return; }
+        last = null;
+        input.value = canvas.toDataURL("image/png");
+        if (state) { state.textContent = "Signature drawn"; }
+      }
+      if (window.PointerEvent) {
+        canvas.addEventListener("pointerdown", function (e) {
+          e.preventDefault(); canvas.setPointerCapture(e.pointerId); start(e.clientX, e.clientY);
+        });
+        canvas.addEventListener("pointermove", function (e) { move(e.clientX, e.clientY); });
+        canvas.addEventListener("pointerup", end);
+        canvas.addEventListener("pointercancel", end);
+      } else {
+        canvas.addEventListener("touchstart", function (e) {
+          e.preventDefault(); start(e.touches[0].clientX, e.touches[0].clientY);
+        });
+        canvas.addEventListener("touchmove", function (e) {
+          e.preventDefault(); move(e.touches[0].clientX, e.touches[0].clientY);
+        });
+        canvas.addEventListener("touchend", end);
+        canvas.addEventListener("mousedown", function (e) { start(e.clientX, e.clientY); });
+        canvas.addEventListener("mousemove", function (e) { move(e.clientX, e.clientY); });
+        window.addEventListener("mouseup", end);
+      }
+      if (clear) {
+        clear.addEventListener("click", function () {
+          pen.clearRect(0, 0, canvas.width, canvas.height);
+          input.value = "";
+          if (state) { state.textContent = "Not signed yet"; }
+        });
+      }
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     var bar = document.getElementById("status-bar");
     if (bar && window.fetch) { pollStatus(bar); }
@@ -191,5 +253,6 @@
     if (preview) { livePreview(preview); }
     dispositionHalves();
     deviceTime();
+    signaturePads();
   });
 })();

@@ -29,7 +29,8 @@ __all__ = ["HEIGHT", "SHAPES", "WIDTH", "router"]
 
 router = APIRouter(include_in_schema=False)
 
-# One view's diagram is WIDTH × HEIGHT units; a mark's x and y are fractions of them.
+# One view's diagram is WIDTH × HEIGHT units (drawn at 1.5 px a unit, so the smallest
+# region is over 44 px across); a mark's x and y are fractions of them.
 WIDTH, HEIGHT = 200, 400
 # (region, shape, attributes) per view, drawn in order (later shapes on top). The patient
 # faces the reader on the front view, so their left is on the reader's right; on the back
@@ -60,7 +61,7 @@ SHAPES: dict[str, tuple[Shape, ...]] = {
     "front": (
         ("head", "circle", {"cx": 100, "cy": 36, "r": 30}),
         ("face", "ellipse", {"cx": 100, "cy": 42, "rx": 18, "ry": 20}),
-        ("neck", "rect", {"x": 88, "y": 66, "width": 24, "height": 18}),
+        ("neck", "rect", {"x": 84, "y": 66, "width": 32, "height": 18}),
         ("chest", "rect", {"x": 54, "y": 84, "width": 92, "height": 66, "rx": 10}),
         ("abdomen", "rect", {"x": 58, "y": 150, "width": 84, "height": 50}),
         ("pelvis", "rect", {"x": 56, "y": 200, "width": 88, "height": 34, "rx": 8}),
@@ -68,7 +69,7 @@ SHAPES: dict[str, tuple[Shape, ...]] = {
     ),
     "back": (
         ("head", "circle", {"cx": 100, "cy": 36, "r": 30}),
-        ("neck", "rect", {"x": 88, "y": 66, "width": 24, "height": 18}),
+        ("neck", "rect", {"x": 84, "y": 66, "width": 32, "height": 18}),
         ("upper-back", "rect", {"x": 54, "y": 84, "width": 92, "height": 66, "rx": 10}),
         ("lower-back", "rect", {"x": 58, "y": 150, "width": 84, "height": 50}),
         ("buttocks", "rect", {"x": 56, "y": 200, "width": 88, "height": 34, "rx": 8}),

@@ -4,6 +4,8 @@ schema refuses stores nothing and says why."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from tests.web.conftest import Site
 from tests.web.test_crew_support import Crew, history_of, text_of
 
@@ -38,3 +40,35 @@ def test_a_tapped_position_is_kept_and_a_wrong_view_is_refused(crew_site: Site) 
     assert r.status_code == 422 and crew.count() == before
     error = text_of(r.text, "bodymap-error")
     assert "x must be between 0 and 1" in error and "region chest is on the front view" in error
+
+
+def test_the_trauma_forms_write_entries_and_the_handover_leads_with_the_tourniquet(
+    crew_site: Site,
+) -> None:
+    crew = Crew(crew_site).login()
+    record = crew.open()
+    crew.save(record, "mechanism", {"mechanism": "rtc", "rtc_type": "cyclist", "speed_mph": "30"})
+    by = {"applied_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M"), "applied_by": "P100234"}
+    crew.save(record, "haemorrhage", {"method": "tourniquet", "region": "right-arm", **by})
+    crew.save(record, "immobilisation", {"device": "pelvic-binder", "region": "pelvis", **by})
+    triage = {
+        "positive_criteria": ["suspected-pelvic-fracture", "high-energy-rtc"],
+        "mtc_pre_alert": "yes",
+        "destination": "major-trauma-centre",
+    }
+    crew.save(record, "trauma-triage", triage)
+    state = crew.state(record)
+    [tourniquet] = state["items"]["haemorrhage_control"]
+    assert tourniquet["applied_by"] == "P100234" and tourniquet["applied_at"]
+    assert state["sections"]["trauma_triage"]["positive_criteria"] == [
+        "suspected-pelvic-fracture",
+        "high-energy-rtc",
+    ]
+    # A splint with no limb is refused and nothing is stored.
+    before = crew.count()
+    r = crew.post(f"/crew/records/{record}/immobilisation", {"device": "splint", **by})
+    assert r.status_code == 422 and crew.count() == before
+    handover = text_of(crew.page(record, "handover"), "handover-text")
+    assert "RTC, cyclist, 30 mph" in handover
+    assert "TOURNIQUET right arm on" in handover
+    assert "MTC pre-alert (criteria: suspected pelvic fracture, high energy rtc)" in handover

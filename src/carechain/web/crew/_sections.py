@@ -32,6 +32,13 @@ from carechain.web.crew._builders import (
 from carechain.web.crew._fields import Field, Fieldset, Section
 from carechain.web.crew._sections_arrest import ACCESS, AIRWAY, ARREST, ARREST_EVENT, BREATHING
 from carechain.web.crew._sections_care import MEDICATIONS, OBSERVATIONS, PROCEDURES
+from carechain.web.crew._sections_trauma import (
+    HAEMORRHAGE,
+    IMMOBILISATION,
+    INJURY,
+    MECHANISM,
+    TRIAGE,
+)
 
 __all__ = [
     "AMENDABLE",
@@ -364,11 +371,17 @@ SECTIONS: tuple[Section, ...] = (
     BREATHING,
     ACCESS,
     ARREST,
+    MECHANISM,
+    HAEMORRHAGE,
+    IMMOBILISATION,
+    TRIAGE,
     IMPRESSION,
     DISPOSITION,
     NOTES,
 )
 BY_SLUG: dict[str, Section] = {s.slug: s for s in SECTIONS}
-BY_KIND: dict[str, Section] = {s.kind: s for s in (*SECTIONS, SIGNOFF, OPENED, ARREST_EVENT)}
+BY_KIND: dict[str, Section] = {
+    s.kind: s for s in (*SECTIONS, SIGNOFF, OPENED, ARREST_EVENT, INJURY)
+}
 # Kinds a crew member may amend from the history page.
-AMENDABLE = frozenset(s.kind for s in (*SECTIONS, OPENED, ARREST_EVENT))
+AMENDABLE = frozenset(s.kind for s in (*SECTIONS, OPENED, ARREST_EVENT, INJURY))

@@ -17,11 +17,13 @@ from carechain.handover._model import NOT_RECORDED, Handover
 from carechain.handover._read import mapping, section, strings, text
 from carechain.handover._signs import signs
 from carechain.handover._support import arrest
+from carechain.handover._trauma import has_trauma, injury_time, mechanism, triage
 from carechain.handover._words import age_sex, clock_and_relative, say
 
 
 def is_trauma(state: Mapping[str, Any]) -> bool:
-    """Tell whether the record is trauma (impression, history flag, or a mechanism)."""
+    """Tell whether the record is trauma (impression, history flag, a mechanism, a triage
+    decision or a marked injury)."""
     impression = section(state, "impression")
     history = section(state, "history")
     return (
@@ -29,6 +31,7 @@ def is_trauma(state: Mapping[str, Any]) -> bool:
         or impression.get("trauma") is True
         or history.get("trauma") is True
         or text(history.get("mechanism_of_injury")) is not None
+        or has_trauma(state)
     )
 
 
@@ -39,17 +42,18 @@ def _join(parts: list[str | None]) -> str:
 
 
 def _atmist(state: Mapping[str, Any], now: datetime) -> dict[str, str]:
-    history = section(state, "history")
-    # The record has no separate time of injury: the call is the earliest time it holds.
-    when = clock_and_relative(section(state, "incident").get("call_received"), now)
+    # The time of injury when the mechanism records it, else the call.
+    when = clock_and_relative(injury_time(state), now) or clock_and_relative(
+        section(state, "incident").get("call_received"), now
+    )
     return {
         "age_sex": age_sex(section(state, "patient"), now) or NOT_RECORDED,
         "time_of_incident": when or NOT_RECORDED,
-        "mechanism": text(history.get("mechanism_of_injury")) or NOT_RECORDED,
+        "mechanism": mechanism(state) or NOT_RECORDED,
         "injuries": injuries(state) or NOT_RECORDED,
         "signs": _join([arrest(state, now), signs(state, now)]),
         "treatment": treatment(state, now) or NOT_RECORDED,
-        "eta_requirements": destination(state, now) or NOT_RECORDED,
+        "eta_requirements": _join([triage(state), destination(state, now)]),
     }
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from carechain.handover._read import items, number, score, section, strings, text, time
 from carechain.handover._refusal import declined
 from carechain.handover._support import support
+from carechain.handover._trauma import injury_marks, tourniquets, trauma_care
 from carechain.handover._words import clock, clock_and_relative, quantity, say
 
 _REGIONS = ("head", "neck", "chest", "abdomen", "pelvis", "back", "limbs", "other")
@@ -71,7 +72,9 @@ def _procedure(proc: Mapping[str, Any], now: datetime) -> str | None:
 
 
 def treatment(state: Mapping[str, Any], now: datetime) -> str | None:
-    """Return medications, procedures, airway, breathing and access, in time order."""
+    """Return every tourniquet with its time first, then the rest of the care in time order:
+    medications, procedures, airway, breathing, access, haemorrhage control, immobilisation.
+    """
     given: list[tuple[datetime, int, str]] = []
     for i, med in enumerate(items(state, "medications")):
         line = _medication(med, now)
@@ -83,11 +86,15 @@ def treatment(state: Mapping[str, Any], now: datetime) -> str | None:
             given.append((_at(proc, "performed_at"), 10_000 + i, line))
     for i, (at, line) in enumerate(support(state, now)):
         given.append((at, 20_000 + i, line))
-    return "; ".join(line for _, _, line in sorted(given)) or None
+    for i, (at, line) in enumerate(trauma_care(state, now)):
+        given.append((at, 30_000 + i, line))
+    lines = tourniquets(state, now) + [line for _, _, line in sorted(given)]
+    return "; ".join(lines) or None
 
 
 def injuries(state: Mapping[str, Any]) -> str | None:
-    """Return injuries found or suspected: working impression, haemorrhage, body regions."""
+    """Return injuries found or suspected: working impression, haemorrhage, marked injuries
+    (worst first), then the secondary survey's body regions."""
     parts: list[str] = []
     impression = text(section(state, "impression").get("working_impression"))
     if impression:
@@ -101,6 +108,7 @@ def injuries(state: Mapping[str, Any]) -> str | None:
         parts.append(
             f"catastrophic haemorrhage {haemorrhage['status']}" + (f" ({notes})" if notes else "")
         )
+    parts += injury_marks(state)
     secondary = section(state, "secondary_survey")
     for region in _REGIONS:
         finding = text(secondary.get(region))

@@ -55,11 +55,17 @@ TIMED_FIELDS: dict[str, tuple[tuple[str, ...], bool]] = {
     "referral.made": (("made_at",), True),
     "safeguarding.raised": (("raised_at",), True),
     "signature.captured": (("signed_at",), True),
+    "trauma.triage": (("decided_at",), True),
+    "injury.marked": (("marked_at",), True),
+    "haemorrhage.controlled": (("applied_at",), True),
+    "immobilisation.applied": (("applied_at",), True),
     "record.signed": (("signed_at",), True),
     "incident.recorded": (INCIDENT_TIMES, False),
     "history.recorded": (("time_last_known_well",), False),
     # An arrest, and a bystander's CPR, come before the call by nature.
     "arrest.recorded": (("arrest_at", "bystander_cpr_at"), False),
+    # The injury happens before the call.
+    "trauma.mechanism": (("occurred_at",), False),
     "record.opened": (("opened_at",), False),
     "vitals.frame": (("at",), False),
     "vitals.chunk": (("at",), False),  # and each reading's `at` (NESTED_READINGS)

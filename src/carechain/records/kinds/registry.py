@@ -41,6 +41,13 @@ from carechain.records.kinds._patient import PatientRecorded
 from carechain.records.kinds._record import NoteAdded, RecordOpened, RecordSigned
 from carechain.records.kinds._support import AccessAttempted, AirwayManaged, BreathingSupported
 from carechain.records.kinds._survey import SurveyPrimary, SurveySecondary
+from carechain.records.kinds._trauma import (
+    HaemorrhageControlled,
+    ImmobilisationApplied,
+    InjuryMarked,
+    TraumaMechanism,
+    TraumaTriage,
+)
 from carechain.records.kinds.attachments import AttachmentAdded, AttachmentChunk
 
 __all__ = ["KINDS", "SECTIONS", "KindSpec", "check_section", "validate_body"]
@@ -81,6 +88,11 @@ _SPECS = (
     KindSpec("referral.made", 1, ReferralMade, "referrals", multi=True),
     KindSpec("safeguarding.raised", 1, SafeguardingRaised, "safeguarding", multi=True),
     KindSpec("signature.captured", 1, SignatureCaptured, "signatures", multi=True),
+    KindSpec("trauma.mechanism", 1, TraumaMechanism, "mechanism", multi=False),
+    KindSpec("trauma.triage", 1, TraumaTriage, "trauma_triage", multi=False),
+    KindSpec("injury.marked", 1, InjuryMarked, "injuries", multi=True),
+    KindSpec("haemorrhage.controlled", 1, HaemorrhageControlled, "haemorrhage_control", multi=True),
+    KindSpec("immobilisation.applied", 1, ImmobilisationApplied, "immobilisation", multi=True),
     KindSpec("impression.recorded", 1, ImpressionRecorded, "impression", multi=False),
     KindSpec("disposition.recorded", 1, DispositionRecorded, "disposition", multi=False),
     KindSpec("note.added", 1, NoteAdded, "notes", multi=True),

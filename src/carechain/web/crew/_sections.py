@@ -39,6 +39,13 @@ from carechain.web.crew._sections_consent import (
     SAFEGUARDING,
     SIGNATURE,
 )
+from carechain.web.crew._sections_trauma import (
+    HAEMORRHAGE,
+    IMMOBILISATION,
+    INJURY,
+    MECHANISM,
+    TRIAGE,
+)
 
 __all__ = [
     "AMENDABLE",
@@ -371,6 +378,10 @@ SECTIONS: tuple[Section, ...] = (
     BREATHING,
     ACCESS,
     ARREST,
+    MECHANISM,
+    HAEMORRHAGE,
+    IMMOBILISATION,
+    TRIAGE,
     IMPRESSION,
     CAPACITY,
     REFUSAL,
@@ -381,6 +392,8 @@ SECTIONS: tuple[Section, ...] = (
     NOTES,
 )
 BY_SLUG: dict[str, Section] = {s.slug: s for s in SECTIONS}
-BY_KIND: dict[str, Section] = {s.kind: s for s in (*SECTIONS, SIGNOFF, OPENED, ARREST_EVENT)}
+BY_KIND: dict[str, Section] = {
+    s.kind: s for s in (*SECTIONS, SIGNOFF, OPENED, ARREST_EVENT, INJURY)
+}
 # Kinds a crew member may amend from the history page.
-AMENDABLE = frozenset(s.kind for s in (*SECTIONS, OPENED, ARREST_EVENT))
+AMENDABLE = frozenset(s.kind for s in (*SECTIONS, OPENED, ARREST_EVENT, INJURY))

@@ -20,7 +20,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from carechain.errors import FieldInvalid, FormularyBreach, NotFound
 from carechain.operations import records as ops
 from carechain.records import kinds
-from carechain.web.crew import arrest
+from carechain.web.crew import arrest, bodymap
 from carechain.web.crew._amend import amendable, field_and_rule
 from carechain.web.crew._deps import FormDep, Reader, RecordDep, Signer, Writer, record_id_of
 from carechain.web.crew._fields import Section
@@ -64,6 +64,7 @@ __all__ = ["ROLES", "router"]
 ROLES = ("crew",)
 router = APIRouter(include_in_schema=False)
 router.include_router(arrest.router)  # the cardiac-arrest timeline
+router.include_router(bodymap.router)  # the body map
 
 
 def _viewed(request: Request, viewer: Viewer, record: bytes, page: str) -> dict[str, Any]:

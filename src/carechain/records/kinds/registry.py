@@ -34,7 +34,7 @@ from carechain.records.kinds._patient import PatientRecorded
 from carechain.records.kinds._record import NoteAdded, RecordOpened, RecordSigned
 from carechain.records.kinds._support import AccessAttempted, AirwayManaged, BreathingSupported
 from carechain.records.kinds._survey import SurveyPrimary, SurveySecondary
-from carechain.records.kinds.attachments import AttachmentAdded, AttachmentChunk
+from carechain.records.kinds.attachments import AttachmentAdded, AttachmentChunk, EcgRecorded
 
 __all__ = ["KINDS", "SECTIONS", "KindSpec", "check_section", "validate_body"]
 
@@ -75,6 +75,7 @@ _SPECS = (
     KindSpec("record.signed", 1, RecordSigned, "signoff", multi=False),
     KindSpec("attachment.chunk", 1, AttachmentChunk, "attachment_chunks", multi=True),
     KindSpec("attachment.added", 1, AttachmentAdded, "attachments", multi=True),
+    KindSpec("ecg.recorded", 1, EcgRecorded, "ecgs", multi=True),
     KindSpec("receipt.recorded", 1, ReceiptRecorded, "receipts", multi=True),
     KindSpec("safety.override", 1, SafetyOverride, "overrides", multi=True),
     KindSpec("vitals.frame", 1, VitalsFrame, "vitals", multi=True, cls="stream"),

@@ -106,7 +106,7 @@ def _dicom(content: bytes, field: str) -> Ecg:
         raise
     except (InvalidDicomError, EOFError, OSError, ValueError, TypeError, AttributeError,
             KeyError, IndexError) as exc:
-        raise _bad(field, "DICOM", f"cannot be read ({type(exc).__name__})") from exc
+        raise _bad(field, "DICOM", f"cannot be read: the file is cut short or damaged ({type(exc).__name__})") from exc
 
 
 def _dicom_group(ds: Any, group: Any, field: str) -> Ecg:

@@ -19,7 +19,7 @@ from pydicom.errors import InvalidDicomError
 
 from carechain.errors import FieldInvalid
 
-__all__ = ["DICOM_ECG_CLASSES", "Ecg", "EcgLead", "LEADS", "is_aecg", "is_dicom", "parse"]
+__all__ = ["DICOM_ECG_CLASSES", "LEADS", "Ecg", "EcgLead", "is_aecg", "is_dicom", "parse"]
 
 LEADS = ("I", "II", "III", "aVR", "aVL", "aVF", "V1", "V2", "V3", "V4", "V5", "V6")
 # 12-lead ECG Waveform Storage, General ECG Waveform Storage.
@@ -106,7 +106,8 @@ def _dicom(content: bytes, field: str) -> Ecg:
         raise
     except (InvalidDicomError, EOFError, OSError, ValueError, TypeError, AttributeError,
             KeyError, IndexError) as exc:
-        raise _bad(field, "DICOM", f"cannot be read: the file is cut short or damaged ({type(exc).__name__})") from exc
+        raise _bad(field, "DICOM", "cannot be read: the file is cut short or damaged "
+                   f"({type(exc).__name__})") from exc
 
 
 def _dicom_group(ds: Any, group: Any, field: str) -> Ecg:
@@ -119,7 +120,8 @@ def _dicom_group(ds: Any, group: Any, field: str) -> Ecg:
         raise _bad(field, "NumberOfWaveformSamples", "must be at least 1")
     if not 100 <= rate <= 10000:
         raise _bad(field, "SamplingFrequency", "must be between 100 and 10000 Hz")
-    if group.get("WaveformBitsAllocated") != 16 or group.get("WaveformSampleInterpretation") != "SS":
+    bits = group.get("WaveformBitsAllocated")
+    if bits != 16 or group.get("WaveformSampleInterpretation") != "SS":
         raise _bad(field, "WaveformSampleInterpretation", "must be 16-bit signed (SS)")
     raw = group.get("WaveformData")
     if raw is None or len(raw) != channels * samples * 2:

@@ -46,8 +46,8 @@ _BIN_MM = 0.2
 def _points(lead: EcgLead, rate: float, start_s: float, seconds: float, x0: float,
             baseline: float) -> str:
     """The polyline of `lead` from `start_s` for `seconds`, starting at x0 mm."""
-    first = int(round(start_s * rate))
-    count = int(round(seconds * rate))
+    first = round(start_s * rate)
+    count = round(seconds * rate)
     uv = lead.microvolts()[first:first + count]
     per_bin = max(1, int(rate * _BIN_MM / MM_PER_S))
     out: list[str] = []

@@ -9,6 +9,7 @@ not what it must be raises `FieldInvalid` naming the field of the file that is w
 from __future__ import annotations
 
 import io
+import sys
 from array import array
 from dataclasses import dataclass
 from typing import Any
@@ -128,7 +129,7 @@ def _dicom_group(ds: Any, group: Any, field: str) -> Ecg:
         raise _bad(field, "WaveformData", f"must hold {channels} × {samples} 16-bit samples")
     data = array("h")
     data.frombytes(bytes(raw))
-    if ds.is_little_endian is False:
+    if (ds.is_little_endian is not False) != (sys.byteorder == "little"):
         data.byteswap()
     definitions = group.get("ChannelDefinitionSequence") or []
     if len(definitions) != channels:

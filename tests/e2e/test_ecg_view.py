@@ -1,8 +1,8 @@
 """The 12-lead view in Chromium: an ECG imported on the crew's tablet is drawn at the
 hospital on ECG paper, at its scale on screen (the 1 mV calibration pulse is 10 mm tall,
 the 10 s rhythm strip 250 mm wide, at the SVG's pixels per mm), with the device's own
-statements verbatim; the page passes the axe check. Screenshot: tests/.artifacts/
-screenshots/hospital-ecg-*.png."""
+statements verbatim; the crew's import form and the view pass the axe check.
+Screenshots: tests/.artifacts/screenshots/crew-ecg-*.png, hospital-ecg-*.png."""
 
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ from playwright.sync_api import Browser, Page
 from carechain.app import create_app
 from carechain.testing import ServedApp, Trust, make_node
 from carechain.web.hospital.ecgs import MM_PER_MV, MM_PER_S, PX_PER_MM
-from tests.e2e.conftest import DESKTOP, check_accessibility, login, screenshot
+from tests.e2e.conftest import DESKTOP, TABLET, check_accessibility, login, screenshot
+from tests.web.conftest import PIN, make_site
 from tests.web.hospital_support import CLINICIAN, PASSWORD
 from tests.web.test_attachments import Chain
 from tests.web.test_ecg import DICOM, import_ecg
@@ -25,7 +26,6 @@ BOX = "(e) => { const r = e.getBoundingClientRect(); return [r.width, r.height];
 
 @pytest.fixture
 def chain(tmp_path: Path, trust: Trust) -> Iterator[Chain]:
-    from tests.web.conftest import PIN, make_site
     crew = make_site(tmp_path / "crew", trust, "crew", "crew-1",
                      [("P100234", "Sam Patel", "paramedic", PIN)])
     hospital = make_site(tmp_path / "hospital", trust, "hospital", "hospital-a",
@@ -51,6 +51,32 @@ def desk(browser: Browser) -> Iterator[Page]:
         yield context.new_page()
     finally:
         context.close()
+
+
+def test_the_crew_imports_an_ecg_file_through_the_form(
+    chain: Chain, browser: Browser, tmp_path: Path,
+) -> None:
+    record = chain.document()
+    (tmp_path / "ecg.dcm").write_bytes(DICOM)
+    app = ServedApp(create_app(chain.crew.node, accounts=chain.crew.accounts))
+    context = browser.new_context(viewport=TABLET)
+    try:
+        page = context.new_page()
+        login(page, app.url, "P100234", PIN)
+        page.goto(f"{app.url}/crew/records/{record.hex()}/attachments")
+        check_accessibility(page)
+        page.set_input_files("#ecg", str(tmp_path / "ecg.dcm"))
+        page.click("#ecg-submit")
+        page.wait_for_selector("#saved")
+        assert "12 leads at 1000 Hz" in page.locator("[data-testid=ecg]").inner_text()
+        assert "RITMO SINUSALE; ECG NORMALE" in page.locator("[data-testid=ecg]").inner_text()
+        screenshot(page, "crew-ecg")
+        check_accessibility(page)
+    finally:
+        context.close()
+        app.stop()
+    (item,) = chain.crew.node.state(record)["items"]["ecgs"]
+    assert item["format"] == "dicom" and len(item["leads"]) == 12
 
 
 def test_the_twelve_lead_view_is_drawn_at_ecg_paper_scale(chain: Chain, desk: Page) -> None:

@@ -4,6 +4,7 @@ statements; a malformed file of each format refused naming the field, nothing st
 
 from __future__ import annotations
 
+import html
 import io
 import re
 from pathlib import Path
@@ -20,6 +21,13 @@ __all__ = ["chain"]
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "ecg"
 DICOM = (FIXTURES / "waveform_ecg.dcm").read_bytes()
 AECG = (FIXTURES / "minimum_aecg.xml").read_bytes()
+SIERRA = (FIXTURES / "sierra_1-04.xml").read_bytes()
+SIERRA_TEXT = SIERRA.decode("utf-16")
+
+
+def _sierra(old: str, new: str) -> bytes:
+    assert old in SIERRA_TEXT
+    return SIERRA_TEXT.replace(old, new, 1).encode("utf-16")
 
 
 def import_ecg(chain: Chain, record: bytes, name: str, content: bytes) -> tuple[int, str]:
@@ -72,8 +80,21 @@ def test_the_hl7_aecg_example_parses_to_its_lead_rate_and_scale() -> None:
     assert ecg.interpretation == ()
 
 
-@pytest.mark.parametrize(("name", "content"), [("ecg.dcm", DICOM), ("ecg.xml", AECG)],
-                         ids=["dicom", "hl7-aecg"])
+def test_the_philips_sierra_example_parses_to_twelve_leads_and_its_statements() -> None:
+    ecg = parse(SIERRA)
+    assert ecg.format == "philips-sierra" and ecg.sample_rate_hz == 500
+    assert [lead.lead for lead in ecg.leads] == [
+        "I", "II", "III", "aVR", "aVL", "aVF", "V1", "V2", "V3", "V4", "V5", "V6"]
+    assert all(len(lead.samples) == 5500 and lead.uv_per_unit == 5 for lead in ecg.leads)
+    # Left and right statement columns, each verbatim, joined by a space.
+    assert ecg.interpretation == ("SINUS BRADYCARDIA V-rate<60",
+                                  "NO PREVIOUS TRACING AVAILABLE FOR COMPARISON")
+    assert ecg.recorded_at == "2008-12-23 19:44:46"
+
+
+@pytest.mark.parametrize(("name", "content"), [("ecg.dcm", DICOM), ("ecg.xml", AECG),
+                                                ("philips.xml", SIERRA)],
+                         ids=["dicom", "hl7-aecg", "philips-sierra"])
 def test_an_ecg_reaches_the_hospital_as_its_original_and_its_leads(
     chain: Chain, name: str, content: bytes,
 ) -> None:
@@ -95,7 +116,7 @@ def test_an_ecg_reaches_the_hospital_as_its_original_and_its_leads(
     assert sorted(drawn) == sorted(lead["lead"] for lead in item["leads"])
     assert 'data-testid="ecg-rhythm" data-lead="II" data-recorded="yes"' in view.text
     for statement in item["interpretation"]:
-        assert statement in view.text
+        assert html.escape(statement, quote=False) in view.text
     assert f"{base}/ecgs/{attachment}" in chain.hospital.client.get(base).text
     reads = [e["detail"].get("what") for e in read_audit(chain.hospital.node)
              if e["action"] == "record.view" and e.get("record") == record.hex()]
@@ -117,10 +138,19 @@ MV_SCALE = AECG.replace(b'<scale value="2.5" unit="uV"/>', b'<scale value="2.5" 
     ("digits.xml", NOT_DIGITS, "ecg: sequence MDC_ECG_LEAD_II digits must be whole numbers"),
     ("rate.xml", NO_INCREMENT, "ecg: TIME_ABSOLUTE increment is missing"),
     ("unit.xml", MV_SCALE, "ecg: sequence MDC_ECG_LEAD_II scale must be given in uV or mV"),
-    ("notes.txt", b"12 lead ECG, looks fine", "ecg: must be a DICOM 12-lead ECG or an HL7"),
+    ("nowave.xml", _sierra("<parsedwaveforms", "<otherwaveforms").replace(
+        "</parsedwaveforms>".encode("utf-16")[2:], "</otherwaveforms>".encode("utf-16")[2:]),
+     "ecg: Philips element &lt;parsedwaveforms&gt; is missing"),
+    ("res.xml", _sierra('resolution="5" signaloffset', 'resolution="fine" signaloffset'),
+     "ecg: Philips parsedwaveforms resolution and samplespersecond must be numbers"),
+    ("ver.xml", _sierra("<documentversion>1.04<", "<documentversion>9.99<"),
+     "ecg: Philips documenttype and documentversion must be PhilipsECG or SierraECG"),
+    ("cutxml.xml", SIERRA[:len(SIERRA) // 2], "ecg: XML is not well formed"),
+    ("notes.txt", b"12 lead ECG, looks fine", "ecg: must be a DICOM 12-lead ECG, an HL7 aECG"),
     ("empty.dcm", b"", "ecg: must not be empty"),
 ], ids=["dicom-cut-data", "dicom-not-ecg", "dicom-no-rate", "dicom-truncated", "xml-cut",
-        "xml-digits", "xml-no-increment", "xml-unit", "text", "empty"])
+        "xml-digits", "xml-no-increment", "xml-unit", "sierra-no-waveforms",
+        "sierra-resolution", "sierra-version", "sierra-cut", "text", "empty"])
 def test_a_malformed_ecg_is_refused_naming_the_field_and_nothing_is_stored(
     chain: Chain, name: str, content: bytes, says: str,
 ) -> None:

@@ -65,13 +65,13 @@ class Attachment:
     item: dict[str, Any]
 
 
-ECG_TYPES = ("application/dicom", "application/hl7-v3+xml")
+ECG_TYPES = ("application/dicom", "application/hl7-v3+xml", "application/xml")
 
 
 def sniff(content: bytes, field: str = "file", *, ecg: bool = False) -> str:
     """Return the content type of a JPEG, PNG or PDF, from its bytes; FieldInvalid naming
     `field` for anything else, or an image that does not decode. With `ecg`, a device's
-    ECG file is also recognised: DICOM (`DICM` at byte 128) or HL7 aECG XML."""
+    ECG file is also recognised: DICOM (`DICM` at byte 128), HL7 aECG or Philips Sierra XML."""
     if not content:
         raise FieldInvalid(field, "must not be empty")
     if len(content) > ATTACHMENT_MAX_BYTES:
@@ -82,6 +82,8 @@ def sniff(content: bytes, field: str = "file", *, ecg: bool = False) -> str:
         return ECG_TYPES[0]
     if ecg and ecgs.is_aecg(content):
         return ECG_TYPES[1]
+    if ecg and ecgs.is_sierra(content):
+        return ECG_TYPES[2]
     for magic, content_type, image_format in _MAGIC:
         if not content.startswith(magic):
             continue

@@ -1,6 +1,7 @@
 """12-lead ECGs: a device's file imported into a record, and read back as its leads.
 
-`add` parses the file first (DICOM 12-lead waveform or HL7 aECG XML, `carechain.records.ecg`);
+`add` parses the file first (DICOM 12-lead waveform, HL7 aECG or Philips Sierra XML,
+`carechain.records.ecg`);
 a file that does not parse is refused naming the field, and nothing is written. In one
 unit of work it then writes the file, byte for byte, as an attachment of category `ecg`
 (encrypted and signed, `carechain.operations.attachments`) and one `ecg.recorded` entry

@@ -1,4 +1,5 @@
-"""12-lead ECGs as devices export them: DICOM 12-lead waveform and HL7 aECG XML.
+"""12-lead ECGs as devices export them: DICOM 12-lead waveform, HL7 aECG XML and Philips
+Sierra XML (`restingecgdata`, versions 1.03 to 1.04.02, decoded by sierraecg).
 
 `parse` reads a device's file into an `Ecg`: each lead's samples as the device's integer
 units with the microvolts one unit stands for, the sample rate, and the device's own
@@ -12,11 +13,17 @@ import io
 import sys
 from array import array
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import pydicom
 from lxml import etree
 from pydicom.errors import InvalidDicomError
+from sierraecg import (
+    MissingXmlAttributeError,
+    MissingXmlElementError,
+    UnsupportedXmlFileError,
+    read_file,
+)
 
 from carechain.errors import FieldInvalid
 
@@ -47,7 +54,7 @@ class EcgLead:
 class Ecg:
     """A parsed ECG: what the device recorded and said, nothing more."""
 
-    format: str  # "dicom" or "hl7-aecg"
+    format: str  # "dicom", "hl7-aecg" or "philips-sierra"
     sample_rate_hz: float
     leads: tuple[EcgLead, ...]
     interpretation: tuple[str, ...]
@@ -79,13 +86,31 @@ def is_aecg(content: bytes) -> bool:
     return b"<AnnotatedECG" in head and b"urn:hl7-org:v3" in head
 
 
+def _head_text(content: bytes) -> str:
+    """The first 4 KB as text: Philips writes UTF-16 (with its byte-order mark)."""
+    head = content[:4096]
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return head.decode("utf-16", errors="ignore")
+    return head.decode("utf-8", errors="ignore")
+
+
+def is_sierra(content: bytes) -> bool:
+    return "<restingecgdata" in _head_text(content)
+
+
+NOT_AN_ECG = "must be a DICOM 12-lead ECG, an HL7 aECG or a Philips Sierra XML file"
+
+
 def parse(content: bytes, field: str = "file") -> Ecg:
-    """Parse a DICOM or HL7 aECG file; FieldInvalid naming `field` and the file's field."""
+    """Parse a DICOM, HL7 aECG or Philips Sierra file; FieldInvalid naming `field` and the
+    file's field."""
     if is_dicom(content):
         return _dicom(content, field)
     if is_aecg(content):
         return _aecg(content, field)
-    raise FieldInvalid(field, "must be a DICOM 12-lead ECG or an HL7 aECG XML file")
+    if is_sierra(content):
+        return _sierra(content, field)
+    raise FieldInvalid(field, NOT_AN_ECG)
 
 
 def _bad(field: str, where: str, rule: str) -> FieldInvalid:
@@ -235,3 +260,56 @@ def _aecg_lead(lead: str, value: Any, field: str) -> EcgLead:
     if not samples:
         raise _bad(field, f"{where} digits", "must hold at least one sample")
     return EcgLead(lead, samples, uv, zero / uv)
+
+
+def _sierra(content: bytes, field: str) -> Ecg:
+    """Philips Sierra XML: the leads decoded (XLI) by sierraecg; the resolution (µV per
+    unit), rate and statements read from the same document with lxml."""
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+    try:
+        root = etree.fromstring(content, parser)
+    except etree.XMLSyntaxError as exc:
+        raise _bad(field, "XML", f"is not well formed ({exc.msg})") from exc
+    ns = root.nsmap.get(None)
+    q = (lambda tag: f"{{{ns}}}{tag}") if ns else (lambda tag: tag)
+    waves = root.find(f".//{q('parsedwaveforms')}")
+    if waves is None:
+        raise _bad(field, "Philips element <parsedwaveforms>", "is missing")
+    try:
+        uv = float(waves.get("resolution", ""))
+        rate = float(waves.get("samplespersecond", ""))
+    except ValueError as exc:
+        raise _bad(field, "Philips parsedwaveforms resolution and samplespersecond",
+                   "must be numbers") from exc
+    if uv <= 0:
+        raise _bad(field, "Philips parsedwaveforms resolution", "must be greater than 0")
+    if not 100 <= rate <= 10000:
+        raise _bad(field, "Philips parsedwaveforms samplespersecond",
+                   "must be between 100 and 10000 Hz")
+    try:  # minidom reads a file object as well as a name
+        decoded = read_file(cast(str, io.BytesIO(content)))
+    except MissingXmlElementError as exc:
+        raise _bad(field, f"Philips element <{exc}>", "is missing") from exc
+    except MissingXmlAttributeError as exc:
+        raise _bad(field, f"Philips attribute {exc}", "is missing") from exc
+    except UnsupportedXmlFileError as exc:
+        raise _bad(field, "Philips documenttype and documentversion",
+                   f"must be PhilipsECG or SierraECG 1.03 to 1.04.02 ({exc})") from exc
+    except (ValueError, IndexError, TypeError, KeyError, OverflowError) as exc:
+        raise _bad(field, "Philips parsedwaveforms",
+                   f"cannot be decoded ({type(exc).__name__})") from exc
+    leads = tuple(EcgLead(name, tuple(int(v) for v in lead.samples.tolist()), uv)
+                  for lead in decoded.leads if (name := _lead_name(lead.label)) is not None)
+    if not leads:
+        raise _bad(field, "Philips parsedwaveforms leadlabels", "names no ECG lead")
+    statements: list[str] = []
+    for statement in root.iterfind(f".//{q('interpretation')}/{q('statement')}"):
+        parts = [" ".join((statement.findtext(q(side)) or "").split())
+                 for side in ("leftstatement", "rightstatement")]
+        if any(parts):
+            statements.append(" ".join(p for p in parts if p))
+    acquisition = root.find(f".//{q('dataacquisition')}")
+    when = None
+    if acquisition is not None and acquisition.get("date"):
+        when = f"{acquisition.get('date')} {acquisition.get('time', '')}".strip()
+    return Ecg("philips-sierra", rate, leads, tuple(statements), when)

@@ -42,9 +42,10 @@ AttachmentCategory = Literal[
     "scene", "wound", "medication", "dnacpr", "ecg", "document", "other"
 ]
 ContentType = Literal[
-    "image/jpeg", "image/png", "application/pdf", "application/dicom", "application/hl7-v3+xml"
+    "image/jpeg", "image/png", "application/pdf",
+    "application/dicom", "application/hl7-v3+xml", "application/xml",
 ]
-EcgFormat = Literal["dicom", "hl7-aecg"]
+EcgFormat = Literal["dicom", "hl7-aecg", "philips-sierra"]
 EcgLeadName = Literal["I", "II", "III", "aVR", "aVL", "aVF", "V1", "V2", "V3", "V4", "V5", "V6"]
 _Id = Annotated[str, StringConstraints(strict=True, pattern=r"^[0-9a-f]{32}$")]
 _Sha256 = Annotated[str, StringConstraints(strict=True, pattern=r"^[0-9a-f]{64}$")]

@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from carechain.errors import NotFound
+from carechain.errors import FieldInvalid, NotFound
 from carechain.node import Unit
 from carechain.operations import attachments, records
 from carechain.operations.actor import Actor
@@ -70,4 +70,8 @@ def read(door: Door, actor: Actor, uow: Unit, *, record: bytes,
     item = next((e for e in listed(state) if e.get("attachment") == attachment), None)
     if item is None:
         raise NotFound(f"no ECG {attachment!r} in this record")
-    return item, parse(original.content)
+    try:  # an entry written past the import (the entries API) may name any attachment
+        return item, parse(original.content)
+    except FieldInvalid as exc:
+        raise NotFound(f"attachment {attachment} is not an ECG file this node can read: "
+                       f"{exc.rule}") from exc

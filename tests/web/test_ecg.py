@@ -168,3 +168,21 @@ def test_an_ecg_file_is_not_taken_as_a_photo_or_document(chain: Chain) -> None:
     record = chain.document()
     status, text = upload(chain, record, "file", "ecg.dcm", DICOM, category="ecg")
     assert status == 422 and "file: must be a JPEG or PNG photo, or a PDF document" in text
+
+
+def test_an_ecg_entry_naming_a_photo_is_not_drawn(chain: Chain) -> None:
+    """An `ecg.recorded` written past the import (as the entries API could) that names an
+    ECG print-out photo: the hospital does not draw it as a trace."""
+    from tests.web.test_attachments import photo_png, upload
+    record = chain.document()
+    status, attachment = upload(chain, record, "photo", "print.png", photo_png(40, 30),
+                                category="ecg")
+    assert status == 303
+    chain.crew.node.append(record=record, user="P100234", kind="ecg.recorded", data={
+        "attachment": attachment, "format": "dicom", "sample_rate_hz": 500.0,
+        "leads": [{"lead": "II", "samples": 5000, "uv_per_unit": 5.0}],
+        "taken_at": "2026-12-03T12:00:00+00:00"})
+    chain.sync()
+    view = chain.hospital.client.get(f"/hospital/records/{record.hex()}/ecgs/{attachment}")
+    assert view.status_code == 404
+    assert "not an ECG file" in view.text

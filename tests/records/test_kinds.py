@@ -355,6 +355,15 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "taken_at": "2024-05-01T15:12:00+01:00",
         "caption": "laceration, left forearm",
     },
+    "ecg.recorded": {
+        "attachment": "00112233445566778899aabbccddeeff",
+        "format": "dicom",
+        "sample_rate_hz": 500.0,
+        "leads": [{"lead": "II", "samples": 5000, "uv_per_unit": 4.88}],
+        "interpretation": ["Sinus rhythm", "** ACUTE MI **"],
+        "device_time": "20240501151200",
+        "taken_at": "2024-05-01T15:12:00+01:00",
+    },
 }
 
 
@@ -450,6 +459,7 @@ def test_registry_shape() -> None:
         "audit.event": ("audit", True),
         "attachment.chunk": ("attachment_chunks", True),
         "attachment.added": ("attachments", True),
+        "ecg.recorded": ("ecgs", True),
     }
     assert {k: (s.section, s.multi) for k, s in KINDS.items()} == expected
     for name, spec in KINDS.items():

@@ -31,12 +31,14 @@ from carechain.operations import records
 from carechain.operations.access import held_record, record_access
 from carechain.operations.actor import Actor
 from carechain.operations.door import Door
+from carechain.records import ecg as ecgs
 from carechain.records.kinds import SHORT_TEXT_MAX, validate_body
 from carechain.records.kinds.attachments import ATTACHMENT_MAX_BYTES, CHUNK_BYTES
 
 __all__ = [
     "ATTACHMENT_MAX_BYTES",
     "CHUNK_BYTES",
+    "ECG_TYPES",
     "Attachment",
     "add",
     "listed",
@@ -63,15 +65,25 @@ class Attachment:
     item: dict[str, Any]
 
 
-def sniff(content: bytes, field: str = "file") -> str:
+ECG_TYPES = ("application/dicom", "application/hl7-v3+xml", "application/xml")
+
+
+def sniff(content: bytes, field: str = "file", *, ecg: bool = False) -> str:
     """Return the content type of a JPEG, PNG or PDF, from its bytes; FieldInvalid naming
-    `field` for anything else, or an image that does not decode."""
+    `field` for anything else, or an image that does not decode. With `ecg`, a device's
+    ECG file is also recognised: DICOM (`DICM` at byte 128), HL7 aECG or Philips Sierra XML."""
     if not content:
         raise FieldInvalid(field, "must not be empty")
     if len(content) > ATTACHMENT_MAX_BYTES:
         raise FieldInvalid(field, _SIZE_RULE,
                            f"{field}: {_SIZE_RULE} ({ATTACHMENT_MAX_BYTES} bytes); "
                            f"this file is {len(content)} bytes")
+    if ecg and ecgs.is_dicom(content):
+        return ECG_TYPES[0]
+    if ecg and ecgs.is_aecg(content):
+        return ECG_TYPES[1]
+    if ecg and ecgs.is_sierra(content):
+        return ECG_TYPES[2]
     for magic, content_type, image_format in _MAGIC:
         if not content.startswith(magic):
             continue
@@ -97,10 +109,13 @@ def _filename(name: str) -> str:
 
 
 def add(door: Door, actor: Actor, uow: Unit, *, record: bytes, category: str, filename: str,
-        content: bytes, caption: str | None = None) -> str:
+        content: bytes, caption: str | None = None, ecg: bool = False) -> str:
     """Attach a file to a record; return the attachment's id. Nothing is written unless the
-    file, its category and caption all pass."""
-    content_type = sniff(content)
+    file, its category and caption all pass. `ecg` (the ECG import alone) admits a
+    device's ECG file, as category `ecg`."""
+    content_type = sniff(content, ecg=ecg)
+    if ecg and category != "ecg":
+        raise FieldInvalid("category", "an ECG file is attached as category ecg")
     if not actor.can("record.write"):
         raise Forbidden(f"a {actor.role} may not record.write", action="record.write",
                         role=actor.role)
@@ -153,7 +168,7 @@ def read(door: Door, actor: Actor, uow: Unit, *, record: bytes, attachment: str,
     if len(content) != item["size"] or hashlib.sha256(content).hexdigest() != item["sha256"]:
         raise NotFound(f"attachment {attachment} is not complete on this node yet")
     try:  # written by any means (the API's entries, another node), it is checked again here
-        sniffed = sniff(content)
+        sniffed = sniff(content, ecg=item.get("category") == "ecg")
     except FieldInvalid:
         sniffed = None
     if sniffed != item["content_type"]:

@@ -29,6 +29,8 @@ __all__ = [
     "AttachmentCategory",
     "AttachmentChunk",
     "ContentType",
+    "EcgLeadInfo",
+    "EcgRecorded",
 ]
 
 ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
@@ -39,7 +41,12 @@ _MAX_CHUNKS = -(-ATTACHMENT_MAX_BYTES // CHUNK_BYTES)
 AttachmentCategory = Literal[
     "scene", "wound", "medication", "dnacpr", "ecg", "document", "other"
 ]
-ContentType = Literal["image/jpeg", "image/png", "application/pdf"]
+ContentType = Literal[
+    "image/jpeg", "image/png", "application/pdf",
+    "application/dicom", "application/hl7-v3+xml", "application/xml",
+]
+EcgFormat = Literal["dicom", "hl7-aecg", "philips-sierra"]
+EcgLeadName = Literal["I", "II", "III", "aVR", "aVL", "aVF", "V1", "V2", "V3", "V4", "V5", "V6"]
 _Id = Annotated[str, StringConstraints(strict=True, pattern=r"^[0-9a-f]{32}$")]
 _Sha256 = Annotated[str, StringConstraints(strict=True, pattern=r"^[0-9a-f]{64}$")]
 _Base64 = Annotated[
@@ -71,3 +78,25 @@ class AttachmentAdded(KindModel):
     chunks: Annotated[Int, Between(1, _MAX_CHUNKS, "")]
     taken_at: Time
     caption: Annotated[FreeText, Field(max_length=500)] | None = None
+
+
+class EcgLeadInfo(KindModel):
+    """One lead of an imported ECG: its name, how many samples, and µV per device unit."""
+
+    lead: Annotated[EcgLeadName, one_of(EcgLeadName)]
+    samples: Annotated[Int, Between(1, 1_000_000, "samples")]
+    uv_per_unit: Annotated[float, Field(gt=0, le=1_000_000)]
+
+
+class EcgRecorded(KindModel):
+    """`ecg.recorded`: a 12-lead ECG imported from the device's file, kept as the
+    attachment `attachment` (category `ecg`); what the device recorded and said of it."""
+
+    attachment: _Id
+    format: Annotated[EcgFormat, one_of(EcgFormat)]
+    sample_rate_hz: Annotated[float, Field(ge=100, le=10000)]
+    leads: Annotated[list[EcgLeadInfo], Field(min_length=1, max_length=12)]
+    interpretation: Annotated[list[Annotated[FreeText, Field(max_length=1000)]],
+                              Field(max_length=50)] = Field(default_factory=list)
+    device_time: ShortText | None = None
+    taken_at: Time

@@ -48,7 +48,7 @@ from carechain.records.kinds._trauma import (
     TraumaMechanism,
     TraumaTriage,
 )
-from carechain.records.kinds.attachments import AttachmentAdded, AttachmentChunk
+from carechain.records.kinds.attachments import AttachmentAdded, AttachmentChunk, EcgRecorded
 
 __all__ = ["KINDS", "SECTIONS", "KindSpec", "check_section", "validate_body"]
 
@@ -99,6 +99,7 @@ _SPECS = (
     KindSpec("record.signed", 1, RecordSigned, "signoff", multi=False),
     KindSpec("attachment.chunk", 1, AttachmentChunk, "attachment_chunks", multi=True),
     KindSpec("attachment.added", 1, AttachmentAdded, "attachments", multi=True),
+    KindSpec("ecg.recorded", 1, EcgRecorded, "ecgs", multi=True),
     KindSpec("receipt.recorded", 1, ReceiptRecorded, "receipts", multi=True),
     KindSpec("safety.override", 1, SafetyOverride, "overrides", multi=True),
     KindSpec("vitals.frame", 1, VitalsFrame, "vitals", multi=True, cls="stream"),

@@ -3,6 +3,7 @@ upload a JPEG, PNG or PDF, and see what is attached (`carechain.operations.attac
 
     /crew/records/{id}/attachments          the list, and the form
     /crew/attachments/{id}                  POST: attach a file (multipart; up to 10 MB)
+    /crew/attachments/{id}/ecg              POST: import a 12-lead ECG (DICOM or HL7 aECG)
     /crew/records/{id}/attachments/{aid}    the file itself, decrypted: an audited read
 
 The upload has its own path, outside `/crew/records/`, because the body limit is set by
@@ -19,6 +20,7 @@ from fastapi.responses import RedirectResponse, Response
 from carechain.errors import FieldInvalid, NotFound
 from carechain.node.audit import audit_record
 from carechain.operations import attachments as files
+from carechain.operations import ecgs
 from carechain.operations import records as ops
 from carechain.trust import DIRECTORY_RECORD
 from carechain.web.crew._pages import _frame
@@ -57,6 +59,7 @@ def _page(request: Request, viewer: Viewer, record: bytes, *, status: int = 200,
                                what="attachments")
     return _frame(request, viewer, record, state, "crew/attachments.html", status_code=status,
                   attachments=files.listed(state), categories=CATEGORIES, error=error,
+                  ecgs=ecgs.listed(state),
                   added=added, max_mb=files.ATTACHMENT_MAX_BYTES // (1024 * 1024))
 
 
@@ -96,6 +99,27 @@ async def attach(request: Request, viewer: Writer, record: RecordDep,
             attachment = files.add(ctx.door, ctx.actor(viewer.person), uow, record=record,
                                    category=category, filename=filename, content=content,
                                    caption=caption.strip() or None)
+    except FieldInvalid as exc:
+        return _page(request, viewer, record, status=422, error=exc)
+    return RedirectResponse(f"/crew/records/{record.hex()}/attachments?added={attachment}",
+                            status_code=303)
+
+
+@router.post(UPLOAD_PREFIX + "{record_id}/ecg")
+async def import_ecg(request: Request, viewer: Writer, record: RecordDep,
+                     csrf: Annotated[str, Form(max_length=128)] = "",
+                     ecg: Annotated[UploadFile | None, File()] = None) -> Response:
+    """Import a 12-lead ECG from the device's file; nothing is stored if it fails."""
+    check_csrf(viewer, csrf)
+    given = await _read(ecg)
+    try:
+        if given is None:
+            raise FieldInvalid("ecg", "choose the ECG file the monitor exported")
+        filename, content = given
+        ctx = context(request)
+        with ctx.door.unit() as uow:
+            attachment = ecgs.add(ctx.door, ctx.actor(viewer.person), uow, record=record,
+                                  filename=filename, content=content, field="ecg")
     except FieldInvalid as exc:
         return _page(request, viewer, record, status=422, error=exc)
     return RedirectResponse(f"/crew/records/{record.hex()}/attachments?added={attachment}",

@@ -119,6 +119,8 @@ def patient_view(state: dict[str, Any], patient: Patient, now: datetime) -> dict
                         for a in sorted(items.get("attachments", []),
                                         key=lambda a: str(a.get("recorded_at", "")),
                                         reverse=True)],
+        "ecgs": sorted(items.get("ecgs", []), key=lambda e: str(e.get("recorded_at", "")),
+                       reverse=True),
         "conflicts": state.get("conflicts", []),
         "charts": vitals["charts"],
         "chart_data": vitals["chart_data"],

@@ -11,7 +11,10 @@ import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from carechain.accounts import FAST_FOR_TESTS
+from carechain.app import create_app
 from carechain.demo.chain import DemoChain
+from carechain.testing import ServedApp, Trust
+from tests.web.conftest import PIN, Site, make_site
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "tests" / ".artifacts"
@@ -33,6 +36,21 @@ def chain(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoChain]:
         yield c
     finally:
         c.stop()
+
+
+@pytest.fixture
+def crew_served(tmp_path: Path, trust: Trust) -> Iterator[tuple[Site, str]]:
+    """A crew node with one paramedic (Sam Patel, P100234), served by uvicorn on 127.0.0.1."""
+    site = make_site(tmp_path / "crew", trust, "crew", "crew-1",
+                     [("P100234", "Sam Patel", "paramedic", PIN)])
+    app = ServedApp(create_app(site.node, accounts=site.accounts))
+    try:
+        yield site, app.url
+    finally:
+        app.stop()
+        site.client.close()
+        site.accounts.close()
+        site.node.close()
 
 
 @pytest.fixture(scope="module")

@@ -5,43 +5,15 @@ arrest-timeline-*.png."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
-import pytest
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Page
 
-from carechain.app import create_app
-from carechain.testing import ServedApp, Trust
-from tests.e2e.conftest import TABLET, check_accessibility, login, screenshot
-from tests.web.conftest import PIN, Site, make_site
+from tests.e2e.conftest import check_accessibility, login, screenshot
+from tests.web.conftest import PIN, Site
 
 MIN_TARGET = 44
 TAP_TARGET = 64  # the arrest buttons are bigger than the minimum: gloves, CPR, a moving vehicle
-
-
-@pytest.fixture
-def served(tmp_path: Path, trust: Trust) -> Iterator[tuple[Site, str]]:
-    site = make_site(tmp_path / "crew", trust, "crew", "crew-1",
-                     [("P100234", "Sam Patel", "paramedic", PIN)])
-    app = ServedApp(create_app(site.node, accounts=site.accounts))
-    try:
-        yield site, app.url
-    finally:
-        app.stop()
-        site.client.close()
-        site.accounts.close()
-        site.node.close()
-
-
-@pytest.fixture
-def tablet(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport=TABLET)
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
 
 
 def _tap(page: Page, button: str) -> None:
@@ -49,9 +21,10 @@ def _tap(page: Page, button: str) -> None:
     page.wait_for_selector("#saved")
 
 
-def test_tapping_through_an_arrest_at_tablet_size(served: tuple[Site, str], tablet: Page) -> None:
-    site, base = served
-    page = tablet
+def test_tapping_through_an_arrest_at_tablet_size(
+    crew_served: tuple[Site, str], page: Page
+) -> None:
+    site, base = crew_served
     login(page, base, "P100234", PIN)
     page.goto(base + "/crew")
     page.fill("#callsign", "RRV-412")

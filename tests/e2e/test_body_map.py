@@ -5,46 +5,16 @@ check. Screenshot: tests/.artifacts/screenshots/body-map.png."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
+from playwright.sync_api import Page
 
-import pytest
-from playwright.sync_api import Browser, Page
-
-from carechain.app import create_app
-from carechain.testing import ServedApp, Trust
-from tests.e2e.conftest import TABLET, check_accessibility, login, screenshot
-from tests.web.conftest import PIN, Site, make_site
+from tests.e2e.conftest import check_accessibility, login, screenshot
+from tests.web.conftest import PIN, Site
 
 MIN_TARGET = 44
 
 
-@pytest.fixture
-def served(tmp_path: Path, trust: Trust) -> Iterator[tuple[Site, str]]:
-    site = make_site(tmp_path / "crew", trust, "crew", "crew-1",
-                     [("P100234", "Sam Patel", "paramedic", PIN)])  # fmt: skip
-    app = ServedApp(create_app(site.node, accounts=site.accounts))
-    try:
-        yield site, app.url
-    finally:
-        app.stop()
-        site.client.close()
-        site.accounts.close()
-        site.node.close()
-
-
-@pytest.fixture
-def tablet(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport=TABLET)
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
-
-
-def test_tapping_the_body_map_records_an_injury(served: tuple[Site, str], tablet: Page) -> None:
-    site, base = served
-    page = tablet
+def test_tapping_the_body_map_records_an_injury(crew_served: tuple[Site, str], page: Page) -> None:
+    site, base = crew_served
     login(page, base, "P100234", PIN)
     page.goto(base + "/crew")
     page.fill("#callsign", "RRV-412")

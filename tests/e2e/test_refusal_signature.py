@@ -8,31 +8,14 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page
 
-from carechain.app import create_app
-from carechain.testing import ServedApp, Trust
 from tests.e2e.conftest import TABLET, check_accessibility, login, screenshot
-from tests.web.conftest import PIN, Site, make_site
+from tests.web.conftest import PIN, Site
 
 MIN_TARGET = 44
-
-
-@pytest.fixture
-def served(tmp_path: Path, trust: Trust) -> Iterator[tuple[Site, str]]:
-    site = make_site(tmp_path / "crew", trust, "crew", "crew-1",
-                     [("P100234", "Sam Patel", "paramedic", PIN)])
-    app = ServedApp(create_app(site.node, accounts=site.accounts))
-    try:
-        yield site, app.url
-    finally:
-        app.stop()
-        site.client.close()
-        site.accounts.close()
-        site.node.close()
 
 
 @pytest.fixture
@@ -60,9 +43,9 @@ def _finger_stroke(page: Page, points: list[tuple[float, float]]) -> None:
 
 
 def test_a_refusal_signed_on_the_screen_at_tablet_size(
-    served: tuple[Site, str], tablet: Page
+    crew_served: tuple[Site, str], tablet: Page
 ) -> None:
-    site, base = served
+    site, base = crew_served
     page = tablet
     login(page, base, "P100234", PIN)
     page.goto(base + "/crew")

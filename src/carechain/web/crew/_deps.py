@@ -4,17 +4,18 @@ who may read, write or sign."""
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
 from carechain.errors import NotFound
 from carechain.node.audit import audit_record
+from carechain.operations import records as ops
 from carechain.trust import DIRECTORY_RECORD
 from carechain.web.crew._forms import FormValues
 from carechain.web.shared.session import Viewer, context, require
 
-__all__ = ["FormDep", "Reader", "RecordDep", "Signer", "Writer", "record_id_of"]
+__all__ = ["FormDep", "Reader", "RecordDep", "Signer", "Writer", "record_id_of", "viewed"]
 
 
 async def _form(request: Request) -> FormValues:
@@ -39,6 +40,13 @@ async def _form(request: Request) -> FormValues:
         texts = [v for v in form.getlist(key) if isinstance(v, str)]
         out[key] = texts if len(texts) > 1 else texts[0] if texts else ""
     return out
+
+
+def viewed(request: Request, viewer: Viewer, record: bytes, page: str) -> dict[str, Any]:
+    """Return the record's state through the door: the read is audited in the same unit (P6)."""
+    ctx = context(request)
+    with ctx.door.unit() as uow:
+        return ops.read_state(ctx.door, ctx.actor(viewer.person), uow, record=record, what=page)
 
 
 def record_id_of(request: Request, record_id: str) -> bytes:

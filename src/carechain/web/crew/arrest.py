@@ -21,7 +21,7 @@ from carechain.errors import FieldInvalid, FormularyBreach
 from carechain.operations import records as ops
 from carechain.records.kinds.choices import RoleCriterion
 from carechain.web.crew._builders import choices
-from carechain.web.crew._deps import FormDep, Reader, RecordDep, Writer
+from carechain.web.crew._deps import FormDep, Reader, RecordDep, Writer, viewed
 from carechain.web.crew._fields import label_of
 from carechain.web.crew._pages import _frame, now
 from carechain.web.shared.render import check_csrf
@@ -138,11 +138,7 @@ def timeline(
     request: Request, viewer: Reader, record: RecordDep, saved: str | None = None
 ) -> Response:
     """Show the arrest timeline and its one-tap buttons."""
-    ctx = context(request)
-    with ctx.door.unit() as uow:
-        state = ops.read_state(
-            ctx.door, ctx.actor(viewer.person), uow, record=record, what="arrest-timeline"
-        )
+    state = viewed(request, viewer, record, "arrest-timeline")
     return _page(request, viewer, record, state, saved=saved)
 
 

@@ -21,8 +21,8 @@ from carechain.errors import FieldInvalid, NotFound
 from carechain.node.audit import audit_record
 from carechain.operations import attachments as files
 from carechain.operations import ecgs
-from carechain.operations import records as ops
 from carechain.trust import DIRECTORY_RECORD
+from carechain.web.crew._deps import viewed
 from carechain.web.crew._pages import _frame
 from carechain.web.shared.files import CATEGORIES, file_response
 from carechain.web.shared.render import check_csrf
@@ -53,10 +53,7 @@ RecordDep = Annotated[bytes, Depends(_record_id)]
 
 def _page(request: Request, viewer: Viewer, record: bytes, *, status: int = 200,
           error: FieldInvalid | None = None, added: str | None = None) -> Response:
-    ctx = context(request)
-    with ctx.door.unit() as uow:  # the page lists the record's files: an audited read
-        state = ops.read_state(ctx.door, ctx.actor(viewer.person), uow, record=record,
-                               what="attachments")
+    state = viewed(request, viewer, record, "attachments")  # lists its files: audited
     return _frame(request, viewer, record, state, "crew/attachments.html", status_code=status,
                   attachments=files.listed(state), categories=CATEGORIES, error=error,
                   ecgs=ecgs.listed(state),

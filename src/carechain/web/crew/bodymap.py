@@ -19,7 +19,7 @@ from carechain.errors import FieldInvalid
 from carechain.operations import records as ops
 from carechain.records.kinds.choices import InjurySeverity, InjuryType, Region, View
 from carechain.web.crew._builders import choices
-from carechain.web.crew._deps import FormDep, Reader, RecordDep, Writer
+from carechain.web.crew._deps import FormDep, Reader, RecordDep, Writer, viewed
 from carechain.web.crew._fields import label_of
 from carechain.web.crew._pages import _frame, now
 from carechain.web.shared.render import check_csrf
@@ -153,11 +153,7 @@ def bodymap(
     request: Request, viewer: Reader, record: RecordDep, saved: str | None = None
 ) -> Response:
     """Show the body map with the injuries marked so far and the form to mark one."""
-    ctx = context(request)
-    with ctx.door.unit() as uow:
-        state = ops.read_state(
-            ctx.door, ctx.actor(viewer.person), uow, record=record, what="body-map"
-        )
+    state = viewed(request, viewer, record, "body-map")
     return _page(request, viewer, record, state, saved=saved)
 
 

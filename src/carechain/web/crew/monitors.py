@@ -15,9 +15,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from carechain.errors import FieldInvalid
-from carechain.operations import records as ops
 from carechain.operations.devices import Monitors
-from carechain.web.crew._deps import FormDep, RecordDep, Writer
+from carechain.web.crew._deps import FormDep, RecordDep, Writer, viewed
 from carechain.web.crew._forms import text_of
 from carechain.web.crew._pages import _frame
 from carechain.web.shared.render import check_csrf
@@ -37,10 +36,7 @@ def _monitors(request: Request) -> Monitors | None:
 def monitor_page(request: Request, viewer: Writer, record: RecordDep) -> Response:
     """List the monitors heard recently, with attach and detach buttons."""
     monitors = _monitors(request)
-    ctx = context(request)
-    with ctx.door.unit() as uow:  # the page shows the record's banner: an audited read
-        state = ops.read_state(ctx.door, ctx.actor(viewer.person), uow, record=record,
-                               what="monitor")
+    state = viewed(request, viewer, record, "monitor")  # the banner: an audited read
     clock = time.monotonic()
     heard = [] if monitors is None else [
         {"monitor": h.monitor, "app": h.sending_app, "facility": h.sending_facility,

@@ -22,7 +22,15 @@ from carechain.operations import records as ops
 from carechain.records import kinds
 from carechain.web.crew import arrest, bodymap
 from carechain.web.crew._amend import amendable, field_and_rule
-from carechain.web.crew._deps import FormDep, Reader, RecordDep, Signer, Writer, record_id_of
+from carechain.web.crew._deps import (
+    FormDep,
+    Reader,
+    RecordDep,
+    Signer,
+    Writer,
+    record_id_of,
+    viewed,
+)
 from carechain.web.crew._fields import Section
 from carechain.web.crew._forms import (
     collect,
@@ -65,13 +73,6 @@ ROLES = ("crew",)
 router = APIRouter(include_in_schema=False)
 router.include_router(arrest.router)  # the cardiac-arrest timeline
 router.include_router(bodymap.router)  # the body map
-
-
-def _viewed(request: Request, viewer: Viewer, record: bytes, page: str) -> dict[str, Any]:
-    """Return the record's state through the door: the read is audited in the same unit (P6)."""
-    ctx = context(request)
-    with ctx.door.unit() as uow:
-        return ops.read_state(ctx.door, ctx.actor(viewer.person), uow, record=record, what=page)
 
 
 def _context_of(request: Request, viewer: Viewer, record: bytes) -> dict[str, Any]:
@@ -138,7 +139,7 @@ def api_news2_preview(request: Request, viewer: Reader, form: FormDep) -> JSONRe
 @router.get("/crew/records/{record_id}")
 def record_overview(request: Request, viewer: Reader, record: RecordDep) -> Response:
     """Show the record: patient, latest observations, NEWS2, prompts, conflicts."""
-    return record_page(request, viewer, record, _viewed(request, viewer, record, "overview"))
+    return record_page(request, viewer, record, viewed(request, viewer, record, "overview"))
 
 
 @router.get("/crew/records/{record_id}/events")
@@ -154,7 +155,7 @@ async def record_events(
 @router.get("/crew/records/{record_id}/history")
 def history(request: Request, viewer: Reader, record: RecordDep) -> Response:
     """Show every entry with its author, time and data; amendments and conflicts."""
-    return history_page(request, viewer, record, _viewed(request, viewer, record, "history"))
+    return history_page(request, viewer, record, viewed(request, viewer, record, "history"))
 
 
 @router.get("/crew/records/{record_id}/handover")
@@ -163,7 +164,7 @@ def handover(
 ) -> Response:
     """Show the ATMIST/SBAR handover, the hospital's receipts and the sign-off form."""
     return handover_page(
-        request, viewer, record, _viewed(request, viewer, record, "handover"), saved=saved
+        request, viewer, record, viewed(request, viewer, record, "handover"), saved=saved
     )
 
 
@@ -193,7 +194,7 @@ def sign(request: Request, viewer: Signer, record: RecordDep, form: FormDep) -> 
 @router.get("/crew/records/{record_id}/amend/{entry}")
 def amend_form(request: Request, viewer: Writer, record: RecordDep, entry: str) -> Response:
     """Show an entry's fields, filled in, to amend with a reason."""
-    state = _viewed(request, viewer, record, "amend")
+    state = viewed(request, viewer, record, "amend")
     found, kind = amendable(state, entry)
     return amend_page(request, viewer, record, state, found, kind)
 
@@ -260,7 +261,7 @@ def section_form(
 ) -> Response:
     """Show a section: what it holds, and its form with the current values filled in."""
     section = _section(slug)
-    state = _viewed(request, viewer, record, slug)
+    state = viewed(request, viewer, record, slug)
     return section_page(request, viewer, record, state, section, saved=saved)
 
 

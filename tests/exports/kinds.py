@@ -76,6 +76,7 @@ def trauma_case() -> Case:
                                   "gauge": 16, "attempts": 2, "successful": True,
                                   "performed_at": "+13", "performed_by": CREW}),
             ("impression.recorded", {"category": "trauma"}),
+            ("disposition.recorded", {"outcome": "conveyed", "hospital": "Royal London"}),
         ),
     )
 

@@ -160,7 +160,7 @@ def _trauma(state: Mapping[str, Any]) -> Flow:
              str(i.get("severity") or ""), str(i.get("note") or "")]
             for n, i in enumerate(injuries, 1)]
     out += listing("Injuries", ["#", "Injury", "Region", "View", "Severity", "Note"],
-                       rows, [8 * mm, 28 * mm, 32 * mm, 16 * mm, 20 * mm, 76 * mm])[1:]
+                       rows, [8 * mm, 28 * mm, 32 * mm, 16 * mm, 20 * mm, 76 * mm])
     if any(i.get("x") is not None for i in injuries):
         out.append(_body_map(injuries))
     rows = [[_hm(c.get("applied_at")), _say(c.get("method") or c.get("device")),

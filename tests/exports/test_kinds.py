@@ -351,3 +351,118 @@ def test_qr_codes_carry_the_newer_entries_unchanged(pair: Any) -> None:
     assert len(hospital["items"]["injuries"]) == 3
     assert hospital["items"]["ecgs"][0]["interpretation"] == ECG_STATEMENTS
     assert hospital["items"]["signatures"][0]["image"] == signature_png()
+
+
+# --- the other branches of each mapping, in one record each --------------------------------
+
+def _variant(name: str, *steps: tuple[str, dict[str, Any]]) -> Case:
+    opened = (("incident.recorded", {"call_received": "+0", "on_scene": "+8",
+                                     "patient_contact": "+9"}),
+              ("patient.recorded", {"given_name": "Pat", "estimated_age_years": 70}))
+    return Case(name, {"crew": ["P100234"]}, opened + steps)
+
+
+VARIANTS = {
+    "not attempted, DNACPR": _variant(
+        "dnacpr",
+        ("arrest.recorded", {"arrest_at": "+0", "witnessed": "unwitnessed",
+                             "first_rhythm": "asystole", "resuscitation_attempted": False,
+                             "dnacpr_seen": True, "bystander_cpr": False}),
+        ("arrest.event", {"event": "life-extinct", "at": "+12", "by": "P100234",
+                          "criteria": ["valid-dnacpr-or-respect"], "decision_by": "P100234"})),
+    "negative triage, failed i-gel": _variant(
+        "negative",
+        ("trauma.mechanism", {"mechanism": "fall", "height_m": 7}),
+        ("trauma.triage", {"positive_criteria": [], "destination": "emergency-department"}),
+        ("airway.managed", {"device": "igel", "size": 4, "attempts": 3, "successful": False,
+                            "performed_at": "+12", "performed_by": "P100234"}),
+        ("breathing.supported", {"method": "bag-valve-mask", "started_at": "+12",
+                                 "performed_by": "P100234"}),
+        ("access.attempted", {"route": "IO", "site": "left proximal tibia", "gauge": 15,
+                              "attempts": 1, "successful": True, "performed_at": "+13",
+                              "performed_by": "P100234"})),
+    "lacks capacity, refused assessment": _variant(
+        "lacks",
+        ("capacity.assessed", {"decision": "Assessment", "impairment": True,
+                               "impairment_notes": "Intoxicated", "understand": False,
+                               "understand_notes": "Cannot repeat the risks",
+                               "retain": True, "weigh": True, "communicate": True,
+                               "conclusion": "lacks-capacity", "assessed_at": "+20",
+                               "assessed_by": "P100234"}),
+        ("refusal.recorded", {"refused": ["assessment", "conveyance"],
+                              "capacity": "lacks-capacity", "best_interests": "Police present",
+                              "worsening_advice": "Police to call 999",
+                              "left_with": "police", "recorded_at": "+22",
+                              "recorded_by": "P100234"}),
+        ("signature.captured", {"signer": "witness", "name": "PC Hale", "signed_for": "refusal",
+                                "format": "svg-path", "image": "M 0 0 L 10 10 L 20 0",
+                                "signed_at": "+23"}),
+        ("safeguarding.raised", {"concern_for": "child", "concern": "Child at the address",
+                                 "referral_sent": False, "reason_not_sent": "Police referring",
+                                 "raised_at": "+24", "raised_by": "P100234"}),
+        ("disposition.recorded", {"outcome": "not-conveyed", "safety_netting": "Police aware",
+                                  "decision_by": "P100234"})),
+}
+
+
+@pytest.fixture(scope="module")
+def variants() -> tuple[dict[str, Resource], dict[str, Any]]:
+    """Each variant's FHIR document, and its NEMSIS report from one validated dataset."""
+    states = {name: case_state(c, record=bytes([i] * 16))
+              for i, (name, c) in enumerate(VARIANTS.items(), 1)}
+    documents = {name: build_document(s) for name, s in states.items()}
+    xml = build_ems_dataset(list(states.values()))
+    result = validate(xml)
+    assert result.ok, result.errors
+    reports = etree.fromstring(xml).findall(".//n:PatientCareReport", NS)
+    return documents, dict(zip(states, reports, strict=True))
+
+
+@pytest.mark.parametrize("name", sorted(VARIANTS))
+def test_each_variant_makes_a_sound_document(name: str, variants: Any) -> None:
+    assert check_document(variants[0][name]) == []
+
+
+def test_not_attempted_for_a_dnacpr_ends_as_dnr_in_nemsis_and_fhir(variants: Any) -> None:
+    documents, reports = variants
+    report = reports["not attempted, DNACPR"]
+    assert _values(report, "eArrest.03") == ["3003009"]
+    assert _values(report, "eArrest.16") == ["3016001"]
+    assert _values(report, "eArrest.18") == ["3018003"]
+    assert _values(report, "eArrest.12") == ["3012001"]
+    ended = _named(_all(documents["not attempted, DNACPR"], "Observation"), "Recognition")[0]
+    assert ended["component"][0]["valueCodeableConcept"]["text"] == "valid DNACPR or ReSPECT form"
+
+
+def test_a_negative_triage_is_a_pertinent_negative_and_a_failed_airway_is_not_confirmed(
+        variants: Any) -> None:
+    documents, reports = variants
+    report = reports["negative triage, failed i-gel"]
+    assert _values(report, "eInjury.03") == ["8801015"]
+    assert _values(report, "eInjury.04") == ["8801015"]
+    assert report.find(".//n:eAirway", NS) is None  # nothing placed, nothing confirmed
+    bundle = documents["negative triage, failed i-gel"]
+    igel = _named(_all(bundle, "Procedure"), "Airway")[0]
+    assert igel["outcome"]["text"] == "unsuccessful"
+    assert not _named(_all(bundle, "Observation"), "End-tidal")
+    triage = _named(_all(bundle, "Observation"), "Major trauma triage")[0]
+    assert triage["valueCodeableConcept"]["text"] == "Major trauma triage negative"
+
+
+def test_a_refusal_without_capacity_keeps_best_interests_police_and_a_vector_signature(
+        variants: Any) -> None:
+    documents, reports = variants
+    report = reports["lacks capacity, refused assessment"]
+    assert _values(report, "eDisposition.28") == ["4228007"]
+    assert _values(report, "eDisposition.31") == ["4231007"]  # no "against advice" here
+    bundle = documents["lacks capacity, refused assessment"]
+    details = _named(_all(bundle, "Observation"), "Refusal of care")[0]
+    told = {c["code"]["text"]: c["valueString"] for c in details["component"]}
+    assert told["Best interests"] == "Police present" and told["Capacity"] == "lacks capacity"
+    capacity = _named(_all(bundle, "Observation"), "Mental capacity")[0]
+    assert {"text": "understand: Cannot repeat the risks"} in capacity["note"]
+    signature = _all(bundle, "DocumentReference")[0]["content"][0]["attachment"]
+    assert signature["contentType"] == "image/svg+xml"
+    flag = _all(bundle, "Flag")[-1]
+    assert flag["code"]["text"].endswith("referral not sent: Police referring")
+    assert not [r for r in _all(bundle, "ServiceRequest") if "Safeguarding" in r["code"]["text"]]

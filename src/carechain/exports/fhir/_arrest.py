@@ -16,7 +16,15 @@ from typing import Any
 from carechain.exports.fhir import _codes as c
 from carechain.exports.fhir._common import Resource, coding, concept, quantity
 from carechain.exports.fhir._context import Context
-from carechain.exports.fhir._make import clock, items, observation, procedure, section, words
+from carechain.exports.fhir._make import (
+    clock,
+    items,
+    made_by_kind,
+    observation,
+    procedure,
+    section,
+    words,
+)
 
 __all__ = ["arrest_resources"]
 
@@ -96,10 +104,7 @@ def _utstein(ctx: Context, summary: Mapping[str, Any]) -> Resource:
         at=at, valueCodeableConcept=concept(text=_OUTCOME.get(str(summary.get("outcome")),
                                                                 "Resuscitation ongoing")),
         component=parts, note=[{"text": n} for n in notes])
-    for h in ctx.state.get("history", []):
-        if h.get("kind") == "arrest.recorded":
-            ctx.made(str(h["entry"]), resource)
-    return resource
+    return made_by_kind(ctx, "arrest.recorded", resource)
 
 
 def _cpr(ctx: Context, tap: Mapping[str, Any], taps: list[Mapping[str, Any]]) -> Resource:

@@ -55,6 +55,14 @@ def items(ctx: Context, name: str) -> list[Mapping[str, Any]]:
     return [i for i in found if isinstance(i, Mapping)] if isinstance(found, list) else []
 
 
+def made_by_kind(ctx: Context, kind: str, resource: Resource) -> Resource:
+    """Note that every entry of a single-valued kind produced a resource, and return it."""
+    for h in ctx.state.get("history", []):
+        if h.get("kind") == kind:
+            ctx.made(str(h["entry"]), resource)
+    return resource
+
+
 def written(ctx: Context, item: Mapping[str, Any], name: str) -> Any:
     """Return a field as the item's entry wrote it.
 

@@ -11,7 +11,15 @@ from typing import Any
 from carechain.exports.fhir import _codes as c
 from carechain.exports.fhir._common import Resource, coding, concept, quantity
 from carechain.exports.fhir._context import Context
-from carechain.exports.fhir._make import clock, items, observation, procedure, section, words
+from carechain.exports.fhir._make import (
+    clock,
+    items,
+    made_by_kind,
+    observation,
+    procedure,
+    section,
+    words,
+)
 
 __all__ = ["support_resources", "trauma_resources"]
 
@@ -58,14 +66,7 @@ def _mechanism(ctx: Context) -> list[Resource]:
     said += [k for k in ("ejected", "trapped") if m.get(k)]
     said += [f"weapon: {m['weapon']}"] if m.get("weapon") else []
     ctx.say("trauma", "; ".join(said))
-    return [_made(ctx, "trauma.mechanism", out)]
-
-
-def _made(ctx: Context, kind: str, resource: Resource) -> Resource:
-    for h in ctx.state.get("history", []):
-        if h.get("kind") == kind:
-            ctx.made(str(h["entry"]), resource)
-    return resource
+    return [made_by_kind(ctx, "trauma.mechanism", out)]
 
 
 def _triage(ctx: Context) -> list[Resource]:
@@ -97,7 +98,7 @@ def _triage(ctx: Context) -> list[Resource]:
     if where:
         line += f"; destination {where}"
     ctx.say("trauma", line)
-    return [_made(ctx, "trauma.triage", out)]
+    return [made_by_kind(ctx, "trauma.triage", out)]
 
 
 def _side(region: str) -> str | None:

@@ -103,9 +103,9 @@ def _care(state: Mapping[str, Any]) -> list[Any]:
     items = state.get("items", {})
     meds = [[str(m.get("given_at", ""))[11:16], m.get("drug"), f"{m.get('dose')} {m.get('unit')}",
              m.get("route"), m.get("given_by")] for m in items.get("medications", [])]
-    procs = [[str(p.get("performed_at", ""))[11:16], p.get("details") or p.get("procedure"),
-              p.get("site", ""), {True: "yes", False: "no"}.get(p.get("successful"), ""),
-              p.get("performed_by")] for p in items.get("procedures", [])]
+    procs = [[str(x.get("performed_at", ""))[11:16], x.get("details") or x.get("procedure"),
+              x.get("site", ""), {True: "yes", False: "no"}.get(x.get("successful"), ""),
+              x.get("performed_by")] for x in items.get("procedures", [])]
     return (listing("Medications", ["Time", "Drug", "Dose", "Route", "Given by"], meds,
                      [16 * mm, 60 * mm, 30 * mm, 20 * mm, 54 * mm])
             + listing("Procedures", ["Time", "Procedure", "Site", "Success", "By"], procs,

@@ -155,6 +155,36 @@ SECTIONS: dict[str, tuple[str, str]] = {
     "allergies": ("886921000000105", "Allergies and adverse reactions"),
     "plan": ("887201000000105", "Plan and requested actions"),
 }
+# Sections for the arrest, trauma, airway/access, capacity, consent, safeguarding and
+# attachment kinds: PRSB record standard headings as UK Core codes them (ValueSet
+# UKCore-CompositionSectionCode, CodeSystem UKCore-RecordStandardHeadings). Each is written
+# only when the record holds something for it.
+HEADINGS = "https://fhir.hl7.org.uk/CodeSystem/UKCore-RecordStandardHeadings"
+MORE_SECTIONS: dict[str, tuple[str, str, str]] = {
+    "arrest": ("treatments-and-interventions", "Treatments and interventions",
+               "Cardiac arrest and resuscitation"),
+    "trauma": ("examination-findings", "Examination findings",
+               "Trauma: mechanism, triage, injuries and their care"),
+    "support": ("procedures-and-therapies", "Procedures and therapies",
+                "Airway, breathing and vascular access"),
+    "capacity": ("mental-capacity-assessment", "Mental capacity assessment",
+                 "Mental capacity"),
+    "consent": ("consent-for-treatment-record", "Consent for treatment record",
+                "Consent, refusal and non-conveyance referrals"),
+    "safeguarding": ("safeguarding", "Safeguarding", "Safeguarding"),
+    "documents": ("documents-including-correspondence-audio-and-images",
+                  "Documents (including correspondence, audio and images)",
+                  "Photos, documents and 12-lead ECGs"),
+}
+# Base FHIR R4 code systems (hl7.org/fhir/R4: flag-category, consentscope) and the LOINC
+# codes the R4 specification's own Consent and ECG examples use.
+FLAG_CATEGORY = "http://terminology.hl7.org/CodeSystem/flag-category"
+CONSENT_SCOPE = "http://terminology.hl7.org/CodeSystem/consentscope"
+CONSENT_CATEGORY = ("59284-0", "Patient Consent")
+ECG_DOCUMENT = ("11524-6", "EKG study")
+ATTACHMENT_SYSTEM = "urn:carechain:attachment"
+SHA256_SYSTEM = "urn:carechain:sha256"
+REFERENCE_SYSTEM = "urn:carechain:referral-reference"
 COMPOSITION_TYPE = ("371531000", "Report of clinical encounter")
 NO_KNOWN_ALLERGY = ("716186003", "No known allergy")
 

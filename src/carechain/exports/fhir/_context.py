@@ -26,6 +26,8 @@ class Context:
     # (observation entry, field) -> the Observation holding that measurement
     measured: dict[tuple[str, str], str] = field(default_factory=dict)
     staff: dict[str, str] = field(default_factory=dict)  # staff id -> Practitioner id
+    # Composition section -> its narrative, one line per thing said (the newer sections)
+    lines: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def record(self) -> str:
@@ -56,6 +58,10 @@ class Context:
         rid = self.staff.setdefault(staff_id, self.rid(f"staff:{staff_id}"))
         return {**self.reference("Practitioner", rid, staff_id),
                 "identifier": {"system": STAFF_SYSTEM, "value": staff_id}}
+
+    def say(self, section: str, line: str) -> None:
+        """Add a line to a section's narrative."""
+        self.lines.setdefault(section, []).append(line)
 
     def made(self, entry: str | None, resource: Resource) -> Resource:
         """Note that an entry produced a resource, and return it."""

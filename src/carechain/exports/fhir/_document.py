@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from carechain.exports.fhir import _codes as c
+from carechain.exports.fhir._arrest import arrest_resources
 from carechain.exports.fhir._care import (
     allergy_resources,
     condition_resource,
@@ -15,7 +16,11 @@ from carechain.exports.fhir._care import (
     procedure_resources,
 )
 from carechain.exports.fhir._common import Resource, Signer, coding, concept, narrative
+from carechain.exports.fhir._consent import consent_resources
 from carechain.exports.fhir._context import Context
+from carechain.exports.fhir._documents import document_resources
+from carechain.exports.fhir._trauma import support_resources as airway_resources
+from carechain.exports.fhir._trauma import trauma_resources
 from carechain.exports.fhir._vitals import news2_resource, observation_resources
 
 __all__ = ["clinical_resources", "document_bundle", "support_resources"]
@@ -37,6 +42,11 @@ def clinical_resources(ctx: Context) -> dict[str, list[Resource]]:
         "medications": medication_resources(ctx),
         "procedures": procedure_resources(ctx),
         "allergies": allergy_resources(ctx),
+        "arrest": arrest_resources(ctx),
+        "trauma": trauma_resources(ctx),
+        "support": airway_resources(ctx),
+        **consent_resources(ctx),
+        "documents": document_resources(ctx),
     }
 
 
@@ -162,12 +172,19 @@ def document_bundle(ctx: Context, signers: Mapping[str, Signer]) -> Resource:
     history = ctx.state.get("history", [])
     date = max((str(h["time"]) for h in history if h.get("time")), default=None)
     sections = []
-    for name, (code, title) in c.SECTIONS.items():
+    headings = {name: (c.SNOMED, code, title, title) for name, (code, title) in
+                c.SECTIONS.items()}
+    more = {name: (c.HEADINGS, *heading) for name, heading in c.MORE_SECTIONS.items()
+            if grouped.get(name)}  # the newer sections only when the record holds them
+    order = [n for n in headings if n != "plan"] + list(more) + ["plan"]
+    for name in order:
+        system, code, display, title = headings.get(name) or more[name]
         resources = [] if name in ("complaint", "plan") else grouped.get(name, [])
+        lines = ctx.lines.get(name) if name in more else _section_lines(ctx, name, resources)
         section: Resource = {
             "title": title,
-            "code": concept(coding(c.SNOMED, code, title)),
-            "text": narrative(_section_lines(ctx, name, resources)),
+            "code": concept(coding(system, code, display)),
+            "text": narrative(lines or []),
         }
         if resources:
             section["entry"] = [ctx.reference(r["resourceType"], r["id"]) for r in resources]

@@ -69,10 +69,19 @@ RECORD_HEADINGS = frozenset({
     "886891000000102", "717711000000103", "1102421000000108", "933361000000108",
     "887171000000109", "886921000000105", "887201000000105",
 })
+# PRSB record standard headings (UK Core's CompositionSectionCode value set) the newer
+# sections use; compared with that value set by the test suite.
+STANDARD_HEADINGS_SYSTEM = "https://fhir.hl7.org.uk/CodeSystem/UKCore-RecordStandardHeadings"
+STANDARD_HEADINGS = frozenset({
+    "treatments-and-interventions", "examination-findings", "procedures-and-therapies",
+    "mental-capacity-assessment", "consent-for-treatment-record", "safeguarding",
+    "documents-including-correspondence-audio-and-images",
+})
 KNOWN_PROFILES = frozenset(_UK + p for p in (
     *PROFILE_RULES, "UKCore-Bundle", "UKCore-Composition", "UKCore-Patient", "UKCore-Encounter",
     "UKCore-MedicationAdministration", "UKCore-Procedure", "UKCore-AllergyIntolerance",
-    "UKCore-Condition", "UKCore-Provenance",
+    "UKCore-Condition", "UKCore-Provenance", "UKCore-Observation", "UKCore-Flag",
+    "UKCore-Consent", "UKCore-ServiceRequest", "UKCore-DocumentReference",
 ))
 NHS_SYSTEM = "https://fhir.nhs.uk/Id/nhs-number"
 NHS_EXTENSION = _UK + "Extension-UKCore-NHSNumberVerificationStatus"
@@ -231,7 +240,9 @@ def check_document(bundle: dict[str, Any]) -> list[Problem]:
             found += _patient(r, path)
         elif kind == "Composition":
             for j, section in enumerate(r.get("section", [])):
-                if not set(_codes(section.get("code"))) & RECORD_HEADINGS:
+                headed = set(_codes(section.get("code"))) & RECORD_HEADINGS or set(
+                    _codes(section.get("code"), STANDARD_HEADINGS_SYSTEM)) & STANDARD_HEADINGS
+                if not headed:
                     found.append(Problem(f"{path}.section[{j}].code",
                                          "must be a UK record heading"))
     return found

@@ -17,6 +17,7 @@ from typing import Any
 
 from lxml import etree
 
+from carechain.exports.nemsis import _clinical as clinical
 from carechain.exports.nemsis import _codes as c
 from carechain.exports.nemsis._care import _medications, _procedures, _vitals
 from carechain.exports.nemsis._doc import NS, XSI, _Doc, _dt
@@ -170,7 +171,9 @@ def _report(header: _Doc, state: Mapping[str, Any], agency: Agency) -> None:
 
     sit = pcr.sub("eSituation")
     sit.value("eSituation.01", None)
-    trauma = impression.get("category") == "trauma" or bool(history.get("trauma"))
+    trauma = impression.get("category") == "trauma" or bool(history.get("trauma")) or any(
+        sections.get(k) for k in ("mechanism", "trauma_triage")) or bool(
+        state.get("items", {}).get("injuries"))
     sit.value("eSituation.02", "9922005" if trauma else "9922001")
     complaint = sit.sub("eSituation.PatientComplaintGroup")
     complaint.value("eSituation.03", "2803001" if history.get("presenting_complaint") else None)
@@ -188,17 +191,8 @@ def _report(header: _Doc, state: Mapping[str, Any], agency: Agency) -> None:
     sit.value("eSituation.18", _dt(history.get("time_last_known_well")))
     sit.value("eSituation.20", None, nv=c.NOT_APPLICABLE)
 
-    inj = pcr.sub("eInjury")
-    for name in ("eInjury.01", "eInjury.02", "eInjury.03", "eInjury.04"):
-        inj.value(name, None, nv=c.NOT_RECORDED if trauma else c.NOT_APPLICABLE)
-
-    arrest = pcr.sub("eArrest")
-    cardiac_arrest = impression.get("category") == "cardiac-arrest"
-    arrest.value("eArrest.01", "3001005" if cardiac_arrest else "3001001")
-    for n in ("02", "03", "04", "07", "09", "11", "12", "14", "16", "17", "18", "20",
-              "21", "22"):
-        arrest.value(f"eArrest.{n}", None,
-                     nv=c.NOT_RECORDED if cardiac_arrest else c.NOT_APPLICABLE)
+    clinical.injury(pcr, state, trauma)
+    clinical.arrest(pcr, state)
 
     hist = pcr.sub("eHistory")
     hist.value("eHistory.01", None)
@@ -226,6 +220,7 @@ def _report(header: _Doc, state: Mapping[str, Any], agency: Agency) -> None:
     pcr.sub("eProtocols").sub("eProtocols.ProtocolGroup").value("eProtocols.01", None)
     _medications(pcr, state, level)
     _procedures(pcr, state, level)
+    clinical.airway(pcr, state)
 
     dis = pcr.sub("eDisposition")
     conveyed = disposition.get("outcome") == "conveyed"
@@ -238,11 +233,13 @@ def _report(header: _Doc, state: Mapping[str, Any], agency: Agency) -> None:
     dest.value("eDisposition.08", "GB" if conveyed else None, nv=c.NOT_APPLICABLE)
     dis.value("eDisposition.11", 1 if conveyed else None, nv=c.NOT_APPLICABLE)
     unit = dis.sub("eDisposition.IncidentDispositionGroup")
+    said = clinical.disposition_codes(state, conveyed)
     unit.value("eDisposition.27", "4227001")
-    unit.value("eDisposition.28", "4228001")
-    unit.value("eDisposition.29", "4229001")
-    unit.value("eDisposition.30", "4230001" if conveyed else (
-        "4230013" if disposition.get("outcome") == "not-conveyed" else None))
+    unit.value("eDisposition.28", said["28"])
+    unit.value("eDisposition.29", said["29"])
+    unit.value("eDisposition.30", said["30"])
+    for code in said["31"]:
+        unit.value("eDisposition.31", code)
     for n in ("13", "14", "15"):
         dis.value(f"eDisposition.{n}", None, nv=c.NOT_RECORDED if conveyed
                   else c.NOT_APPLICABLE)
@@ -260,6 +257,8 @@ def _report(header: _Doc, state: Mapping[str, Any], agency: Agency) -> None:
     team.value("eDisposition.24", c.PRE_ALERT.get(str(disposition.get("pre_alert_category")))
                if alert else ("4224001" if conveyed else None), nv=c.NOT_APPLICABLE)
     team.value("eDisposition.25", None, nv=c.NOT_RECORDED if alert else c.NOT_APPLICABLE)
+    for code in said["26"]:
+        dis.value("eDisposition.26", code)
     dis.value("eDisposition.32", None)
 
     out = pcr.sub("eOutcome")
@@ -307,6 +306,7 @@ def _narrative(state: Mapping[str, Any]) -> str | None:
     news2 = state.get("scores", {}).get("news2")
     if isinstance(news2, Mapping):
         parts.append(f"NEWS2 {news2.get('aggregate')} ({news2.get('band')}).")
+    parts += clinical.narrative(state)
     disposition = sections.get("disposition", {})
     if disposition.get("safety_netting"):
         parts.append(f"Safety netting: {disposition['safety_netting']}")

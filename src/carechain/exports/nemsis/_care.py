@@ -8,6 +8,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from carechain.exports.nemsis import _codes as c
+from carechain.exports.nemsis._clinical import more_procedures
 from carechain.exports.nemsis._doc import _Doc, _dt
 
 MMOL_TO_MG_DL = Decimal("18.016")  # glucose, mmol/L -> mg/dL (NEMSIS eVitals.18)
@@ -96,7 +97,8 @@ def _medications(doc: _Doc, state: Mapping[str, Any], level: str | None) -> None
 
 def _procedures(doc: _Doc, state: Mapping[str, Any], level: str | None) -> None:
     e = doc.sub("eProcedures")
-    done = state.get("items", {}).get("procedures", [])
+    done = sorted([*state.get("items", {}).get("procedures", []), *more_procedures(state)],
+                  key=lambda p: str(p.get("performed_at")))
     for proc in done or [None]:
         g = e.sub("eProcedures.ProcedureGroup")
         if proc is None:
@@ -108,6 +110,7 @@ def _procedures(doc: _Doc, state: Mapping[str, Any], level: str | None) -> None:
         g.value("eProcedures.01", _dt(proc.get("performed_at")))
         g.value("eProcedures.02", c.NO)
         g.value("eProcedures.03", c.PROCEDURES.get(str(proc.get("procedure"))))
+        g.optional("eProcedures.04", proc.get("size"))
         g.value("eProcedures.05", proc.get("attempts"))
         ok = proc.get("successful")
         g.value("eProcedures.06", None if ok is None else (c.YES if ok else c.NO))

@@ -80,3 +80,59 @@ RXNORM = {
     "naloxone": "7242", "benzylpenicillin": "7980", "glucagon": "4832", "ibuprofen": "5640",
     "tranexamic acid": "10691", "oxygen": "7806",
 }
+
+# eArrest (cardiac arrest, the Utstein elements), from the enumerations of eArrest_v3.xsd.
+# Utstein "medical" is NEMSIS's presumed cardiac cause; "unknown" is not recorded.
+AETIOLOGY = {
+    "medical": "3002001", "trauma": "3002015", "drug-overdose": "3002005",
+    "drowning": "3002003", "electrocution": "3002007", "asphyxia": "3002013",
+}
+# An arrest the ambulance crew witnessed is witnessed by a healthcare provider.
+WITNESSED = {"unwitnessed": "3004001", "bystander": "3004007", "ambulance-crew": "3004005"}
+FIRST_RHYTHM = {
+    "asystole": "3011001", "pea": "3011005", "aed-non-shockable": "3011007",
+    "aed-shockable": "3011009", "vf": "3011011", "pvt": "3011013",
+}
+ARREST_END = {"rosc": "3018007", "resuscitation-stopped": "3018003",
+              "life-extinct": "3018003"}
+# eArrest.16: the reason resuscitation stopped, first match wins: a DNACPR or ReSPECT form
+# (DNR), the ROLE signs of death (Obvious Signs of Death), a senior clinician's decision
+# (Medical Control Order), the JRCALC termination criteria (Protocol/Policy Requirements
+# Completed).
+STOPPED_BECAUSE: tuple[tuple[str, frozenset[str]], ...] = (
+    ("3016001", frozenset({"valid-dnacpr-or-respect"})),
+    ("3016005", frozenset({"massive-cranial-destruction", "hemicorporectomy", "decomposition",
+                           "incineration", "hypostasis", "rigor-mortis"})),
+    ("3016003", frozenset({"senior-clinician-decision"})),
+    ("3016009", frozenset({"asystole-after-20-minutes-als", "no-reversible-causes"})),
+)
+# eInjury.02 mechanism (Blunt, Burn, Other, Penetrating).
+MECHANISM = {"rtc": "2902001", "fall": "2902001", "crush": "2902001", "assault": "2902001",
+             "penetrating": "2902007", "blast": "2902005", "other": "2902005"}
+# eInjury.03, high risk for serious injury (2021 national field triage guidelines, as
+# NEMSIS 3.5.1 lists them): only the criteria that say the same thing. GCS 13 or less has
+# no current equivalent (its code is deprecated) and goes in the narrative; systolic BP
+# below 90 is coded for ages 10 to 64 only, as its code says.
+HIGH_RISK = {
+    "amputation-proximal-to-wrist-or-ankle": "2903001",
+    "crushed-degloved-or-mangled-limb": "2903003",
+    "chest-wall-deformity-or-flail": "2903005",
+    "open-or-depressed-skull-fracture": "2903009",
+    "suspected-pelvic-fracture": "2903013",
+    "penetrating-head-neck-torso-or-proximal-limb": "2903015",
+    "two-or-more-proximal-long-bone-fractures": "2903021",
+    "respiratory-rate-below-10-or-above-29": "2903037",
+    "new-paralysis": "2903039",
+}
+# eInjury.04, moderate risk: a fall over 6 m is over 10 ft; a high-energy RTC and the
+# clinician's judgement are the crew's judgement.
+MODERATE_RISK = {
+    "fall-over-6-metres": "2904031", "burns-with-trauma": "2904027",
+    "high-energy-rtc": "2904023", "clinician-judgement": "2904023",
+}
+# eAirway.03 device being confirmed, eAirway.04 how.
+AIRWAY_DEVICE = {"ett": "4003003", "lma": "4003011", "igel": "4003013", "surgical": "4003001"}
+CONFIRMATION = {
+    "waveform-capnography": "4004019", "colorimetric": "4004005", "auscultation": "4004001",
+    "chest-rise": "4004021", "visualised": "4004017",
+}

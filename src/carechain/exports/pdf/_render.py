@@ -10,12 +10,10 @@ from typing import Any
 import segno
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.platypus import (
     Flowable,
     PageBreak,
-    Paragraph,
     SimpleDocTemplate,
     Spacer,
     Table,
@@ -23,30 +21,14 @@ from reportlab.platypus import (
 )
 
 from carechain.exports.pdf._chart import chart_rows
+from carechain.exports.pdf._clinical import clinical_sections
+from carechain.exports.pdf._style import GRID, H1, H2, SMALL, listing, p
 from carechain.exports.qr import label
 from carechain.handover import LABELS, build_handover
 
 __all__ = ["render_pdf"]
 
-_styles = getSampleStyleSheet()
-H1 = ParagraphStyle("h1", parent=_styles["Heading1"], fontSize=15, spaceAfter=3)
-H2 = ParagraphStyle("h2", parent=_styles["Heading2"], fontSize=11.5, spaceBefore=6,
-                    spaceAfter=2)
-BODY = ParagraphStyle("body", parent=_styles["BodyText"], fontSize=8.5, leading=10.5)
-SMALL = ParagraphStyle("small", parent=BODY, fontSize=7.5, leading=9)
-GRID = TableStyle([
-    ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
-    ("FONTSIZE", (0, 0), (-1, -1), 7.5),
-    ("VALIGN", (0, 0), (-1, -1), "TOP"),
-    ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e6e6e6")),
-])
 QR_SIDE = 72 * mm  # two across, three down; a module is about 0.63 mm (4 px at 150 dpi)
-
-
-def _p(text: Any, style: ParagraphStyle = BODY) -> Paragraph:
-    from xml.sax.saxutils import escape
-
-    return Paragraph(escape(str(text)), style)
 
 
 class QrCode(Flowable):  # type: ignore[misc]  # ReportLab ships no type hints
@@ -88,55 +70,45 @@ def _banner(state: Mapping[str, Any]) -> list[Any]:
         ["Incident", sections.get("incident", {}).get("incident_number", "—"), "NEWS2",
          "—" if not news2 else f"{news2.get('aggregate')} ({news2.get('band')})"],
     ]
-    table = Table([[_p(c) for c in row] for row in facts],
+    table = Table([[p(c) for c in row] for row in facts],
                   colWidths=[22 * mm, 68 * mm, 24 * mm, 66 * mm])
     table.setStyle(GRID)
-    return [_p("Ambulance patient care record — handover", H1),
-            _p(f"Record {state.get('record_id')}", SMALL), Spacer(0, 2 * mm), table]
+    return [p("Ambulance patient care record — handover", H1),
+            p(f"Record {state.get('record_id')}", SMALL), Spacer(0, 2 * mm), table]
 
 
 def _handover(state: Mapping[str, Any], now: datetime) -> list[Any]:
     handover = build_handover(state, now=now)
-    rows = [[_p(LABELS.get(k, k)), _p(v)] for k, v in handover.fields.items()]
+    rows = [[p(LABELS.get(k, k)), p(v)] for k, v in handover.fields.items()]
     table = Table(rows, colWidths=[12 * mm, 168 * mm])
     table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
                                ("VALIGN", (0, 0), (-1, -1), "TOP")]))
-    return [_p(f"{handover.format} handover", H2), table]
+    return [p(f"{handover.format} handover", H2), table]
 
 
 def _chart(state: Mapping[str, Any]) -> list[Any]:
     rows, paint = chart_rows(state)
     if len(rows[0]) == 1:
-        return [_p("Observations", H2), _p("No observations recorded.")]
+        return [p("Observations", H2), p("No observations recorded.")]
     width = min(22 * mm, (180 * mm - 28 * mm) / max(len(rows[0]) - 1, 1))
     table = Table(rows, colWidths=[28 * mm] + [width] * (len(rows[0]) - 1), repeatRows=1)
     style = TableStyle(GRID.getCommands())
     for col, row, colour in paint:
         style.add("BACKGROUND", (col, row), (col, row), colour)
     table.setStyle(style)
-    return [_p("Observations (NEWS2 colours: yellow 1, orange 2, red 3)", H2), table]
-
-
-def _listing(title: str, head: list[str], rows: list[list[Any]], widths: list[float]
-             ) -> list[Any]:
-    if not rows:
-        return [_p(title, H2), _p("None recorded.")]
-    table = Table([[_p(h) for h in head]] + [[_p(c) for c in r] for r in rows],
-                  colWidths=widths, repeatRows=1)
-    table.setStyle(GRID)
-    return [_p(title, H2), table]
+    return [p("Observations (NEWS2 colours: yellow 1, orange 2, red 3)", H2), table]
 
 
 def _care(state: Mapping[str, Any]) -> list[Any]:
     items = state.get("items", {})
     meds = [[str(m.get("given_at", ""))[11:16], m.get("drug"), f"{m.get('dose')} {m.get('unit')}",
              m.get("route"), m.get("given_by")] for m in items.get("medications", [])]
-    procs = [[str(p.get("performed_at", ""))[11:16], p.get("details") or p.get("procedure"),
-              p.get("site", ""), {True: "yes", False: "no"}.get(p.get("successful"), ""),
-              p.get("performed_by")] for p in items.get("procedures", [])]
-    return (_listing("Medications", ["Time", "Drug", "Dose", "Route", "Given by"], meds,
+    procs = [[str(x.get("performed_at", ""))[11:16], x.get("details") or x.get("procedure"),
+              x.get("site", ""), {True: "yes", False: "no"}.get(x.get("successful"), ""),
+              x.get("performed_by")] for x in items.get("procedures", [])]
+    return (listing("Medications", ["Time", "Drug", "Dose", "Route", "Given by"], meds,
                      [16 * mm, 60 * mm, 30 * mm, 20 * mm, 54 * mm])
-            + _listing("Procedures", ["Time", "Procedure", "Site", "Success", "By"], procs,
+            + listing("Procedures", ["Time", "Procedure", "Site", "Success", "By"], procs,
                        [16 * mm, 60 * mm, 50 * mm, 16 * mm, 38 * mm]))
 
 
@@ -152,22 +124,22 @@ def _timeline(state: Mapping[str, Any]) -> list[Any]:
         mark = " (superseded)" if h.get("superseded_by") else ""
         rows.append([str(h.get("time", ""))[11:19], f"{h.get('kind')}{mark}", h.get("user"),
                      h.get("author")])
-    return _listing("Timeline (UTC)", ["Time", "Entry", "By", "Device"], rows,
+    return listing("Timeline (UTC)", ["Time", "Entry", "By", "Device"], rows,
                     [18 * mm, 70 * mm, 40 * mm, 52 * mm])
 
 
 def _signoff(state: Mapping[str, Any]) -> list[Any]:
     signoff = state.get("sections", {}).get("signoff")
     if not signoff:
-        return [_p("Sign-off", H2), _p("Not signed off.")]
-    return [_p("Sign-off", H2), _p(
+        return [p("Sign-off", H2), p("Not signed off.")]
+    return [p("Sign-off", H2), p(
         f"{signoff.get('clinician_name')} ({signoff.get('clinician_role')}"
         f"{', ' + str(signoff['registration']) if signoff.get('registration') else ''}) "
         f"declared the record complete at {signoff.get('signed_at')}.")]
 
 
 def _codes(codes: Sequence[bytes]) -> list[Any]:
-    out: list[Any] = [PageBreak(), _p("Signed entries for import", H1), _p(
+    out: list[Any] = [PageBreak(), p("Signed entries for import", H1), p(
         f"These {len(codes)} codes carry every signed entry of this record. A carechain "
         "node the record is addressed to imports them with no re-keying "
         "(carechain import qr, or Import codes on the hospital dashboard); every entry's "
@@ -196,9 +168,10 @@ def render_pdf(state: Mapping[str, Any], codes: Sequence[bytes], *, now: datetim
     story += _handover(state, now)
     story += _chart(state)
     story += _care(state)
+    story += clinical_sections(state)
     story += _timeline(state)
     story += _signoff(state)
-    story.append(_p(f"Printed {now.isoformat(timespec='minutes')}", SMALL))
+    story.append(p(f"Printed {now.isoformat(timespec='minutes')}", SMALL))
     story += _codes(codes)
     doc.build(story)
     return buffer.getvalue()

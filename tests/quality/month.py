@@ -13,7 +13,9 @@ from typing import Any
 
 from carechain.demo.cases import Case
 
-__all__ = ["EXPECTED", "IN_MONTH", "MONTH", "STROKE_MINUTES", "Generated", "generated_month"]
+__all__ = [
+    "CREW", "EXPECTED", "IN_MONTH", "MONTH", "STROKE_MINUTES", "Generated", "generated_month",
+]
 
 MONTH = "2026-11"
 CREW = "P100234"

@@ -121,6 +121,7 @@ class Report:
     records: int
     undated: tuple[str, ...]
     results: tuple[Result, ...]
+    unreadable: tuple[str, ...] = ()  # records the node holds but could not fold
 
     def result(self, indicator: str) -> Result:
         """Return the result of one indicator."""
@@ -130,8 +131,10 @@ class Report:
         raise KeyError(indicator)
 
 
-def build_report(month: str, states: Iterable[Mapping[str, Any]]) -> Report:
-    """Return the month's report over the given record states (others' months ignored)."""
+def build_report(month: str, states: Iterable[Mapping[str, Any]], *,
+                 unreadable: Iterable[str] = ()) -> Report:
+    """Return the month's report over the given record states (others' months ignored);
+    `unreadable` names records that could not be folded, shown so none is lost unseen."""
     month = check_month(month)
     per: dict[str, list[Finding]] = {i.id: [] for i in INDICATORS}
     records = 0
@@ -148,4 +151,4 @@ def build_report(month: str, states: Iterable[Mapping[str, Any]]) -> Report:
             per[finding.indicator].append(finding)
     results = tuple(Result(i, tuple(sorted(per[i.id], key=lambda f: f.record)))
                     for i in INDICATORS)
-    return Report(month, records, tuple(sorted(undated)), results)
+    return Report(month, records, tuple(sorted(undated)), results, tuple(sorted(unreadable)))

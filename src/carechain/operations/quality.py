@@ -1,0 +1,72 @@
+"""The quality indicators of a month, through the door: who may see them, and the audit.
+
+Needs `quality.read` (clinical leads; the operator at the vault's CLI). Only records the
+caller may read (`record_access`) are counted. Viewing and exporting are audited as
+`record.list` (what, the month, the format of an export, how many records were counted);
+each record a CSV names (a record that missed, or one without a call time) leaves in the
+file, and has its own `record.export` entry too. All in the caller's unit of work.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from carechain.errors import CarechainError, Forbidden
+from carechain.exports.source import exportable_records
+from carechain.node import Unit
+from carechain.operations.access import record_access
+from carechain.operations.actor import Actor
+from carechain.operations.door import Door
+from carechain.quality import Report, build_report, check_month, measure_report, report_csv
+
+__all__ = ["Format", "export_indicators", "indicators"]
+
+Format = Literal["csv", "fhir"]
+
+
+def _report(door: Door, actor: Actor, month: str) -> Report:
+    month = check_month(month)
+    if not actor.can("quality.read"):
+        raise Forbidden(f"a {actor.role} may not see the quality indicators",
+                        action="quality.read", role=actor.role)
+    states: list[dict[str, Any]] = []
+    unreadable: list[str] = []
+    now = door.now_ms()
+    for record in exportable_records(door.node):
+        try:
+            if not record_access(door.node, door.accounts, actor, record, now).allowed:
+                continue
+            states.append(door.node.state(record))
+        except CarechainError:
+            unreadable.append(record.hex())
+    return build_report(month, states, unreadable=unreadable)
+
+
+def indicators(door: Door, actor: Actor, uow: Unit, *, month: str) -> Report:
+    """Return the month's report for `actor`, and draft its `record.list` audit entry."""
+    report = _report(door, actor, month)
+    door.audit(actor, uow, "record.list", detail={
+        "what": "quality-indicators", "month": report.month, "records": report.records})
+    return report
+
+
+def export_indicators(door: Door, actor: Actor, uow: Unit, *, month: str,
+                      fmt: Format) -> str:
+    """Return the month's report as CSV or FHIR `MeasureReport` JSON text, and draft its
+    `record.export` audit entry."""
+    report = _report(door, actor, month)
+    door.audit(actor, uow, "record.list", detail={
+        "what": "quality-indicators", "format": f"quality-{fmt}", "month": report.month,
+        "records": report.records})
+    if fmt == "csv":
+        named = {m.record for r in report.results for m in r.misses} | set(report.undated)
+        for record in sorted(named):
+            door.audit(actor, uow, "record.export", record=record,
+                       detail={"format": "quality-csv", "month": report.month})
+        return report_csv(report)
+    generated = datetime.fromtimestamp(door.now_ms() / 1000, tz=UTC).isoformat(
+        timespec="seconds")
+    resource = measure_report(report, generated=generated, reporter=door.node.info.org)
+    return json.dumps(resource, indent=2, ensure_ascii=False)

@@ -1,8 +1,9 @@
 """Server-rendered web apps on each node, a package each: the crew app (`crew`), the hospital
 dashboard (`hospital`), the admin console (`admin`), the audit view (`audit`), printing
-(`print`) and the vault's quality indicators (`quality`); what they share (logging in, sessions, rendering, the live vitals, the headline
-NEWS2) is in `shared`, with the templates and static files beside them. Each app calls the
-node only through the application layer (`carechain.operations`)."""
+(`print`) and the vault's quality indicators (`quality`); what they share (logging in,
+sessions, rendering, the live vitals, the headline NEWS2) is in `shared`, with the
+templates and static files beside them. Each app calls the node only through the
+application layer (`carechain.operations`)."""
 
 from __future__ import annotations
 

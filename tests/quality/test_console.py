@@ -13,10 +13,11 @@ from pathlib import Path
 
 import pyotp
 import pytest
+from fastapi.testclient import TestClient
 from fhir.resources.R4B.measurereport import MeasureReport
 
 from carechain.node.audit import read_audit
-from carechain.testing import Trust
+from carechain.testing import Trust, api_token
 from tests.quality.month import EXPECTED, IN_MONTH, MONTH
 from tests.quality.vault_support import fill_vault
 from tests.web.conftest import Site
@@ -164,3 +165,35 @@ def test_an_admin_and_an_auditor_may_not_see_the_indicators(tmp_path: Path,
         assert site.client.get("/quality").status_code == 403
     finally:
         close(site)
+
+
+def test_the_json_api_gives_a_bearer_token_the_same_month(
+        vault: tuple[Site, dict[str, str]]) -> None:
+    site, labels = vault
+    token = api_token(site.accounts, site.node, staff_id="CL3002", role="clinical_lead")
+    client = TestClient(site.client.app, base_url="http://127.0.0.1")
+    try:
+        r = client.get(f"/quality-indicators/{MONTH}",
+                       headers={"Authorization": f"Bearer {token}"})
+        assert r.status_code == 200, r.text
+        body = r.json()
+        assert body["records"] == IN_MONTH and [labels[u] for u in body["undated"]] == [
+            "undated"]
+        found = {i["id"]: i for i in body["indicators"]}
+        for indicator, (denominator, numerator, missing) in EXPECTED.items():
+            assert (found[indicator]["denominator"], found[indicator]["numerator"]) == (
+                denominator, numerator)
+            assert {labels[m["record"]] for m in found[indicator]["misses"]} == missing
+        assert "denominator" not in found["survival-30-days"]
+        assert found["survival-30-days"]["reason"]
+        bad = client.get("/quality-indicators/2026-13",
+                         headers={"Authorization": f"Bearer {token}"})
+        assert bad.status_code == 422 and bad.json()["field"] == "month"
+        anonymous = client.get(f"/quality-indicators/{MONTH}", follow_redirects=False,
+                               headers={"Accept": "application/json"})
+        assert anonymous.status_code == 401
+        auditor = api_token(site.accounts, site.node, staff_id=AUDITOR)
+        assert client.get(f"/quality-indicators/{MONTH}",
+                          headers={"Authorization": f"Bearer {auditor}"}).status_code == 403
+    finally:
+        client.close()

@@ -177,8 +177,10 @@ def indicators(dir: DirOpt, staff_id: StaffOpt,
         fail(f"--format {fmt!r}: must be csv or fhir")
     try:
         with open_door(dir, secret, database) as door, door.unit() as uow:
-            text = quality.export_indicators(door, Actor.operator(staff_id), uow, month=month,
-                                             fmt="csv" if fmt == "csv" else "fhir")
+            actor = Actor.operator(staff_id)
+            text = (quality.export_csv(door, actor, uow, month=month) if fmt == "csv" else
+                    json.dumps(quality.export_fhir(door, actor, uow, month=month), indent=2,
+                               ensure_ascii=False))
         _write(text.encode("utf-8"), out)
     except CarechainError as exc:
         handle(exc)

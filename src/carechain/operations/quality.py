@@ -3,13 +3,13 @@
 Needs `quality.read` (clinical leads; the operator at the vault's CLI). Only records the
 caller may read (`record_access`) are counted. Viewing and exporting are audited as
 `record.list` (what, the month, the format of an export, how many records were counted);
-each record a CSV names (a record that missed, or one without a call time) leaves in the
-file, and has its own `record.export` entry too. All in the caller's unit of work.
+each record a CSV or the JSON names (a record that missed, or one without a call time)
+leaves with it, and has its own `record.export` entry too (a `MeasureReport` names none).
+All in the caller's unit of work.
 """
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -19,11 +19,18 @@ from carechain.node import Unit
 from carechain.operations.access import record_access
 from carechain.operations.actor import Actor
 from carechain.operations.door import Door
-from carechain.quality import Report, build_report, check_month, measure_report, report_csv
+from carechain.quality import (
+    Report,
+    build_report,
+    check_month,
+    measure_report,
+    report_csv,
+    report_json,
+)
 
-__all__ = ["Format", "export_indicators", "indicators"]
+__all__ = ["Format", "export_csv", "export_fhir", "export_json", "indicators"]
 
-Format = Literal["csv", "fhir"]
+Format = Literal["csv", "json", "fhir"]
 
 
 def _report(door: Door, actor: Actor, month: str) -> Report:
@@ -52,21 +59,33 @@ def indicators(door: Door, actor: Actor, uow: Unit, *, month: str) -> Report:
     return report
 
 
-def export_indicators(door: Door, actor: Actor, uow: Unit, *, month: str,
-                      fmt: Format) -> str:
-    """Return the month's report as CSV or FHIR `MeasureReport` JSON text, and draft its
-    `record.export` audit entry."""
+def _exported(door: Door, actor: Actor, uow: Unit, month: str, fmt: Format) -> Report:
+    """Return the month's report for an export in `fmt`, drafting its audit entries."""
     report = _report(door, actor, month)
     door.audit(actor, uow, "record.list", detail={
         "what": "quality-indicators", "format": f"quality-{fmt}", "month": report.month,
         "records": report.records})
-    if fmt == "csv":
+    if fmt != "fhir":  # a MeasureReport names no record
         named = {m.record for r in report.results for m in r.misses} | set(report.undated)
         for record in sorted(named):
             door.audit(actor, uow, "record.export", record=record,
-                       detail={"format": "quality-csv", "month": report.month})
-        return report_csv(report)
+                       detail={"format": f"quality-{fmt}", "month": report.month})
+    return report
+
+
+def export_csv(door: Door, actor: Actor, uow: Unit, *, month: str) -> str:
+    """Return the month's report as CSV text (audited)."""
+    return report_csv(_exported(door, actor, uow, month, "csv"))
+
+
+def export_json(door: Door, actor: Actor, uow: Unit, *, month: str) -> dict[str, Any]:
+    """Return the month's report as JSON data (audited)."""
+    return report_json(_exported(door, actor, uow, month, "json"))
+
+
+def export_fhir(door: Door, actor: Actor, uow: Unit, *, month: str) -> dict[str, Any]:
+    """Return the month's report as a FHIR R4 `MeasureReport` (audited)."""
+    report = _exported(door, actor, uow, month, "fhir")
     generated = datetime.fromtimestamp(door.now_ms() / 1000, tz=UTC).isoformat(
         timespec="seconds")
-    resource = measure_report(report, generated=generated, reporter=door.node.info.org)
-    return json.dumps(resource, indent=2, ensure_ascii=False)
+    return measure_report(report, generated=generated, reporter=door.node.info.org)

@@ -4,13 +4,13 @@
 
 Pure: folded record states in, a `Report` out (`definitions` says what each indicator
 counts and its source, `evaluate` judges one record, `report` a month, `exports` writes
-CSV and a FHIR `MeasureReport`). Who may see it, and the audit entry, are the application
+CSV, JSON and a FHIR `MeasureReport`). Who may see it, and the audit entry, are the application
 layer's (`carechain.operations.quality`). docs/clinical-audit.md has the definitions.
 """
 
 from carechain.quality.definitions import INDICATORS, Indicator, by_id
 from carechain.quality.evaluate import Finding, evaluate
-from carechain.quality.exports import measure_report, report_csv
+from carechain.quality.exports import measure_report, report_csv, report_json
 from carechain.quality.report import Report, Result, build_report, centile, check_month, month_of
 
 __all__ = [
@@ -27,4 +27,5 @@ __all__ = [
     "measure_report",
     "month_of",
     "report_csv",
+    "report_json",
 ]

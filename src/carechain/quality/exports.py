@@ -1,4 +1,4 @@
-"""A month's report as CSV and as a FHIR R4 `MeasureReport`.
+"""A month's report as CSV, as JSON (the JSON API) and as a FHIR R4 `MeasureReport`.
 
 CSV: one row per indicator, then one row per record that missed (what it missed), so the
 file a trust sends on holds the drill-down too. FHIR: one summary `MeasureReport` whose
@@ -18,7 +18,7 @@ from typing import Any
 
 from carechain.quality.report import Report, Result
 
-__all__ = ["CODE_SYSTEM", "MEASURE", "measure_report", "report_csv"]
+__all__ = ["CODE_SYSTEM", "MEASURE", "measure_report", "report_csv", "report_json"]
 
 # carechain's own names for the indicators and the measure: no national code system for
 # the AmbCO lines exists in FHIR, so they are URNs of the project.
@@ -56,6 +56,33 @@ def report_csv(report: Report) -> str:
         writer.writerow((report.month, "", "", "undated", "", "", "", "", "", record,
                          "incident.call_received not recorded", "in no month's report"))
     return out.getvalue()
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
+
+
+def report_json(report: Report) -> dict[str, Any]:
+    """Return the report as JSON-ready data: every indicator with its definition, figures
+    and the records that missed; a not-computable one with its reason and no figures."""
+    indicators = []
+    for r in report.results:
+        i = r.indicator
+        item: dict[str, Any] = {"id": i.id, "title": i.title, "kind": i.kind,
+                                "counts": i.population, "met_when": i.numerator,
+                                "source": i.source}
+        if not r.computable:
+            item["reason"] = i.reason
+        else:
+            item.update(denominator=r.denominator, numerator=r.numerator,
+                        percent=_rounded(r.percent), mean_minutes=_rounded(r.mean),
+                        centile90_minutes=_rounded(r.centile90),
+                        misses=[{"record": m.record, "missing": list(m.missing),
+                                 "note": m.note} for m in r.misses])
+        indicators.append(item)
+    return {"month": report.month, "records": report.records,
+            "undated": list(report.undated), "unreadable": list(report.unreadable),
+            "indicators": indicators}
 
 
 def _code(r: Result, suffix: str = "", text: str = "") -> dict[str, Any]:

@@ -13,6 +13,7 @@ through `carechain.operations.quality`, which checks and audits it.
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import Annotated
 
@@ -62,24 +63,25 @@ def quality_page(request: Request, viewer: QualityReader, month: str = "") -> Re
                   time_charts=[(r, time_chart(r, report.month)) for r in times])
 
 
-def _export(request: Request, viewer: Viewer, month: str, fmt: quality.Format) -> Response:
-    ctx = context(request)
-    chosen = month.strip()[:20] or last_month(ctx.now_ms())
-    with ctx.door.unit() as uow:
-        text = quality.export_indicators(ctx.door, ctx.actor(viewer.person), uow,
-                                         month=chosen, fmt=fmt)
-    media, name = (("text/csv; charset=utf-8", "csv") if fmt == "csv"
-                   else ("application/fhir+json", "json"))
+def _download(text: str, media: str, name: str) -> Response:
     return Response(text, media_type=media, headers={
-        "Content-Disposition": f'attachment; filename="quality-indicators-{chosen}.{name}"',
-        "Cache-Control": "no-store"})
+        "Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
 
 
 @router.get("/indicators.csv")
 def indicators_csv(request: Request, viewer: QualityReader, month: str = "") -> Response:
-    return _export(request, viewer, month, "csv")
+    ctx = context(request)
+    chosen = month.strip()[:20] or last_month(ctx.now_ms())
+    with ctx.door.unit() as uow:
+        text = quality.export_csv(ctx.door, ctx.actor(viewer.person), uow, month=chosen)
+    return _download(text, "text/csv; charset=utf-8", f"quality-indicators-{chosen}.csv")
 
 
 @router.get("/measure-report.json")
 def measure_report_json(request: Request, viewer: QualityReader, month: str = "") -> Response:
-    return _export(request, viewer, month, "fhir")
+    ctx = context(request)
+    chosen = month.strip()[:20] or last_month(ctx.now_ms())
+    with ctx.door.unit() as uow:
+        resource = quality.export_fhir(ctx.door, ctx.actor(viewer.person), uow, month=chosen)
+    return _download(json.dumps(resource, indent=2, ensure_ascii=False),
+                     "application/fhir+json", f"measure-report-{chosen}.json")

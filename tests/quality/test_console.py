@@ -197,3 +197,42 @@ def test_the_json_api_gives_a_bearer_token_the_same_month(
                           headers={"Authorization": f"Bearer {auditor}"}).status_code == 403
     finally:
         client.close()
+
+
+def test_a_record_that_changes_is_judged_again(tmp_path: Path, trust: Trust) -> None:
+    """The vault keeps each record's judgement while the record is unchanged; an entry that
+    arrives later (the missing GTN and morphine, written in after) counts at the next view."""
+    from carechain.operations import Actor
+    from carechain.operations import quality as ops
+    from carechain.testing import make_node
+    from tests.quality.month import CREW
+
+    site = console_site(tmp_path / "vault", trust, role="vault", name="vault-records")
+    crew = make_node(tmp_path / "crew", trust, role="crew", name="crew-ambulance-412")
+    try:
+        labels = fill_vault(tmp_path / "crew", trust, site.node, crew=crew)
+        lead = Actor("person", LEAD, "clinical_lead", "web", LEAD)
+        door = site.client.app.state.web.door  # type: ignore[attr-defined]
+
+        def stemi() -> tuple[int, set[str]]:
+            with door.unit() as uow:
+                result = ops.indicators(door, lead, uow, month=MONTH).result(
+                    "stemi-care-bundle")
+            return result.numerator, {labels[m.record] for m in result.misses}
+
+        assert stemi() == (2, EXPECTED["stemi-care-bundle"][2])
+        record = bytes.fromhex(next(r for r, label in labels.items()
+                                    if label == "stemi-no-gtn-no-analgesia"))
+        for kind, data in (
+                ("medication.administered", {"drug": "GTN", "dose": 400, "unit": "mcg",
+                                             "route": "SL", "given_at": "2026-11-05T09:14:00Z",
+                                             "given_by": CREW}),
+                ("medication.administered", {"drug": "morphine", "dose": 5, "unit": "mg",
+                                             "route": "IV", "given_at": "2026-11-05T09:15:00Z",
+                                             "given_by": CREW})):
+            crew.append(record=record, user=CREW, kind=kind, data=data)
+        site.node.ingest([s.entry for s in crew.store.record(record)])
+        assert stemi() == (3, EXPECTED["stemi-care-bundle"][2] - {"stemi-no-gtn-no-analgesia"})
+    finally:
+        crew.close()
+        close(site)

@@ -18,10 +18,12 @@ def _introduce(a: Node, b: Node) -> None:
     a.ingest([s.entry for s in b.store.record(DIRECTORY_RECORD)])
 
 
-def fill_vault(path: Path, trust: Trust, vault: Node) -> dict[str, str]:
-    """Document every generated record on a crew node, give the vault every entry; return
-    record id (hex) → the record's label."""
-    crew = make_node(path, trust, role="crew", name="crew-ambulance-412")
+def fill_vault(path: Path, trust: Trust, vault: Node, *,
+               crew: Node | None = None) -> dict[str, str]:
+    """Document every generated record on a crew node (a new one unless `crew` is given,
+    which is left open), give the vault every entry; return record id (hex) → label."""
+    given = crew
+    crew = crew or make_node(path, trust, role="crew", name="crew-ambulance-412")
     try:
         _introduce(crew, vault)
         labels: dict[str, str] = {}
@@ -34,4 +36,5 @@ def fill_vault(path: Path, trust: Trust, vault: Node) -> dict[str, str]:
         assert all(r.error is None for r in results), [r.error for r in results if r.error]
         return labels
     finally:
-        crew.close()
+        if given is None:
+            crew.close()

@@ -10,27 +10,48 @@ All in the caller's unit of work.
 
 from __future__ import annotations
 
+import weakref
 from datetime import UTC, datetime
 from typing import Any, Literal
 
 from carechain.errors import CarechainError, Forbidden
 from carechain.exports.source import exportable_records
-from carechain.node import Unit
+from carechain.node import Node, Unit
 from carechain.operations.access import record_access
 from carechain.operations.actor import Actor
 from carechain.operations.door import Door
 from carechain.quality import (
+    Judged,
     Report,
-    build_report,
     check_month,
+    judge,
     measure_report,
     report_csv,
     report_json,
+    report_of,
 )
 
 __all__ = ["Format", "export_csv", "export_fhir", "export_json", "indicators"]
 
 Format = Literal["csv", "json", "fhir"]
+
+# node -> record -> (its heads when judged, the judgement): a record is folded again only
+# once it has changed, so the console's second view of a month folds nothing new. The
+# month of a record is in its encrypted content, so every record is judged once.
+_JUDGED: weakref.WeakKeyDictionary[Node, dict[bytes, tuple[frozenset[bytes], Judged]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _judged(node: Node, record: bytes) -> Judged:
+    heads = node.heads(record)
+    known = _JUDGED.setdefault(node, {})
+    seen = known.get(record)
+    if seen is not None and seen[0] == heads:
+        return seen[1]
+    found = judge(node.state(record))
+    known[record] = (heads, found)
+    return found
 
 
 def _report(door: Door, actor: Actor, month: str) -> Report:
@@ -38,17 +59,17 @@ def _report(door: Door, actor: Actor, month: str) -> Report:
     if not actor.can("quality.read"):
         raise Forbidden(f"a {actor.role} may not see the quality indicators",
                         action="quality.read", role=actor.role)
-    states: list[dict[str, Any]] = []
+    judged: list[Judged] = []
     unreadable: list[str] = []
     now = door.now_ms()
     for record in exportable_records(door.node):
         try:
             if not record_access(door.node, door.accounts, actor, record, now).allowed:
                 continue
-            states.append(door.node.state(record))
+            judged.append(_judged(door.node, record))
         except CarechainError:
             unreadable.append(record.hex())
-    return build_report(month, states, unreadable=unreadable)
+    return report_of(month, judged, unreadable=unreadable)
 
 
 def indicators(door: Door, actor: Actor, uow: Unit, *, month: str) -> Report:

@@ -11,12 +11,23 @@ layer's (`carechain.operations.quality`). docs/clinical-audit.md has the definit
 from carechain.quality.definitions import INDICATORS, Indicator, by_id
 from carechain.quality.evaluate import Finding, evaluate
 from carechain.quality.exports import measure_report, report_csv, report_json
-from carechain.quality.report import Report, Result, build_report, centile, check_month, month_of
+from carechain.quality.report import (
+    Judged,
+    Report,
+    Result,
+    build_report,
+    centile,
+    check_month,
+    judge,
+    month_of,
+    report_of,
+)
 
 __all__ = [
     "INDICATORS",
     "Finding",
     "Indicator",
+    "Judged",
     "Report",
     "Result",
     "build_report",
@@ -24,8 +35,10 @@ __all__ = [
     "centile",
     "check_month",
     "evaluate",
+    "judge",
     "measure_report",
     "month_of",
     "report_csv",
     "report_json",
+    "report_of",
 ]

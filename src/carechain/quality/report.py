@@ -22,7 +22,17 @@ from carechain.errors import FieldInvalid
 from carechain.quality.definitions import INDICATORS, Indicator
 from carechain.quality.evaluate import Finding, evaluate
 
-__all__ = ["Report", "Result", "build_report", "centile", "check_month", "month_of"]
+__all__ = [
+    "Judged",
+    "Report",
+    "Result",
+    "build_report",
+    "centile",
+    "check_month",
+    "judge",
+    "month_of",
+    "report_of",
+]
 
 _MONTH = re.compile(r"(\d{4})-(0[1-9]|1[0-2])")
 
@@ -131,24 +141,43 @@ class Report:
         raise KeyError(indicator)
 
 
-def build_report(month: str, states: Iterable[Mapping[str, Any]], *,
-                 unreadable: Iterable[str] = ()) -> Report:
-    """Return the month's report over the given record states (others' months ignored);
+@dataclass(frozen=True)
+class Judged:
+    """What a month's report needs of one record: its month and its findings (small, so a
+    caller may keep it while the record is unchanged instead of folding it again)."""
+
+    record: str
+    month: str | None
+    findings: tuple[Finding, ...]
+
+
+def judge(state: Mapping[str, Any]) -> Judged:
+    """Return a folded record's month and its findings against every indicator."""
+    return Judged(str(state.get("record_id", "")), month_of(state), tuple(evaluate(state)))
+
+
+def report_of(month: str, judged: Iterable[Judged], *, unreadable: Iterable[str] = ()) -> Report:
+    """Return the month's report over judged records (others' months ignored);
     `unreadable` names records that could not be folded, shown so none is lost unseen."""
     month = check_month(month)
     per: dict[str, list[Finding]] = {i.id: [] for i in INDICATORS}
     records = 0
     undated: list[str] = []
-    for state in states:
-        found = month_of(state)
-        if found is None:
-            undated.append(str(state.get("record_id", "")))
+    for one in judged:
+        if one.month is None:
+            undated.append(one.record)
             continue
-        if found != month:
+        if one.month != month:
             continue
         records += 1
-        for finding in evaluate(state):
+        for finding in one.findings:
             per[finding.indicator].append(finding)
     results = tuple(Result(i, tuple(sorted(per[i.id], key=lambda f: f.record)))
                     for i in INDICATORS)
     return Report(month, records, tuple(sorted(undated)), results, tuple(sorted(unreadable)))
+
+
+def build_report(month: str, states: Iterable[Mapping[str, Any]], *,
+                 unreadable: Iterable[str] = ()) -> Report:
+    """Return the month's report over the given record states (others' months ignored)."""
+    return report_of(check_month(month), (judge(s) for s in states), unreadable=unreadable)

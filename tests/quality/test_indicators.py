@@ -10,7 +10,14 @@ import pytest
 
 from carechain.entries import HLC
 from carechain.errors import FieldInvalid
-from carechain.quality import build_report, centile, check_month, evaluate, month_of
+from carechain.quality import (
+    build_report,
+    centile,
+    check_month,
+    evaluate,
+    last_month,
+    month_of,
+)
 from carechain.records import build_state, kinds
 from carechain.records.fold import FoldEntry
 from tests.quality.month import (
@@ -148,6 +155,16 @@ def test_month_is_checked(value: str, ok: bool) -> None:
 def test_a_call_late_on_the_last_day_in_summer_is_the_uk_month() -> None:
     state = {"sections": {"incident": {"call_received": "2026-07-31T23:30:00+00:00"}}}
     assert month_of(state) == "2026-08"  # 00:30 on 1 August, British Summer Time
+
+
+@pytest.mark.parametrize(("now", "expected"), [
+    ("2026-12-03T16:30:00+00:00", "2026-11"), ("2026-01-10T09:00:00+00:00", "2025-12"),
+    # 00:30 on 1 August in the UK (BST) is still 31 July in UTC: July is not yet whole.
+    ("2026-07-31T23:30:00+00:00", "2026-07")])
+def test_the_default_month_is_the_last_whole_uk_month(now: str, expected: str) -> None:
+    from datetime import datetime
+
+    assert last_month(int(datetime.fromisoformat(now).timestamp() * 1000)) == expected
 
 
 @pytest.mark.parametrize(("values", "expected"), [

@@ -25,13 +25,14 @@ from carechain.quality import (
     Report,
     check_month,
     judge,
+    last_month,
     measure_report,
     report_csv,
     report_json,
     report_of,
 )
 
-__all__ = ["Format", "export_csv", "export_fhir", "export_json", "indicators"]
+__all__ = ["Format", "export_csv", "export_fhir", "export_json", "indicators", "last_month"]
 
 Format = Literal["csv", "json", "fhir"]
 

@@ -19,6 +19,7 @@ from carechain.quality.report import (
     centile,
     check_month,
     judge,
+    last_month,
     month_of,
     report_of,
 )
@@ -36,6 +37,7 @@ __all__ = [
     "check_month",
     "evaluate",
     "judge",
+    "last_month",
     "measure_report",
     "month_of",
     "report_csv",

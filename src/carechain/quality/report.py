@@ -30,6 +30,7 @@ __all__ = [
     "centile",
     "check_month",
     "judge",
+    "last_month",
     "month_of",
     "report_of",
 ]
@@ -61,6 +62,13 @@ def month_of(state: Mapping[str, Any]) -> str | None:
     if call.tzinfo is None:
         return None
     return call.astimezone(_zone()).strftime("%Y-%m")
+
+
+def last_month(now_ms: int) -> str:
+    """Return the last whole month before the one `now_ms` falls in (UK time), YYYY-MM."""
+    now = datetime.fromtimestamp(now_ms / 1000, tz=UTC).astimezone(_zone())
+    year, month = (now.year, now.month - 1) if now.month > 1 else (now.year - 1, 12)
+    return f"{year:04d}-{month:02d}"
 
 
 def centile(values: Iterable[float], percent: int) -> float | None:
@@ -180,4 +188,4 @@ def report_of(month: str, judged: Iterable[Judged], *, unreadable: Iterable[str]
 def build_report(month: str, states: Iterable[Mapping[str, Any]], *,
                  unreadable: Iterable[str] = ()) -> Report:
     """Return the month's report over the given record states (others' months ignored)."""
-    return report_of(check_month(month), (judge(s) for s in states), unreadable=unreadable)
+    return report_of(month, (judge(s) for s in states), unreadable=unreadable)

@@ -14,7 +14,7 @@ through `carechain.operations.quality`, which checks and audits it.
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Request
@@ -35,11 +35,9 @@ router = APIRouter(prefix="/quality", include_in_schema=False)
 QualityReader = Annotated[Viewer, require("quality.read")]
 
 
-def last_month(now_ms: int) -> str:
-    """Return the last whole month before the one `now_ms` falls in, as YYYY-MM."""
-    now = datetime.fromtimestamp(now_ms / 1000, tz=UTC)
-    year, month = (now.year, now.month - 1) if now.month > 1 else (now.year - 1, 12)
-    return f"{year:04d}-{month:02d}"
+def _chosen(request: Request, month: str) -> str:
+    """Return the month asked for (not yet checked), or the last whole month."""
+    return month.strip()[:20] or quality.last_month(context(request).now_ms())
 
 
 def _month_name(month: str) -> str:
@@ -49,7 +47,7 @@ def _month_name(month: str) -> str:
 @router.get("")
 def quality_page(request: Request, viewer: QualityReader, month: str = "") -> Response:
     ctx = context(request)
-    chosen = month.strip()[:20] or last_month(ctx.now_ms())
+    chosen = _chosen(request, month)
     try:
         with ctx.door.unit() as uow:
             report = quality.indicators(ctx.door, ctx.actor(viewer.person), uow, month=chosen)
@@ -71,7 +69,7 @@ def _download(text: str, media: str, name: str) -> Response:
 @router.get("/indicators.csv")
 def indicators_csv(request: Request, viewer: QualityReader, month: str = "") -> Response:
     ctx = context(request)
-    chosen = month.strip()[:20] or last_month(ctx.now_ms())
+    chosen = _chosen(request, month)
     with ctx.door.unit() as uow:
         text = quality.export_csv(ctx.door, ctx.actor(viewer.person), uow, month=chosen)
     return _download(text, "text/csv; charset=utf-8", f"quality-indicators-{chosen}.csv")
@@ -80,7 +78,7 @@ def indicators_csv(request: Request, viewer: QualityReader, month: str = "") -> 
 @router.get("/measure-report.json")
 def measure_report_json(request: Request, viewer: QualityReader, month: str = "") -> Response:
     ctx = context(request)
-    chosen = month.strip()[:20] or last_month(ctx.now_ms())
+    chosen = _chosen(request, month)
     with ctx.door.unit() as uow:
         resource = quality.export_fhir(ctx.door, ctx.actor(viewer.person), uow, month=chosen)
     return _download(json.dumps(resource, indent=2, ensure_ascii=False),

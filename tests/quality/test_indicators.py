@@ -94,8 +94,9 @@ def test_what_each_miss_names(month: tuple[dict[str, str], list[dict[str, Any]]]
         "FAST (speech not recorded)",)
     assert named[("stroke-call-to-hospital", "stroke-no-glucose-no-arrival")] == (
         "at_hospital not recorded",)
+    # Stopped on scene, no disposition written: said as it is.
     assert named[("rosc-at-hospital", "arrest-stopped")] == (
-        "not conveyed (resuscitation stopped)",)
+        "conveyance not recorded (resuscitation stopped)",)
     assert named[("rosc-at-hospital-utstein", "arrest-utstein-rearrest")] == (
         "no ROSC on arrival (ongoing)",)
 
@@ -184,3 +185,35 @@ def test_an_arrest_is_attributed_only_if_resuscitation_was_attempted() -> None:
     base["items"]["arrest_events"].insert(0, {"event": "cpr-started", "at": T.format(1)})
     [finding] = evaluate(base)
     assert finding.met and finding.indicator == "rosc-at-hospital"
+
+
+ROSC_TAPS = [{"event": "cpr-started", "at": T.format(1)}, {"event": "rosc", "at": T.format(9)}]
+
+
+@pytest.mark.parametrize(("disposition", "incident", "missing"), [
+    ({"outcome": "conveyed"}, {"at_hospital": T.format(30)}, ()),
+    # No disposition, but an arrival at hospital: conveyed.
+    ({}, {"at_hospital": T.format(30)}, ()),
+    # Neither: said so, not taken for "not conveyed".
+    ({}, {}, ("conveyance not recorded (rosc)",)),
+    ({"outcome": "not-conveyed"}, {}, ("not conveyed (rosc)",)),
+])
+def test_rosc_at_hospital_needs_the_patient_conveyed(disposition: dict[str, Any],
+                                                     incident: dict[str, Any],
+                                                     missing: tuple[str, ...]) -> None:
+    state = {"record_id": "ef" * 16, "arrest": {},
+             "sections": {"arrest": {"resuscitation_attempted": True},
+                          "disposition": disposition, "incident": incident},
+             "items": {"arrest_events": ROSC_TAPS}}
+    [finding] = evaluate(state)
+    assert finding.missing == missing
+
+
+def test_a_stroke_arriving_without_a_disposition_is_timed() -> None:
+    state = {"record_id": "01" * 16,
+             "sections": {"impression": {"category": "stroke"},
+                          "incident": {"call_received": T.format(0),
+                                       "at_hospital": T.format(45)}},
+             "items": {}}
+    timed = [f for f in evaluate(state) if f.indicator == "stroke-call-to-hospital"]
+    assert [(f.met, f.minutes) for f in timed] == [(True, 45.0)]

@@ -61,6 +61,15 @@ def _drugs(meds: Iterable[Mapping[str, Any]]) -> str:
     return "drugs recorded: " + (", ".join(names) if names else "none")
 
 
+def _conveyed(state: Mapping[str, Any]) -> bool | None:
+    """Return whether the patient was conveyed: the disposition says, or, without one, an
+    arrival at hospital does; None when neither is recorded."""
+    outcome = _section(state, "disposition").get("outcome")
+    if outcome is not None:
+        return bool(outcome == "conveyed")
+    return True if _section(state, "incident").get("at_hospital") else None
+
+
 def _stemi(record: str, state: Mapping[str, Any]) -> Finding:
     meds = _items(state, "medications")
     missing: list[str] = []
@@ -93,7 +102,7 @@ def _stroke(record: str, state: Mapping[str, Any]) -> list[Finding]:
     if not any(o.get("systolic_bp") is not None for o in observations):
         missing.append("blood pressure")
     found = [Finding("stroke-diagnostic-bundle", record, not missing, tuple(missing))]
-    if _section(state, "disposition").get("outcome") == "conveyed":
+    if _conveyed(state):
         found.append(_call_to_hospital(record, state))
     return found
 
@@ -138,11 +147,13 @@ def _arrest(record: str, state: Mapping[str, Any]) -> list[Finding]:
     if attempted is False or not (attempted or any(
             t.get("event") in ("cpr-started", "shock") for t in taps)):
         return []
-    conveyed = _section(state, "disposition").get("outcome") == "conveyed"
+    conveyed = _conveyed(state)
     arrived = _when(_section(state, "incident").get("at_hospital"))
     status = _status_at(taps, arrived)
     missing: tuple[str, ...] = ()
-    if not conveyed:
+    if conveyed is None:
+        missing = (f"conveyance not recorded ({status.replace('-', ' ')})",)
+    elif not conveyed:
         missing = (f"not conveyed ({status.replace('-', ' ')})",)
     elif status != "rosc":
         missing = (f"no ROSC on arrival ({status.replace('-', ' ')})",)

@@ -14,7 +14,7 @@ from fastapi import FastAPI
 
 from carechain import __version__
 from carechain.accounts import AccountStore
-from carechain.api import MAX_REQUEST_BYTES, dispatch, records
+from carechain.api import MAX_REQUEST_BYTES, dispatch, quality, records
 from carechain.api.fhir import install_fhir
 from carechain.edge import install_auth, problems
 from carechain.edge.limits import BodyLimit
@@ -66,6 +66,8 @@ def create_app(
     problems.install(app)
     if node.info.role in RECORD_API_ROLES:
         app.include_router(records.router)
+    if node.info.role == "vault":
+        app.include_router(quality.router)
     if node.info.role == "hub":
         app.include_router(dispatch.hub_router)
     if node.info.role == "crew":

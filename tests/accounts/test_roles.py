@@ -20,7 +20,7 @@ EXPECTED: dict[str, set[str]] = {
                   "key.grant"},
     "technician": {"record.write", "record.read_own", "handover.send", "key.grant"},
     "clinical_lead": {"record.sign", "record.read_own_org", "record.export", "key.grant",
-                      "break_glass"},
+                      "break_glass", "quality.read"},
     "ed_clinician": {"record.read_addressed", "handover.accept", "break_glass"},
     "auditor": {"audit.read"},
     "admin": {"audit.read", "account.manage", "node.admin"},

@@ -42,6 +42,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "account.manage": frozenset({"admin"}),
     "node.admin": frozenset({"admin"}),
     "dispatch.receive": frozenset({"dispatcher"}),
+    "quality.read": frozenset({"clinical_lead"}),
 }
 ACTIONS: tuple[str, ...] = tuple(PERMISSIONS)
 

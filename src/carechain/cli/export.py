@@ -1,8 +1,10 @@
-"""`carechain export fhir|nemsis|pdf` and `carechain import qr`: records leave and come back.
+"""`carechain export fhir|nemsis|pdf|indicators` and `carechain import qr`: records leave
+and come back.
 
 Through the door as the node's operator (`carechain.operations.exports`): each record
 exported leaves a `record.export` audit entry naming the format and who asked for it
-(`--staff-id`, `--role`).
+(`--staff-id`, `--role`). The month's quality indicators go through
+`carechain.operations.quality`, audited as the operator acting for `--staff-id`.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import typer
 from carechain.cli._common import DirOpt, SecretOpt, fail, handle
 from carechain.cli._door import DatabaseOpt, open_door, operator
 from carechain.errors import CarechainError
-from carechain.operations import Door
+from carechain.operations import Actor, Door, quality
 from carechain.operations import exports as ops
 
 __all__ = ["export_app", "import_app"]
@@ -158,6 +160,28 @@ def pdf(dir: DirOpt, staff_id: StaffOpt, out: Annotated[Path, typer.Option(
             data = render_pdf(state, codes, now=now)
         _write(data, out)
         typer.echo(f"{len(codes)} QR codes", err=True)
+    except CarechainError as exc:
+        handle(exc)
+
+
+@export_app.command("indicators")
+def indicators(dir: DirOpt, staff_id: StaffOpt,
+               month: Annotated[str, typer.Option(
+                   "--month", help="The month, YYYY-MM (UK time of the call).")],
+               fmt: Annotated[str, typer.Option(
+                   "--format", help="csv, or fhir for a FHIR R4 MeasureReport.")] = "csv",
+               secret: SecretOpt = None, out: OutOpt = None,
+               database: DatabaseOpt = None) -> None:
+    """Export a month's quality indicators (docs/clinical-audit.md) as CSV or FHIR."""
+    if fmt not in ("csv", "fhir"):
+        fail(f"--format {fmt!r}: must be csv or fhir")
+    try:
+        with open_door(dir, secret, database) as door, door.unit() as uow:
+            actor = Actor.operator(staff_id)
+            text = (quality.export_csv(door, actor, uow, month=month) if fmt == "csv" else
+                    json.dumps(quality.export_fhir(door, actor, uow, month=month), indent=2,
+                               ensure_ascii=False))
+        _write(text.encode("utf-8"), out)
     except CarechainError as exc:
         handle(exc)
 

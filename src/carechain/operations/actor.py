@@ -18,7 +18,8 @@ ActorKind = Literal["person", "client", "operator"]
 # The operator holds the node's secret (the CLI on the node's own machine): it runs the
 # node and exports its records for the trust, audited like anyone; it writes no care.
 OPERATOR_ACTIONS = frozenset(
-    {"node.admin", "account.manage", "audit.read", "record.export", "record.read_own_org"}
+    {"node.admin", "account.manage", "audit.read", "record.export", "record.read_own_org",
+     "quality.read"}
 )
 
 

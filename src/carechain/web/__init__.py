@@ -1,8 +1,9 @@
 """Server-rendered web apps on each node, a package each: the crew app (`crew`), the hospital
-dashboard (`hospital`), the admin console (`admin`), the audit view (`audit`) and printing
-(`print`); what they share (logging in, sessions, rendering, the live vitals, the headline
-NEWS2) is in `shared`, with the templates and static files beside them. Each app calls the
-node only through the application layer (`carechain.operations`)."""
+dashboard (`hospital`), the admin console (`admin`), the audit view (`audit`), printing
+(`print`) and the vault's quality indicators (`quality`); what they share (logging in,
+sessions, rendering, the live vitals, the headline NEWS2) is in `shared`, with the
+templates and static files beside them. Each app calls the node only through the
+application layer (`carechain.operations`)."""
 
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ from carechain.web.shared.too_large import HtmlTooLarge
 __all__ = ["APPS", "HtmlTooLarge", "WebContext", "accounts_key", "install_web", "open_accounts"]
 
 # The web apps, each a module with `router` and `ROLES` (the node roles that serve it).
-APPS = ("crew", "hospital", "admin", "audit", "print")
+APPS = ("crew", "hospital", "admin", "audit", "print", "quality")
 
 STATIC = Path(__file__).parent / "static"
 

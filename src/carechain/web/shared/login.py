@@ -46,6 +46,9 @@ def home(request: Request, viewer: OptionalViewer) -> Response:
         return RedirectResponse("/login", status_code=303)
     if viewer.person.role == "auditor":
         return RedirectResponse("/audit", status_code=303)
+    role = context(request).node.info.role
+    if role == "vault" and viewer.can("quality.read") and not viewer.can("node.admin"):
+        return RedirectResponse("/quality", status_code=303)
     return RedirectResponse(HOME[context(request).node.info.role], status_code=303)
 
 

@@ -3,7 +3,10 @@
 Reads the record's observation sets, patient and history sections and asks the pure
 `carechain.clinical` package for NEWS2 (each parameter from its latest value within the
 window, and the trend), GCS, qSOFA, the sepsis screen, BE-FAST and the STEMI flag, then the
-prompts the crew app shows. Times come from the entries themselves, never from the wall
+prompts the crew app shows. For a child under 16 it also scores the National PEWS
+(`scores["pews"]`), which every surface shows in place of NEWS2 (not validated under 16),
+and gives the child's working weight (`scores["weight"]`: measured, else estimated by age).
+Times come from the entries themselves, never from the wall
 clock, so every node computes the same result.
 
 Observations arrive ordered by `taken_at` to the second, ties in recording order (the
@@ -33,6 +36,8 @@ from carechain.clinical import (
     screen_sepsis,
 )
 from carechain.clinical.errors import ClinicalValueError
+from carechain.clinical.pews import PewsInput, PewsSet, pews_applies, pews_series
+from carechain.clinical.weight import age_in_months, working_weight
 
 __all__ = ["decision_support"]
 
@@ -65,6 +70,60 @@ def _news2_input(obs: dict[str, Any]) -> News2Input:
         consciousness=obs.get("acvpu"),
         temperature=None if temperature is None else Decimal(str(temperature)),
     )
+
+
+def _pews_input(obs: dict[str, Any]) -> PewsInput:
+    flow, temperature = obs.get("oxygen_flow_l_min"), obs.get("temperature_c")
+    return PewsInput(
+        resp_rate=obs.get("respiratory_rate"),
+        respiratory_distress=obs.get("respiratory_distress"),
+        spo2=obs.get("spo2"),
+        on_oxygen=obs.get("oxygen"),
+        oxygen_flow_l_min=None if flow is None else Decimal(str(flow)),
+        oxygen_device=obs.get("oxygen_device"),
+        pulse=obs.get("pulse"),
+        systolic=obs.get("systolic_bp"),
+        capillary_refill_s=obs.get("capillary_refill_s"),
+        consciousness=obs.get("acvpu"),
+        temperature=None if temperature is None else Decimal(str(temperature)),
+    )
+
+
+def _pews(observations: list[dict[str, Any]], age: int) -> dict[str, Any] | None:
+    """Return the headline PEWS over the record's sets, each parameter carried forward."""
+    sets: list[PewsSet] = []
+    for obs in observations:
+        taken = _when(obs.get("taken_at"))
+        if taken is None:
+            continue
+        try:
+            values = _pews_input(obs)
+        except ClinicalValueError:
+            continue  # the kind refuses values the chart cannot score
+        sets.append(PewsSet(taken, values, str(obs.get("entry", ""))))
+    return pews_series(sets, age_years=age)
+
+
+def _child(patient: dict[str, Any], at: datetime | None, scores: dict[str, Any],
+           observations: list[dict[str, Any]], age: int | None) -> None:
+    """Add a child's PEWS and working weight to `scores` (nothing for an adult)."""
+    if not pews_applies(age):
+        return
+    assert age is not None  # pews_applies says so
+    pews = _pews(observations, age)
+    if pews is not None:
+        scores["pews"] = pews
+    months = None
+    if "date_of_birth" in patient and at is not None:
+        months = age_in_months(date.fromisoformat(str(patient["date_of_birth"])), at.date())
+    try:
+        weight = working_weight(
+            measured_kg=patient.get("weight_kg"), age_years=age, age_months=months
+        )
+    except ClinicalValueError:
+        weight = None
+    if weight is not None:
+        scores["weight"] = weight.to_dict()
 
 
 def _series(
@@ -135,6 +194,7 @@ def decision_support(state: dict[str, Any]) -> dict[str, Any]:
     if series is not None:
         scores["news2"] = series.to_dict()
         scores["news2_trend"] = series.trend.to_dict()
+    _child(patient, latest_time or last_time, scores, observations, age)
 
     gcs_obs = _latest(observations, "gcs_eye", "gcs_verbal", "gcs_motor")
     gcs = None

@@ -41,6 +41,7 @@ __all__ = [
     "PewsInput",
     "PewsResult",
     "PewsSet",
+    "pews_age_band",
     "pews_applies",
     "pews_series",
     "score_pews",
@@ -74,6 +75,13 @@ _LIMITS = {"resp_rate": (0, 80), "spo2": (0, 100), "pulse": (0, 300), "systolic"
 def pews_applies(age_years: int | None) -> bool:
     """Say whether the record scores PEWS (a known age under 16) rather than NEWS2."""
     return age_years is not None and 0 <= age_years < PEWS_UPPER_AGE_YEARS
+
+
+def pews_age_band(age_years: int) -> dict[str, str]:
+    """Return the chart a child of this age is scored on: its id and its label."""
+    check_int("age_years", age_years, 0, PEWS_UPPER_AGE_YEARS - 1)
+    band = chart.age_band(age_years)
+    return {"age_band": band, "age_band_label": chart.AGE_BAND_LABELS[band]}
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,8 @@ Reads the record's observation sets, patient and history sections and asks the p
 window, and the trend), GCS, qSOFA, the sepsis screen, BE-FAST and the STEMI flag, then the
 prompts the crew app shows. For a child under 16 it also scores the National PEWS
 (`scores["pews"]`), which every surface shows in place of NEWS2 (not validated under 16),
-and gives the child's working weight (`scores["weight"]`: measured, else estimated by age).
+says which chart applies (`scores["child"]`, even before any observation) and gives the
+child's working weight (`scores["weight"]`: measured, else estimated by age).
 Times come from the entries themselves, never from the wall
 clock, so every node computes the same result.
 
@@ -36,7 +37,7 @@ from carechain.clinical import (
     screen_sepsis,
 )
 from carechain.clinical.errors import ClinicalValueError
-from carechain.clinical.pews import PewsInput, PewsSet, pews_applies, pews_series
+from carechain.clinical.pews import PewsInput, PewsSet, pews_age_band, pews_applies, pews_series
 from carechain.clinical.weight import age_in_months, working_weight
 
 __all__ = ["decision_support"]
@@ -110,6 +111,7 @@ def _child(patient: dict[str, Any], at: datetime | None, scores: dict[str, Any],
     if not pews_applies(age):
         return
     assert age is not None  # pews_applies says so
+    scores["child"] = {"age_years": age, **pews_age_band(age)}
     pews = _pews(observations, age)
     if pews is not None:
         scores["pews"] = pews

@@ -57,7 +57,7 @@ def test_a_childs_handover_gives_pews_and_an_estimated_weight() -> None:
     # 10 is high on the chart; AVPU V is a high-level trigger too.
     assert "PEWS 10 (high; chart for 1–4 years), AVPU V: high concern" in text
     assert "weight 14 kg (estimated from age, not weighed)" in text
-    assert "NEWS2" not in text
+    assert "NEWS2" not in text and "qSOFA" not in text  # adult tools, not used under 16
 
 
 @pytest.mark.parametrize("patient", [{"estimated_age_years": 3, "weight_kg": 13.5}])

@@ -70,6 +70,23 @@ def test_a_child_gets_pews_on_the_chart_for_their_age() -> None:
     }  # fmt: skip
 
 
+def test_a_child_is_prompted_from_pews_not_from_adult_tools() -> None:
+    state = state_of({"date_of_birth": "2023-06-01"}, obs(1, 0, CHILD_SET))
+    rules = [p["rule"] for p in state["prompts"]]
+    assert rules[0] == "pews.level" and state["prompts"][0]["severity"] == "emergency"
+    assert "PEWS 10 — high (1–4 years chart)" in state["prompts"][0]["text"]
+    assert "pews.think-sepsis" in rules  # 38.4 °C
+    assert not [r for r in rules if r.split(".")[0] in ("news2", "qsofa", "sepsis")]
+    assert "qsofa" not in state["scores"] and "sepsis" not in state["scores"]
+
+
+def test_an_adult_keeps_the_adult_tools() -> None:
+    state = state_of({"estimated_age_years": 16}, obs(1, 0, CHILD_SET))
+    rules = [p["rule"] for p in state["prompts"]]
+    assert "news2.aggregate" in rules and not [r for r in rules if r.startswith("pews")]
+    assert "qsofa" in state["scores"]
+
+
 def test_a_later_partial_set_keeps_the_childs_score() -> None:
     state = state_of({"estimated_age_years": 3}, obs(1, 0, CHILD_SET), obs(2, 5, {"pulse": 172}))
     pews = state["scores"]["pews"]

@@ -33,6 +33,7 @@ from carechain.clinical import (
     flag_stemi,
     gcs_total,
     news2_series,
+    pews_prompts,
     score_qsofa,
     screen_sepsis,
 )
@@ -196,6 +197,7 @@ def decision_support(state: dict[str, Any]) -> dict[str, Any]:
     if series is not None:
         scores["news2"] = series.to_dict()
         scores["news2_trend"] = series.trend.to_dict()
+    child = pews_applies(age)
     _child(patient, latest_time or last_time, scores, observations, age)
 
     gcs_obs = _latest(observations, "gcs_eye", "gcs_verbal", "gcs_motor")
@@ -210,13 +212,15 @@ def decision_support(state: dict[str, Any]) -> dict[str, Any]:
             "taken_at": gcs_obs["taken_at"],
         }
 
+    # qSOFA, the sepsis screen and the NEWS2 prompts are adult tools (Sepsis-3; RCP NEWS2
+    # not validated under 16): a child is prompted from PEWS and its "think sepsis".
     qsofa = None
-    if observations:
+    if observations and not child:
         qsofa = _qsofa(series, gcs_obs, gcs)
         scores["qsofa"] = qsofa.to_dict()
 
     sepsis = None
-    if news2 is not None or qsofa is not None or "suspected_infection" in history:
+    if not child and (news2 is not None or qsofa is not None or "suspected_infection" in history):
         sepsis = screen_sepsis(
             suspected_infection=history.get("suspected_infection"), news2=news2, qsofa=qsofa
         )
@@ -251,5 +255,15 @@ def decision_support(state: dict[str, Any]) -> dict[str, Any]:
         )
         scores["stemi"] = stemi.to_dict()
 
-    prompts = decision_prompts(news2=news2, sepsis=sepsis, befast=befast, stemi=stemi, qsofa=qsofa)
+    extra = []
+    if "pews" in scores:
+        extra = pews_prompts(scores["pews"], suspected_infection=history.get("suspected_infection"))
+    prompts = decision_prompts(
+        extra=extra,
+        news2=None if child else news2,
+        sepsis=sepsis,
+        befast=befast,
+        stemi=stemi,
+        qsofa=qsofa,
+    )
     return {"scores": scores, "prompts": [p.to_dict() for p in prompts]}

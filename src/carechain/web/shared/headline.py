@@ -142,7 +142,7 @@ def pews_view(pews: Mapping[str, Any] | None, now: datetime | None = None, *,
         found = found if isinstance(found, Mapping) else {}
         taken = found.get("taken_at")
         value = found.get("value")
-        unscored = name not in parts and name in ("consciousness", "temperature")
+        unscored = name in ("consciousness", "temperature")  # recorded, never added
         rows.append({
             "name": name,
             "label": label,

@@ -37,6 +37,7 @@ RANGES: list[tuple[str, dict[str, Any], str, float, float, float, str]] = [
         "must be between 0 and 15 L/min",
     ),
     ("observation.recorded", OBS, "systolic_bp", 40, 300, 1, "must be between 40 and 300 mmHg"),
+    ("observation.recorded", OBS, "capillary_refill_s", 0, 10, 1, "must be between 0 and 10 s"),
     (
         "observation.recorded",
         {"taken_at": T, "systolic_bp": 300},

@@ -44,7 +44,7 @@ from carechain.clinical.nhs_number import (
     nhs_check_digit,
     nhs_number_valid,
 )
-from carechain.clinical.prompts import Prompt, decision_prompts
+from carechain.clinical.prompts import Prompt, decision_prompts, pews_prompts
 from carechain.clinical.qsofa import QsofaResult, score_qsofa
 from carechain.clinical.sepsis import SepsisScreen, screen_sepsis
 from carechain.clinical.stemi import StemiResult, TwelveLead, flag_stemi
@@ -89,6 +89,7 @@ __all__ = [
     "nhs_check_digit",
     "nhs_number_valid",
     "override_requirement",
+    "pews_prompts",
     "score_news2",
     "score_qsofa",
     "screen_sepsis",

@@ -35,6 +35,7 @@ OVERRIDABLE: dict[str, bool] = {
     "formulary.max-single-dose": True,
     "formulary.paediatric-dose": True,
     "formulary.paediatric-weight-missing": True,
+    "formulary.paediatric-min-age": True,
     "formulary.min-interval": True,
     "formulary.max-cumulative-dose": True,
     "formulary.previous-unit": True,
@@ -152,13 +153,38 @@ def _allergy_breaches(
 
 
 def _paediatric_breaches(
-    drug: Drug, dose: Decimal, weight: Decimal | None, age_years: int | None
+    drug: Drug,
+    dose: Decimal,
+    weight: Decimal | None,
+    age: tuple[int | None, int | None],
+    weight_estimated: bool,
 ) -> list[Breach]:
     """Return breaches of the drug's paediatric limits for a child, if the patient is one."""
     dosing = drug.paediatric
+    age_years, age_months = age
     if dosing is None or age_years is None or age_years >= dosing.under_age_years:
         return []
     breaches: list[Breach] = []
+    youngest = dosing.min_age_months
+    if youngest is not None and age_years * 12 < youngest:
+        if age_months is None:
+            breaches.append(
+                _breach(
+                    "formulary.paediatric-min-age",
+                    "age_months",
+                    f"{drug.name} is not for infants under {youngest} months: "
+                    "record the date of birth to check the age in months",
+                )
+            )
+        elif age_months < youngest:
+            breaches.append(
+                _breach(
+                    "formulary.paediatric-min-age",
+                    "age_months",
+                    f"{drug.name} is not for infants under {youngest} months "
+                    f"(this child is {age_months} months)",
+                )
+            )
     limits: list[tuple[Decimal, str]] = []
     if dosing.max_single_dose is not None:
         limits.append((dosing.max_single_dose, f"under {dosing.under_age_years} years"))
@@ -176,7 +202,8 @@ def _paediatric_breaches(
             limits.append(
                 (
                     dosing.dose_per_kg * weight,
-                    f"{_fmt(dosing.dose_per_kg)} {drug.unit}/kg for {_fmt(weight)} kg",
+                    f"{_fmt(dosing.dose_per_kg)} {drug.unit}/kg for {_fmt(weight)} kg"
+                    + (" estimated from age, not weighed" if weight_estimated else ""),
                 )
             )
     if limits:
@@ -270,12 +297,20 @@ def check_administration(
     allergies: Sequence[str | RecordedAllergy] = (),
     previous: Sequence[PriorAdministration | tuple[str, Dose, str, datetime]] = (),
     weight_kg: Decimal | float | None = None,
+    weight_estimated: bool = False,
     age_years: int | None = None,
+    age_months: int | None = None,
 ) -> list[Breach]:
-    """Return every formulary rule the administration breaks; empty when it breaks none."""
+    """Return every formulary rule the administration breaks; empty when it breaks none.
+
+    `weight_estimated` says `weight_kg` is an estimate by age (`clinical.weight`), which a
+    weight-based breach then says; `age_months` (completed months) is needed only for a
+    paediatric `min_age_months` of a child under one.
+    """
     amount = check_positive("dose", dose)
     weight = None if weight_kg is None else check_positive("weight_kg", weight_kg)
     check_int("age_years", age_years, 0, 130)
+    check_int("age_months", age_months, 0, 130 * 12)
     entry = formulary.drug(drug)
     if entry is None:
         return [_breach("formulary.unknown-drug", "drug", f"{drug} is not in the formulary")]
@@ -316,6 +351,8 @@ def check_administration(
                 f"{_fmt(entry.max_single_dose)} {entry.unit}",
             )
         )
-    breaches += _paediatric_breaches(entry, amount, weight, age_years)
+    breaches += _paediatric_breaches(
+        entry, amount, weight, (age_years, age_months), weight_estimated
+    )
     breaches += _history_breaches(formulary, entry, amount, given_at, previous)
     return breaches

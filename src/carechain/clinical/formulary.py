@@ -18,6 +18,7 @@ The format (YAML or JSON, documented in docs/clinical.md) is::
           under_age_years: 12
           dose_per_kg: 0.1              # optional, in `unit` per kg
           max_single_dose: 5            # optional; at least one of the two is required
+          min_age_months: 3             # optional, youngest age in months it may be given at
     cross_reactions:                    # optional
       - allergies: [penicillin, co-amoxiclav]   # allergy names as recorded
         conflicts_with: [penicillins]           # classes or drug names in this file
@@ -84,7 +85,7 @@ _DRUG_KEYS = {
     "min_age_years",
     "paediatric",
 }
-_PAEDIATRIC_KEYS = {"under_age_years", "dose_per_kg", "max_single_dose"}
+_PAEDIATRIC_KEYS = {"under_age_years", "dose_per_kg", "max_single_dose", "min_age_months"}
 _CROSS_KEYS = {"allergies", "conflicts_with", "note"}
 # Spellings of one unit that mean the same thing; anything else must match exactly.
 _UNIT_ALIASES = {
@@ -120,6 +121,7 @@ class PaediatricDosing:
     under_age_years: int
     dose_per_kg: Decimal | None
     max_single_dose: Decimal | None
+    min_age_months: int | None = None
 
 
 @dataclass(frozen=True)
@@ -188,9 +190,13 @@ def _paediatric(data: object, drug: str) -> PaediatricDosing:
         under_age_years=read.whole("under_age_years", minimum=1),
         dose_per_kg=read.optional_number("dose_per_kg"),
         max_single_dose=read.optional_number("max_single_dose"),
+        min_age_months=read.optional_whole("min_age_months", minimum=1),
     )
     if dosing.dose_per_kg is None and dosing.max_single_dose is None:
         raise read.error("", "needs dose_per_kg or max_single_dose")
+    youngest = dosing.min_age_months
+    if youngest is not None and youngest >= dosing.under_age_years * 12:
+        raise read.error("min_age_months", "must be under under_age_years")
     return dosing
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -123,8 +124,45 @@ def _stemi_prompts(stemi: StemiResult) -> list[Prompt]:
     return []
 
 
+# National PEWS escalation level → prompt severity. The chart's high (rapid review within
+# 15 minutes) and emergency (immediate) both call for a senior now: both are emergencies
+# for a crew, as NEWS2's high band is.
+_PEWS_SEVERITY: dict[str, Severity] = {
+    "emergency": "emergency", "high": "emergency", "medium": "urgent", "low": "info",
+    "none": "info",
+}  # fmt: skip
+_PEWS_NAMES = {"resp_rate": "respiratory rate", "respiratory_distress": "respiratory distress",
+               "spo2": "SpO2", "oxygen": "oxygen support", "pulse": "heart rate",
+               "systolic": "systolic BP", "capillary_refill": "capillary refill"}  # fmt: skip
+
+
+def pews_prompts(pews: Mapping[str, Any], *, suspected_infection: bool | None) -> list[Prompt]:
+    """Return a child's prompts from the fold's PEWS (`scores["pews"]`, National PEWS).
+
+    The chart's "think sepsis" (temperature ≥38.0 or <36.0 °C, or known or suspected
+    infection) is an advice prompt; NEWS2, qSOFA and the adult sepsis screen are not used
+    under 16.
+    """
+    level = str(pews.get("band", "none"))
+    label = f"PEWS {pews.get('aggregate')}" + ("" if pews.get("complete") else " (incomplete)")
+    why = "".join(f"; {t}" for t in pews.get("triggers") or ())
+    text = f"{label} — {level} ({pews.get('age_band_label')} chart{why}): {pews.get('response')}"
+    prompts = [Prompt("pews.level", _PEWS_SEVERITY.get(level, "info"), text)]
+    missing = [_PEWS_NAMES.get(str(m), str(m)) for m in pews.get("missing") or ()]
+    if missing:
+        prompts.append(Prompt("pews.incomplete", "advice",
+                              f"PEWS incomplete: record {', '.join(missing)}"))  # fmt: skip
+    if pews.get("think_sepsis") or suspected_infection:
+        reason = "temperature" if pews.get("think_sepsis") else "infection suspected"
+        prompts.append(Prompt("pews.think-sepsis", "advice",
+                              f"Think sepsis ({reason}, National PEWS): assess the child "
+                              "for sepsis"))  # fmt: skip
+    return prompts
+
+
 def decision_prompts(
     *,
+    extra: Sequence[Prompt] = (),
     news2: News2Result | None = None,
     qsofa: QsofaResult | None = None,
     sepsis: SepsisScreen | None = None,
@@ -132,7 +170,7 @@ def decision_prompts(
     stemi: StemiResult | None = None,
 ) -> list[Prompt]:
     """Return the prompts for the given results, most severe first."""
-    prompts: list[Prompt] = []
+    prompts: list[Prompt] = list(extra)
     if news2 is not None:
         prompts += _news2_prompts(news2)
     if qsofa is not None and qsofa.positive:

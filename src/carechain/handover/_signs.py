@@ -5,6 +5,10 @@ rule the record applies (each parameter's latest value within the NEWS2 window),
 12-lead ECG set with only a pulse never drops the respiratory rate, SpO2 and blood pressure
 measured before it. Other findings (GCS, glucose, pain, rhythm, 12-lead) are each the
 latest recorded. Values taken at different times are grouped by time, newest first.
+
+For a child under 16 the headline is the National PEWS (`scores["pews"]`): its parameters
+stand for the vital signs, respiratory distress and capillary refill are said too, the
+score line is PEWS with its chart, and the working weight says whether it was estimated.
 """
 
 from __future__ import annotations
@@ -29,6 +33,10 @@ _FIELDS = {
     "consciousness": "acvpu",
     "temperature": "temperature_c",
 }
+# PEWS parameters that are not NEWS2's, and PEWS's name for air/oxygen.
+_PEWS_FIELDS = {"respiratory_distress": "respiratory_distress",
+                "capillary_refill": "capillary_refill_s"}  # fmt: skip
+_PEWS_NAMES = {"air_or_oxygen": "oxygen"}
 Reading = tuple[object, str]  # (taken_at as recorded, the words)
 
 
@@ -88,6 +96,12 @@ def _vitals(sources: Mapping[str, Mapping[str, Any]]) -> list[Reading]:
         diastolic = quantity(sources["systolic"].get("diastolic_bp"))
         add("systolic", f"BP {systolic}/{diastolic}" if diastolic is not None else f"BP {systolic}")
     add("pulse", pulse and f"HR {pulse}")
+    distress = sources.get("respiratory_distress")
+    add("respiratory_distress", None if distress is None
+        else f"{say(distress.get('respiratory_distress'))} respiratory distress")
+    crt = sources.get("capillary_refill")
+    add("capillary_refill", None if crt is None
+        else f"CRT {quantity(crt.get('capillary_refill_s'))} s")
     temperature = sources.get("temperature")
     degrees = None if temperature is None else number(temperature.get("temperature_c"))
     add("temperature", None if degrees is None else f"temp {degrees:.1f} °C")
@@ -103,14 +117,18 @@ def _sources(state: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
     Without the headline's parameters (a state from before they were kept), the latest
     set stands for every parameter it recorded.
     """
-    parameters = mapping(score(state, "news2").get("parameters"))
+    pews = mapping(score(state, "pews").get("parameters"))
+    parameters = pews or mapping(score(state, "news2").get("parameters"))
+    names = {name: _PEWS_NAMES.get(name, name) if pews else name for name in _FIELDS}
+    if pews:
+        names.update({name: name for name in _PEWS_FIELDS})
     if not parameters:
         latest = latest_observation(state) or {}
         return {name: latest for name, key in _FIELDS.items() if latest.get(key) is not None}
     by_entry = {str(obs.get("entry")): obs for obs in items(state, "observations")}
     found: dict[str, Mapping[str, Any]] = {}
-    for name in _FIELDS:
-        entry = str(mapping(parameters.get(name)).get("entry", ""))
+    for name, key in names.items():
+        entry = str(mapping(parameters.get(key)).get("entry", ""))
         if entry in by_entry:
             found[name] = by_entry[entry]
     return found
@@ -166,13 +184,29 @@ def _findings(state: Mapping[str, Any]) -> list[Reading]:
     return out
 
 
+def _weight(state: Mapping[str, Any]) -> str | None:
+    """Return a child's working weight, saying when it is an estimate by age."""
+    weight = score(state, "weight")
+    kg = quantity(weight.get("kg"))
+    if kg is None:
+        return None
+    return f"weight {kg} kg" + (" (estimated from age, not weighed)"
+                                if weight.get("source") == "estimated" else "")  # fmt: skip
+
+
 def _news2(state: Mapping[str, Any], now: datetime) -> str | None:
-    news2 = score(state, "news2")
+    pews = score(state, "pews")
+    news2 = pews or score(state, "news2")
     aggregate = quantity(news2.get("aggregate"))
     if aggregate is None:
         return None
     band = text(news2.get("band"))
-    out = f"NEWS2 {aggregate}" + (f" ({band})" if band else "")
+    if pews:
+        chart = text(pews.get("age_band_label"))
+        out = f"PEWS {aggregate}" + (f" ({band}; chart for {chart})" if band else "")
+        out += "".join(f", {t}" for t in strings(pews.get("triggers")))
+    else:
+        out = f"NEWS2 {aggregate}" + (f" ({band})" if band else "")
     if news2.get("complete") is False:
         complete = clock(news2.get("last_complete_at"), now)
         out += f" (incomplete; last complete {complete})" if complete else " (incomplete)"
@@ -202,4 +236,7 @@ def signs(state: Mapping[str, Any], now: datetime) -> str | None:
     news2 = _news2(state, now)
     if news2:
         parts.append(news2)
+    weight = _weight(state)
+    if weight:
+        parts.append(weight)
     return "; ".join(parts) or None

@@ -3,7 +3,11 @@
 Reads the record's observation sets, patient and history sections and asks the pure
 `carechain.clinical` package for NEWS2 (each parameter from its latest value within the
 window, and the trend), GCS, qSOFA, the sepsis screen, BE-FAST and the STEMI flag, then the
-prompts the crew app shows. Times come from the entries themselves, never from the wall
+prompts the crew app shows. For a child under 16 it also scores the National PEWS
+(`scores["pews"]`), which every surface shows in place of NEWS2 (not validated under 16),
+says which chart applies (`scores["child"]`, even before any observation) and gives the
+child's working weight (`scores["weight"]`: measured, else estimated by age).
+Times come from the entries themselves, never from the wall
 clock, so every node computes the same result.
 
 Observations arrive ordered by `taken_at` to the second, ties in recording order (the
@@ -29,10 +33,13 @@ from carechain.clinical import (
     flag_stemi,
     gcs_total,
     news2_series,
+    pews_prompts,
     score_qsofa,
     screen_sepsis,
 )
 from carechain.clinical.errors import ClinicalValueError
+from carechain.clinical.pews import PewsInput, PewsSet, pews_age_band, pews_applies, pews_series
+from carechain.clinical.weight import age_in_months, working_weight
 
 __all__ = ["decision_support"]
 
@@ -65,6 +72,61 @@ def _news2_input(obs: dict[str, Any]) -> News2Input:
         consciousness=obs.get("acvpu"),
         temperature=None if temperature is None else Decimal(str(temperature)),
     )
+
+
+def _pews_input(obs: dict[str, Any]) -> PewsInput:
+    flow, temperature = obs.get("oxygen_flow_l_min"), obs.get("temperature_c")
+    return PewsInput(
+        resp_rate=obs.get("respiratory_rate"),
+        respiratory_distress=obs.get("respiratory_distress"),
+        spo2=obs.get("spo2"),
+        on_oxygen=obs.get("oxygen"),
+        oxygen_flow_l_min=None if flow is None else Decimal(str(flow)),
+        oxygen_device=obs.get("oxygen_device"),
+        pulse=obs.get("pulse"),
+        systolic=obs.get("systolic_bp"),
+        capillary_refill_s=obs.get("capillary_refill_s"),
+        consciousness=obs.get("acvpu"),
+        temperature=None if temperature is None else Decimal(str(temperature)),
+    )
+
+
+def _pews(observations: list[dict[str, Any]], age: int) -> dict[str, Any] | None:
+    """Return the headline PEWS over the record's sets, each parameter carried forward."""
+    sets: list[PewsSet] = []
+    for obs in observations:
+        taken = _when(obs.get("taken_at"))
+        if taken is None:
+            continue
+        try:
+            values = _pews_input(obs)
+        except ClinicalValueError:
+            continue  # the kind refuses values the chart cannot score
+        sets.append(PewsSet(taken, values, str(obs.get("entry", ""))))
+    return pews_series(sets, age_years=age)
+
+
+def _child(patient: dict[str, Any], at: datetime | None, scores: dict[str, Any],
+           observations: list[dict[str, Any]], age: int | None) -> None:
+    """Add a child's PEWS and working weight to `scores` (nothing for an adult)."""
+    if not pews_applies(age):
+        return
+    assert age is not None  # pews_applies says so
+    scores["child"] = {"age_years": age, **pews_age_band(age)}
+    pews = _pews(observations, age)
+    if pews is not None:
+        scores["pews"] = pews
+    months = None
+    if "date_of_birth" in patient and at is not None:
+        months = age_in_months(date.fromisoformat(str(patient["date_of_birth"])), at.date())
+    try:
+        weight = working_weight(
+            measured_kg=patient.get("weight_kg"), age_years=age, age_months=months
+        )
+    except ClinicalValueError:
+        weight = None
+    if weight is not None:
+        scores["weight"] = weight.to_dict()
 
 
 def _series(
@@ -135,6 +197,8 @@ def decision_support(state: dict[str, Any]) -> dict[str, Any]:
     if series is not None:
         scores["news2"] = series.to_dict()
         scores["news2_trend"] = series.trend.to_dict()
+    child = pews_applies(age)
+    _child(patient, latest_time or last_time, scores, observations, age)
 
     gcs_obs = _latest(observations, "gcs_eye", "gcs_verbal", "gcs_motor")
     gcs = None
@@ -148,13 +212,15 @@ def decision_support(state: dict[str, Any]) -> dict[str, Any]:
             "taken_at": gcs_obs["taken_at"],
         }
 
+    # qSOFA, the sepsis screen and the NEWS2 prompts are adult tools (Sepsis-3; RCP NEWS2
+    # not validated under 16): a child is prompted from PEWS and its "think sepsis".
     qsofa = None
-    if observations:
+    if observations and not child:
         qsofa = _qsofa(series, gcs_obs, gcs)
         scores["qsofa"] = qsofa.to_dict()
 
     sepsis = None
-    if news2 is not None or qsofa is not None or "suspected_infection" in history:
+    if not child and (news2 is not None or qsofa is not None or "suspected_infection" in history):
         sepsis = screen_sepsis(
             suspected_infection=history.get("suspected_infection"), news2=news2, qsofa=qsofa
         )
@@ -189,5 +255,15 @@ def decision_support(state: dict[str, Any]) -> dict[str, Any]:
         )
         scores["stemi"] = stemi.to_dict()
 
-    prompts = decision_prompts(news2=news2, sepsis=sepsis, befast=befast, stemi=stemi, qsofa=qsofa)
+    extra = []
+    if "pews" in scores:
+        extra = pews_prompts(scores["pews"], suspected_infection=history.get("suspected_infection"))
+    prompts = decision_prompts(
+        extra=extra,
+        news2=None if child else news2,
+        sepsis=sepsis,
+        befast=befast,
+        stemi=stemi,
+        qsofa=qsofa,
+    )
     return {"scores": scores, "prompts": [p.to_dict() for p in prompts]}

@@ -23,6 +23,7 @@ from carechain.clinical import (
     check_administration,
 )
 from carechain.clinical.errors import ClinicalValueError
+from carechain.clinical.weight import age_in_months, working_weight
 from carechain.errors import CarechainError, FieldInvalid
 
 __all__ = [
@@ -71,12 +72,14 @@ class SecondClinician:
     accounts: Authenticator = field(repr=False, compare=False)
 
 
-def _age(patient: dict[str, Any], at: datetime) -> int | None:
+def _age(patient: dict[str, Any], at: datetime) -> tuple[int | None, int | None]:
+    """Return the patient's age in completed years and, from a date of birth, months."""
     if "date_of_birth" in patient:
         born = date.fromisoformat(str(patient["date_of_birth"]))
-        return at.year - born.year - ((at.month, at.day) < (born.month, born.day))
+        months = age_in_months(born, at.date())
+        return months // 12, months
     age = patient.get("estimated_age_years")
-    return None if age is None else int(age)
+    return (None, None) if age is None else (int(age), None)
 
 
 def _allergies(history: dict[str, Any]) -> list[RecordedAllergy]:
@@ -93,6 +96,7 @@ def check_medication(
     sections = state.get("sections", {})
     patient, history = sections.get("patient", {}), sections.get("history", {})
     given_at = datetime.fromisoformat(str(data["given_at"]))
+    age_years, age_months = _age(patient, given_at)
     previous = [
         PriorAdministration(
             str(m["drug"]), m["dose"], str(m["unit"]), datetime.fromisoformat(str(m["given_at"]))
@@ -100,6 +104,11 @@ def check_medication(
         for m in state.get("items", {}).get("medications", [])
     ]
     try:
+        # A measured weight always wins; a child not weighed is checked against the APLS
+        # estimate for their age, and any breach says the weight was estimated.
+        weight = working_weight(
+            measured_kg=patient.get("weight_kg"), age_years=age_years, age_months=age_months
+        )
         return check_administration(
             formulary,
             drug=str(data["drug"]),
@@ -109,8 +118,10 @@ def check_medication(
             given_at=given_at,
             allergies=_allergies(history),
             previous=previous,
-            weight_kg=patient.get("weight_kg"),
-            age_years=_age(patient, given_at),
+            weight_kg=None if weight is None else weight.kg,
+            weight_estimated=weight is not None and weight.source == "estimated",
+            age_years=age_years,
+            age_months=age_months,
         )
     except ClinicalValueError as exc:
         raise FieldInvalid(f"data.{exc.field}", exc.rule) from None

@@ -63,11 +63,14 @@ def _banner(state: Mapping[str, Any]) -> list[Any]:
     allergies = ", ".join(str(a.get("substance")) for a in history.get("allergies") or [])
     if not allergies:
         allergies = "NKDA" if history.get("no_known_allergies") else "not recorded"
-    news2 = state.get("scores", {}).get("news2")
+    scores = state.get("scores", {})
+    # A child's headline score is the National PEWS (NEWS2 is not validated under 16).
+    news2 = scores.get("pews") or scores.get("news2")
     facts = [
         ["Patient", name or "unknown", "NHS number", patient.get("nhs_number", "not recorded")],
         ["Born", patient.get("date_of_birth", "not recorded"), "Allergies", allergies],
-        ["Incident", sections.get("incident", {}).get("incident_number", "—"), "NEWS2",
+        ["Incident", sections.get("incident", {}).get("incident_number", "—"),
+         "PEWS" if scores.get("pews") else "NEWS2",
          "—" if not news2 else f"{news2.get('aggregate')} ({news2.get('band')})"],
     ]
     table = Table([[p(c) for c in row] for row in facts],

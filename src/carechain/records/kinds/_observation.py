@@ -1,7 +1,8 @@
 """`observation.recorded`: one set of vital signs taken at one time.
 
 Ranges are data-entry plausibility limits (a value outside is a typing error), not the
-NEWS2 bands; NEWS2 itself is computed by the fold (RCP NEWS2, 2017).
+NEWS2 or PEWS bands; both scores are computed by the fold (RCP NEWS2, 2017; the National
+PEWS chart for a child, which adds respiratory distress and capillary refill time).
 """
 
 from __future__ import annotations
@@ -27,6 +28,9 @@ from carechain.records.kinds._common import (
 Acvpu = Literal["A", "C", "V", "P", "U"]
 Spo2Target = Literal["94-98", "88-92"]
 Spo2Scale = Literal[1, 2]
+# National PEWS chart: respiratory distress none, mild, moderate or severe (the signs for
+# each are printed on the chart for the child's age).
+RespiratoryDistress = Literal["none", "mild", "moderate", "severe"]
 OxygenDevice = Literal[
     "nasal-cannula",
     "simple-face-mask",
@@ -84,11 +88,13 @@ class TwelveLead(KindModel):
 # The fields that are measurements: an entry must carry at least one of them.
 MEASUREMENTS: tuple[str, ...] = (
     "respiratory_rate",
+    "respiratory_distress",
     "spo2",
     "oxygen",
     "systolic_bp",
     "diastolic_bp",
     "pulse",
+    "capillary_refill_s",
     "acvpu",
     "gcs_eye",
     "gcs_verbal",
@@ -107,6 +113,9 @@ class ObservationRecorded(KindModel):
 
     taken_at: Time
     respiratory_rate: Annotated[Int, Between(0, 80, "/min")] | None = None
+    respiratory_distress: (
+        Annotated[RespiratoryDistress, one_of(RespiratoryDistress)] | None
+    ) = None
     spo2: Annotated[Int, Between(50, 100, "%")] | None = None
     spo2_scale: Annotated[Spo2Scale, one_of(Spo2Scale)] | None = None
     spo2_target: Annotated[Spo2Target, one_of(Spo2Target)] | None = None
@@ -116,6 +125,7 @@ class ObservationRecorded(KindModel):
     systolic_bp: Annotated[Int, Between(40, 300, "mmHg")] | None = None
     diastolic_bp: Annotated[Int, Between(20, 200, "mmHg")] | None = None
     pulse: Annotated[Int, Between(20, 300, "/min")] | None = None
+    capillary_refill_s: Annotated[Int, Between(0, 10, "s")] | None = None
     acvpu: Annotated[Acvpu, one_of(Acvpu)] | None = None
     gcs_eye: Annotated[Int, Between(1, 4)] | None = None
     gcs_verbal: Annotated[Int, Between(1, 5)] | None = None

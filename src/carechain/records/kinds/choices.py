@@ -21,7 +21,14 @@ from carechain.records.kinds._capacity import (
 )
 from carechain.records.kinds._care import DoseUnit, Procedure, Route
 from carechain.records.kinds._history import Consent, Severity
-from carechain.records.kinds._observation import Acvpu, EcgRhythm, Lead, OxygenDevice, Spo2Target
+from carechain.records.kinds._observation import (
+    Acvpu,
+    EcgRhythm,
+    Lead,
+    OxygenDevice,
+    RespiratoryDistress,
+    Spo2Target,
+)
 from carechain.records.kinds._outcome import ImpressionCategory, PreAlertCategory, Referral
 from carechain.records.kinds._patient import Sex
 from carechain.records.kinds._record import ClinicianRole
@@ -80,6 +87,7 @@ __all__ = [
     "ReferralService",
     "Refused",
     "Region",
+    "RespiratoryDistress",
     "RoleCriterion",
     "Route",
     "RtcType",

@@ -33,7 +33,7 @@ from carechain.web.crew._views import (
     record_status,
     summarise,
 )
-from carechain.web.shared.headline import news2_view
+from carechain.web.shared.headline import headline_view
 from carechain.web.shared.render import render
 from carechain.web.shared.session import Viewer, context
 from carechain.web.shared.vitals import chart_view
@@ -137,12 +137,13 @@ def record_page(
         record,
         state,
         "crew/record.html",
-        news2=news2_view(scores.pop("news2", None), now(request)),
+        news2=headline_view(scores, now(request)),
         # Emergency and urgent prompts go in the headline, above everything else.
         headline_prompts=[p for p in prompts if p.get("severity") in ("emergency", "urgent")],
         vitals=chart_view(dict(state), uk_time=False),
         cursor=context(request).node.store.count(),
-        trend=scores.pop("news2_trend", None),
+        # A child's headline is PEWS: the NEWS2 trend is not theirs.
+        trend=None if scores.pop("pews", None) else scores.get("news2_trend"),
         scores=scores,
         prompts=state["prompts"],
         conflicts=conflicts(state),
@@ -254,7 +255,8 @@ def section_page(
         else ("" if section.full else fingerprints(prefill(section, current))),
         items=_items(state, section) if section.multi else [],
         overrides=overrides(state) if section is MEDICATIONS else [],
-        news2=news2_view(scores.get("news2"), now(request)),
+        news2=headline_view(scores, now(request)),
+        preview_name="PEWS" if scores.get("child") else "NEWS2",
         prompts=state["prompts"],
         drugs=[d.name for d in context(request).node.formulary.drugs],
         handover=_handover(state, now(request)),

@@ -12,7 +12,7 @@ from carechain.records import kinds
 from carechain.records.decision import decision_support
 from carechain.web.crew._forms import collect, error_target, input_ids
 from carechain.web.crew._sections import OBSERVATIONS
-from carechain.web.shared.headline import news2_view
+from carechain.web.shared.headline import headline_view
 
 __all__ = ["news2_preview"]
 
@@ -65,8 +65,11 @@ def news2_preview(
     support = decision_support(state)
     scores = dict(support["scores"])
     scores.pop("news2_trend", None)
+    headline = headline_view(scores)  # a child's PEWS, else NEWS2
+    scores.pop("news2", None)
+    scores.pop("pews", None)
     return {
-        "news2": news2_view(scores.pop("news2", None)),
+        "news2": headline,
         "scores": scores,
         "prompts": support["prompts"],
         "errors": errors,

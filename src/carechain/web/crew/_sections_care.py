@@ -10,6 +10,7 @@ from carechain.records.kinds.choices import (
     Lead,
     OxygenDevice,
     Procedure,
+    RespiratoryDistress,
     Route,
     Spo2Target,
 )
@@ -36,6 +37,17 @@ OBSERVATIONS = Section(
             "Respiratory",
             (
                 integer("respiratory_rate", "Respiratory rate (/min)"),
+                Field(
+                    "respiratory_distress",
+                    "Respiratory distress (child, PEWS)",
+                    "select",
+                    choices(RespiratoryDistress),
+                    # The National PEWS chart's signs; under 5 and from 5 they differ.
+                    hint="mild: nasal flaring, subcostal recession (under 5), accessory "
+                    "muscles (5+); moderate: tracheal tug, intercostal recession, noises "
+                    "(under 5 also head bobbing); severe: grunting, exhaustion, sternal "
+                    "(under 5) or supraclavicular recession, tripoding (5+)",
+                ),
                 integer("spo2", "SpO2 (%)"),
                 Field(
                     "spo2_scale",
@@ -56,6 +68,7 @@ OBSERVATIONS = Section(
                 integer("systolic_bp", "Systolic BP (mmHg)"),
                 integer("diastolic_bp", "Diastolic BP (mmHg)"),
                 integer("pulse", "Pulse (/min)"),
+                integer("capillary_refill_s", "Capillary refill (s)", "central, seconds"),
                 Field("ecg_rhythm", "ECG rhythm", "select", choices(EcgRhythm)),
             ),
         ),

@@ -110,7 +110,9 @@ def jobs_today(node: Node, now_ms: int) -> list[dict[str, Any]]:
                 "vehicle": sections["record"].get("vehicle"),
                 "incident_number": sections.get("incident", {}).get("incident_number"),
                 "patient": patient_name(sections.get("patient", {})),
-                "news2": state["scores"].get("news2"),
+                # A child's PEWS in place of NEWS2 (not validated under 16).
+                "news2": state["scores"].get("pews") or state["scores"].get("news2"),
+                "score_name": "PEWS" if state["scores"].get("pews") else "NEWS2",
                 "signed": "signoff" in sections,
                 "counts": counts,
                 "reached": _reached(counts),

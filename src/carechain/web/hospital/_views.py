@@ -8,7 +8,7 @@ from typing import Any
 
 from carechain.web.hospital.board import Patient, display_zone, local_time
 from carechain.web.shared.files import CATEGORIES
-from carechain.web.shared.headline import news2_view
+from carechain.web.shared.headline import headline_view
 from carechain.web.shared.vitals import chart_view
 
 __all__ = ["patient_view"]
@@ -100,8 +100,7 @@ def patient_view(state: dict[str, Any], patient: Patient, now: datetime) -> dict
         name = "Unknown patient" if person.get("unknown_patient") else "Name not recorded"
     summary = Patient(patient.record, patient.addressed, state, patient.last_ms).summary(now)
     vitals = chart_view(state, uk_time=True)
-    news2 = news2_view(state.get("scores", {}).get("news2"), now, zone=display_zone(),
-                       zone_name="")
+    news2 = headline_view(state.get("scores"), now, zone=display_zone(), zone_name="")
     return {
         "name": name,
         "summary": summary,
@@ -126,4 +125,6 @@ def patient_view(state: dict[str, Any], patient: Patient, now: datetime) -> dict
         "chart_data": vitals["chart_data"],
         "zone": vitals["zone"],
         "news2": news2,
+        # A child's working weight: measured, else estimated by age (and then said so).
+        "weight": state.get("scores", {}).get("weight"),
     }

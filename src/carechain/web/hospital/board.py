@@ -58,6 +58,7 @@ CATEGORY_LABELS: dict[str, str] = {
 
 BAND_LABELS: dict[str, str] = {
     "low": "Low", "low-medium": "Low–medium", "medium": "Medium", "high": "High",
+    "none": "No escalation", "emergency": "Emergency",  # National PEWS levels
 }
 
 _SEX = {"male": "M", "female": "F", "other": "other sex", "unknown": "sex unknown"}
@@ -131,7 +132,9 @@ class Patient:
         pre_alert = disposition.get("pre_alert") is True
         category = disposition.get("pre_alert_category") if pre_alert else None
         eta = self.eta()
-        news2 = self.state.get("scores", {}).get("news2")
+        scores = self.state.get("scores", {})
+        # A child's PEWS in place of NEWS2 (not validated under 16).
+        news2 = scores.get("pews") or scores.get("news2")
         handover = build_handover(self.state, now=now.astimezone(display_zone()))
         accepted = self.accepted()
         return {
@@ -151,6 +154,7 @@ class Patient:
             "requirements": disposition.get("requirements"),
             "destination": disposition.get("hospital"),
             "news2": None if not news2 else {
+                "score_name": "PEWS" if scores.get("pews") else "NEWS2",
                 "aggregate": news2.get("aggregate"),
                 "band": news2.get("band"),
                 "band_label": BAND_LABELS.get(str(news2.get("band")), str(news2.get("band"))),

@@ -1,11 +1,12 @@
 """Vital signs for the live charts of the hospital's patient page and the crew's record
 page: monitor readings (`vitals.frame` and `vitals.chunk` stream entries, and readings
 not yet written in a chunk) and observation sets as one time
-series, the NEWS2 trend, and the live stream of new points read from the log after a
-cursor. Both apps draw them with `static/vitals.js` from `templates/_vitals.html`."""
+series, the NEWS2 trend (a child's PEWS), and the live stream of new points read from the
+log after a cursor. Both apps draw them with `static/vitals.js` from `templates/_vitals.html`."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, tzinfo
@@ -104,10 +105,12 @@ def observation_point(data: dict[str, Any], entry: str) -> dict[str, Any] | None
 
 
 def news2_points(state: dict[str, Any]) -> list[dict[str, Any]]:
-    """Return the NEWS2 trend as chart points."""
-    trend = state.get("scores", {}).get("news2_trend") or {}
+    """Return the headline score's trend as chart points: a child's PEWS, else NEWS2."""
+    scores = state.get("scores", {})
+    pews = scores.get("pews")
+    trend = pews.get("trend") if pews else (scores.get("news2_trend") or {}).get("points")
     out = []
-    for p in trend.get("points", []):
+    for p in trend or []:
         moment = parse_time(p.get("at"))
         if moment is not None and isinstance(p.get("aggregate"), int):
             out.append({"t": moment.isoformat(), "source": "observation", "news2": p["aggregate"],
@@ -171,7 +174,10 @@ def chart_view(state: dict[str, Any], *, uk_time: bool) -> dict[str, Any]:
     points = points_of(state)
     news2 = news2_points(state)
     charts = []
+    child = bool(state.get("scores", {}).get("pews"))
     for chart in CHARTS:
+        if chart.id == "news2" and child:  # a child's headline score is PEWS
+            chart = dataclasses.replace(chart, name="PEWS", keys=(("news2", "PEWS"),))
         source = news2 if chart.id == "news2" else points
         charts.append({"id": chart.id, "name": chart.name, "unit": chart.unit,
                        "series": [{"key": k, "label": label} for k, label in chart.keys],

@@ -95,7 +95,7 @@
       var p = el("p", {"id": "preview-score"});
       var badge = el("span", {"class": "badge band-" + n.band, "id": "preview-band", "data-band": n.band,
         "data-aggregate": String(n.aggregate)},
-        "NEWS2 " + n.aggregate + (n.complete ? "" : " (incomplete)") + " · " + n.band);
+        (n.score_name || "NEWS2") + " " + n.aggregate + (n.complete ? "" : " (incomplete)") + " · " + n.band);
       p.appendChild(badge);
       p.appendChild(document.createTextNode(" " + n.response));
       body.appendChild(p);
@@ -105,8 +105,8 @@
       n.rows.forEach(function (r) {
         var tr = el("tr", {"data-parameter": r.name});
         tr.appendChild(el("th", {"scope": "row"}, r.label));
-        tr.appendChild(el("td", {"class": r.score === 3 ? "score-3" : ""},
-          r.score === null || r.score === undefined ? "not recorded" : String(r.score)));
+        tr.appendChild(el("td", {"class": r.score >= 3 ? "score-3" : ""},
+          r.score === null || r.score === undefined ? (r.unscored && r.value !== null ? "not added" : "not recorded") : String(r.score)));
         tbody.appendChild(tr);
       });
       table.appendChild(tbody);

@@ -92,7 +92,22 @@ def append(
     if door.node.recipients(record) - granted:  # a disposition addressed it to a hospital
         node_name = data.get("hospital_node") if isinstance(data, dict) else None
         door.audit(actor, uow, "key.grant", record=record, detail={"node": str(node_name)})
+        _address_babies(door, actor, uow, record=record, node_name=str(node_name))
     return written
+
+
+def _address_babies(door: Door, actor: Actor, uow: Unit, *, record: bytes,
+                    node_name: str) -> None:
+    """Address the records of the babies born to this mother where she is addressed: a
+    baby goes where its mother goes unless its own disposition names elsewhere (H-055)."""
+    links = door.node.state(record).get("maternity", {}).get("links", [])
+    for link in links:
+        baby = bytes.fromhex(str(link.get("record")))
+        if link.get("relation") != "baby" or not door.node.holds(baby):
+            continue
+        if door.node.address_to(record=baby, user=actor.user, node_name=node_name, uow=uow):
+            door.audit(actor, uow, "key.grant", record=baby,
+                       detail={"node": node_name, "born_to": record.hex()})
 
 
 def amend(

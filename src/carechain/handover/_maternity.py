@@ -160,3 +160,43 @@ def apgar(state: Mapping[str, Any]) -> str | None:
         return None
     return "Apgar " + ", ".join(f"{quantity(s.get('total'))} at {quantity(s.get('minute'))} min"
                                 for s in scores)
+
+
+def maternity_card(state: Mapping[str, Any], now: datetime) -> dict[str, Any] | None:
+    """Return what a hospital's patient card shows of a pregnancy, a birth or a newborn, in
+    the handover's words, or None when the record holds none of them."""
+    summary = _summary(state)
+    if not summary:
+        return None
+    found = mapping(summary.get("pregnancy"))
+    gravida, para = number(found.get("gravida")), number(found.get("para"))
+    obstetric = " ".join(w for w in (
+        f"G{quantity(gravida)}" if gravida is not None else None,
+        f"P{quantity(para)}" if para is not None else None) if w)
+    births_found = []
+    for birth in summary.get("births") or []:
+        b = mapping(birth)
+        births_found.append({
+            "record": text(b.get("baby_record")),
+            "short": short_id(b.get("baby_record")),
+            "born": clock_and_relative(b.get("born_at"), now),
+            "born_at": text(b.get("born_at")),
+            "words": births({"maternity": {"births": [b]}}, now),
+        })
+    mother = next((mapping(x) for x in summary.get("links") or []
+                   if mapping(x).get("relation") == "mother"), None)
+    return {
+        "gestation": gestation(found),
+        "obstetric": obstetric or None,
+        "booked_unit": text(found.get("booked_unit")),
+        "complications": text(found.get("complications")),
+        "labour": labour(state, now),
+        "blood_loss": blood_loss(state),
+        "births": births_found,
+        "mother": None if mother is None else {"record": text(mother.get("record")),
+                                               "short": short_id(mother.get("record")),
+                                               "born": clock_and_relative(
+                                                   mother.get("linked_at"), now)},
+        "apgar": [{"minute": s.get("minute"), "total": s.get("total"), "band": say(s.get("band")),
+                   "signs": s.get("signs")} for s in map(mapping, summary.get("apgar") or [])],
+    }

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from carechain.handover import maternity_card
 from carechain.web.hospital.board import Patient, display_zone, local_time
 from carechain.web.shared.files import CATEGORIES
 from carechain.web.shared.headline import news2_view
@@ -126,4 +127,5 @@ def patient_view(state: dict[str, Any], patient: Patient, now: datetime) -> dict
         "chart_data": vitals["chart_data"],
         "zone": vitals["zone"],
         "news2": news2,
+        "maternity": maternity_card(state, now.astimezone(display_zone())),
     }

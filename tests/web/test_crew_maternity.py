@@ -101,6 +101,13 @@ def test_a_birth_opens_the_babys_record_linked_both_ways(chain: Chain) -> None:
                               "activity": "1", "respiration": "1", "scored_at": _at(9)})
     crew.save(baby, "apgar", {"minute": "5", "appearance": "1", "pulse": "2", "grimace": "2",
                               "activity": "2", "respiration": "2", "scored_at": _at(5)})
+    # An Apgar score on the mother's record is refused, and nothing is stored.
+    before = crew.count()
+    r = crew.post(f"/crew/records/{mother}/apgar", {"minute": "1", "appearance": "1",
+                                                    "pulse": "2", "grimace": "1",
+                                                    "activity": "1", "respiration": "1"})
+    assert r.status_code == 422 and crew.count() == before
+    assert "write it on the baby&#39;s own record" in r.text
     baby_handover = text_of(crew.page(baby, "handover"), "handover-text")
     assert "0 days F, newborn, born" in baby_handover
     assert f"mother's record {mother[:8]}" in baby_handover

@@ -24,6 +24,7 @@ from carechain.operations.door import Door
 from carechain.operations.records import _permit, _writable
 from carechain.records import kinds
 from carechain.records.kinds import DISPLAY_ZONE
+from carechain.records.times import check_entry_times
 
 __all__ = ["record_birth"]
 
@@ -53,6 +54,8 @@ def record_birth(
     placeholder = "0" * 32  # checked first, with the real id filled in below
     birth = kinds.validate_body("birth.recorded", {**data, "baby_record": placeholder})
     state = node.state(mother)
+    # The birth's times first: a time in the future names its own field, not the baby's.
+    check_entry_times("birth.recorded", birth, now_ms=node.clock_ms(), state=lambda: state)
     opened = {k: v for k, v in state["sections"].get("record", {}).items()
               if k in _OPENED_FROM_MOTHER}
     baby, _ = node.open_record(user=actor.user, data={**opened, "opened_at": birth["born_at"]},

@@ -17,9 +17,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from carechain.clinical.errors import ClinicalValueError
+from carechain.errors import FieldInvalid
 from carechain.clinical.obstetric import classify_postpartum_loss, score_apgar
 
-__all__ = ["is_pregnant", "maternity_summary"]
+__all__ = ["check_written_on", "is_pregnant", "maternity_summary"]
 
 _EARLIEST = datetime.min.replace(tzinfo=UTC)
 _PPH_WORDS = {"minor": "minor", "moderate": "major (moderate)", "severe": "major (severe)"}
@@ -124,3 +125,15 @@ def maternity_summary(state: Mapping[str, Any]) -> dict[str, Any] | None:
         "apgar": apgar,
         "prompts": _prompts(loss, apgar),
     }
+
+
+def check_written_on(kind: str, state: Mapping[str, Any]) -> None:
+    """Refuse a newborn's Apgar score on a record that is a mother's (one with a birth or a
+    baby linked): it belongs on the baby's own record (hazard H-053)."""
+    if kind != "apgar.scored":
+        return
+    babies = [x for x in _list(state, "links") if x.get("relation") == "baby"]
+    if babies or _list(state, "births"):
+        raise FieldInvalid(
+            "kind", "an Apgar score is the baby's: write it on the baby's own record, "
+            "opened by the birth")

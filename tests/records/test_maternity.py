@@ -254,7 +254,7 @@ def test_atmist_in_pregnancy_says_the_gestation_once() -> None:
     assert "estimated blood loss 200 ml antepartum" in fields["signs"]
 
 
-def test_a_cord_seen_is_said_first_in_capitals() -> None:
+def test_a_visible_cord_is_said_in_capitals() -> None:
     entries = [_entry(1, "labour.assessed", {**LABOUR, "presenting_part": "cord-visible",
                                               "membranes": "ruptured"})]
     assessment = build_handover(build_state(b"\x04" * 16, entries), now=NOW).fields["assessment"]

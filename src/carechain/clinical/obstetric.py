@@ -20,6 +20,7 @@ could not be obtained from a published source this project can cite (docs/clinic
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -74,14 +75,14 @@ def _band(total: int) -> ApgarBand:
     return "moderately-abnormal" if total >= 4 else "low"
 
 
-def score_apgar(minute: int, signs: dict[str, int]) -> ApgarResult:
+def score_apgar(minute: int, signs: Mapping[str, object]) -> ApgarResult:
     """Score one Apgar assessment: each of the five signs 0–2.
 
     `rescore` says the next 5-minute score is due: a score below 7 at 5 minutes or later,
     before 20 minutes (AAP/ACOG 2015). Raises ClinicalValueError naming a missing or
     out-of-range sign, or a minute Apgar scoring does not use.
     """
-    if minute not in APGAR_MINUTES:
+    if isinstance(minute, bool) or minute not in APGAR_MINUTES:
         raise ClinicalValueError("minute", "must be one of 1, 5, 10, 15, 20")
     found: dict[str, int] = {}
     for name, _, _ in APGAR_SIGNS:
@@ -89,6 +90,7 @@ def score_apgar(minute: int, signs: dict[str, int]) -> ApgarResult:
         if value is None:
             raise ClinicalValueError(name, "is required: every sign is scored")
         check_int(name, value, 0, 2)
+        assert isinstance(value, int)  # check_int refuses anything else
         found[name] = value
     total = sum(found.values())
     return ApgarResult(minute, total, _band(total), found, 5 <= minute < 20 and total < 7)

@@ -17,8 +17,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from carechain.clinical.errors import ClinicalValueError
-from carechain.errors import FieldInvalid
 from carechain.clinical.obstetric import classify_postpartum_loss, score_apgar
+from carechain.errors import FieldInvalid
 
 __all__ = ["check_written_on", "is_pregnant", "maternity_summary"]
 

@@ -34,6 +34,7 @@ from carechain.records.kinds._exchange import (
     VitalsFrame,
 )
 from carechain.records.kinds._history import HistoryRecorded
+from carechain.records.kinds._incident import IncidentRecorded
 from carechain.records.kinds._maternity import (
     ApgarScored,
     BirthRecorded,
@@ -42,7 +43,6 @@ from carechain.records.kinds._maternity import (
     PregnancyRecorded,
     RecordLinked,
 )
-from carechain.records.kinds._incident import IncidentRecorded
 from carechain.records.kinds._observation import ObservationRecorded
 from carechain.records.kinds._outcome import DispositionRecorded, ImpressionRecorded
 from carechain.records.kinds._patient import PatientRecorded

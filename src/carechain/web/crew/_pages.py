@@ -97,6 +97,7 @@ def _frame(
         status_bar=status(request, record),
         sections=_nav(state),
         linked=linked_records(state),
+        maternity=state.get("maternity"),
         **values,
     )
 
@@ -239,6 +240,7 @@ def section_page(
         "medications": "crew/medications.html",
         "disposition": "crew/disposition.html",
         "birth": "crew/birth.html",
+        "apgar": "crew/apgar.html",
     }.get(section.slug, "crew/section.html")
     scores = dict(state["scores"])
     return _frame(

@@ -38,17 +38,21 @@ def gestation(pregnancy: Mapping[str, Any]) -> str | None:
         f"{quantity(weeks)} weeks")
 
 
+def gravida_para(pregnancy: Mapping[str, Any]) -> str | None:
+    """Return 'G3 P2' (either alone when only one is recorded), or None."""
+    gravida, para = number(pregnancy.get("gravida")), number(pregnancy.get("para"))
+    words = [f"G{quantity(gravida)}" if gravida is not None else None,
+             f"P{quantity(para)}" if para is not None else None]
+    return " ".join(w for w in words if w) or None
+
+
 def pregnancy(state: Mapping[str, Any]) -> str | None:
     """Return 'pregnant 38+2 weeks, G3 P2, twins expected, booked at X', or None."""
     found = mapping(_summary(state).get("pregnancy"))
     if not found:
         return None
     words = ["pregnant" + (f" {g}" if (g := gestation(found)) else "")]
-    gravida, para = number(found.get("gravida")), number(found.get("para"))
-    if gravida is not None or para is not None:
-        words.append(" ".join(w for w in (
-            f"G{quantity(gravida)}" if gravida is not None else None,
-            f"P{quantity(para)}" if para is not None else None) if w))
+    words += [gp for gp in (gravida_para(found),) if gp]
     babies = number(found.get("babies_expected"))
     if babies is not None and babies > 1:
         words.append("twins expected" if babies == 2 else f"{quantity(babies)} babies expected")
@@ -133,23 +137,25 @@ def births(state: Mapping[str, Any], now: datetime) -> str | None:
     return "; ".join(lines) or None
 
 
+def _mother(state: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """Return the link to the mother's record, on a baby's record, or None."""
+    links = (mapping(x) for x in _summary(state).get("links") or [])
+    return next((x for x in links if x.get("relation") == "mother"), None)
+
+
 def mother_link(state: Mapping[str, Any]) -> str | None:
     """Return "mother's record 1a2b3c4d" for a baby's record, or None."""
-    for link in _summary(state).get("links") or []:
-        found = mapping(link)
-        if found.get("relation") == "mother":
-            return f"mother's record {short_id(found.get('record'))}"
-    return None
+    found = _mother(state)
+    return None if found is None else f"mother's record {short_id(found.get('record'))}"
 
 
 def newborn(state: Mapping[str, Any], now: datetime) -> str | None:
-    """Return 'newborn, born 14:32 (8 min ago)' for a baby's record, or None."""
-    link = mother_link(state)
-    if link is None:
+    """Return 'newborn, born 14:32 (8 min ago)' for a baby's record (born when the link to
+    its mother was written, at the birth), or None."""
+    found = _mother(state)
+    if found is None:
         return None
-    links = [mapping(x) for x in _summary(state).get("links") or []]
-    born = next((x.get("linked_at") for x in links if x.get("relation") == "mother"), None)
-    when = clock_and_relative(born, now)
+    when = clock_and_relative(found.get("linked_at"), now)
     return "newborn" + (f", born {when}" if when else "")
 
 
@@ -169,25 +175,15 @@ def maternity_card(state: Mapping[str, Any], now: datetime) -> dict[str, Any] | 
     if not summary:
         return None
     found = mapping(summary.get("pregnancy"))
-    gravida, para = number(found.get("gravida")), number(found.get("para"))
-    obstetric = " ".join(w for w in (
-        f"G{quantity(gravida)}" if gravida is not None else None,
-        f"P{quantity(para)}" if para is not None else None) if w)
-    births_found = []
-    for birth in summary.get("births") or []:
-        b = mapping(birth)
-        births_found.append({
-            "record": text(b.get("baby_record")),
-            "short": short_id(b.get("baby_record")),
-            "born": clock_and_relative(b.get("born_at"), now),
-            "born_at": text(b.get("born_at")),
-            "words": births({"maternity": {"births": [b]}}, now),
-        })
-    mother = next((mapping(x) for x in summary.get("links") or []
-                   if mapping(x).get("relation") == "mother"), None)
+    births_found = [
+        {"record": text(b.get("baby_record")), "short": short_id(b.get("baby_record")),
+         "words": births({"maternity": {"births": [b]}}, now)}
+        for b in map(mapping, summary.get("births") or [])
+    ]
+    mother = _mother(state)
     return {
         "gestation": gestation(found),
-        "obstetric": obstetric or None,
+        "obstetric": gravida_para(found),
         "booked_unit": text(found.get("booked_unit")),
         "complications": text(found.get("complications")),
         "labour": labour(state, now),

@@ -45,8 +45,8 @@ def _section(state: Mapping[str, Any], name: str) -> Mapping[str, Any]:
 
 
 def is_pregnant(state: Mapping[str, Any]) -> bool | None:
-    """Tell whether the record is of a pregnant (or just delivered) woman: a pregnancy or a
-    birth recorded says so whatever the patient section's `pregnant` flag says."""
+    """Tell whether the record is of a pregnant (or just delivered) woman: a pregnancy, a
+    labour or a birth recorded says so whatever the patient section's `pregnant` flag says."""
     if _section(state, "pregnancy") or _list(state, "births") or _list(state, "labour"):
         return True
     pregnant = _section(state, "patient").get("pregnant")

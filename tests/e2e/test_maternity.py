@@ -1,17 +1,21 @@
 """A birth in the ambulance, in Chromium at tablet size (issue 17, item 3): the pregnancy
 and the labour recorded on the mother's record, the birth recorded, which opens the baby's
 own record linked both ways; the baby's Apgar score chosen sign by sign; the handover of
-each says so. Every control is a 44 px target and each page passes the axe check.
+each says so. Every control is a 44 px target, the birth page fits a phone's width too, and
+each page passes the axe check.
 Screenshots: tests/.artifacts/screenshots/maternity-*.png."""
 
 from __future__ import annotations
 
 from playwright.sync_api import Page
 
-from tests.e2e.conftest import check_accessibility, login, screenshot
+from tests.e2e.conftest import SCREENSHOTS, TABLET, check_accessibility, login, screenshot
+from tests.e2e.test_layout import MEASURE
 from tests.web.conftest import PIN, Site
 
 MIN_TARGET = 44
+PHONE = {"width": 390, "height": 844}
+OVERFLOW = "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
 
 
 def _save(page: Page, slug: str) -> None:
@@ -63,11 +67,16 @@ def test_a_birth_at_tablet_size_opens_the_babys_record(
     open_baby = page.locator('[data-testid="open-baby"]')
     assert open_baby.count() == 1
     assert _small_targets(page) == []
-    overflow = page.evaluate(
-        "() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
-    assert overflow <= 0
+    assert page.evaluate(OVERFLOW) <= 0
     check_accessibility(page)
     screenshot(page, "maternity-birth")
+    # At a phone's size the page does not scroll sideways and every target stays 44 px.
+    page.set_viewport_size(PHONE)
+    page.reload(wait_until="networkidle")
+    assert page.evaluate(MEASURE) == {"overflow": 0, "wide": [], "small": []}
+    check_accessibility(page)
+    page.screenshot(path=str(SCREENSHOTS / "maternity-birth-phone.png"), full_page=True)
+    page.set_viewport_size(TABLET)
 
     open_baby.click()
     page.wait_for_url("**/crew/records/*")

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from carechain.api.deps import Appender, DoorDep, Granter, Reader, RecordId, Writer
+from carechain.operations import maternity
 from carechain.operations import records as ops
 
 __all__ = ["RESPONSES", "router"]
@@ -75,6 +76,19 @@ def _confirmation(body: AppendEntry | Amend) -> tuple[str, str] | None:
     return None if c is None else (c.staff_id, c.pin)
 
 
+class RecordBirth(Strict):
+    data: dict[str, Any] = Field(
+        description="`birth.recorded` fields, without `baby_record`: the birth names the "
+        "baby's new record itself"
+    )
+
+
+class Born(BaseModel):
+    record_id: str = Field(description="The mother's record")
+    baby_record_id: str = Field(description="The baby's own record, opened by the birth")
+    entry_id: str = Field(description="The mother's `birth.recorded` entry")
+
+
 class AddRecipient(Strict):
     node: str = Field(min_length=1, max_length=128, description="Name of a hospital or vault node")
 
@@ -114,6 +128,18 @@ def append(record_id: RecordId, body: AppendEntry, door: DoorDep, actor: Appende
         written = ops.append(door, actor, uow, record=record_id, kind=body.kind, data=body.data,
                              confirmation=_confirmation(body))
     return Written(record_id=record_id.hex(), entry_id=written.entry.hex, seq=written.seq)
+
+
+@router.post(
+    "/{record_id}/births",
+    status_code=201,
+    response_model=Born,
+    summary="Record a birth: open the baby's own record, linked to the mother's both ways",
+)
+def record_birth(record_id: RecordId, body: RecordBirth, door: DoorDep, actor: Writer) -> Born:
+    with door.unit() as uow:
+        baby, entry = maternity.record_birth(door, actor, uow, mother=record_id, data=body.data)
+    return Born(record_id=record_id.hex(), baby_record_id=baby.hex(), entry_id=entry)
 
 
 @router.post(

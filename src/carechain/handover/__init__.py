@@ -5,6 +5,7 @@ build_handover(state, now=now).to_text()
 """
 
 from carechain.handover._build import build_handover, is_trauma
+from carechain.handover._maternity import maternity_card
 from carechain.handover._model import ATMIST_FIELDS, LABELS, NOT_RECORDED, SBAR_FIELDS, Handover
 from carechain.handover._words import age_sex
 
@@ -17,4 +18,5 @@ __all__ = [
     "age_sex",
     "build_handover",
     "is_trauma",
+    "maternity_card",
 ]

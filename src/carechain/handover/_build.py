@@ -13,6 +13,15 @@ from datetime import datetime
 from typing import Any
 
 from carechain.handover._care import destination, flags, injuries, treatment
+from carechain.handover._maternity import (
+    apgar,
+    births,
+    blood_loss,
+    labour,
+    mother_link,
+    newborn,
+    pregnancy,
+)
 from carechain.handover._model import NOT_RECORDED, Handover
 from carechain.handover._read import mapping, section, strings, text
 from carechain.handover._signs import signs
@@ -41,17 +50,28 @@ def _join(parts: list[str | None]) -> str:
     return "; ".join(found) if found else NOT_RECORDED
 
 
+def _who(state: Mapping[str, Any], now: datetime) -> str | None:
+    """Return age and sex, with the pregnancy in full when it is recorded ('29 F, pregnant
+    32+0 weeks, G2 P1') and 'newborn' for a baby's record."""
+    who = age_sex(section(state, "patient"), now)
+    pregnant = pregnancy(state)
+    if pregnant and who:
+        who = who.removesuffix(", pregnant")
+    return ", ".join(p for p in (who, newborn(state, now), pregnant) if p) or None
+
+
 def _atmist(state: Mapping[str, Any], now: datetime) -> dict[str, str]:
     # The time of injury when the mechanism records it, else the call.
     when = clock_and_relative(injury_time(state), now) or clock_and_relative(
         section(state, "incident").get("call_received"), now
     )
     return {
-        "age_sex": age_sex(section(state, "patient"), now) or NOT_RECORDED,
+        "age_sex": _who(state, now) or NOT_RECORDED,
         "time_of_incident": when or NOT_RECORDED,
         "mechanism": mechanism(state) or NOT_RECORDED,
         "injuries": injuries(state) or NOT_RECORDED,
-        "signs": _join([arrest(state, now), signs(state, now)]),
+        "signs": _join([arrest(state, now), signs(state, now), blood_loss(state),
+                        labour(state, now), births(state, now), apgar(state)]),
         "treatment": treatment(state, now) or NOT_RECORDED,
         "eta_requirements": _join([triage(state), destination(state, now)]),
     }
@@ -80,9 +100,10 @@ def _situation(state: Mapping[str, Any], now: datetime) -> str:
     return _join(
         [
             arrest(state, now),
-            age_sex(section(state, "patient"), now),
+            _who(state, now),
             f"presenting complaint: {complaint}" if complaint else None,
             f"working impression: {working}" if working else None,
+            births(state, now),
         ]
     )
 
@@ -96,6 +117,7 @@ def _background(state: Mapping[str, Any], now: datetime) -> str:
     capacity = mapping(history.get("capacity"))
     called = clock_and_relative(section(state, "incident").get("call_received"), now)
     parts: list[str | None] = [
+        mother_link(state),
         hpc,
         "PMH: " + ", ".join(pmh) if pmh else None,
         "medications: " + ", ".join(meds) if meds else None,
@@ -137,6 +159,9 @@ def _assessment(state: Mapping[str, Any], now: datetime) -> str:
     return _join(
         [
             signs(state, now),
+            apgar(state),
+            blood_loss(state),
+            labour(state, now),
             _primary_survey(state),
             ", ".join(found_flags) if found_flags else None,
             f"treatment: {given}" if given else None,

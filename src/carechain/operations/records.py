@@ -12,7 +12,7 @@ from typing import Any
 
 from carechain.accounts import BREAK_GLASS_MS
 from carechain.accounts.breakglass import check_reason
-from carechain.errors import CarechainError, Forbidden
+from carechain.errors import CarechainError, FieldInvalid, Forbidden
 from carechain.handover import build_handover
 from carechain.node import Unit, Written
 from carechain.node.replication import replication
@@ -22,6 +22,7 @@ from carechain.operations.actor import Actor
 from carechain.operations.door import Door
 from carechain.operations.readings import flush_before
 from carechain.records.fold import AMENDMENT_KIND
+from carechain.records.maternity import check_written_on
 from carechain.records.safety import SecondClinician
 
 __all__ = [
@@ -44,6 +45,8 @@ __all__ = [
 
 # Kinds that need more than `record.write`.
 _KIND_ACTIONS = {"record.signed": "record.sign"}
+# Kinds written only by an operation of their own: a birth opens the baby's record first.
+_OWN_OPERATION = {"birth.recorded": "record a birth (it opens the baby's own record)"}
 
 
 def _permit(door: Door, actor: Actor, action: str) -> None:
@@ -84,6 +87,10 @@ def append(
     (staff id, PIN) for a dose only a second clinician may let through."""
     _permit(door, actor, _KIND_ACTIONS.get(kind, "record.write"))
     _writable(door, actor, record)
+    if kind in _OWN_OPERATION:
+        raise FieldInvalid("kind", f"{kind} has its own operation: {_OWN_OPERATION[kind]}")
+    if kind == "apgar.scored":
+        check_written_on(kind, door.node.state(record))
     flush_before(door, uow, record=record, kind=kind)  # held monitor readings go first
     granted = door.node.recipients(record)
     written = door.node.append(record=record, user=actor.user, kind=kind, data=data, uow=uow,
@@ -92,7 +99,22 @@ def append(
     if door.node.recipients(record) - granted:  # a disposition addressed it to a hospital
         node_name = data.get("hospital_node") if isinstance(data, dict) else None
         door.audit(actor, uow, "key.grant", record=record, detail={"node": str(node_name)})
+        _address_babies(door, actor, uow, record=record, node_name=str(node_name))
     return written
+
+
+def _address_babies(door: Door, actor: Actor, uow: Unit, *, record: bytes,
+                    node_name: str) -> None:
+    """Address the records of the babies born to this mother where she is addressed: a
+    baby goes where its mother goes unless its own disposition names elsewhere (H-055)."""
+    links = door.node.state(record).get("maternity", {}).get("links", [])
+    for link in links:
+        baby = bytes.fromhex(str(link.get("record")))
+        if link.get("relation") != "baby" or not door.node.holds(baby):
+            continue
+        if door.node.address_to(record=baby, user=actor.user, node_name=node_name, uow=uow):
+            door.audit(actor, uow, "key.grant", record=baby,
+                       detail={"node": node_name, "born_to": record.hex()})
 
 
 def amend(

@@ -40,6 +40,7 @@ from carechain.clinical import (
 from carechain.clinical.errors import ClinicalValueError
 from carechain.clinical.pews import PewsInput, PewsSet, pews_age_band, pews_applies, pews_series
 from carechain.clinical.weight import age_in_months, working_weight
+from carechain.records.maternity import is_pregnant
 
 __all__ = ["decision_support"]
 
@@ -190,7 +191,9 @@ def decision_support(state: dict[str, Any]) -> dict[str, Any]:
     last_time = _last_time(state)
     latest_time = _when(observations[-1]["taken_at"]) if observations else last_time
     age = _age_years(patient, latest_time)
-    pregnant = patient.get("pregnant")
+    # A pregnancy, labour or birth recorded counts, whatever the patient's flag says: NEWS2
+    # is not validated in pregnancy (RCP 2017), and is never scored silently for her.
+    pregnant = is_pregnant(state)
 
     series = _series(observations, age, pregnant)
     news2 = None if series is None else series.latest

@@ -10,6 +10,7 @@ from carechain.records.arrest import arrest_summary
 from carechain.records.capacity import consent_summary
 from carechain.records.decision import decision_support
 from carechain.records.fold import FoldEntry, KindInfo, fold
+from carechain.records.maternity import maternity_summary
 
 __all__ = ["CHUNK_KIND", "build_state", "without_content"]
 
@@ -33,7 +34,7 @@ def _kind_info() -> dict[str, KindInfo]:
 
 def build_state(record: bytes, entries: Sequence[FoldEntry]) -> dict[str, Any]:
     """Return the record's clinical state, with scores, prompts, conflicts, any arrest and any
-    consent summary (capacity, refusal, safeguarding)."""
+    consent summary (capacity, refusal, safeguarding) and any maternity summary."""
     state = fold(record, entries, _kind_info())
     for item in state["history"]:
         if item["kind"] == CHUNK_KIND and isinstance(item["data"], dict):
@@ -46,4 +47,8 @@ def build_state(record: bytes, entries: Sequence[FoldEntry]) -> dict[str, Any]:
     if consent is not None:
         state["consent"] = consent
         state["prompts"] = [*state["prompts"], *consent["prompts"]]
+    maternity = maternity_summary(state)
+    if maternity is not None:
+        state["maternity"] = maternity
+        state["prompts"] = [*maternity["prompts"], *state["prompts"]]
     return state

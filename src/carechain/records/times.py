@@ -60,6 +60,8 @@ TIMED_FIELDS: dict[str, tuple[tuple[str, ...], bool]] = {
     "haemorrhage.controlled": (("applied_at",), True),
     "immobilisation.applied": (("applied_at",), True),
     "record.signed": (("signed_at",), True),
+    "labour.assessed": (("assessed_at",), True),
+    "blood_loss.estimated": (("estimated_at",), True),
     "incident.recorded": (INCIDENT_TIMES, False),
     "history.recorded": (("time_last_known_well",), False),
     # An arrest, and a bystander's CPR, come before the call by nature.
@@ -67,6 +69,11 @@ TIMED_FIELDS: dict[str, tuple[tuple[str, ...], bool]] = {
     # The injury happens before the call.
     "trauma.mechanism": (("occurred_at",), False),
     "record.opened": (("opened_at",), False),
+    # A baby may be born before the ambulance was called (born before arrival), and is
+    # scored and linked from the minute it is born.
+    "birth.recorded": (("born_at", "cord_clamped_at", "placenta_delivered_at"), False),
+    "apgar.scored": (("scored_at",), False),
+    "record.linked": (("linked_at",), False),
     "vitals.frame": (("at",), False),
     "vitals.chunk": (("at",), False),  # and each reading's `at` (NESTED_READINGS)
     "ecg.chunk": (("at",), False),

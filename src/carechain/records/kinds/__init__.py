@@ -6,7 +6,13 @@ Every kind, its fields, units, ranges and rules are listed in docs/entry-kinds.m
 closed sets of values the kinds accept are `carechain.records.kinds.choices`.
 """
 
-from carechain.records.kinds._common import FREE_TEXT_MAX, LIST_MAX, SHORT_TEXT_MAX, show_times
+from carechain.records.kinds._common import (
+    DISPLAY_ZONE,
+    FREE_TEXT_MAX,
+    LIST_MAX,
+    SHORT_TEXT_MAX,
+    show_times,
+)
 from carechain.records.kinds._exchange import CHUNK_READINGS_MAX
 from carechain.records.kinds._incident import INCIDENT_TIMES
 from carechain.records.kinds._outcome import CONVEYED_ONLY, NOT_CONVEYED_ONLY
@@ -21,6 +27,7 @@ from carechain.records.kinds.registry import (
 __all__ = [
     "CHUNK_READINGS_MAX",
     "CONVEYED_ONLY",
+    "DISPLAY_ZONE",
     "FREE_TEXT_MAX",
     "INCIDENT_TIMES",
     "KINDS",

@@ -21,6 +21,16 @@ from carechain.records.kinds._capacity import (
 )
 from carechain.records.kinds._care import DoseUnit, Procedure, Route
 from carechain.records.kinds._history import Consent, Severity
+from carechain.records.kinds._maternity import (
+    ApgarMinute,
+    ApgarSign,
+    BirthPresentation,
+    BreathingAtBirth,
+    Liquor,
+    LossStage,
+    Membranes,
+    Presentation,
+)
 from carechain.records.kinds._observation import (
     Acvpu,
     EcgRhythm,
@@ -60,9 +70,13 @@ __all__ = [
     "AirwayConfirmation",
     "AirwayDevice",
     "AirwayStatus",
+    "ApgarMinute",
+    "ApgarSign",
     "ArrestEvent",
     "ArrestLocation",
     "ArrestRhythm",
+    "BirthPresentation",
+    "BreathingAtBirth",
     "ClinicianRole",
     "Co2Unit",
     "Conclusion",
@@ -79,9 +93,13 @@ __all__ = [
     "InjuryType",
     "Lead",
     "LeftWith",
+    "Liquor",
+    "LossStage",
     "Mechanism",
+    "Membranes",
     "OxygenDevice",
     "PreAlertCategory",
+    "Presentation",
     "Procedure",
     "Referral",
     "ReferralService",

@@ -35,6 +35,14 @@ from carechain.records.kinds._exchange import (
 )
 from carechain.records.kinds._history import HistoryRecorded
 from carechain.records.kinds._incident import IncidentRecorded
+from carechain.records.kinds._maternity import (
+    ApgarScored,
+    BirthRecorded,
+    BloodLossEstimated,
+    LabourAssessed,
+    PregnancyRecorded,
+    RecordLinked,
+)
 from carechain.records.kinds._observation import ObservationRecorded
 from carechain.records.kinds._outcome import DispositionRecorded, ImpressionRecorded
 from carechain.records.kinds._patient import PatientRecorded
@@ -93,6 +101,12 @@ _SPECS = (
     KindSpec("injury.marked", 1, InjuryMarked, "injuries", multi=True),
     KindSpec("haemorrhage.controlled", 1, HaemorrhageControlled, "haemorrhage_control", multi=True),
     KindSpec("immobilisation.applied", 1, ImmobilisationApplied, "immobilisation", multi=True),
+    KindSpec("pregnancy.recorded", 1, PregnancyRecorded, "pregnancy", multi=False),
+    KindSpec("labour.assessed", 1, LabourAssessed, "labour", multi=True),
+    KindSpec("blood_loss.estimated", 1, BloodLossEstimated, "blood_loss", multi=True),
+    KindSpec("birth.recorded", 1, BirthRecorded, "births", multi=True),
+    KindSpec("apgar.scored", 1, ApgarScored, "apgar", multi=True),
+    KindSpec("record.linked", 1, RecordLinked, "links", multi=True),
     KindSpec("impression.recorded", 1, ImpressionRecorded, "impression", multi=False),
     KindSpec("disposition.recorded", 1, DispositionRecorded, "disposition", multi=False),
     KindSpec("note.added", 1, NoteAdded, "notes", multi=True),

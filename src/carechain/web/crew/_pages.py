@@ -27,6 +27,7 @@ from carechain.web.crew._views import (
     conflicts,
     history_rows,
     jobs_today,
+    linked_records,
     overrides,
     patient_banner,
     receipts,
@@ -95,6 +96,8 @@ def _frame(
         banner=patient_banner(state, now(request)),
         status_bar=status(request, record),
         sections=_nav(state),
+        linked=linked_records(state),
+        maternity=state.get("maternity"),
         **values,
     )
 
@@ -237,6 +240,8 @@ def section_page(
         "observations": "crew/observations.html",
         "medications": "crew/medications.html",
         "disposition": "crew/disposition.html",
+        "birth": "crew/birth.html",
+        "apgar": "crew/apgar.html",
     }.get(section.slug, "crew/section.html")
     scores = dict(state["scores"])
     return _frame(

@@ -39,6 +39,13 @@ from carechain.web.crew._sections_consent import (
     SAFEGUARDING,
     SIGNATURE,
 )
+from carechain.web.crew._sections_maternity import (
+    APGAR,
+    BIRTH,
+    BLOOD_LOSS,
+    LABOUR,
+    PREGNANCY,
+)
 from carechain.web.crew._sections_trauma import (
     HAEMORRHAGE,
     IMMOBILISATION,
@@ -49,6 +56,7 @@ from carechain.web.crew._sections_trauma import (
 
 __all__ = [
     "AMENDABLE",
+    "BIRTH",
     "BY_KIND",
     "BY_SLUG",
     "MEDICATIONS",
@@ -382,6 +390,11 @@ SECTIONS: tuple[Section, ...] = (
     HAEMORRHAGE,
     IMMOBILISATION,
     TRIAGE,
+    PREGNANCY,
+    LABOUR,
+    BIRTH,
+    BLOOD_LOSS,
+    APGAR,
     IMPRESSION,
     CAPACITY,
     REFUSAL,

@@ -27,6 +27,7 @@ __all__ = [
     "history_rows",
     "hub_status",
     "jobs_today",
+    "linked_records",
     "news2_view",
     "overrides",
     "patient_banner",
@@ -358,4 +359,26 @@ def receipts(state: Mapping[str, Any]) -> list[dict[str, Any]]:
         if r.get("accepted_by"):
             item["text"] += f" · handover accepted by {r['accepted_by']}"
         out.append(item)
+    return out
+
+
+_RELATION = {"baby": "Baby", "mother": "Mother"}
+
+
+def linked_records(state: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Return the records linked to this one: the mother's, or each baby's, with the birth
+    time when this is the mother's record."""
+    summary = state.get("maternity") or {}
+    born = {b.get("baby_record"): b for b in summary.get("births", [])}
+    out = []
+    for link in summary.get("links", []):
+        record = str(link.get("record"))
+        birth = born.get(record, {})
+        at = birth.get("born_at") or link.get("linked_at")
+        out.append({
+            "relation": _RELATION.get(str(link.get("relation")), "Linked"),
+            "record": record,
+            "short": record[:8],
+            "born_at": datetime.fromisoformat(str(at)) if at else None,
+        })
     return out

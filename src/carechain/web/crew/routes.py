@@ -20,7 +20,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from carechain.errors import FieldInvalid, FormularyBreach, NotFound
 from carechain.operations import records as ops
 from carechain.records import kinds
-from carechain.web.crew import arrest, bodymap
+from carechain.web.crew import arrest, bodymap, maternity
 from carechain.web.crew._amend import amendable, field_and_rule
 from carechain.web.crew._deps import (
     FormDep,
@@ -60,7 +60,7 @@ from carechain.web.crew._rules import (
     confirmation_refused,
     not_future,
 )
-from carechain.web.crew._sections import BY_KIND, BY_SLUG, SIGNOFF
+from carechain.web.crew._sections import BIRTH, BY_KIND, BY_SLUG, SIGNOFF
 from carechain.web.crew._views import conflict_texts
 from carechain.web.shared.form_errors import field_errors
 from carechain.web.shared.live import STREAM_MAX_S, start_cursor, vitals_stream
@@ -274,6 +274,8 @@ def save_section(
     section = _section(slug)
     ctx = context(request)
     state = ctx.node.state(record)  # what the form showed: the read was audited with it
+    if section is BIRTH:  # a birth opens the baby's own record, linked to this one
+        return maternity.save_birth(request, viewer, record, state, form)
     name = kinds.KINDS[section.kind].section
     current = {} if section.multi else state["sections"].get(name, {})
     base = None if section.full else prefill(section, current)

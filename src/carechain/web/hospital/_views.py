@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from carechain.handover import maternity_card
 from carechain.web.hospital.board import Patient, display_zone, local_time
 from carechain.web.shared.files import CATEGORIES
 from carechain.web.shared.headline import headline_view
@@ -127,4 +128,5 @@ def patient_view(state: dict[str, Any], patient: Patient, now: datetime) -> dict
         "news2": news2,
         # A child's working weight: measured, else estimated by age (and then said so).
         "weight": state.get("scores", {}).get("weight"),
+        "maternity": maternity_card(state, now.astimezone(display_zone())),
     }

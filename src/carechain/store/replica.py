@@ -50,12 +50,14 @@ class ReadPath:
         retry_s: float = RETRY_S,
         lag_wait_s: float = LAG_WAIT_S,
         clock: Callable[[], float] = time.monotonic,
+        open_replica: Callable[[str], Store] | None = None,
     ) -> None:
         self.primary = primary
         self.replica_url = replica_url
         self._retry_s = retry_s
         self._lag_wait_s = lag_wait_s
         self._clock = clock
+        self._open = open_replica or _open_postgres
         self._replica: Store | None = None
         self._down_until = 0.0
         self._lock = threading.Lock()
@@ -72,10 +74,8 @@ class ReadPath:
                 return self._replica
             if self._clock() < self._down_until:
                 return None
-            from carechain.store.postgres import PostgresStore
-
             try:
-                self._replica = PostgresStore(self.replica_url)
+                self._replica = self._open(self.replica_url)
             except StoreError as exc:
                 self._mark_down(exc)
                 return None
@@ -144,3 +144,10 @@ class ReadPath:
             replica, self._replica = self._replica, None
         if replica is not None:
             replica.close()
+
+
+def _open_postgres(url: str) -> Store:
+    """Open the replica's store (imported here: SQLite-only nodes never load psycopg)."""
+    from carechain.store.postgres import PostgresStore
+
+    return PostgresStore(url)

@@ -142,6 +142,34 @@ def test_a_lagging_replica_serves_only_what_it_applied_and_pulls_still_get_every
     assert chain.reads.replica_reads > before
 
 
+def test_live_delivery_does_not_wait_on_a_replica_that_stopped_applying(
+    chain: Chain, standby: Standby, pg_url: str
+) -> None:
+    key = chain.crew.directory.nodes("hub")[0].key_id.hex()
+
+    async def scenario() -> float:
+        stop = asyncio.Event()
+        task = asyncio.create_task(follow(chain.hospital, chain.served.url, key, stop=stop))
+        await asyncio.sleep(0.3)
+        _on_standby(standby, pg_url, "SELECT pg_wal_replay_pause()")
+        try:
+            sent = time.monotonic()
+            await asyncio.to_thread(chain.note, "while the replica is paused")
+            while chain.notes() != ["while the replica is paused"]:
+                assert not task.done() and time.monotonic() - sent < 30
+                await asyncio.sleep(0.02)
+            return time.monotonic() - sent
+        finally:
+            _on_standby(standby, pg_url, "SELECT pg_wal_replay_resume()")
+            stop.set()
+            await asyncio.wait_for(task, 10)
+
+    before = chain.reads.primary_reads
+    asyncio.run(scenario())
+    assert chain.reads.primary_reads > before  # the woken entry was read on the primary
+    chain.check_hospital(["while the replica is paused"])
+
+
 def test_a_hospital_follows_through_the_replica_and_fails_over_when_it_stops(
     chain: Chain, standby: Standby
 ) -> None:

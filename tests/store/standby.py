@@ -45,11 +45,12 @@ def allow_replication(url: str) -> None:
 
 
 def _bin(url: str) -> Path:
-    """Return the directory of the server's own programs (pg_ctl, pg_basebackup)."""
+    """Return the directory of the server's own programs (pg_ctl, pg_basebackup), as the
+    server itself reports it."""
     with psycopg.connect(url) as conn:
-        row = conn.execute("SHOW server_version_num").fetchone()
-    major = int(str(row[0] if row else 0)) // 10000
-    return Path(f"/usr/lib/postgresql/{major}/bin")
+        row = conn.execute("SELECT setting FROM pg_config WHERE name = 'BINDIR'").fetchone()
+    assert row is not None
+    return Path(str(row[0]))
 
 
 def _free_port() -> int:

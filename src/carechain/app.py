@@ -22,6 +22,7 @@ from carechain.hub import TransparencyLog
 from carechain.node import Node
 from carechain.operations import Door
 from carechain.operations.attachments import ATTACHMENT_MAX_BYTES
+from carechain.store.replica import ReadPath
 from carechain.sync import routes as sync_routes
 from carechain.sync.live import LiveHub
 from carechain.sync.loop import SyncLoop
@@ -38,16 +39,22 @@ RECORD_API_ROLES = ("crew", "hospital", "vault")
 
 
 def create_app(
-    node: Node, *, sync_loop: SyncLoop | None = None, accounts: AccountStore | None = None
+    node: Node,
+    *,
+    sync_loop: SyncLoop | None = None,
+    accounts: AccountStore | None = None,
+    read_replica: str | None = None,
 ) -> FastAPI:
     """Return the HTTP API of a node (with its background sync loop, if it runs one), and
-    its web apps when it has an accounts store."""
+    its web apps when it has an accounts store. A hub given a `read_replica` URL serves
+    pull pages and live delivery from that PostgreSQL standby (`carechain.store.replica`)."""
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
         await app.state.live.close()
         app.state.writer.close()
+        app.state.sync.reads.close()
 
     app = FastAPI(
         lifespan=lifespan,
@@ -58,7 +65,7 @@ def create_app(
     )
     app.state.node = node
     log = TransparencyLog(node.store, node.keys, node.wall) if node.info.role == "hub" else None
-    app.state.sync = SyncService(node, log)
+    app.state.sync = SyncService(node, log, ReadPath(node.store, read_replica))
     app.state.writer = GroupWriter(app.state.sync)
     app.state.live = LiveHub(app.state.sync)
     app.state.sync_loop = sync_loop

@@ -22,6 +22,7 @@ class Settings:
     peers: tuple[str, ...] = ()
     live: tuple[str, ...] = ()
     database_url: str | None = None
+    read_replica_url: str | None = None
     sync_interval_s: float = 5.0
     formulary: Path | None = None
     tls_cert: Path | None = None
@@ -59,6 +60,14 @@ class Settings:
             ("postgresql://", "postgres://", "sqlite:///")
         ):
             raise FieldInvalid("database_url", "must be a postgresql:// or sqlite:/// URL")
+        if self.read_replica_url is not None and not (
+            self.read_replica_url.startswith(("postgresql://", "postgres://"))
+            and (self.database_url or "").startswith(("postgresql://", "postgres://"))
+        ):
+            raise FieldInvalid(
+                "read_replica_url",
+                "must be a postgresql:// URL, and needs --database on PostgreSQL too",
+            )
         if (self.backup_every_s is None) != (self.backup_dir is None):
             raise FieldInvalid(
                 "backup_every_s", "give both --backup-every and --backup-dir, or neither"

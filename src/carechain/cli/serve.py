@@ -76,6 +76,11 @@ def serve(
     database: Annotated[
         str | None, typer.Option(help="Store URL, e.g. postgresql://… (hub, vault).")
     ] = None,
+    read_replica: Annotated[
+        str | None,
+        typer.Option(help="A PostgreSQL streaming replica of --database to serve pull and live "
+                     "reads from (hub).")
+    ] = None,
     sync_interval: Annotated[float, typer.Option(help="Seconds between sync rounds.")] = 5.0,
     formulary: Annotated[
         Path | None, typer.Option(help="The trust's formulary (YAML or JSON).")
@@ -118,6 +123,7 @@ def serve(
             peers=tuple(peer or ()),
             live=tuple(live or ()),
             database_url=database,
+            read_replica_url=read_replica,
             sync_interval_s=sync_interval,
             formulary=formulary,
             tls_cert=tls_cert,
@@ -180,7 +186,9 @@ def run_node(node: Node, settings: Settings) -> None:
     devices = _listen_for_monitors(node, accounts, settings)
     quieter_gc()
     loop.start()
-    app = create_app(node, sync_loop=loop, accounts=accounts)
+    app = create_app(
+        node, sync_loop=loop, accounts=accounts, read_replica=settings.read_replica_url
+    )
     if devices is not None:
         app.state.monitors = devices.monitors
     config = uvicorn.Config(

@@ -3,10 +3,12 @@ into an empty store in one transaction with binary COPY.
 
 Each runs on a connection of its own, so hub processes sharing the database carry on
 appending while a snapshot is read. The load takes the store's append lock first: no
-process can append between the emptiness check and the commit. It drops the unique
-constraint on `id` and the `entries_by_record` index for the load and makes them again,
-with the same names, before committing (all in the one transaction): building an index
-by sorting is much cheaper than a million random insertions into it.
+process can append between the emptiness check and the commit. It drops the primary key
+of `entry_ids` (where ids are unique) and the `entries_by_record` index for the load,
+fills `entry_ids` from the loaded rows and makes both again, with the same names, before
+committing (all in the one transaction): building an index by sorting is much cheaper
+than a million random insertions into it. Partitions of `entries` are made as the rows
+ask for them.
 """
 
 from __future__ import annotations
@@ -16,10 +18,11 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 import psycopg
-from psycopg import IsolationLevel, sql
+from psycopg import IsolationLevel
 from psycopg.rows import TupleRow
 
 from carechain.errors import StoreError
+from carechain.store._pg_partitions import PARTITION_ENTRIES, ensure_partitions
 from carechain.store._pg_schema import lock_key
 from carechain.store._summary import DENSE, REBUILD
 from carechain.store.bulk import ENTRY_COLUMNS
@@ -121,18 +124,9 @@ class PgBulkLoad:
                 raise StoreError(f"the store is not empty (its {', '.join(used)} hold rows)")
             # Index the loaded log once, by sorting, instead of row by row: a million
             # random ids go into the unique index about three times faster that way.
-            self._unique = str(
-                self._scalar(
-                    "SELECT conname FROM pg_constraint WHERE conrelid = 'entries'::regclass "
-                    "AND contype = 'u'"
-                )
-            )
-            self._conn.execute(
-                sql.SQL("ALTER TABLE entries DROP CONSTRAINT {}").format(
-                    sql.Identifier(self._unique)
-                )
-            )
+            self._conn.execute("ALTER TABLE entry_ids DROP CONSTRAINT entry_ids_pkey")
             self._conn.execute("DROP INDEX entries_by_record")
+            self._bound = 0
             # The summary is made once from the loaded rows at commit, not per COPY.
             self._conn.execute("ALTER TABLE entries DISABLE TRIGGER entries_summarize")
         except psycopg.Error as exc:
@@ -159,6 +153,14 @@ class PgBulkLoad:
 
     def add_entries(self, rows: Sequence[Sequence[Any]]) -> None:
         """Insert entry rows exactly as given, seq included."""
+        top = max((int(r[0]) for r in rows), default=0)
+        if top >= self._bound:
+            try:
+                self._bound = ensure_partitions(
+                    self._conn, top + PARTITION_ENTRIES // 2, PARTITION_ENTRIES
+                )
+            except psycopg.Error as exc:
+                raise StoreError(f"bulk load failed: {exc}") from exc
         self._copy(_COPY_ENTRIES, _ENTRY_TYPES, rows)
 
     def add_access(self, rows: Sequence[tuple[bytes, bytes, int]]) -> None:
@@ -188,11 +190,10 @@ class PgBulkLoad:
         if not self._open:
             raise StoreError("the bulk load is over")
         try:
-            # The same constraint and index as the migrations made; a repeated id fails here.
+            # The same key and index as the migrations made; a repeated id fails here.
+            self._conn.execute("INSERT INTO entry_ids (id, seq) SELECT id, seq FROM entries")
             self._conn.execute(
-                sql.SQL("ALTER TABLE entries ADD CONSTRAINT {} UNIQUE (id)").format(
-                    sql.Identifier(self._unique)
-                )
+                "ALTER TABLE entry_ids ADD CONSTRAINT entry_ids_pkey PRIMARY KEY (id)"
             )
             self._conn.execute("CREATE INDEX entries_by_record ON entries (record, seq)")
             self._conn.execute("ALTER TABLE entries ENABLE TRIGGER entries_summarize")

@@ -9,12 +9,14 @@ two logs kept in two schemas of one database neither block nor wake each other.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 
 import psycopg
 from psycopg import IsolationLevel, sql
 from psycopg.rows import TupleRow
 
 from carechain.errors import StoreError
+from carechain.store import _pg_partitions
 from carechain.store._summary import REBUILD, SUMMARIZE_PG
 
 __all__ = [
@@ -36,7 +38,19 @@ _MAX_IDENTIFIER_BYTES = 63  # NAMEDATALEN - 1: longer channel names are refused 
 # PostgreSQL: `bytea` for blobs, `bigint` for sequence numbers and milliseconds. The seq
 # is assigned by `PostgresStore.append` under an advisory lock, never by a sequence
 # (a sequence leaves a gap when a transaction rolls back).
-MIGRATIONS: list[list[str]] = [
+# A migration is a list of statements, or a function of the connection and the schema for
+# one that is more than DDL (moving rows): each runs in one transaction either way.
+Migration = list[str] | Callable[["psycopg.Connection[TupleRow]", str], None]
+
+
+def _partition(conn: psycopg.Connection[TupleRow], schema: str) -> None:
+    """Migration 7: the entries table partitioned by ranges of seq (store/_pg_partitions.py)."""
+    _pg_partitions.partition_entries(
+        conn, lock_key(schema, "append"), _pg_partitions.PARTITION_ENTRIES
+    )
+
+
+MIGRATIONS: list[Migration] = [
     [
         """CREATE TABLE entries (
             seq bigint PRIMARY KEY CHECK (seq > 0),
@@ -122,6 +136,8 @@ MIGRATIONS: list[list[str]] = [
            FOR EACH STATEMENT EXECUTE FUNCTION entries_summarize()""",
         *REBUILD,
     ],
+    # PostgreSQL only (SQLite's list has a no-op here): see store/_pg_partitions.py.
+    _partition,
 ]
 
 
@@ -232,8 +248,11 @@ def migrate(conn: psycopg.Connection[TupleRow], schema: str) -> list[int]:
             if version in _applied(conn):
                 continue
             conn.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version int PRIMARY KEY)")
-            for statement in statements:
-                conn.execute(statement)
+            if callable(statements):
+                statements(conn, schema)
+            else:
+                for statement in statements:
+                    conn.execute(statement)
             conn.execute("INSERT INTO schema_migrations (version) VALUES (%s)", (version,))
             done.append(version)
     return done

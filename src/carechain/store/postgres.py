@@ -14,6 +14,8 @@ Same contract and schema as the SQLite engine (see docs/storage.md). What differ
   (`carechain_entries`, schema-qualified outside `public`) with the highest new seq, in
   the same transaction, so the notice goes out on commit. `PgListener` receives it.
 - **Append-only in the database.** Triggers refuse UPDATE, DELETE and TRUNCATE of entries.
+- **Partitioned by seq.** `entries` is range-partitioned by seq; an append creates the next
+  partition ahead of need, and ids are unique in `entry_ids` (store/_pg_partitions.py).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from carechain.entries import HLC, Entry, decode_signed
 from carechain.errors import StoreError
 from carechain.store._pg_bulk import PgBulkLoad, PgSnapshot
 from carechain.store._pg_listener import PgListener
+from carechain.store._pg_partitions import PARTITION_ENTRIES, ensure_partitions
 from carechain.store._pg_schema import (
     CHANNEL,
     MIGRATIONS,
@@ -64,6 +67,9 @@ _COLUMNS = "seq, id, record, cls, author, hlc_ms, hlc_counter, signed, signature
 _RAW = "SELECT seq, id, record, signed, signature, cls FROM entries"
 _COPY = f"COPY entries ({_COLUMNS}) FROM STDIN (FORMAT BINARY)"
 _COPY_TYPES = ["int8", "bytea", "bytea", "text", "bytea", "int8", "int8", "bytea", "bytea", "int8"]
+_COPY_IDS = "COPY entry_ids (id, seq) FROM STDIN (FORMAT BINARY)"
+# An entry by id: its seq from `entry_ids`, then its row from the one partition holding it.
+_BY_ID = "entry_ids i JOIN entries e ON e.seq = i.seq"
 _RAW_PAGE = 1000
 
 class PostgresStore:
@@ -73,8 +79,10 @@ class PostgresStore:
     is reopened by the next call (the call that met the loss fails with StoreError).
     """
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, partition_entries: int = PARTITION_ENTRIES) -> None:
         self._url = url
+        self._partition = partition_entries
+        self._bound = 0  # the first seq no partition holds, as last seen (it only grows)
         self._lock = threading.RLock()
         self._closed = False
         try:
@@ -121,7 +129,7 @@ class PostgresStore:
             seqs: dict[bytes, int] = {}
             top = 0
             for id_, seq in conn.execute(
-                "SELECT id, seq FROM entries WHERE id = ANY(%s) "
+                "SELECT id, seq FROM entry_ids WHERE id = ANY(%s) "
                 "UNION ALL SELECT NULL, coalesce(max(seq), 0) FROM entries",
                 (list({e.id for e in entries}),),
                 binary=True,
@@ -160,10 +168,19 @@ class PostgresStore:
                         grants.setdefault((h.record, key), top)  # the first grant counts
                 out.append((top, True))
             if rows:
-                with conn.cursor() as cur, cur.copy(_COPY) as copy:
-                    copy.set_types(_COPY_TYPES)
-                    for row in rows:
-                        copy.write_row(row)
+                # The maintenance step: keep half a partition ahead of the log.
+                if top + self._partition // 2 >= self._bound:
+                    self._bound = ensure_partitions(conn, top + self._partition // 2,
+                                                    self._partition)
+                with conn.cursor() as cur:
+                    with cur.copy(_COPY) as copy:
+                        copy.set_types(_COPY_TYPES)
+                        for row in rows:
+                            copy.write_row(row)
+                    with cur.copy(_COPY_IDS) as copy:
+                        copy.set_types(["bytea", "int8"])
+                        for row in rows:
+                            copy.write_row((row[1], row[0]))
                 if grants:
                     conn.execute(
                         "INSERT INTO access (record, key, seq) SELECT * FROM "
@@ -202,7 +219,8 @@ class PostgresStore:
     def get(self, entry_id: bytes) -> Stored | None:
         """Return an entry by id."""
         found = self._rows(
-            "get", "SELECT seq, signed, signature FROM entries WHERE id = %s", (entry_id,)
+            "get", f"SELECT e.seq, e.signed, e.signature FROM {_BY_ID} WHERE i.id = %s",
+            (entry_id,),
         )
         return found[0] if found else None
 
@@ -249,7 +267,7 @@ class PostgresStore:
 
     def has(self, ids: Sequence[bytes]) -> set[bytes]:
         """Return which of the ids are stored."""
-        return set(self.records_of(ids))
+        return set(self.seqs_of(ids))
 
     def records_of(self, ids: Sequence[bytes]) -> dict[bytes, bytes]:
         """Return the record of each stored entry among the ids."""
@@ -257,7 +275,9 @@ class PostgresStore:
             return {}
         with self._using("records_of") as conn:
             rows = conn.execute(
-                "SELECT id, record FROM entries WHERE id = ANY(%s)", (list(ids),), binary=True
+                f"SELECT i.id, e.record FROM {_BY_ID} WHERE i.id = ANY(%s)",
+                (list(ids),),
+                binary=True,
             ).fetchall()
         return {bytes(i): bytes(r) for i, r in rows}
 
@@ -368,7 +388,7 @@ class PostgresStore:
             return {}
         with self._using("seqs_of") as conn:
             rows = conn.execute(
-                "SELECT id, seq FROM entries WHERE id = ANY(%s)", (list(ids),), binary=True
+                "SELECT id, seq FROM entry_ids WHERE id = ANY(%s)", (list(ids),), binary=True
             ).fetchall()
         return {bytes(i): int(s) for i, s in rows}
 
@@ -388,8 +408,9 @@ class PostgresStore:
         each with its entry's row when this store holds it."""
         with self._using("positioned") as conn:
             rows = conn.execute(
-                f"SELECT p.seq, p.id, {_JOINED} FROM hub_positions p LEFT JOIN entries e"
-                " ON e.id = p.id WHERE p.log = %s AND p.seq > %s ORDER BY p.seq LIMIT %s",
+                f"SELECT p.seq, p.id, {_JOINED} FROM hub_positions p LEFT JOIN entry_ids i"
+                " ON i.id = p.id LEFT JOIN entries e ON e.seq = i.seq"
+                " WHERE p.log = %s AND p.seq > %s ORDER BY p.seq LIMIT %s",
                 (log, after, limit),
                 binary=True,
             ).fetchall()

@@ -122,12 +122,12 @@ class LiveHub:
 
     async def _dispatch(self) -> None:
         assert self._event is not None
-        store = self.service.node.store
+        reads = self.service.reads  # a read replica, if the hub has one
         while True:
             await self._event.wait()
             self._event.clear()
             while True:
-                page = await asyncio.to_thread(store.raw_since, self.cursor, READ_PAGE)
+                page = await asyncio.to_thread(reads.rows_after, self.cursor, READ_PAGE)
                 if not page:
                     break
                 self.cursor = page[-1].seq

@@ -10,6 +10,7 @@ from carechain.entries.canonical import encode_pair
 from carechain.errors import CarechainError, FieldInvalid
 from carechain.hub import TransparencyLog
 from carechain.node import Node
+from carechain.store.replica import ReadPath
 from carechain.sync.heads import HeadKeeper
 from carechain.sync.policy import ALL, FULL_ROLES, page_for
 from carechain.sync.receive import Delivery, Received, receive
@@ -25,9 +26,14 @@ SEEN_EVERY_MS = 60_000
 class SyncService:
     """What a node answers to its peers."""
 
-    def __init__(self, node: Node, log: TransparencyLog | None = None) -> None:
+    def __init__(
+        self, node: Node, log: TransparencyLog | None = None, reads: ReadPath | None = None
+    ) -> None:
         self.node = node
         self.log = log
+        # Where pull pages and live delivery read the log (a read replica, if named); the
+        # transparency log is fed from the node's own store, so heads never shrink.
+        self.reads = reads if reads is not None else ReadPath(node.store)
         self.heads = HeadKeeper(node.store, node.directory)
         self.seen: dict[bytes, int] = {}  # key id → when that node last synced here (ms)
         self._proofs: dict[tuple[int, int], list[bytes]] = {}
@@ -108,7 +114,10 @@ class SyncService:
             raise FieldInvalid("after", "must be 0 or more")
         if not 1 <= limit <= 1000:
             raise FieldInvalid("limit", "must be between 1 and 1000")
-        page = page_for(self.node.store, peer, after, limit)
+        page = self.reads.read_current(
+            lambda store: page_for(store, peer, after, limit),
+            lambda page, size: page.more or page.next >= size,
+        )
         head = self.head()
         out: list[tuple[int, bytes, list[bytes] | None]] = []
         for r in page.entries:

@@ -212,7 +212,9 @@ def test_the_babys_record_lists_its_apgar_scores_and_its_mother() -> None:
     fields = build_handover(state, now=NOW).fields
     assert fields["situation"].startswith("0 days F, newborn, born 14:32 (8 min ago)")
     assert fields["background"].startswith(f"mother's record {MOTHER[:8]}")
-    assert fields["assessment"].startswith("Apgar 7 at 1 min, 5 at 5 min")
+    # A newborn is not weighed on scene: the working weight says it is estimated (APLS).
+    assert fields["assessment"] == (
+        "weight 4 kg (estimated from age, not weighed); Apgar 7 at 1 min, 5 at 5 min")
 
 
 def test_an_amended_apgar_score_is_rescored() -> None:

@@ -53,6 +53,7 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "date_of_birth": "1957-03-11",
         "sex": "male",
         "nhs_number": "943 476 5919",
+        "nhs_number_status": "02",
         "address": "14 Mill Lane, Bolton",
         "postcode": "bl1 4aa",
         "gp_practice": "Mill Lane Surgery (P82001)",

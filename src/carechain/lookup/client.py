@@ -107,7 +107,8 @@ class HttpPds(Pds):
         waited = 0.0
         for attempt in range(self.retries + 1):
             try:
-                response = self._http.get(self.base_url + path, params=params,
+                response = self._http.get(self.base_url + path,
+                                          params=httpx.QueryParams(params or []),
                                           headers=self._headers())
             except httpx.TimeoutException as exc:
                 raise PdsUnavailable(

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -136,7 +137,7 @@ class FakePds:
     def _matches(self, params: dict[str, str], patient: dict[str, Any]) -> bool:
         name = patient["name"][0]
         homes = patient.get("address") or [{}]
-        checks = {
+        checks: dict[str, Callable[[str], bool]] = {
             "family": lambda v: _prefix(v, name["family"]),
             "given": lambda v: _prefix(v, " ".join(name["given"]))
             or _prefix(v, name["given"][0]),

@@ -108,7 +108,7 @@ class HttpPds(Pds):
         for attempt in range(self.retries + 1):
             try:
                 response = self._http.get(self.base_url + path,
-                                          params=httpx.QueryParams(params or []),
+                                          params=httpx.QueryParams(tuple(params or ())),
                                           headers=self._headers())
             except httpx.TimeoutException as exc:
                 raise PdsUnavailable(

@@ -12,7 +12,7 @@ from typing import Any
 
 from carechain.accounts import BREAK_GLASS_MS
 from carechain.accounts.breakglass import check_reason
-from carechain.errors import CarechainError, Forbidden
+from carechain.errors import CarechainError, FieldInvalid, Forbidden
 from carechain.handover import build_handover
 from carechain.node import Unit, Written
 from carechain.node.replication import replication
@@ -44,6 +44,12 @@ __all__ = [
 
 # Kinds that need more than `record.write`.
 _KIND_ACTIONS = {"record.signed": "record.sign"}
+# Kinds written only by an operation of their own (or by another node).
+_OWN_OPERATION = {
+    "previous_calls.requested": "is written by asking for previous calls "
+                                "(POST /records/{record_id}/previous-calls)",
+    "previous_calls.answered": "is written by the trust's records vault, not by a crew",
+}
 
 
 def _permit(door: Door, actor: Actor, action: str) -> None:
@@ -54,9 +60,13 @@ def _permit(door: Door, actor: Actor, action: str) -> None:
 def _writable(door: Door, actor: Actor, record: bytes) -> None:
     """A writer writes only records it may read (its own device's, on a crew node)."""
     held_record(door.node, record)
-    if not record_access(door.node, door.accounts, actor, record, door.now_ms()).allowed:
+    access = record_access(door.node, door.accounts, actor, record, door.now_ms())
+    if not access.allowed:
         raise Forbidden(f"{actor.name} has no care relationship with this record",
                         action="record.write", role=actor.role)
+    if access.why == "previous-call":
+        raise Forbidden("a previous call is another crew's record: it is read here, never "
+                        "written", action="record.write", role=actor.role)
 
 
 def open_record(door: Door, actor: Actor, uow: Unit, *, data: dict[str, Any]) -> tuple[
@@ -83,6 +93,8 @@ def append(
     """Append a typed entry (a section) to a record; `confirmation` is a second clinician's
     (staff id, PIN) for a dose only a second clinician may let through."""
     _permit(door, actor, _KIND_ACTIONS.get(kind, "record.write"))
+    if kind in _OWN_OPERATION:
+        raise FieldInvalid("kind", f"{kind} {_OWN_OPERATION[kind]}")
     _writable(door, actor, record)
     flush_before(door, uow, record=record, kind=kind)  # held monitor readings go first
     granted = door.node.recipients(record)
@@ -213,7 +225,8 @@ def list_records(door: Door, actor: Actor, uow: Unit, *, limit: int) -> list[dic
     for item in node.list_records(limit=10_000):
         record = bytes.fromhex(item["record_id"])
         try:
-            if not record_access(node, door.accounts, actor, record, door.now_ms()).allowed:
+            access = record_access(node, door.accounts, actor, record, door.now_ms())
+            if not access.allowed or access.why == "previous-call":  # shown with its call
                 continue
         except CarechainError:
             continue

@@ -41,7 +41,7 @@ from carechain.errors import CarechainError
 from carechain.node import Node, Unit
 from carechain.node.audit import write_audit
 from carechain.records.fold import AMENDMENT_KIND
-from carechain.records.kinds._previous import MAX_PREVIOUS
+from carechain.records.kinds import MAX_PREVIOUS
 from carechain.store import Stored
 from carechain.trust import Certificate
 

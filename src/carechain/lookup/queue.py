@@ -150,6 +150,11 @@ class LookupQueue:
             self._save(new)
         return new
 
+    def put_back(self, job: Job) -> None:
+        """Keep `job` as it was (the unit of work that settled it rolled back)."""
+        with self._lock:
+            self._save(job)
+
     def pending(self) -> list[Job]:
         """Return every queued lookup of every record, oldest first."""
         found = [self._open(v) for _, v in self.node.store.meta_items(JOB)]

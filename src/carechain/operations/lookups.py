@@ -88,12 +88,15 @@ def confirm(door: Door, actor: Actor, uow: Unit, *, record: bytes, lookup: str,
     queue = _queue(door)
     job = queue.get(record, lookup)
     number = _number(nhs_number)
+    if job.state != "answered":
+        raise FieldInvalid("lookup", f"is {job.state}: only an answered lookup is confirmed")
     chosen = [p for p in job.patients() if p.nhs_number == number]
-    if job.state != "answered" or not chosen:
+    if not chosen:
         raise FieldInvalid("nhs_number", "must be one of the patients this lookup answered")
     written = append(door, actor, uow, record=record, kind="patient.recorded",
                      data=chosen[0].patient_fields())
     queue.settle(record, lookup, "confirmed", confirmed=number)
+    uow.on_rollback(lambda: queue.put_back(job))  # not written: still to confirm
     door.audit(actor, uow, "patient.lookup", record=record,
                detail={"lookup": lookup, "state": "confirmed"})
     return written
@@ -102,7 +105,10 @@ def confirm(door: Door, actor: Actor, uow: Unit, *, record: bytes, lookup: str,
 def dismiss(door: Door, actor: Actor, uow: Unit, *, record: bytes, lookup: str) -> Job:
     """Set a lookup's answer aside: nothing is written into the record."""
     _writable(door, actor, record)
-    job = _queue(door).settle(record, lookup, "dismissed")
+    queue = _queue(door)
+    before = queue.get(record, lookup)
+    job = queue.settle(record, lookup, "dismissed")
+    uow.on_rollback(lambda: queue.put_back(before))
     door.audit(actor, uow, "patient.lookup", record=record,
                detail={"lookup": lookup, "state": "dismissed"})
     return job

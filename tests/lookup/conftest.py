@@ -72,21 +72,31 @@ class Chain:
             sync_with(node, self.hub_client)
 
 
-@pytest.fixture
-def chain(tmp_path: Path, trust: Trust) -> Iterator[Chain]:
+    def close(self) -> None:
+        for crew in self.crews:
+            crew.client.close()
+            crew.accounts.close()
+            crew.node.close()
+        self.hub_client.close()
+        self.vault.close()
+        self.hub.close()
+
+
+def build_chain(tmp_path: Path, trust: Trust, pds: Pds | None = None) -> Chain:
+    """Return a hub, a vault and two crew nodes (the second with `pds`), introduced."""
     hub = make_node(tmp_path / "hub", trust, role="hub", name="hub")
     hub_client = TestClient(create_app(hub), base_url="http://127.0.0.1")
     vault = make_node(tmp_path / "vault", trust, role="vault", name="vault-records")
     crews = (make_crew(tmp_path / "crew-1", trust, "crew-1"),
-             make_crew(tmp_path / "crew-2", trust, "crew-2"))
+             make_crew(tmp_path / "crew-2", trust, "crew-2", pds))
     out = Chain(hub, hub_client, vault, crews, tmp_path / "hub")
     out.sync(vault, *(c.node for c in crews))  # everyone learns everyone's certificate
     out.sync(vault, *(c.node for c in crews))
+    return out
+
+
+@pytest.fixture
+def chain(tmp_path: Path, trust: Trust) -> Iterator[Chain]:
+    out = build_chain(tmp_path, trust)
     yield out
-    for crew in crews:
-        crew.client.close()
-        crew.accounts.close()
-        crew.node.close()
-    hub_client.close()
-    vault.close()
-    hub.close()
+    out.close()

@@ -157,7 +157,9 @@ def _summary(state: dict[str, Any]) -> dict[str, Any]:
     history = s.get("history", {})
     return {
         "record_id": state["record_id"],
-        "opened": s.get("record", {}).get("opened_at"),
+        # When the call was: as recorded, else when its first entry was written.
+        "opened": s.get("record", {}).get("opened_at")
+        or (state["history"][0]["time"] if state.get("history") else None),
         "call_received": s.get("incident", {}).get("call_received"),
         "complaint": history.get("presenting_complaint")
         or s.get("incident", {}).get("dispatch_complaint"),

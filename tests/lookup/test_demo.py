@@ -10,7 +10,7 @@ from carechain.demo import chest_pain_stemi
 from carechain.demo.chain import DemoChain
 from carechain.demo.previous import (
     CURRENT_CREW,
-    _as,
+    acting,
     ask_for_previous_calls,
     earlier_call,
     wait_for_vault,
@@ -24,7 +24,7 @@ def test_the_crew_sees_the_patients_previous_call(tmp_path: Path) -> None:
     try:
         patient = dict(next(d for k, d in chest_pain_stemi().steps if k == "patient.recorded"))
         wait_for_vault(chain, CURRENT_CREW)
-        door, paramedic = _as(chain, CURRENT_CREW, "P100234")
+        door, paramedic = acting(chain, CURRENT_CREW, "P100234")
         with door.unit() as uow:
             record, _ = records.open_record(door, paramedic, uow, data={"callsign": "RRV-412"})
         with door.unit() as uow:

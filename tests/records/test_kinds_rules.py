@@ -199,6 +199,15 @@ def test_nhs_number_valid(value: str, stored: str) -> None:
         "nhs_number": stored, "nhs_number_status": "02"}
 
 
+def test_nhs_number_status_takes_exactly_the_uk_core_codes() -> None:
+    from typing import get_args
+
+    from carechain.clinical.nhs_number import VERIFICATION_STATUS
+    from carechain.records.kinds._patient import NhsNumberStatus
+
+    assert get_args(NhsNumberStatus) == tuple(VERIFICATION_STATUS)
+
+
 @pytest.mark.parametrize("status", ["01", "02", "03", "04", "05", "06", "07", "08"])
 def test_nhs_number_status_every_uk_core_code(status: str) -> None:
     body = {"nhs_number": "9434765919", "nhs_number_status": status}

@@ -12,13 +12,15 @@ from typing import Any
 from carechain.demo.chain import DemoChain
 from carechain.operations import Actor, Door, lookups, records
 
-__all__ = ["EARLIER_CREW", "ask_for_previous_calls", "earlier_call", "wait_for_vault"]
+__all__ = ["CURRENT_CREW", "EARLIER_CREW", "acting", "ask_for_previous_calls", "earlier_call",
+           "wait_for_vault"]
 
 EARLIER_CREW = "crew-ambulance-217"
 CURRENT_CREW = "crew-ambulance-412"
 
 
-def _as(chain: DemoChain, node: str, staff_id: str) -> tuple[Door, Actor]:
+def acting(chain: DemoChain, node: str, staff_id: str) -> tuple[Door, Actor]:
+    """Return a demo node's door and one of its people, as they act on the tablet."""
     site = chain.nodes[node]
     person = site.accounts.person(staff_id)
     assert person is not None
@@ -40,7 +42,7 @@ def earlier_call(chain: DemoChain, patient: dict[str, Any]) -> bytes:
     """Document, on the other crew, a call to the same patient three weeks ago (chest
     tightness on exertion, settled; referred to his GP), and return its record id."""
     wait_for_vault(chain, EARLIER_CREW)
-    door, paramedic = _as(chain, EARLIER_CREW, "P100981")
+    door, paramedic = acting(chain, EARLIER_CREW, "P100981")
     called = (datetime.now(UTC) - timedelta(days=21)).replace(microsecond=0)
     steps: list[tuple[str, dict[str, Any]]] = [
         ("incident.recorded", {"incident_number": "ECA-2611-0217", "category": 3,
@@ -73,7 +75,7 @@ def ask_for_previous_calls(chain: DemoChain, record: bytes, earlier: bytes,
     deadline = time.monotonic() + wait_s
     while not vault.holds(earlier) and time.monotonic() < deadline:
         time.sleep(0.2)  # the earlier call reaches the vault through the hub
-    door, paramedic = _as(chain, CURRENT_CREW, "P100234")
+    door, paramedic = acting(chain, CURRENT_CREW, "P100234")
     with door.unit() as uow:
         lookups.request_previous(door, paramedic, uow, record=record)
     chain.nodes[CURRENT_CREW].loop.kick()

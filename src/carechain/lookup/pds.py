@@ -10,7 +10,7 @@ OpenAPI specification (NHS England, `NHSDigital/personal-demographics-service-ap
 
 The NHS number's verification status is the UK Core extension
 `Extension-UKCore-NHSNumberVerificationStatus` on `Patient.identifier`, coded from the
-CodeSystem `UKCore-NHSNumberVerificationStatus` (`VERIFICATION_STATUS`, below).
+CodeSystem `UKCore-NHSNumberVerificationStatus` (`clinical.nhs_number.VERIFICATION_STATUS`).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
 
-from carechain.clinical.nhs_number import check_nhs_number
+from carechain.clinical.nhs_number import VERIFICATION_STATUS, check_nhs_number
 from carechain.errors import FieldInvalid
 
 __all__ = [
@@ -40,17 +40,6 @@ NHS_NUMBER_SYSTEM = "https://fhir.nhs.uk/Id/nhs-number"
 VERIFICATION_EXTENSION = (
     "https://fhir.nhs.uk/R4/StructureDefinition/Extension-UKCore-NHSNumberVerificationStatus"
 )
-# UK Core CodeSystem UKCore-NHSNumberVerificationStatus (HL7 UK / NHS England), every code.
-VERIFICATION_STATUS: dict[str, str] = {
-    "01": "Number present and verified",
-    "02": "Number present but not traced",
-    "03": "Trace required",
-    "04": "Trace attempted - No match or multiple match found",
-    "05": "Trace needs to be resolved - (NHS Number or patient detail conflict)",
-    "06": "Trace in progress",
-    "07": "Number not present and trace not required",
-    "08": "Trace postponed (baby under six weeks old)",
-}
 
 Outcome = Literal["match", "no_match", "multiple"]
 Gender = Literal["male", "female", "other", "unknown"]

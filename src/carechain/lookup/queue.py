@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import secrets
 import threading
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, replace
 from typing import Any, Literal
 
 import nacl.public
@@ -46,7 +46,7 @@ class Job:
     error: str | None = None
     answer: dict[str, Any] | None = None
     updated_ms: int = 0
-    confirmed: str | None = field(default=None)
+    confirmed: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Return the job as JSON-ready fields."""

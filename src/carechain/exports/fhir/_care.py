@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from carechain.clinical.nhs_number import VERIFICATION_STATUS
 from carechain.exports.fhir import _codes as c
 from carechain.exports.fhir._common import Resource, coding, concept, get, quantity
 from carechain.exports.fhir._context import Context
-from carechain.lookup.pds import VERIFICATION_STATUS
 
 __all__ = [
     "allergy_resources",

@@ -158,6 +158,9 @@ def serve(
         fail(f"formulary: {exc}")
     if role is not None and role != node.info.role:
         fail(f"this node's role is {node.info.role!r}, not {role!r}")
+    if pds_url is not None and node.info.role != "crew":
+        node.close()
+        fail(f"--pds-url is for crew nodes; this node's role is {node.info.role!r}")
     if node.keys.key_id not in node.directory.certs:
         # A hub enrolled with its log empty (or re-keyed) before the rotation is imported:
         # served now, every node would refuse its heads as signed by an uncertified key.
@@ -254,8 +257,6 @@ def _lookups(node: Node, settings: Settings) -> tuple[LookupQueue | None,
     """Start a crew node's PDS lookup retries, or a vault's answers to previous calls."""
     if node.info.role == "vault":
         return None, PreviousCalls(node).start(settings.sync_interval_s)
-    if settings.pds_url is not None and node.info.role != "crew":
-        fail(f"--pds-url is for crew nodes; this node's role is {node.info.role!r}")
     if node.info.role != "crew":
         return None, None
     pds = None if settings.pds_url is None else HttpPds(

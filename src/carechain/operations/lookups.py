@@ -31,10 +31,10 @@ from carechain.operations.records import _writable, append, read
 __all__ = ["ask", "confirm", "dismiss", "jobs", "previous", "request_previous", "search_of"]
 
 
-def _queue(door: Door) -> LookupQueue:
+def _queue(door: Door, actor: Actor) -> LookupQueue:
     if door.lookups is None:
         raise Forbidden("patient lookup is done on a crew node", action="patient.lookup",
-                        role="")
+                        role=actor.role)
     return door.lookups
 
 
@@ -66,7 +66,7 @@ def ask(door: Door, actor: Actor, uow: Unit, *, record: bytes, nhs_number: str |
     """Look a patient up on PDS for a record this crew is caring for (never blocks: a
     lookup PDS cannot answer now is queued)."""
     _writable(door, actor, record)
-    queue = _queue(door)
+    queue = _queue(door, actor)
     number = None if nhs_number is None else _number(nhs_number)
     job = queue.ask(record, actor.user, search=search, nhs_number=number)
     door.audit(actor, uow, "patient.lookup", record=record, detail={
@@ -78,14 +78,14 @@ def ask(door: Door, actor: Actor, uow: Unit, *, record: bytes, nhs_number: str |
 def jobs(door: Door, actor: Actor, uow: Unit, *, record: bytes) -> list[Job]:
     """Return a record's lookups, newest first (a read of the record, audited)."""
     read(door, actor, uow, record=record, what="lookups")
-    return _queue(door).jobs(record)
+    return _queue(door, actor).jobs(record)
 
 
 def confirm(door: Door, actor: Actor, uow: Unit, *, record: bytes, lookup: str,
             nhs_number: str) -> Written:
     """Write the PDS patient the crew chose into the record, with the NHS number's
     verification status (`patient.recorded`)."""
-    queue = _queue(door)
+    queue = _queue(door, actor)
     job = queue.get(record, lookup)
     number = _number(nhs_number)
     if job.state != "answered":
@@ -105,7 +105,7 @@ def confirm(door: Door, actor: Actor, uow: Unit, *, record: bytes, lookup: str,
 def dismiss(door: Door, actor: Actor, uow: Unit, *, record: bytes, lookup: str) -> Job:
     """Set a lookup's answer aside: nothing is written into the record."""
     _writable(door, actor, record)
-    queue = _queue(door)
+    queue = _queue(door, actor)
     before = queue.get(record, lookup)
     job = queue.settle(record, lookup, "dismissed")
     uow.on_rollback(lambda: queue.put_back(before))

@@ -68,14 +68,12 @@ _GRANTED: weakref.WeakKeyDictionary[Node, dict[bytes, tuple[frozenset[bytes], bo
 )
 
 
-_FROM_VAULT: weakref.WeakKeyDictionary[Node, dict[bytes, tuple[frozenset[bytes], bool]]] = (
-    weakref.WeakKeyDictionary()
-)
+_Cache = weakref.WeakKeyDictionary[Node, dict[bytes, tuple[frozenset[bytes], bool]]]
+# The same, for grants from the trust's records vault (a previous call, on a crew node).
+_FROM_VAULT: _Cache = weakref.WeakKeyDictionary()
 
 
-def _granted_by(node: Node, record: bytes, roles: tuple[str, ...],
-                cache: weakref.WeakKeyDictionary[Node, dict[bytes, tuple[frozenset[bytes], bool]]],
-                ) -> bool:
+def _granted_by(node: Node, record: bytes, roles: tuple[str, ...], cache: _Cache) -> bool:
     """Return whether a node of one of `roles` granted this node the record's key."""
     heads = node.heads(record)
     known = cache.setdefault(node, {})

@@ -14,11 +14,12 @@ from fastapi import FastAPI
 
 from carechain import __version__
 from carechain.accounts import AccountStore
-from carechain.api import MAX_REQUEST_BYTES, dispatch, quality, records
+from carechain.api import MAX_REQUEST_BYTES, dispatch, lookups, quality, records
 from carechain.api.fhir import install_fhir
 from carechain.edge import install_auth, problems
 from carechain.edge.limits import BodyLimit
 from carechain.hub import TransparencyLog
+from carechain.lookup.queue import LookupQueue
 from carechain.node import Node
 from carechain.operations import Door
 from carechain.operations.attachments import ATTACHMENT_MAX_BYTES
@@ -44,10 +45,13 @@ def create_app(
     sync_loop: SyncLoop | None = None,
     accounts: AccountStore | None = None,
     read_replica: str | None = None,
+    lookup_queue: LookupQueue | None = None,
 ) -> FastAPI:
     """Return the HTTP API of a node (with its background sync loop, if it runs one), and
     its web apps when it has an accounts store. A hub given a `read_replica` URL serves
-    pull pages and live delivery from that PostgreSQL standby (`carechain.store.replica`)."""
+    pull pages and live delivery from that PostgreSQL standby (`carechain.store.replica`);
+    a crew node's PDS lookups go through `lookup_queue` (without one, they wait for a PDS
+    service that is not configured)."""
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -69,7 +73,9 @@ def create_app(
     app.state.writer = GroupWriter(app.state.sync)
     app.state.live = LiveHub(app.state.sync)
     app.state.sync_loop = sync_loop
-    app.state.door = None if accounts is None else Door(node, accounts)
+    if lookup_queue is None and node.info.role == "crew":
+        lookup_queue = LookupQueue(node, None)
+    app.state.door = None if accounts is None else Door(node, accounts, lookup_queue)
     problems.install(app)
     if node.info.role in RECORD_API_ROLES:
         app.include_router(records.router)
@@ -79,6 +85,7 @@ def create_app(
         app.include_router(dispatch.hub_router)
     if node.info.role == "crew":
         app.include_router(dispatch.crew_router)
+        app.include_router(lookups.router)
     install_fhir(app, node.info.role)
     app.include_router(sync_routes.router)
 

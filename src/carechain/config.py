@@ -39,6 +39,8 @@ class Settings:
     mllp_host: str = "127.0.0.1"
     device_map: Path | None = None
     monitor_chunk_s: float = 0.0
+    pds_url: str | None = None
+    pds_timeout_s: float = 3.0
 
     def __post_init__(self) -> None:
         if not 0 < self.port < 65536:
@@ -83,6 +85,12 @@ class Settings:
                                "give --mllp-port too")
         if self.monitor_chunk_s != 0 and not 1 <= self.monitor_chunk_s <= 600:
             raise FieldInvalid("monitor_chunk_s", "must be 0 (at once) or 1 to 600 seconds")
+        if self.pds_url is not None and not self.pds_url.startswith("https://") and not (
+                self.dev or self.pds_url.startswith(("http://127.0.0.1", "http://localhost"))):
+            raise FieldInvalid("pds_url", "must be an https:// URL (http:// only on this "
+                                          "machine, or with --dev)")
+        if not 0.2 <= self.pds_timeout_s <= 30:
+            raise FieldInvalid("pds_timeout_s", "must be between 0.2 and 30 seconds")
         if not self.dev and not self.loopback and self.tls_cert is None:
             raise FieldInvalid(
                 "host",

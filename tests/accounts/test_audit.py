@@ -31,7 +31,8 @@ def test_the_action_set_is_fixed() -> None:
                              "account.totp_reset",
                              "client.issue", "client.revoke", "verification.file",
                              "device.attach", "device.detach",
-                             "dispatch.receive", "dispatch.accept")
+                             "dispatch.receive", "dispatch.accept",
+                             "patient.lookup", "previous_calls.request")
 
 
 @pytest.mark.parametrize("action", AUDIT_ACTIONS)

@@ -55,6 +55,21 @@ def test_patient_carries_nhs_number_with_verification_status() -> None:
     assert ident["extension"][0]["url"].endswith("Extension-UKCore-NHSNumberVerificationStatus")
 
 
+@pytest.mark.parametrize(("recorded", "code", "display"), [
+    (None, "02", "Number present but not traced"),  # a record from before the status
+    ("02", "02", "Number present but not traced"),
+    ("01", "01", "Number present and verified"),  # the crew confirmed a PDS trace
+])
+def test_the_recorded_verification_status_is_exported(recorded: str | None, code: str,
+                                                       display: str) -> None:
+    state = case_state(chest_pain_stemi())
+    state["sections"]["patient"].pop("nhs_number_status", None)
+    if recorded is not None:
+        state["sections"]["patient"]["nhs_number_status"] = recorded
+    coding = patient_of(state)["identifier"][0]["extension"][0]["valueCodeableConcept"]
+    assert (coding["coding"][0]["code"], coding["coding"][0]["display"]) == (code, display)
+
+
 def test_blood_pressure_has_systolic_and_diastolic_components_in_mmhg() -> None:
     observations = observations_of(case_state(chest_pain_stemi()))
     bp = next(o for o in observations if o["code"]["coding"][0]["code"] == "85354-9")

@@ -53,6 +53,7 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "date_of_birth": "1957-03-11",
         "sex": "male",
         "nhs_number": "943 476 5919",
+        "nhs_number_status": "02",
         "address": "14 Mill Lane, Bolton",
         "postcode": "bl1 4aa",
         "gp_practice": "Mill Lane Surgery (P82001)",
@@ -146,6 +147,9 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "requirements": "Direct to cath lab",
     },
     "note.added": {"text": "Wife present and updated."},
+    "previous_calls.requested": {"nhs_number": "9434765919"},
+    "previous_calls.answered": {"request": "ab" * 32, "access": "relationship",
+                                "records": ["cd" * 16]},
     "record.signed": {
         "clinician_name": "Pat Jones",
         "clinician_role": "paramedic",
@@ -523,6 +527,8 @@ def test_registry_shape() -> None:
         "attachment.chunk": ("attachment_chunks", True),
         "attachment.added": ("attachments", True),
         "ecg.recorded": ("ecgs", True),
+        "previous_calls.requested": ("previous_requests", True),
+        "previous_calls.answered": ("previous_answers", True),
     }
     assert {k: (s.section, s.multi) for k, s in KINDS.items()} == expected
     for name, spec in KINDS.items():

@@ -194,7 +194,42 @@ def test_twelve_lead_leads() -> None:
     ],
 )
 def test_nhs_number_valid(value: str, stored: str) -> None:
-    assert validate_body("patient.recorded", {"nhs_number": value}) == {"nhs_number": stored}
+    # A number given without its verification status has not been traced: 02.
+    assert validate_body("patient.recorded", {"nhs_number": value}) == {
+        "nhs_number": stored, "nhs_number_status": "02"}
+
+
+def test_nhs_number_status_takes_exactly_the_uk_core_codes() -> None:
+    from typing import get_args
+
+    from carechain.clinical.nhs_number import VERIFICATION_STATUS
+    from carechain.records.kinds._patient import NhsNumberStatus
+
+    assert get_args(NhsNumberStatus) == tuple(VERIFICATION_STATUS)
+
+
+@pytest.mark.parametrize("status", ["01", "02", "03", "04", "05", "06", "07", "08"])
+def test_nhs_number_status_every_uk_core_code(status: str) -> None:
+    body = {"nhs_number": "9434765919", "nhs_number_status": status}
+    assert validate_body("patient.recorded", body) == body
+
+
+@pytest.mark.parametrize(("body", "field"), [
+    ({"nhs_number": "9434765919", "nhs_number_status": "09"}, "data.nhs_number_status"),
+    ({"nhs_number": "9434765919", "nhs_number_status": 1}, "data.nhs_number_status"),
+    ({"nhs_number_status": "01"}, "data.nhs_number"),  # a status of a number not given
+    ({"nhs_number_status": "05"}, "data.nhs_number"),
+])
+def test_nhs_number_status_refused(body: dict[str, object], field: str) -> None:
+    with pytest.raises(FieldInvalid) as err:
+        validate_body("patient.recorded", body)
+    assert err.value.field == field
+
+
+@pytest.mark.parametrize("status", ["03", "04", "06", "07", "08"])
+def test_nhs_number_status_without_a_number(status: str) -> None:
+    assert validate_body("patient.recorded", {"nhs_number_status": status}) == {
+        "nhs_number_status": status}
 
 
 @pytest.mark.parametrize(

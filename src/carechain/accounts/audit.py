@@ -40,10 +40,13 @@ AUDIT_ACTIONS = (
     "device.detach",
     "dispatch.receive",
     "dispatch.accept",
+    "patient.lookup",
+    "previous_calls.request",
 )
 NEEDS_RECORD = frozenset({"record.view", "record.export", "key.grant", "break_glass",
                           "handover.accept", "record.write",
-                          "device.attach", "device.detach", "dispatch.accept"})
+                          "device.attach", "device.detach", "dispatch.accept",
+                          "patient.lookup", "previous_calls.request"})
 Outcome = Literal["success", "failure", "refused"]
 OUTCOMES: tuple[str, ...] = ("success", "failure", "refused")
 DETAIL_MAX_BYTES = 4096

@@ -17,6 +17,7 @@ import typer
 from carechain.demo import chest_pain_stemi
 from carechain.demo.chain import DEMO_PEOPLE, DEMO_SECRET, DemoChain
 from carechain.demo.monitor import MONITOR_APP, Monitor
+from carechain.demo.previous import ask_for_previous_calls, earlier_call, wait_for_vault
 from carechain.devices import MllpListener, default_map
 from carechain.exports.fhir import resource_id
 from carechain.operations import Actor, Door, records
@@ -66,6 +67,17 @@ def _document(chain: DemoChain) -> bytes:
         with door.unit() as uow:
             records.append(door, paramedic, uow, record=record, kind=kind, data=data)
     return record
+
+
+def _previous_call(chain: DemoChain, record: bytes) -> None:
+    """The patient's earlier call on the other crew, and the first crew's request for it."""
+    patient = dict(next(d for k, d in chest_pain_stemi().steps if k == "patient.recorded"))
+    earlier = earlier_call(chain, patient)
+    there = ask_for_previous_calls(chain, record, earlier)
+    typer.echo(f"previous call {earlier.hex()} (crew-ambulance-217, three weeks ago) "
+               + ("is on crew-ambulance-412: see the record's 'Patient lookup and previous "
+                  "calls' page" if there else "was asked for; it reaches crew-ambulance-412 "
+                  "when the vault has answered"))
 
 
 def _listen(chain: DemoChain, record: bytes, port: int) -> MllpListener:
@@ -119,7 +131,9 @@ def demo(
     chain.start()
     monitor = listener = None
     try:
+        wait_for_vault(chain, "crew-ambulance-412")  # its records are the vault's too
         record = _document(chain)
+        _previous_call(chain, record)
         listener = _listen(chain, record, 0 if random_ports else MLLP_PORT)
         site = chain.nodes["crew-ambulance-412"]
         monitor = Monitor(("127.0.0.1", listener.port), site.node, record, "P100234")

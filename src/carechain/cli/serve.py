@@ -32,6 +32,9 @@ from carechain.clinical.errors import ClinicalValueError
 from carechain.config import Settings
 from carechain.devices import MllpListener, Monitors, map_from
 from carechain.errors import CarechainError
+from carechain.lookup import HttpPds
+from carechain.lookup.previous import PreviousCalls
+from carechain.lookup.queue import LookupQueue
 from carechain.node import Node
 from carechain.operations import Door
 from carechain.operations.door import open_accounts
@@ -112,6 +115,10 @@ def serve(
         help="Write each monitor's readings as one signed chunk this often, in seconds "
              "(0: each message's readings at once, so the hospital sees each live).")
     ] = 0.0,
+    pds_url: Annotated[str | None, typer.Option(
+        help="The NHS PDS FHIR API's base URL, for patient lookups (crew nodes).")] = None,
+    pds_timeout: Annotated[float, typer.Option(
+        help="Seconds a PDS lookup may take before it is queued.")] = 3.0,
     secret: SecretOpt = None,
 ) -> None:
     """Run the node's HTTP API (OpenAPI schema at /openapi.json)."""
@@ -140,6 +147,8 @@ def serve(
             mllp_host=mllp_host,
             device_map=device_map,
             monitor_chunk_s=monitor_chunk,
+            pds_url=pds_url,
+            pds_timeout_s=pds_timeout,
         )
         PeerTLS(ca_bundle, client_cert, client_key).context()  # refuse unreadable files now
         chosen = load_formulary(formulary.read_text()) if formulary else None
@@ -155,6 +164,9 @@ def serve(
         fail(f"formulary: {exc}")
     if role is not None and role != node.info.role:
         fail(f"this node's role is {node.info.role!r}, not {role!r}")
+    if pds_url is not None and node.info.role != "crew":
+        node.close()
+        fail(f"--pds-url is for crew nodes; this node's role is {node.info.role!r}")
     if node.keys.key_id not in node.directory.certs:
         # A hub enrolled with its log empty (or re-keyed) before the rotation is imported:
         # served now, every node would refuse its heads as signed by an uncertified key.
@@ -184,10 +196,15 @@ def run_node(node: Node, settings: Settings) -> None:
     else:
         BackupScheduler.unschedule(node)
     devices = _listen_for_monitors(node, accounts, settings)
+    lookups, stop_previous = _lookups(node, settings)
     quieter_gc()
     loop.start()
     app = create_app(
-        node, sync_loop=loop, accounts=accounts, read_replica=settings.read_replica_url
+        node,
+        sync_loop=loop,
+        accounts=accounts,
+        read_replica=settings.read_replica_url,
+        lookup_queue=lookups,
     )
     if devices is not None:
         app.state.monitors = devices.monitors
@@ -215,6 +232,10 @@ def run_node(node: Node, settings: Settings) -> None:
             backups.stop()
         if devices is not None:
             devices.stop()
+        if lookups is not None:
+            lookups.stop()
+        if stop_previous is not None:
+            stop_previous()
         accounts.close()
         if listener is not None:
             listener.stop()
@@ -241,6 +262,20 @@ def _listen_for_monitors(node: Node, accounts: AccountStore,
         fail(f"MLLP listener on {settings.mllp_host}:{settings.mllp_port}: {exc}")
     typer.echo(f"monitors (PCD-01 over MLLP) on {settings.mllp_host}:{devices.port}")
     return devices
+
+
+def _lookups(node: Node, settings: Settings) -> tuple[LookupQueue | None,
+                                                     Callable[[], None] | None]:
+    """Start a crew node's PDS lookup retries, or a vault's answers to previous calls."""
+    if node.info.role == "vault":
+        return None, PreviousCalls(node).start(settings.sync_interval_s)
+    if node.info.role != "crew":
+        return None, None
+    pds = None if settings.pds_url is None else HttpPds(
+        settings.pds_url, timeout_s=settings.pds_timeout_s, max_wait_s=settings.pds_timeout_s)
+    queue = LookupQueue(node, pds, retry_s=max(settings.sync_interval_s, 10.0))
+    queue.start()
+    return queue, None
 
 
 def _terminated(sig: int, frame: FrameType | None) -> None:

@@ -12,6 +12,18 @@ from carechain.clinical._json import as_dict
 _FORMAT = re.compile(r"[0-9]{10}|[0-9]{3} [0-9]{3} [0-9]{4}")
 _ALLOWED = re.compile(r"[0-9 ]*")
 _WEIGHTS = (10, 9, 8, 7, 6, 5, 4, 3, 2)
+# The NHS number's verification status: every code of the UK Core CodeSystem
+# UKCore-NHSNumberVerificationStatus (HL7 UK / NHS England), with its display.
+VERIFICATION_STATUS: dict[str, str] = {
+    "01": "Number present and verified",
+    "02": "Number present but not traced",
+    "03": "Trace required",
+    "04": "Trace attempted - No match or multiple match found",
+    "05": "Trace needs to be resolved - (NHS Number or patient detail conflict)",
+    "06": "Trace in progress",
+    "07": "Number not present and trace not required",
+    "08": "Trace postponed (baby under six weeks old)",
+}
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from fastapi import FastAPI
 from carechain.accounts import AccountStore, HashCost
 from carechain.app import create_app
 from carechain.demo.outage import outage_router
+from carechain.lookup.previous import PreviousCalls
 from carechain.node import Node, NodeHome
 from carechain.operations.door import accounts_key
 from carechain.sync.loop import SyncLoop
@@ -111,6 +112,7 @@ class DemoChain:
         self.hub_up = False
         self._hub_lock = threading.Lock()
         self._timers: list[threading.Timer] = []
+        self._stoppers: list[Callable[[], None]] = []
 
     def _ensure(self) -> dict[str, str]:
         """Create the trust, nodes and accounts once; return TOTP secrets of new admins."""
@@ -161,6 +163,8 @@ class DemoChain:
             if role == "hospital":
                 hospitals.append(served.url)
             loop.start()
+            if role == "vault":  # it answers crews' requests for previous calls
+                self._stoppers.append(PreviousCalls(node).start(self.interval))
             totp = {
                 p.staff_id: (self.root / name / f"totp-{p.staff_id}.txt").read_text().strip()
                 for p in DEMO_PEOPLE[name][1]
@@ -224,6 +228,9 @@ class DemoChain:
         """Stop every node."""
         for timer in self._timers:
             timer.cancel()
+        for stop in self._stoppers:
+            stop()
+        self._stoppers.clear()
         for n in reversed(list(self.nodes.values())):
             n.loop.stop()
             if n.name != "hub" or self.hub_up:

@@ -7,7 +7,10 @@
 - hospital node: ED clinicians (`record.read_addressed`) read the records addressed to
   this hospital (`addressed`);
 - any node but a hub: a person with live break-glass on a record reads it for 4 hours
-  (`break-glass`).
+  (`break-glass`);
+- crew node: a record the trust's records vault granted to it, as a previous call of a
+  patient this crew asked about (docs/previous-calls.md), is read by paramedics and
+  technicians (`previous-call`) and written by nobody here: it is another crew's record.
 
 A record is **addressed** to a hospital when a crew node granted it the record's key and
 the record's disposition, if it names a destination node, still names this one (a
@@ -26,9 +29,9 @@ from carechain.node.audit import audit_record
 from carechain.operations.actor import Actor
 from carechain.trust import DIRECTORY_RECORD
 
-__all__ = ["Access", "Why", "addressed_here", "held_record", "record_access"]
+__all__ = ["Access", "Why", "addressed_here", "held_record", "previous_call", "record_access"]
 
-Why = Literal["crew", "organisation", "addressed", "break-glass"]
+Why = Literal["crew", "organisation", "addressed", "break-glass", "previous-call"]
 
 
 @dataclass(frozen=True)
@@ -65,9 +68,15 @@ _GRANTED: weakref.WeakKeyDictionary[Node, dict[bytes, tuple[frozenset[bytes], bo
 )
 
 
-def _granted_by_crew(node: Node, record: bytes) -> bool:
+_Cache = weakref.WeakKeyDictionary[Node, dict[bytes, tuple[frozenset[bytes], bool]]]
+# The same, for grants from the trust's records vault (a previous call, on a crew node).
+_FROM_VAULT: _Cache = weakref.WeakKeyDictionary()
+
+
+def _granted_by(node: Node, record: bytes, roles: tuple[str, ...], cache: _Cache) -> bool:
+    """Return whether a node of one of `roles` granted this node the record's key."""
     heads = node.heads(record)
-    known = _GRANTED.setdefault(node, {})
+    known = cache.setdefault(node, {})
     seen = known.get(record)
     if seen is not None and seen[0] == heads:
         return seen[1]
@@ -77,11 +86,22 @@ def _granted_by_crew(node: Node, record: bytes) -> bool:
         header = stored.entry.header
         if header.cls == "grant" and mine in header.recipients:
             certs = node.directory.certs.get(header.author) or []
-            if any(c.role == "crew" for c in certs):
+            if any(c.role in roles for c in certs):
                 granted = True
                 break
     known[record] = (heads, granted)
     return granted
+
+
+def _granted_by_crew(node: Node, record: bytes) -> bool:
+    return _granted_by(node, record, ("crew",), _GRANTED)
+
+
+def previous_call(node: Node, record: bytes) -> bool:
+    """Return whether a crew node holds a record only as a previous call: the records vault
+    granted it the key, and no crew node (this one included) did."""
+    return (node.info.role == "crew" and _granted_by(node, record, ("vault",), _FROM_VAULT)
+            and not _granted_by_crew(node, record))
 
 
 def addressed_here(node: Node, record: bytes, state: dict[str, Any] | None = None) -> bool:
@@ -101,7 +121,7 @@ def _relationship(node: Node, actor: Actor, record: bytes,
                   state: dict[str, Any] | None) -> Why | None:
     role = node.info.role
     if role == "crew" and actor.can("record.read_own"):
-        return "crew"
+        return "previous-call" if previous_call(node, record) else "crew"
     if role in ("crew", "vault") and actor.can("record.read_own_org"):
         return "organisation"
     if (role == "hospital" and actor.can("record.read_addressed")

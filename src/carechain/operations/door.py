@@ -13,6 +13,7 @@ import nacl.hash
 
 from carechain.accounts import AccountStore, Outcome, audit_event
 from carechain.errors import Forbidden
+from carechain.lookup.queue import LookupQueue
 from carechain.node import Node, Unit, Written
 from carechain.node.audit import write_audit
 from carechain.operations.actor import Actor
@@ -44,6 +45,8 @@ class Door:
 
     node: Node
     accounts: AccountStore
+    lookups: LookupQueue | None = None
+    """A crew node's PDS lookup queue."""
 
     def now_ms(self) -> int:
         """Return the node's wall-clock time."""

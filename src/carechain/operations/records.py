@@ -45,8 +45,14 @@ __all__ = [
 
 # Kinds that need more than `record.write`.
 _KIND_ACTIONS = {"record.signed": "record.sign"}
-# Kinds written only by an operation of their own: a birth opens the baby's record first.
-_OWN_OPERATION = {"birth.recorded": "record a birth (it opens the baby's own record)"}
+# Kinds written only by an operation of their own (or by another node).
+_OWN_OPERATION = {
+    "birth.recorded": "is written by recording a birth (POST /records/{record_id}/births), "
+                      "which opens the baby's own record",
+    "previous_calls.requested": "is written by asking for previous calls "
+                                "(POST /records/{record_id}/previous-calls)",
+    "previous_calls.answered": "is written by the trust's records vault, not by a crew",
+}
 
 
 def _permit(door: Door, actor: Actor, action: str) -> None:
@@ -57,9 +63,13 @@ def _permit(door: Door, actor: Actor, action: str) -> None:
 def _writable(door: Door, actor: Actor, record: bytes) -> None:
     """A writer writes only records it may read (its own device's, on a crew node)."""
     held_record(door.node, record)
-    if not record_access(door.node, door.accounts, actor, record, door.now_ms()).allowed:
+    access = record_access(door.node, door.accounts, actor, record, door.now_ms())
+    if not access.allowed:
         raise Forbidden(f"{actor.name} has no care relationship with this record",
                         action="record.write", role=actor.role)
+    if access.why == "previous-call":
+        raise Forbidden("a previous call is another crew's record: it is read here, never "
+                        "written", action="record.write", role=actor.role)
 
 
 def open_record(door: Door, actor: Actor, uow: Unit, *, data: dict[str, Any]) -> tuple[
@@ -86,9 +96,9 @@ def append(
     """Append a typed entry (a section) to a record; `confirmation` is a second clinician's
     (staff id, PIN) for a dose only a second clinician may let through."""
     _permit(door, actor, _KIND_ACTIONS.get(kind, "record.write"))
-    _writable(door, actor, record)
     if kind in _OWN_OPERATION:
-        raise FieldInvalid("kind", f"{kind} has its own operation: {_OWN_OPERATION[kind]}")
+        raise FieldInvalid("kind", f"{kind} {_OWN_OPERATION[kind]}")
+    _writable(door, actor, record)
     if kind == "apgar.scored":
         check_written_on(kind, door.node.state(record))
     flush_before(door, uow, record=record, kind=kind)  # held monitor readings go first
@@ -235,7 +245,8 @@ def list_records(door: Door, actor: Actor, uow: Unit, *, limit: int) -> list[dic
     for item in node.list_records(limit=10_000):
         record = bytes.fromhex(item["record_id"])
         try:
-            if not record_access(node, door.accounts, actor, record, door.now_ms()).allowed:
+            access = record_access(node, door.accounts, actor, record, door.now_ms())
+            if not access.allowed or access.why == "previous-call":  # shown with its call
                 continue
         except CarechainError:
             continue

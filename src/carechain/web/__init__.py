@@ -39,6 +39,9 @@ def install_web(app: FastAPI, node: Node, accounts: AccountStore,
                 sync_loop: SyncLoop | None = None) -> None:
     """Add the pages for this node's role to its app."""
     app.state.web = WebContext(node, accounts, sync_loop)
+    door = getattr(app.state, "door", None)
+    if door is not None:  # the app's own door: one lookup queue for the API and the pages
+        app.state.web.door = door
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(login.router)
     for name in APPS:

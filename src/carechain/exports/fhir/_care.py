@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from carechain.clinical.nhs_number import VERIFICATION_STATUS
 from carechain.exports.fhir import _codes as c
 from carechain.exports.fhir._common import Resource, coding, concept, get, quantity
 from carechain.exports.fhir._context import Context
@@ -37,8 +38,10 @@ def patient_resource(ctx: Context) -> Resource:
         "meta": {"profile": [c.profile("UKCore-Patient")]},
     }
     if p.get("nhs_number"):
-        # The crew records the number as told or read; it has not been traced on PDS.
-        status = coding(c.NHS_VERIFICATION_CS, "02", "Number present but not traced")
+        # The recorded status: 01 when the crew confirmed a PDS trace (docs/lookup.md), 02
+        # (not traced) for a number as told or read, and for records written before it.
+        code = str(p.get("nhs_number_status") or "02")
+        status = coding(c.NHS_VERIFICATION_CS, code, VERIFICATION_STATUS.get(code, code))
         out["identifier"] = [{
             "extension": [{"url": c.NHS_VERIFICATION_EXT,
                            "valueCodeableConcept": concept(status)}],

@@ -16,6 +16,7 @@ from carechain.records.kinds._common import (
 from carechain.records.kinds._exchange import CHUNK_READINGS_MAX
 from carechain.records.kinds._incident import INCIDENT_TIMES
 from carechain.records.kinds._outcome import CONVEYED_ONLY, NOT_CONVEYED_ONLY
+from carechain.records.kinds._previous import MAX_PREVIOUS
 from carechain.records.kinds.registry import (
     KINDS,
     SECTIONS,
@@ -32,6 +33,7 @@ __all__ = [
     "INCIDENT_TIMES",
     "KINDS",
     "LIST_MAX",
+    "MAX_PREVIOUS",
     "NOT_CONVEYED_ONLY",
     "SECTIONS",
     "SHORT_TEXT_MAX",

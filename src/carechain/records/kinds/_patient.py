@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, timedelta
-from typing import Annotated, Literal, Self
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import AfterValidator, Strict, ValidationInfo, model_validator
 from pydantic_core import PydanticCustomError
@@ -25,6 +25,12 @@ from carechain.records.kinds._common import (
 )
 
 Sex = Literal["male", "female", "other", "unknown"]
+# UK Core CodeSystem UKCore-NHSNumberVerificationStatus: 01 present and verified, 02 present
+# but not traced, 03 trace required, 04 no or multiple match, 05 conflict to resolve,
+# 06 trace in progress, 07 not present and trace not required, 08 trace postponed (baby).
+NhsNumberStatus = Literal["01", "02", "03", "04", "05", "06", "07", "08"]
+# The codes that describe a number the patient has: the entry must carry that number.
+_STATUS_OF_A_NUMBER = ("01", "02", "05")
 EARLIEST_BIRTH = date(1900, 1, 1)
 
 _POSTCODE = re.compile(r"([A-Z]{1,2}[0-9][A-Z0-9]?|GIR) ?([0-9][A-Z]{2})")
@@ -95,12 +101,22 @@ class PatientRecorded(KindModel):
     estimated_age_years: Annotated[Int, Between(0, 120, "years")] | None = None
     sex: Annotated[Sex, one_of(Sex)] | None = None
     nhs_number: NhsNumber | None = None
+    nhs_number_status: Annotated[NhsNumberStatus, one_of(NhsNumberStatus)] | None = None
     address: FreeText | None = None
     postcode: Postcode | None = None
     gp_practice: ShortText | None = None
     next_of_kin: NextOfKin | None = None
     pregnant: Bool | None = None
     weight_kg: Annotated[Num, Between(0.3, 350, "kg")] | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _untraced(cls, data: Any) -> Any:
+        # A number typed without a status has not been traced (02): the status of an
+        # earlier number never stays on a new one when the section is merged (H-120).
+        if isinstance(data, dict) and data.get("nhs_number") and "nhs_number_status" not in data:
+            return {**data, "nhs_number_status": "02"}
+        return data
 
     @model_validator(mode="after")
     def _rules(self, info: ValidationInfo) -> Self:
@@ -112,6 +128,12 @@ class PatientRecorded(KindModel):
                     "a patient who is not unknown needs a given_name or family_name; "
                     "set unknown_patient to true when the patient cannot be identified",
                 )
+        elif self.nhs_number_status in _STATUS_OF_A_NUMBER and self.nhs_number is None:
+            raise rule_error(
+                "nhs_number",
+                f"verification status {self.nhs_number_status} describes a number: "
+                "give the nhs_number it describes in the same entry",
+            )
         elif self.date_of_birth is not None and self.estimated_age_years is not None:
             raise rule_error(
                 "estimated_age_years",

@@ -46,6 +46,7 @@ from carechain.records.kinds._maternity import (
 from carechain.records.kinds._observation import ObservationRecorded
 from carechain.records.kinds._outcome import DispositionRecorded, ImpressionRecorded
 from carechain.records.kinds._patient import PatientRecorded
+from carechain.records.kinds._previous import PreviousCallsAnswered, PreviousCallsRequested
 from carechain.records.kinds._record import NoteAdded, RecordOpened, RecordSigned
 from carechain.records.kinds._support import AccessAttempted, AirwayManaged, BreathingSupported
 from carechain.records.kinds._survey import SurveyPrimary, SurveySecondary
@@ -111,6 +112,10 @@ _SPECS = (
     KindSpec("disposition.recorded", 1, DispositionRecorded, "disposition", multi=False),
     KindSpec("note.added", 1, NoteAdded, "notes", multi=True),
     KindSpec("record.signed", 1, RecordSigned, "signoff", multi=False),
+    KindSpec("previous_calls.requested", 1, PreviousCallsRequested, "previous_requests",
+             multi=True),
+    KindSpec("previous_calls.answered", 1, PreviousCallsAnswered, "previous_answers",
+             multi=True),
     KindSpec("attachment.chunk", 1, AttachmentChunk, "attachment_chunks", multi=True),
     KindSpec("attachment.added", 1, AttachmentAdded, "attachments", multi=True),
     KindSpec("ecg.recorded", 1, EcgRecorded, "ecgs", multi=True),

@@ -12,6 +12,7 @@ from carechain.handover import age_sex
 from carechain.node import Node
 from carechain.node.audit import audit_record
 from carechain.node.replication import replication
+from carechain.operations.access import previous_call
 from carechain.records import kinds
 from carechain.records.fold import AMENDMENT_KIND
 from carechain.sync.loop import SyncLoop
@@ -95,6 +96,8 @@ def jobs_today(node: Node, now_ms: int) -> list[dict[str, Any]]:
         opened = datetime.fromtimestamp(summary.first_ms / 1000, UTC)
         if summary.record in skip or opened.date() != today:
             continue
+        if previous_call(node, summary.record):
+            continue  # another crew's record, shown with the call that asked for it
         try:
             state = node.state(summary.record)
         except CarechainError:

@@ -9,6 +9,7 @@ the pre-alert carries it.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -24,13 +25,16 @@ __all__ = ["Job", "cad_incident", "play_job"]
 DAY_MS = 86_400_000
 
 
+@dataclass(frozen=True)
 class Job:
-    """One job of the demo: the case, the crew node and crew member, where it goes."""
+    """One job of the demo: the case, the crew node and crew member, where it goes, and
+    the 12-lead the crew attaches before the pre-alert (if any)."""
 
-    def __init__(self, case: Case, crew: str, staff_id: str, hospital: str,
-                 ecg: bytes | None = None) -> None:
-        self.case, self.crew, self.staff_id = case, crew, staff_id
-        self.hospital, self.ecg = hospital, ecg
+    case: Case
+    crew: str
+    staff_id: str
+    hospital: str
+    ecg: bytes | None = None
 
 
 def cad_incident(case: Case, node: str, base: datetime) -> dict[str, Any]:

@@ -102,7 +102,6 @@ class _Following:
             store.set_meta(self.cursor_key, str(max(cursor, 0)).encode())
         return [r.item for r in delivery.items if isinstance(r.item, Entry)]
 
-
     def hold(self, message: dict[str, object]) -> None:
         """Keep the dispatch offers the hub pushed (each checked), and move the cursor."""
         offers, last = message.get("offers"), message.get("offers_last")

@@ -83,7 +83,9 @@ class Unit:
                 node.store.set_meta_many(self.meta)
             self.seqs = {}
             return []
-        seqs = node.store.append(self.entries, self.meta)
+        # (Only given when there is any: a store wrapped to count appends takes entries only.)
+        seqs = node.store.append(self.entries, self.meta) if self.meta else \
+            node.store.append(self.entries)
         self.seqs = {e.id: seq for e, (seq, _) in zip(self.entries, seqs, strict=True)}
         node.notifier.notify(max(seq for seq, _ in seqs))
         return [Stored(seq, e) for e, (seq, _) in zip(self.entries, seqs, strict=True)]

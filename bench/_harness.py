@@ -276,8 +276,10 @@ class RecordCache:
             cached = self._records[record] = self._store.record(record)
         return list(cached)
 
-    def append(self, entries: Sequence[Entry]) -> list[tuple[int, bool]]:
-        out = self._store.append(entries)
+    def append(
+        self, entries: Sequence[Entry], meta: Sequence[tuple[str, bytes]] = ()
+    ) -> list[tuple[int, bool]]:
+        out = self._store.append(entries, meta)
         for entry, (seq, new) in zip(entries, out, strict=True):
             cached = self._records.get(entry.header.record)
             if new and cached is not None:

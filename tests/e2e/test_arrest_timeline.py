@@ -1,7 +1,8 @@
 """The cardiac-arrest timeline in Chromium at tablet size (issue 17, item 1): a crew member
 taps through an arrest, each tap one event timed by the tablet's own clock; every button is
 a large target; the page passes the axe check. Screenshot: tests/.artifacts/screenshots/
-arrest-timeline-*.png."""
+arrest-timeline-*.png (tablet, desktop and phone): the ROSC summary stands clear of the
+status bar at tablet and phone size."""
 
 from __future__ import annotations
 
@@ -9,10 +10,11 @@ from datetime import UTC, datetime, timedelta
 
 from playwright.sync_api import Page
 
-from tests.e2e.conftest import check_accessibility, login, screenshot
+from tests.e2e.conftest import SCREENSHOTS, check_accessibility, login, screenshot
 from tests.web.conftest import PIN, Site
 
 MIN_TARGET = 44
+PHONE = {"width": 390, "height": 844}
 TAP_TARGET = 64  # the arrest buttons are bigger than the minimum: gloves, CPR, a moving vehicle
 
 
@@ -54,6 +56,7 @@ def test_tapping_through_an_arrest_at_tablet_size(
     page.clock.fast_forward(60_000)
     _tap(page, "#tap-rosc")
 
+    _outcome_stands_clear(page)  # where the tap's answer (`#saved`) scrolled to
     rows = page.inner_text("#arrest-timeline")
     order = ["CPR started", "rhythm check (VF)", "shock 150 J", "adrenaline 1 mg IO", "ROSC"]
     positions = [rows.index(word) for word in order]
@@ -80,3 +83,31 @@ def test_tapping_through_an_arrest_at_tablet_size(
     assert overflow <= 0
     check_accessibility(page)
     screenshot(page, "arrest-timeline")
+    _outcome_stands_clear(page)
+    # The timeline's times are the shared filter's, in the zone every crew page shows.
+    cells = page.eval_on_selector_all(
+        "#arrest-timeline time", "ts => ts.map(t => [t.dateTime, t.textContent])")
+    assert [text for _, text in cells] == [
+        datetime.fromisoformat(at).astimezone(UTC).strftime("%H:%M:%S") for at, _ in cells]
+    assert "Time (UTC)" in page.inner_text("#arrest-timeline thead")
+
+    page.set_viewport_size(PHONE)
+    page.reload()
+    _outcome_stands_clear(page)
+    overflow = page.evaluate(
+        "() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 0
+    check_accessibility(page)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "arrest-timeline-phone.png"), full_page=True)
+
+
+def _outcome_stands_clear(page: Page) -> None:
+    """The tap's answer and the ROSC summary are in view below the sticky status bar (not
+    under it), the summary a card of its own."""
+    for target in ("#saved", "#arrest-outcome"):
+        gap = page.evaluate("""(t) => document.querySelector(t).getBoundingClientRect().top
+            - document.querySelector('#status-bar').getBoundingClientRect().bottom""", target)
+        assert gap >= 8, (target, gap)
+    assert page.eval_on_selector(
+        "#arrest-outcome", "e => getComputedStyle(e).borderLeftWidth") == "8px"

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from carechain.demo import chest_pain_stemi, motorcyclist_femur
+from carechain.demo import chest_pain_stemi, cyclist_femur_tourniquet, motorcyclist_femur
 from carechain.entries import FakeClock
 from carechain.errors import FieldInvalid
 from carechain.node import Node
@@ -132,7 +132,9 @@ def test_a_set_recorded_late_is_kept_and_marked(node: Node, clock: FakeClock) ->
     assert item["backdated"] is True
 
 
-@pytest.mark.parametrize("case", [chest_pain_stemi, motorcyclist_femur])
+@pytest.mark.parametrize(
+    "case", [chest_pain_stemi, motorcyclist_femur, cyclist_femur_tourniquet]
+)
 def test_the_demo_case_writes_nothing_ahead_of_the_clock(
     node: Node, clock: FakeClock, case: Any
 ) -> None:

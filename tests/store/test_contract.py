@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from carechain.entries import HLC, Draft, Entry, crypto, make_encrypted, make_grant, new_record_id
 from carechain.store import Store, open_store
 from carechain.trust import NodeKeys
@@ -107,3 +109,17 @@ def test_meta_many_and_seqs_of(store: Store) -> None:
         entries[0].id: 1,
         entries[2].id: 3,
     }
+
+
+def test_append_sets_its_meta_in_the_same_transaction(store: Store) -> None:
+    entries = _record(1)
+    store.append(entries, [("dispatch/offer/000000000001", b"offer"), ("dispatch/newest", b"1")])
+    assert store.get_meta("dispatch/offer/000000000001") == b"offer"
+    assert store.meta_items("dispatch/") == [("dispatch/newest", b"1"),
+                                             ("dispatch/offer/000000000001", b"offer")]
+    # A failing append (an entry that is not one) keeps neither its entries nor its meta.
+    broken = _record(1)
+    with pytest.raises(AttributeError):
+        store.append([broken[0], "not an entry"], [("dispatch/newest", b"2")])  # type: ignore[list-item]
+    assert store.get_meta("dispatch/newest") == b"1"
+    assert store.get(broken[0].id) is None

@@ -1,8 +1,11 @@
 """`carechain demo`: the whole chain on one machine, on SQLite, with a patient to follow.
 
 A hub, two crew nodes, a hospital and a vault, with a trust, certificates and demo
-accounts; a chest-pain case documented on one crew with a STEMI pre-alert to the hospital,
-and a simulated monitor streaming a deteriorating patient's vital signs into it.
+accounts. The CAD sends two incidents to the hub's webhook; each is offered to its crew
+over the live connection and accepted there, and the record opens prefilled: a
+chest-pain case with a 12-lead ECG and a STEMI pre-alert that carries it, a simulated
+monitor streaming a deteriorating patient's vital signs into it over MLLP; and a cyclist
+with an open femur fracture, a tourniquet and a major-trauma pre-alert on the second crew.
 """
 
 from __future__ import annotations
@@ -16,11 +19,14 @@ import typer
 
 from carechain.demo import chest_pain_stemi
 from carechain.demo.chain import DEMO_PEOPLE, DEMO_SECRET, DemoChain
+from carechain.demo.ecg import simulated_stemi_dicom
 from carechain.demo.monitor import MONITOR_APP, Monitor
 from carechain.demo.previous import ask_for_previous_calls, earlier_call, wait_for_vault
+from carechain.demo.story import Job, play_job
+from carechain.demo.trauma_case import cyclist_femur_tourniquet
 from carechain.devices import MllpListener, default_map
 from carechain.exports.fhir import resource_id
-from carechain.operations import Actor, Door, records
+from carechain.operations import Actor, Door
 from carechain.operations.devices import Monitors
 
 __all__ = ["demo"]
@@ -37,36 +43,14 @@ MLLP_PORT = 2575  # the first crew's monitor listener
 PATHS = {"crew": "/crew", "hospital": "/hospital", "hub": "/admin", "vault": "/admin"}
 
 
-def _document(chain: DemoChain) -> bytes:
-    """Play the chest-pain case on the first crew, addressed to the hospital, through the
-    door as its paramedic (each entry checked and audited as if typed on the tablet)."""
-    site = chain.nodes["crew-ambulance-412"]
-    crew = site.node
-    door = Door(crew, site.accounts)
-    person = site.accounts.person("P100234")
-    assert person is not None
-    paramedic = Actor.person(person, "cli")
-    deadline = time.monotonic() + 30
-    while not [c for c in crew.directory.nodes("hospital") if c.name == HOSPITAL]:
-        if time.monotonic() > deadline:
-            raise typer.Exit(1)
-        time.sleep(0.1)  # the crew learns of the hospital through the hub
-    case = chest_pain_stemi()
-    with door.unit() as uow:
-        record, _ = records.open_record(door, paramedic, uow, data=case.opened)
-    # The case's last timed step is 29 minutes after the call: start it 30 minutes ago so
-    # that no observation or time is in the future (a future set would become "latest").
-    base = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=30)
-    for kind, data in case.at(base):
-        if kind == "disposition.recorded":
-            data = {
-                **data,
-                "hospital_node": HOSPITAL,
-                "eta": (base + timedelta(minutes=55)).isoformat(),
-            }
-        with door.unit() as uow:
-            records.append(door, paramedic, uow, record=record, kind=kind, data=data)
-    return record
+def _jobs() -> list[Job]:
+    """The demo's two jobs: the STEMI on the first crew, with its 12-lead, and the trauma
+    on the second, both to the demo's hospital."""
+    return [
+        Job(chest_pain_stemi("P100234"), "crew-ambulance-412", "P100234", HOSPITAL,
+            ecg=simulated_stemi_dicom()),
+        Job(cyclist_femur_tourniquet("P100981"), "crew-ambulance-217", "P100981", HOSPITAL),
+    ]
 
 
 def _previous_call(chain: DemoChain, record: bytes) -> None:
@@ -116,23 +100,28 @@ def demo(
     once: Annotated[
         bool,
         typer.Option(
-            help="Wait until the hospital has the patient and some monitor readings, print it, "
-            "and stop."
+            help="Wait until the hospital has both patients, some monitor readings and the "
+            "12-lead the STEMI pre-alert carries, print it, and stop."
         ),
     ] = False,
     random_ports: Annotated[
         bool, typer.Option(help="Use free ports instead of 8470-8474.")
     ] = False,
 ) -> None:
-    """Start a hub, two crews, a hospital and a vault on SQLite, and a patient to follow."""
+    """Start a hub, two crews, a hospital and a vault on SQLite, and two dispatched patients
+    to follow."""
     chain = DemoChain(dir, ports={} if random_ports else PORTS,
                       announce=lambda text: typer.secho(text, bold=True))
     typer.echo(f"starting the chain in {dir} …")
     chain.start()
     monitor = listener = None
     try:
-        wait_for_vault(chain, "crew-ambulance-412")  # its records are the vault's too
-        record = _document(chain)
+        for crew in ("crew-ambulance-412", "crew-ambulance-217"):
+            wait_for_vault(chain, crew)  # the records they open are the vault's too
+        # The cases' last timed steps are under 30 minutes after the call: start them 30
+        # minutes ago so that no observation or time is in the future.
+        base = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=30)
+        record, trauma = (play_job(chain, job, base) for job in _jobs())
         _previous_call(chain, record)
         listener = _listen(chain, record, 0 if random_ports else MLLP_PORT)
         site = chain.nodes["crew-ambulance-412"]
@@ -142,9 +131,15 @@ def demo(
         _print_logins(chain)
         typer.echo("")
         typer.echo(
-            f"patient record {record.hex()}: documented on crew-ambulance-412 with a "
-            f"STEMI pre-alert to {HOSPITAL}; a monitor attached to it sends vital signs "
-            f"every second (IHE PCD-01 over MLLP to 127.0.0.1:{listener.port})."
+            f"patient record {record.hex()}: dispatched to crew-ambulance-412, accepted "
+            f"there and documented, with a 12-lead ECG and a STEMI pre-alert carrying it to "
+            f"{HOSPITAL}; a monitor attached to it sends vital signs every second (IHE "
+            f"PCD-01 over MLLP to 127.0.0.1:{listener.port})."
+        )
+        typer.echo(
+            f"patient record {trauma.hex()}: dispatched to crew-ambulance-217: a cyclist with "
+            f"an open femur fracture, a tourniquet, injuries on the body map and a "
+            f"major-trauma pre-alert."
         )
         typer.echo("Open the crew app and the hospital dashboard to follow the patient.")
         typer.echo(
@@ -169,15 +164,17 @@ def demo(
         if once:
             deadline = time.monotonic() + 60
             while time.monotonic() < deadline:
-                if len(_vitals(hospital, record)) >= 3:
+                if _arrived(hospital, record, trauma):
                     break
                 time.sleep(0.2)
             frames = _vitals(hospital, record)
             typer.echo(
                 f"hospital has the record with {len(frames)} monitor readings; latest "
-                f"HR {frames[-1]['heart_rate'] if frames else '-'}"
+                f"HR {frames[-1]['heart_rate'] if frames else '-'}; its STEMI pre-alert "
+                f"carries a 12-lead: {_pre_alert_ecg(hospital, record) is not None}; the "
+                f"trauma record arrived: {_pre_alert_ecg(hospital, trauma, 'trauma')}"
             )
-            if len(frames) < 3:
+            if not _arrived(hospital, record, trauma):
                 raise typer.Exit(1)
             return
         typer.echo("Press Ctrl-C to stop.")
@@ -191,6 +188,29 @@ def demo(
         if listener is not None:
             listener.stop()
         chain.stop()
+
+
+def _arrived(hospital: object, record: bytes, trauma: bytes) -> bool:
+    """Whether the hospital has the STEMI record with monitor readings and the 12-lead its
+    pre-alert names, and the trauma record with its pre-alert."""
+    return (len(_vitals(hospital, record)) >= 3
+            and _pre_alert_ecg(hospital, record) is not None
+            and _pre_alert_ecg(hospital, trauma, "trauma") is not None)
+
+
+def _pre_alert_ecg(node: object, record: bytes, category: str = "stemi") -> object:
+    """The pre-alert's ECG (for a STEMI) or its category (any other), as the node has it."""
+    from carechain.errors import CarechainError
+    from carechain.node import Node
+
+    assert isinstance(node, Node)
+    try:
+        disposition = node.state(record)["sections"].get("disposition", {})
+    except CarechainError:
+        return None
+    if disposition.get("pre_alert_category") != category:
+        return None
+    return disposition.get("pre_alert_ecg") if category == "stemi" else category
 
 
 def _vitals(node: object, record: bytes) -> list[dict[str, object]]:

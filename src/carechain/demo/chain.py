@@ -153,7 +153,7 @@ class DemoChain:
             peers = (
                 () if role == "hub" else ((hub_url, *hospitals) if role == "crew" else (hub_url,))
             )
-            live = (hub_url,) if role in ("hospital", "vault") else ()
+            live = (hub_url,) if role != "hub" else ()  # crews: dispatch offers pushed live
             loop = SyncLoop(node, peers, live, self.interval)
             app = self._app(node, loop, accounts, role)
             served = ServedApp(app, self.ports.get(name, 0))

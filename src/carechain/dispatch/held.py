@@ -8,10 +8,11 @@ from carechain.dispatch.offer import Offer, open_offer
 from carechain.errors import FieldInvalid
 from carechain.node import Node
 
-__all__ = ["ACCEPTED", "HELD", "OFFER", "SEEN", "held", "hold_offers", "kept", "offers_since",
-           "open_held", "pulled_up_to"]
+__all__ = ["ACCEPTED", "HELD", "NEWEST", "OFFER", "SEEN", "held", "hold_offers", "kept",
+           "newest_offer", "offers_since", "open_held", "pulled_up_to"]
 
 OFFER = "dispatch/offer/"  # hub: seq (12 digits) → offer
+NEWEST = "dispatch/newest"  # hub: the newest offer's seq (one read tells a live stream)
 SEEN = "dispatch/seen/"  # hub: incident/digest → seq
 HELD = "dispatch/held/"  # crew: incident/revision (6 digits) → offer
 ACCEPTED = "dispatch/accepted/"  # crew: incident → record id
@@ -21,6 +22,12 @@ _CURSOR = "dispatch/cursor/"  # crew: hub key id → last seq pulled
 def kept(node: Node) -> list[tuple[str, Offer]]:
     """Return every offer a hub keeps, by its store key, in order."""
     return [(k, Offer.from_bytes(v)) for k, v in node.store.meta_items(OFFER)]
+
+
+def newest_offer(node: Node) -> int:
+    """Return the sequence of the newest offer a hub keeps (0 if none)."""
+    value = node.store.get_meta(NEWEST)
+    return 0 if value is None else int(value)
 
 
 def held(node: Node, incident: str | None = None) -> list[Offer]:

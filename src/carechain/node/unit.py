@@ -48,6 +48,7 @@ class Unit:
         self._touched: set[bytes] = set()
         self._keys: set[bytes] = set()
         self._undo: list[Callable[[], None]] = []
+        self.meta: list[tuple[str, bytes]] = []
 
     def add(self, entry: Entry) -> Written:
         """Take a drafted entry into the unit; later drafts of its record descend from it."""
@@ -63,6 +64,13 @@ class Unit:
         self.node._content_keys[record] = key
         self._keys.add(record)
 
+    def keep(self, key: str, value: bytes) -> None:
+        """Set a bookkeeping value of the store in the unit's transaction (a hub's dispatch
+        offer beside its audit entry): stored with the entries, or not at all."""
+        if self.seqs is not None:
+            raise RuntimeError("the unit of work has already committed")
+        self.meta.append((key, value))
+
     def on_rollback(self, undo: Callable[[], None]) -> None:
         """Call `undo` if the unit fails (say, to hold again what a draft took away)."""
         self._undo.append(undo)
@@ -71,9 +79,13 @@ class Unit:
         """Store every entry of the unit in one durable transaction."""
         node = self.node
         if not self.entries:
+            if self.meta:
+                node.store.set_meta_many(self.meta)
             self.seqs = {}
             return []
-        seqs = node.store.append(self.entries)
+        # (Only given when there is any: a store wrapped to count appends takes entries only.)
+        seqs = node.store.append(self.entries, self.meta) if self.meta else \
+            node.store.append(self.entries)
         self.seqs = {e.id: seq for e, (seq, _) in zip(self.entries, seqs, strict=True)}
         node.notifier.notify(max(seq for seq, _ in seqs))
         return [Stored(seq, e) for e, (seq, _) in zip(self.entries, seqs, strict=True)]
@@ -85,6 +97,7 @@ class Unit:
         for record in self._keys:
             self.node._content_keys.pop(record, None)
         self.entries.clear()
+        self.meta.clear()
         undo, self._undo = self._undo, []
         for step in undo:
             step()

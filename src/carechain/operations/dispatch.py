@@ -24,14 +24,13 @@ from carechain.dispatch import (
     record_fields,
     seal_offer,
 )
-from carechain.dispatch.held import ACCEPTED, OFFER, SEEN, held, kept, open_held
+from carechain.dispatch.held import ACCEPTED, NEWEST, OFFER, SEEN, held, kept, open_held
 from carechain.errors import FieldInvalid, Forbidden, NotFound
 from carechain.node import Node, Unit
 from carechain.operations.actor import Actor
 from carechain.operations.door import Door
 
 __all__ = ["accept_offer", "held_offers", "receive_incident"]
-
 
 
 def _permit(actor: Actor, action: str) -> None:
@@ -89,8 +88,11 @@ def receive_incident(door: Door, actor: Actor, uow: Unit, *, raw: bytes) -> dict
                            status=incident.status, at_ms=door.now_ms(), raw=raw,
                            recipients=recipients)
         seq = f"{len(everything) + 1:012d}"
-        door.node.store.set_meta_many([(OFFER + seq, offer.to_bytes()),
-                                       (seen_key, seq.encode())])
+        # Kept in the unit of work: the offer, its dedup key and the newest sequence (what
+        # a live stream looks at) commit with the audit entry below, or not at all.
+        uow.keep(OFFER + seq, offer.to_bytes())
+        uow.keep(seen_key, seq.encode())
+        uow.keep(NEWEST, seq.encode())
         answer = {**offer.describe(), "duplicate": False}
     answer["nodes"] = [r.node for r in incident.resources]
     door.audit(actor, uow, "dispatch.receive", detail={
@@ -157,7 +159,7 @@ def accept_offer(door: Door, actor: Actor, uow: Unit, *, incident: str) -> bytes
         raise FieldInvalid("incident", f"incident {incident} was cancelled by dispatch")
     accepted = door.node.store.get_meta(ACCEPTED + incident)
     if accepted is not None and door.node.store.record(accepted):
-        return accepted  # (a note whose unit of work failed names no record: accepted anew)
+        return accepted
     opened, recorded = record_fields(newest, door.node.info.name)
     if actor.staff_id is not None:
         opened["crew"] = [actor.staff_id]
@@ -168,5 +170,5 @@ def accept_offer(door: Door, actor: Actor, uow: Unit, *, incident: str) -> bytes
     door.audit(actor, uow, "record.write", record=record, detail={"kind": "incident.recorded"})
     door.audit(actor, uow, "dispatch.accept", record=record, detail={
         "incident_number": incident, "revision": offers[-1].revision})
-    door.node.store.set_meta(ACCEPTED + incident, record)
+    uow.keep(ACCEPTED + incident, record)  # with the record's entries, or not at all
     return record

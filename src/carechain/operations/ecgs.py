@@ -20,6 +20,7 @@ from carechain.node import Unit
 from carechain.operations import attachments, records
 from carechain.operations.actor import Actor
 from carechain.operations.door import Door
+from carechain.operations.prealert import ecgs_of
 from carechain.records.ecg import Ecg, parse
 from carechain.records.kinds import validate_body
 
@@ -56,8 +57,7 @@ def add(door: Door, actor: Actor, uow: Unit, *, record: bytes, filename: str,
 
 def listed(state: dict[str, Any]) -> list[dict[str, Any]]:
     """Return the ECGs of a record's state, newest first."""
-    items: list[dict[str, Any]] = state.get("items", {}).get("ecgs", [])
-    return sorted(items, key=lambda a: str(a.get("recorded_at", "")), reverse=True)
+    return ecgs_of(state)
 
 
 def read(door: Door, actor: Actor, uow: Unit, *, record: bytes,

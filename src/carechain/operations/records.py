@@ -20,6 +20,7 @@ from carechain.node.verify import verify_record
 from carechain.operations.access import Access, addressed_here, held_record, record_access
 from carechain.operations.actor import Actor
 from carechain.operations.door import Door
+from carechain.operations.prealert import with_ecg
 from carechain.operations.readings import flush_before
 from carechain.records.fold import AMENDMENT_KIND
 from carechain.records.maternity import check_written_on
@@ -101,6 +102,8 @@ def append(
     _writable(door, actor, record)
     if kind == "apgar.scored":
         check_written_on(kind, door.node.state(record))
+    if kind == "disposition.recorded":  # a STEMI pre-alert carries the record's 12-lead
+        data = with_ecg(door.node.state(record), data)
     flush_before(door, uow, record=record, kind=kind)  # held monitor readings go first
     granted = door.node.recipients(record)
     written = door.node.append(record=record, user=actor.user, kind=kind, data=data, uow=uow,

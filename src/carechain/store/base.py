@@ -80,8 +80,11 @@ class RecordSummary:
 class Store(Protocol):
     """An append-only, durable log of verified entries."""
 
-    def append(self, entries: Sequence[Entry]) -> list[tuple[int, bool]]:
-        """Store entries in one durable transaction; return (seq, newly stored) for each."""
+    def append(
+        self, entries: Sequence[Entry], meta: Sequence[tuple[str, bytes]] = ()
+    ) -> list[tuple[int, bool]]:
+        """Store entries, and set the bookkeeping values `meta`, in one durable
+        transaction; return (seq, newly stored) for each entry."""
         ...
 
     def set_sealer(self, seal: Seal | None) -> None:

@@ -116,8 +116,11 @@ class PostgresStore:
         """Have every append also write what `seal` returns, in the same transaction."""
         self._seal = seal
 
-    def append(self, entries: Sequence[Entry]) -> list[tuple[int, bool]]:
-        """Store entries in one durable transaction; return (seq, newly stored) for each."""
+    def append(
+        self, entries: Sequence[Entry], meta: Sequence[tuple[str, bytes]] = ()
+    ) -> list[tuple[int, bool]]:
+        """Store entries, and set the bookkeeping values `meta`, in one durable transaction;
+        return (seq, newly stored) for each entry."""
         if not entries:
             return []
         now = time.time_ns() // 1_000_000
@@ -167,6 +170,12 @@ class PostgresStore:
                     for key in h.recipients:
                         grants.setdefault((h.record, key), top)  # the first grant counts
                 out.append((top, True))
+            if meta:  # what the unit of work keeps beside its entries (a dispatch offer)
+                conn.cursor().executemany(
+                    "INSERT INTO meta (key, value) VALUES (%s, %s) "
+                    "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    list(meta),
+                )
             if rows:
                 # The maintenance step: keep half a partition ahead of the log.
                 if top + self._partition // 2 >= self._bound:

@@ -98,8 +98,11 @@ class SqliteStore:
                     self._db.execute("ROLLBACK")
                     raise
 
-    def append(self, entries: Sequence[Entry]) -> list[tuple[int, bool]]:
-        """Store entries in one durable transaction; return (seq, newly stored) for each.
+    def append(
+        self, entries: Sequence[Entry], meta: Sequence[tuple[str, bytes]] = ()
+    ) -> list[tuple[int, bool]]:
+        """Store entries, and set the bookkeeping values `meta`, in one durable transaction;
+        return (seq, newly stored) for each entry.
 
         One lookup of the ids already held and one multi-row insert, whatever the batch
         size: the write lock is taken first (`BEGIN IMMEDIATE`), so the new entries take
@@ -163,6 +166,12 @@ class SqliteStore:
                         "INSERT INTO meta (key, value) VALUES (?, ?) "
                         "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                         sealed,
+                    )
+                if meta:  # what the unit of work keeps beside its entries (a dispatch offer)
+                    self._db.executemany(
+                        "INSERT INTO meta (key, value) VALUES (?, ?) "
+                        "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                        meta,
                     )
                 self._db.execute("COMMIT")
             except sqlite3.Error as exc:

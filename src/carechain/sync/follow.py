@@ -8,6 +8,12 @@ connection, as a sync round checks them. The cursor is the one pull keeps for th
 it only moves past what was stored: a refused entry holds it, so neither the next
 connection nor the next sync round skips what was refused. Decoding and checking run on
 a worker thread, never on the event loop.
+
+A crew node following its hub also names its cursor in the hub's dispatch offers
+(`offers=N`) and holds each offer the hub pushes, checked as a pulled one is
+(`carechain.dispatch.held.hold_offers`: signed by that hub of its trust, sealed to this
+node, a valid incident), moving the same cursor the poll keeps; the poll in each sync
+round stays the fallback.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from urllib.parse import urlsplit
 
 from websockets.asyncio.client import connect
 
+from carechain.dispatch.held import hold_offers, pulled_up_to
 from carechain.entries import Entry
 from carechain.errors import FieldInvalid, NotFound
 from carechain.node import Node
@@ -57,6 +64,9 @@ class _Following:
     def take(self, raw: bytes) -> list[Entry]:
         """Check and store one message (on a worker thread); return the entries it held."""
         message = decode_message(raw, strict=False)
+        if "offers" in message and "entries" not in message:
+            self.hold(message)
+            return []
         included = message.get("consistency")
         proven_from = self.known
 
@@ -91,6 +101,16 @@ class _Following:
         if cursor > int(store.get_meta(self.cursor_key) or b"0") or self.held is not None:
             store.set_meta(self.cursor_key, str(max(cursor, 0)).encode())
         return [r.item for r in delivery.items if isinstance(r.item, Entry)]
+
+    def hold(self, message: dict[str, object]) -> None:
+        """Keep the dispatch offers the hub pushed (each checked), and move the cursor."""
+        offers, last = message.get("offers"), message.get("offers_last")
+        if not isinstance(offers, list) or not all(type(o) is bytes for o in offers) \
+                or type(last) is not int or last < 0:
+            raise FieldInvalid("offers", "must be a list of offers and the cursor after them")
+        # The cursor never moves back (a sync round's poll may have passed it meanwhile).
+        last = max(last, pulled_up_to(self.node, self.cert.key_id))
+        hold_offers(self.node, self.cert.key_id, offers, last)
 
 
 def _certificate(node: Node, peer_key: str) -> Certificate:
@@ -129,6 +149,8 @@ async def follow(
             )
             after = keeper.resume_cursor("pull", cert)
             query = f"after={after}&known={state.known}"
+            if node.info.role == "crew" and cert.role == "hub":
+                query += f"&offers={pulled_up_to(node, cert.key_id)}"
             headers = sign_request(node.keys, "GET", "/sync/v1/live", query, b"", node.clock_ms())
             uri = f"{scheme}://{parts.netloc}/sync/v1/live?{query}"
             # No per-message deflate: entries are ciphertext, which does not compress.

@@ -12,6 +12,13 @@ with a consistency proof from the last head this subscriber was sent (or `known`
 subscriber checks each message as it checks a pulled page, without another request. A
 subscriber that reconnects with its last `next` misses nothing.
 
+A crew node also names `offers=N`, its cursor in the hub's dispatch offers (the one
+`GET /sync/v1/offers` keeps): after the catch-up it is sent the offers sealed to it past
+that cursor, then each new one as soon as the hub keeps it, as `{"v": 1, "offers":
+[offer, …], "offers_last": n}` (docs/dispatch.md). An offer is kept in the same unit of
+work as its audit entry, so the entry's append wakes the dispatcher, which reads the
+newest offer's number once and looks further only when it moved.
+
 One dispatcher per process reads each new entry once, proves it once, and hands it to
 every subscriber entitled to it, so the cost of a new entry does not grow with a query per
 subscriber. Nothing is decoded on the event loop (a grant's recipients are read on a
@@ -28,6 +35,7 @@ from typing import cast
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from carechain.dispatch.held import newest_offer, offers_since
 from carechain.entries import decode_signed
 from carechain.entries.canonical import encode_pair
 from carechain.store import RawRow
@@ -42,6 +50,7 @@ __all__ = ["LiveHub"]
 
 READ_PAGE = 1000
 QUEUE_LIMIT = 10_000
+OFFER_PAGE = 100  # what `offers_since` answers at most
 
 
 @dataclass(frozen=True)
@@ -54,6 +63,8 @@ class Batch:
     proofs: dict[int, list[bytes]]
     head: SignedTreeHead | None
     steps: dict[int, list[bytes]] = field(default_factory=dict)
+    offers: list[bytes] = field(default_factory=list)  # dispatch offers, for a crew
+    offers_last: int = 0
 
 
 @dataclass(eq=False)
@@ -65,6 +76,7 @@ class Subscriber:
     known: int = 0  # the size of the last head it was sent (or named when it opened)
     queue: asyncio.Queue[Batch] = field(default_factory=lambda: asyncio.Queue(QUEUE_LIMIT))
     overflowed: bool = False
+    offers: int | None = None  # a crew's cursor in the hub's dispatch offers
 
     def offer(self, batch: Batch) -> None:
         """Queue entries for the connection; a full queue closes it (it resumes by cursor)."""
@@ -91,6 +103,7 @@ class LiveHub:
         self.cursor = service.node.store.count()
         self._task: asyncio.Task[None] | None = None
         self._event: asyncio.Event | None = None
+        self._newest_offer = 0
         self._stop_listening: object = None
 
     def _add(self, sub: Subscriber) -> None:
@@ -132,6 +145,7 @@ class LiveHub:
                     break
                 self.cursor = page[-1].seq
                 await self._hand_out(page)
+            await self._hand_offers()
 
     async def _hand_out(self, page: list[RawRow]) -> None:
         batches: dict[Subscriber, list[tuple[int, bytes, bool]]] = {}
@@ -151,6 +165,35 @@ class LiveHub:
         head, proofs, steps = await asyncio.to_thread(self._prove, seqs, knowns)
         for sub, items in batches.items():
             sub.offer(Batch(items, proofs, head, steps))
+
+    async def _hand_offers(self) -> None:
+        """Queue for each crew subscriber the dispatch offers kept since it was last sent
+        some (one read of the newest offer's number when none is new)."""
+        crews = [sub for sub in self.subscribers if sub.offers is not None]
+        if not crews:
+            return
+        newest = await asyncio.to_thread(newest_offer, self.service.node)
+        if newest <= self._newest_offer:
+            return
+        self._newest_offer = newest
+        for sub in crews:
+            found, last = await self._offers_for(sub)
+            if found:
+                sub.offer(Batch([], {}, None, offers=found, offers_last=last))
+
+    async def _offers_for(self, sub: Subscriber) -> tuple[list[bytes], int]:
+        """Return the offers sealed to a crew subscriber past its cursor, and move it."""
+        assert sub.offers is not None
+        found: list[bytes] = []
+        while True:
+            page, last = await asyncio.to_thread(
+                offers_since, self.service.node, sub.peer.box_key_id, sub.offers
+            )
+            found += page
+            more = last > sub.offers and len(page) >= OFFER_PAGE
+            sub.offers = max(sub.offers, last)
+            if not more:
+                return found, sub.offers
 
     def _prove(
         self, seqs: set[int], knowns: set[int]
@@ -189,10 +232,12 @@ class LiveHub:
     async def serve(self, websocket: WebSocket) -> None:
         """Authenticate a subscriber, catch it up from its cursor, then stream."""
         node = self.service.node
-        opening = await signed_opening(websocket, node.directory, node.clock_ms(), "after", "known")
+        opening = await signed_opening(
+            websocket, node.directory, node.clock_ms(), "after", "known", "offers"
+        )
         if opening is None:
             return
-        peer, (after, known) = opening
+        peer, (after, known, offers) = opening
         await websocket.accept()
         self._ensure_running()
         records = (
@@ -202,11 +247,14 @@ class LiveHub:
         )
         if records is not None:
             records.add(DIRECTORY_RECORD)
-        sub = Subscriber(peer, records, known)
+        sub = Subscriber(peer, records, known, offers=offers if peer.role == "crew" else None)
         self._add(sub)
         closed: asyncio.Future[object] | None = None
         try:
             sent = await self._catch_up(websocket, sub, after)
+            if sub.offers is not None:  # the offers kept while it was away
+                found, last = await self._offers_for(sub)
+                await websocket.send_bytes(_offers_message(found, last))
             hangup: asyncio.Future[object] = asyncio.ensure_future(websocket.receive())
             closed = hangup  # the peer hanging up, noticed while waiting for entries
             while not sub.overflowed:
@@ -216,6 +264,9 @@ class LiveHub:
                     getting.cancel()
                     return
                 batch = cast(Batch, getting.result())
+                if batch.offers:
+                    await websocket.send_bytes(_offers_message(batch.offers, batch.offers_last))
+                    continue
                 fresh = [
                     (seq, wire) for seq, wire, backfill in batch.items if backfill or seq > sent
                 ]
@@ -283,6 +334,11 @@ class LiveHub:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
+
+
+def _offers_message(offers: list[bytes], last: int) -> bytes:
+    """Encode the dispatch offers sent to a crew, and its cursor after them."""
+    return encode_message({"offers": offers, "offers_last": last})
 
 
 def _discard(index: dict[bytes, set[Subscriber]], key: bytes, sub: Subscriber) -> None:

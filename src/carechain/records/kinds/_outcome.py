@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal, Self
 
-from pydantic import AfterValidator, Strict, model_validator
+from pydantic import AfterValidator, Strict, StringConstraints, model_validator
 from pydantic_core import PydanticCustomError
 
 from carechain.records.kinds._common import (
@@ -58,6 +58,7 @@ CONVEYED_ONLY = (
     "hospital_node",
     "pre_alert",
     "pre_alert_category",
+    "pre_alert_ecg",
     "eta",
     "requirements",
 )
@@ -91,6 +92,11 @@ class DispositionRecorded(KindModel):
     hospital_node: Annotated[str, Strict(), AfterValidator(_node_id)] | None = None
     pre_alert: Bool | None = None
     pre_alert_category: Annotated[PreAlertCategory, one_of(PreAlertCategory)] | None = None
+    # The 12-lead the pre-alert carries: the attachment id of an `ecg.recorded` of this
+    # record (checked against the record, and filled in for a STEMI pre-alert, by the
+    # application layer: `carechain.operations.prealert`).
+    pre_alert_ecg: Annotated[str, StringConstraints(strict=True, pattern=r"^[0-9a-f]{32}$")] \
+        | None = None
     eta: Time | None = None
     requirements: FreeText | None = None
     referral: Annotated[Referral, one_of(Referral)] | None = None
@@ -115,5 +121,7 @@ class DispositionRecorded(KindModel):
             broken.add("pre_alert_category", "is only recorded when pre_alert is true")
         if self.pre_alert is True and self.pre_alert_category is None:
             broken.add("pre_alert_category", "is required when pre_alert is true")
+        if self.pre_alert_ecg is not None and self.pre_alert is not True:
+            broken.add("pre_alert_ecg", "is only recorded with pre_alert true (same entry)")
         broken.raise_any()
         return self

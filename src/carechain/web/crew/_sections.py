@@ -309,7 +309,8 @@ DISPOSITION = Section(
                 text("hospital", "Hospital name as said at handover"),
                 Field("pre_alert", "Pre-alert the hospital", "check"),
                 Field(
-                    "pre_alert_category", "Pre-alert category", "select", choices(PreAlertCategory)
+                    "pre_alert_category", "Pre-alert category", "select", choices(PreAlertCategory),
+                    hint="a STEMI pre-alert carries the record's newest 12-lead ECG",
                 ),
                 when("eta", "ETA"),
                 text("requirements", "Requirements on arrival", widget="textarea"),

@@ -88,7 +88,9 @@ def _row(item: Mapping[str, Any], start: datetime | None) -> dict[str, Any]:
     if start is not None:
         seconds = int((at - start).total_seconds())
         elapsed = f"{'−' if seconds < 0 else '+'}{abs(seconds) // 60}:{abs(seconds) % 60:02d}"
-    return {"time": at.strftime("%H:%M:%S"), "elapsed": elapsed, "what": what}
+    # The time is formatted on the page by the apps' shared `time` filter, in the zone
+    # every crew page shows times in.
+    return {"at": item["at"], "elapsed": elapsed, "what": what}
 
 
 def _view(state: Mapping[str, Any]) -> dict[str, Any]:

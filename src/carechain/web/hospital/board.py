@@ -27,6 +27,7 @@ from carechain.errors import CarechainError
 from carechain.handover import LABELS, build_handover
 from carechain.node import Node
 from carechain.node.audit import audit_record
+from carechain.operations.prealert import ecgs_of
 from carechain.trust import DIRECTORY_RECORD
 from carechain.web.shared.clock import display_zone, iso_time, local_time, parse_time
 
@@ -95,6 +96,27 @@ def age_sex(patient: dict[str, Any], now: datetime) -> str:
     return " ".join(p for p in (years or "age not recorded", sex or "sex not recorded"))
 
 
+def pre_alert_ecg(record: str, state: dict[str, Any]) -> dict[str, Any] | None:
+    """Return the 12-lead the pre-alert names (its link, lead count and the device's own
+    statements) and how many 12-leads were recorded after it, or None if it names none
+    and the record has none (H-135, H-136)."""
+    disposition = state.get("sections", {}).get("disposition", {})
+    ecgs = ecgs_of(state)
+    if disposition.get("pre_alert") is not True or not ecgs:
+        return None
+    named = disposition.get("pre_alert_ecg")
+    index = next((i for i, e in enumerate(ecgs) if e.get("attachment") == named), None)
+    if index is None:  # a pre-alert sent before any 12-lead was attached
+        return {"named": False, "url": None, "later": len(ecgs)}
+    ecg = ecgs[index]
+    return {"named": True, "later": index,
+            "url": f"/hospital/records/{record}/ecgs/{ecg['attachment']}",
+            "leads": len(ecg.get("leads", [])),
+            "interpretation": list(ecg.get("interpretation", [])),
+            "device_time": ecg.get("device_time"),
+            "taken_time": local_time(ecg.get("taken_at"))}
+
+
 @dataclass
 class Patient:
     """What the board keeps of one readable record: whether it is addressed here, and its
@@ -148,6 +170,7 @@ class Patient:
             "category_label": CATEGORY_LABELS.get(str(category), "Pre-alert") if pre_alert
             else "No pre-alert",
             "impression": impression.get("working_impression"),
+            "ecg": pre_alert_ecg(self.hex, self.state),
             "eta": None if eta is None else eta.isoformat(),
             "eta_time": None if eta is None else local_time(eta.isoformat()),
             "eta_relative": None if eta is None else _relative(eta, now),

@@ -226,6 +226,15 @@ def test_folded_into_the_state_and_amended_in_place() -> None:
     assert line["left_with_name"] == "son, Peter" and line["amended_by"] == amend.id.hex()
 
 
+def test_the_refusal_keeps_its_own_time_when_written_later() -> None:
+    """The fold stamps each item with when its entry was written (`recorded_at`); a
+    refusal's own `recorded_at` (when the patient refused) is clinical and is kept."""
+    refusal = _entry(1, (), "refusal.recorded", REFUSAL)  # written 2024-05-01 13:26:40 UTC
+    [line] = build_state(b"\x05" * 16, [refusal])["items"]["refusals"]
+    assert line["recorded_at"] == "2024-05-01T14:15:00+00:00"  # 15:15 BST, as given
+    assert line["entry"] == refusal.id.hex() and line["author"] == "P1"
+
+
 def test_refusal_without_capacity_or_signature_is_prompted() -> None:
     state = build_state(b"\x04" * 16, [_entry(1, (), "refusal.recorded", REFUSAL)])
     assert [p["text"] for p in state["consent"]["prompts"]] == [

@@ -25,6 +25,9 @@ def _round(node: Node, url: str) -> None:
 def crew(path: Path, secret: str, url: str) -> None:
     """Document notes in a record addressed to the hospital, syncing every few entries."""
     node = Node.open(path, secret)
+    # A job stood down before any hospital was chosen: its record is never addressed and
+    # must never reach the hospital (as a crew killed between the two steps below leaves).
+    node.open_record(user="P1", data={"callsign": "RRV-1"})
     record, stored = node.open_record(user="P1", data={"callsign": "RRV-1"})
     node.address_to(record=record, user="P1", node_name="hospital-a")
     print(stored.entry.hex, flush=True)

@@ -120,10 +120,22 @@ def test_sigkill_during_sync_loses_and_duplicates_nothing(tmp_path: Path, trust:
         assert len(hub_ids) == len(set(hub_ids)) == hub_node.store.count()
         assert [s.seq for s in hub_node.store.since(0, 10**6)] == list(range(1, len(hub_ids) + 1))
         assert crew_ids <= set(hub_ids)
-        crew_records = {r.record for r in crew_node.store.records()}
+        # A crew killed between opening a record and addressing it leaves a record that
+        # was never addressed to the hospital: it must never reach it. Every record the
+        # crew did address must reach it whole.
+        hospital_key = hospital_node.keys.box_key_id
+        addressed = set(crew_node.store.granted_between(hospital_key, 0, 2**62))
+        crew_records = {r.record for r in crew_node.store.records()} - {bytes(16)}
         hospital_ids = {s.entry.id for s in hospital_node.store.since(0, 10**6)}
-        for record in crew_records - {bytes(16)}:
-            assert {s.entry.id for s in crew_node.store.record(record)} <= hospital_ids
+        acked_records = set(crew_node.store.records_of(sorted(acked)).values())
+        assert acked_records <= addressed, "the crew acknowledged a note in an unaddressed record"
+        assert crew_records - addressed, "the crew left no unaddressed record to keep back"
+        for record in crew_records:
+            held = {s.entry.id for s in crew_node.store.record(record)}
+            if record in addressed:
+                assert held <= hospital_ids, "an addressed record did not reach the hospital"
+            else:
+                assert not held & hospital_ids, "an unaddressed record reached the hospital"
         for node in (crew_node, hospital_node, hub_node):
             assert verify_node(node) == []
         # No node raised an integrity alert: a crashed hub is not a lying hub.

@@ -677,6 +677,26 @@ def _flip_first_left_hash(message: dict[str, Any]) -> None:
     message["range"]["left"] = [_flip(left[0], 0), *left[1:]]
 
 
+def _pull_runs(change: Callable[[list[Any]], None]) -> Any:
+    """Rewrite the run proofs of pull pages that carry them (not a page asked for again
+    with a proof per entry, which then holds: the run proof alone is named)."""
+    def rewrite(_: Any, message: dict[str, Any]) -> dict[str, Any]:
+        if message.get("runs"):
+            change(message["runs"])
+        return message
+    return rewrite
+
+
+def _pull_proofs_flipped(_: Any, message: dict[str, Any]) -> dict[str, Any]:
+    """Flip a hash in whatever proves the page's second entry: its run's or its own."""
+    entries, runs = message["entries"], message.get("runs")
+    if entries and entries[1][2] is not None:
+        entries[1][2] = [_flip(entries[1][2][0], 5), *entries[1][2][1:]]
+    elif runs:
+        runs[0][2] = [_flip(runs[0][2][0], 5), *runs[0][2][1:]]
+    return message
+
+
 def _swap_first_two(entries: list[Any]) -> None:
     entries[0][1], entries[1][1] = entries[1][1], entries[0][1]
 
@@ -699,10 +719,17 @@ ANSWERS: dict[str, tuple[str, str, Any, str]] = {
     "push-proof-missing": ("crew-1", "/sync/v1/push",
                            _push_range(lambda m: m.update(range=None)),
                            "no-inclusion-proof"),
-    "pull-proof-altered": ("hospital-a", "/sync/v1/pull",
-                           _pull_entries(lambda es: es[1].__setitem__(
-                               2, [_flip(es[1][2][0], 5), *es[1][2][1:]])),
+    "pull-proof-altered": ("hospital-a", "/sync/v1/pull", _pull_proofs_flipped,
                            "entry-not-in-log"),
+    "pull-run-altered": ("hospital-a", "/sync/v1/pull",
+                         _pull_runs(lambda runs: runs[0].__setitem__(
+                             2, [_flip(runs[0][2][0], 5), *runs[0][2][1:]])),
+                         "entry-not-in-log"),
+    "pull-run-stretched": ("hospital-a", "/sync/v1/pull",
+                           _pull_runs(lambda runs: runs[0].__setitem__(1, runs[0][1] - 1)),
+                           "entry-not-in-log"),
+    "pull-runs-dropped": ("hospital-a", "/sync/v1/pull", _pull_runs(lambda runs: runs.clear()),
+                          "no-inclusion-proof"),
     "pull-entries-reordered": ("hospital-a", "/sync/v1/pull", _pull_entries(_swap_first_two),
                                "entry-not-in-log"),
     "head-signature-altered": ("hospital-a", "/sync/v1/pull",

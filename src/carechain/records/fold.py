@@ -166,7 +166,10 @@ def fold(
         data = effective[i][1] if i in effective else entry.body["data"]  # type: ignore[index]
         if info.multi:
             item = dict(data)
-            item.update(entry=entry.id.hex(), author=entry.user, recorded_at=hlc_iso(entry.hlc))
+            item.update(entry=entry.id.hex(), author=entry.user)
+            # When the entry was written, unless the body says itself when it was recorded
+            # (a refusal's time is clinical: never overwritten by the time it was typed).
+            item.setdefault("recorded_at", hlc_iso(entry.hlc))
             if i in effective:
                 item["amended_by"] = order[effective[i][0]].id.hex()
             if info.section == "observations" and is_backdated(item.get("taken_at"), entry.hlc.ms):

@@ -9,8 +9,9 @@ last one stopped and a retried round changes nothing.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from functools import partial
 from typing import Any
 
 import httpx
@@ -35,6 +36,7 @@ from carechain.sync.wire import (
     encode_message,
     page_entries,
     page_next,
+    page_runs,
 )
 from carechain.transparency import ProofFetcher
 from carechain.trust import DIRECTORY_RECORD, Certificate
@@ -162,10 +164,15 @@ def _uncertified_hub(node: Node, info: dict[str, Any], key: bytes) -> HubMisbeha
 
 
 def delivery_of(
-    peer: PeerClient, cert: Certificate, page: dict[str, Any], fetch: ProofFetcher | None = None
+    peer: PeerClient,
+    cert: Certificate,
+    page: dict[str, Any],
+    fetch: ProofFetcher | None = None,
+    itemised: Callable[[], dict[str, Any]] | None = None,
 ) -> Delivery:
     """Return a pulled page (or a live message, or an answer for entries by id) as a
-    delivery from the peer: each entry decoded, with its place and proof in a hub's log."""
+    delivery from the peer: each entry decoded, with its place and proof in a hub's log.
+    `itemised` asks for the same page with an inclusion proof per entry."""
     raw = page.get("head")
     head = decode_head(raw) if raw is not None else None
     items = [Received(_decoded(wire), seq, proof) for seq, wire, proof in page_entries(page)]
@@ -176,6 +183,8 @@ def delivery_of(
         head,
         fetch=fetch or peer.consistency,
         ask=(lambda ids: delivery_of(peer, cert, peer.entries(ids))) if is_hub else None,
+        runs=page_runs(page),
+        itemised=None if itemised is None else lambda: delivery_of(peer, cert, itemised()),
     )
 
 
@@ -193,11 +202,12 @@ def _pull(
     after = keeper.resume_cursor("pull", cert)
     is_hub = cert.role == "hub"
 
-    def fetch(after: int) -> dict[str, Any]:
+    def fetch(after: int, runs: bool = is_hub) -> dict[str, Any]:
         return peer.call(
             "GET",
             "/sync/v1/pull",
-            {"after": after, "limit": PAGE, "proofs": "true" if is_hub else "false"},
+            {"after": after, "limit": PAGE, "proofs": "true" if is_hub else "false",
+             "runs": "true" if runs else "false"},
         )
 
     # The next page is asked for as soon as this one names where it ends, and arrives
@@ -205,11 +215,14 @@ def _pull(
     held: int | None = None  # the first position refused: the cursor stays before it
     with ThreadPoolExecutor(1, thread_name_prefix="carechain-pull") as fetcher:
         upcoming: Future[dict[str, Any]] | None = fetcher.submit(fetch, after)
+        asked = after
         while upcoming is not None:
             page = upcoming.result()
             ends, more = page_next(page)
             upcoming = fetcher.submit(fetch, ends) if more else None
-            outcome = receive_one(node, keeper, delivery_of(peer, cert, page))
+            again = partial(fetch, asked, False)
+            outcome = receive_one(node, keeper, delivery_of(peer, cert, page, itemised=again))
+            asked = ends
             report.pulled += len(outcome.new)
             report.refused += outcome.refused
             report.from_peer.update(e.id for e in outcome.new)

@@ -35,8 +35,10 @@ from carechain.entries import Entry
 from carechain.errors import CarechainError
 from carechain.node import IngestResult, Node
 from carechain.node.replication import acknowledge
+from carechain.sync._runs import run_fault, unplaced
 from carechain.sync.heads import HeadKeeper, HubMisbehaved
 from carechain.sync.policy import allow_for
+from carechain.sync.wire import RunProof
 from carechain.transparency import (
     ProofError,
     ProofFetcher,
@@ -91,6 +93,11 @@ class Delivery:
     fetch: ProofFetcher | None = None  # consistency proofs between two sizes of its log
     ask: Ask | None = None  # entries by id from the same hub (with their proofs)
     signatures: Sequence[bool | None] | None = None  # of the decoded entries, if verified
+    runs: Sequence[RunProof] = ()  # from a hub: one proof per run of consecutive positions
+    # The same page again with an inclusion proof per entry: asked for only when a run
+    # proof fails, so that the alert names the entry at fault, as a proof each would.
+    itemised: Callable[[], Delivery] | None = None
+    runs_held: bool = False  # the run proofs were checked against `head` and held
 
     @property
     def from_hub(self) -> bool:
@@ -134,6 +141,7 @@ def receive(node: Node, keeper: HeadKeeper, deliveries: Sequence[Delivery]) -> l
 def _receive(
     node: Node, keeper: HeadKeeper, deliveries: Sequence[Delivery], depth: int
 ) -> list[Outcome]:
+    deliveries = [_settled(d) for d in deliveries]
     outcomes = [Outcome(alert=_vouch(keeper, d) if d.from_hub else None) for d in deliveries]
     taken = [d for d, o in zip(deliveries, outcomes, strict=True) if o.alert is None]
     entries: list[Entry] = []
@@ -193,20 +201,58 @@ def _vouch(keeper: HeadKeeper, d: Delivery) -> HubMisbehaved | None:
             return keeper.alert(
                 name, log_id, "bad-entry", f"entry at {r.seq} does not decode: {r.item.detail}"
             )
-        if r.seq is None or r.proof is None:
-            return keeper.alert(
-                name,
-                log_id,
-                "no-inclusion-proof",
-                f"entry {r.item.hex} came without its place in the log and its proof",
-            )
+        if r.proof is None:
+            continue  # in a run: checked below, with every run of the page
+        if r.seq is None:
+            return keeper.alert(name, log_id, "no-inclusion-proof", unplaced(r.item))
         try:
             verify_inclusion(leaf_hash(r.item.id), r.seq - 1, head.size, r.proof, head.root)
         except ProofError as exc:
             return keeper.alert(
                 name, log_id, "entry-not-in-log", f"entry {r.item.hex} at {r.seq}: {exc}"
             )
-    return None
+    fault = None if d.runs_held else run_fault(_placed(d), d.runs, head)
+    if fault is None:
+        return None
+    # A proof that does not hold: the same page with a proof per entry names the entry.
+    return _itemised_alert(keeper, d) or keeper.alert(name, log_id, fault.kind, fault.detail)
+
+
+def _itemised_alert(keeper: HeadKeeper, d: Delivery) -> HubMisbehaved | None:
+    """Vouch for the page again, with an inclusion proof per entry; return its alert."""
+    if d.itemised is None:
+        return None
+    try:
+        again = d.itemised()
+    except CarechainError:
+        return None  # the hub would not answer again: the runs are judged as they came
+    return _vouch(keeper, again) if again.from_hub else None
+
+
+def _placed(d: Delivery) -> list[tuple[int | None, Entry, bool]]:
+    return [(r.seq, r.item, r.proof is not None) for r in d.items if isinstance(r.item, Entry)]
+
+
+def _unproven(d: Delivery) -> bool:
+    return any(r.proof is None for r in d.items)
+
+
+def _settled(d: Delivery) -> Delivery:
+    """Return the delivery to vouch for: a hub page whose run proofs name a position it
+    gives no entry for (an entry left out on the way) is asked for again with an inclusion
+    proof per entry, which leaves a gap to ask for by id, as a page of proofs each would."""
+    if not d.from_hub or d.head is None or not (d.runs or _unproven(d)):
+        return d
+    fault = run_fault(_placed(d), d.runs, d.head)
+    if fault is None:
+        d.runs_held = True
+        return d
+    if not fault.gap or d.itemised is None:
+        return d  # judged by `_vouch`
+    try:
+        return d.itemised()
+    except CarechainError:
+        return d
 
 
 def _no_proof(first: int, second: int) -> Sequence[bytes]:

@@ -210,7 +210,7 @@ async def push(request: Request, service: Service, peer: Peer) -> Response:
 @router.get(
     "/pull",
     summary="Entries after a cursor that the caller may receive",
-    **_doc("`{entries: [[seq, entry, proof]], next, more, head}`", *_SIGNED),
+    **_doc("`{entries: [[seq, entry, proof]], next, more, head, runs}`", *_SIGNED),
 )
 def pull(
     service: Service,
@@ -218,14 +218,16 @@ def pull(
     after: Annotated[int, Query(ge=0, le=MAX_POSITION)] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 500,
     proofs: bool = False,
+    runs: bool = False,
 ) -> Response:
-    page = service.pull(peer, after, limit, proofs)
+    page = service.pull(peer, after, limit, proofs, runs)
     return _cbor(
         {
             "entries": [[seq, wire, proof] for seq, wire, proof in page.entries],
             "next": page.next,
             "more": page.more,
             "head": None if page.head is None else encode_head(page.head),
+            "runs": [run.to_wire() for run in page.runs],
         }
     )
 

@@ -14,7 +14,7 @@ from carechain.store.replica import ReadPath
 from carechain.sync.heads import HeadKeeper
 from carechain.sync.policy import ALL, FULL_ROLES, page_for
 from carechain.sync.receive import Delivery, Received, receive
-from carechain.sync.wire import PullPage, PushAnswer, PushResult, RangeProof
+from carechain.sync.wire import PullPage, PushAnswer, PushResult, RangeProof, RunProof
 from carechain.transparency import SignedTreeHead
 from carechain.trust import DIRECTORY_RECORD, Certificate
 
@@ -108,8 +108,15 @@ class SyncService:
         ]
         return PushAnswer(results, head, proven)
 
-    def pull(self, peer: Certificate, after: int, limit: int, proofs: bool) -> PullPage:
-        """Return the next page of entries the peer may receive."""
+    def pull(
+        self, peer: Certificate, after: int, limit: int, proofs: bool, runs: bool = False
+    ) -> PullPage:
+        """Return the next page of entries the peer may receive.
+
+        With `proofs`, a hub proves where each entry is in its log: with `runs` too, one
+        proof for each run of two or more consecutive positions (`RunProof`) and an
+        inclusion proof for each entry standing alone; without, an inclusion proof each.
+        """
         if after < 0:
             raise FieldInvalid("after", "must be 0 or more")
         if not 1 <= limit <= 1000:
@@ -119,13 +126,35 @@ class SyncService:
             lambda page, size: page.more or page.next >= size,
         )
         head = self.head()
+        log = self.log if proofs and head is not None else None
+        proven: list[RunProof] = []
+        if log is not None and head is not None and runs:
+            proven = self._runs([r.seq for r in page.entries if r.seq <= head.size], head.size)
+        covered = {seq for run in proven for seq in range(run.first, run.first + run.count)}
         out: list[tuple[int, bytes, list[bytes] | None]] = []
         for r in page.entries:
             proof = None
-            if proofs and head is not None and self.log is not None and r.seq <= head.size:
-                proof = self.log.inclusion(r.seq, head.size)
+            if log is not None and head is not None and r.seq <= head.size:
+                proof = None if r.seq in covered else log.inclusion(r.seq, head.size)
             out.append((r.seq, encode_pair(r.signed, r.signature), proof))
-        return PullPage(out, page.next, page.more, head)
+        return PullPage(out, page.next, page.more, head, proven)
+
+    def _runs(self, seqs: Sequence[int], size: int) -> list[RunProof]:
+        """Return a proof for each run of two or more consecutive positions among `seqs`."""
+        assert self.log is not None
+        proven: list[RunProof] = []
+        start = 0
+        for i in range(1, len(seqs) + 1):
+            if i < len(seqs) and seqs[i] == seqs[i - 1] + 1:
+                continue
+            first, last = seqs[start], seqs[i - 1]
+            if last > first:
+                consistency = [] if last == size else self.consistency(last, size)
+                proven.append(
+                    RunProof(first, last - first + 1, self.log.frontier(first - 1), consistency)
+                )
+            start = i
+        return proven
 
     def entries(self, peer: Certificate, ids: Sequence[bytes]) -> PullPage:
         """Return the entries among `ids` that this node holds and the peer may receive,

@@ -100,4 +100,4 @@ def write_tiles(
 
 def covered(tiled: int, count: int, what: str) -> None:
     """Say how far covering a store's entries with tiles has gone."""
-    log.warning("%s: %d of %d entries covered by the tree's tiles", what, tiled, count)
+    log.warning("%s: building the log's tree tiles: %d of %d entries so far", what, tiled, count)

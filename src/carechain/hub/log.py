@@ -12,6 +12,8 @@ log. Heads are signed with the hub's node key.
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from carechain.entries import Clock
 from carechain.errors import StoreError
@@ -19,6 +21,7 @@ from carechain.store import Store
 from carechain.store.sealed import read_head
 from carechain.transparency import (
     SignedTreeHead,
+    TileDamaged,
     TiledTree,
     TreeHead,
     log_id_from_key,
@@ -27,6 +30,15 @@ from carechain.transparency import (
 from carechain.trust import NodeKeys
 
 __all__ = ["TransparencyLog"]
+
+
+@contextmanager
+def _tiles() -> Iterator[None]:
+    """Report a damaged tile as the store's failure, not the caller's bad argument."""
+    try:
+        yield
+    except TileDamaged as exc:
+        raise StoreError(f"the log's tree tiles are damaged: {exc}") from exc
 
 
 class TransparencyLog:
@@ -51,7 +63,9 @@ class TransparencyLog:
         sealed = read_head(self._store)
         if sealed is None or not 0 < sealed.head.size <= self._tree.size:
             return
-        if self._tree.root(sealed.head.size) != sealed.head.root:
+        with _tiles():
+            root = self._tree.root(sealed.head.size)
+        if root != sealed.head.root:
             raise StoreError(
                 f"the log's tree tiles disagree with the node's signed head at size "
                 f"{sealed.head.size}: the tiles are damaged (see docs/transparency.md)"
@@ -76,9 +90,11 @@ class TransparencyLog:
         with self._lock:
             size = self._tree.size
             if self._head is None or self._head.size != size:
+                with _tiles():
+                    root = self._tree.root(size)
                 head = TreeHead(
                     size=size,
-                    root=self._tree.root(size),
+                    root=root,
                     timestamp_ms=self._clock.now_ms(),
                     log_id=self.log_id,
                 )
@@ -87,19 +103,19 @@ class TransparencyLog:
 
     def inclusion(self, seq: int, size: int) -> list[bytes]:
         """Return the inclusion proof of the entry at `seq` in the tree of `size` leaves."""
-        with self._lock:
+        with self._lock, _tiles():
             return self._tree.inclusion_proof(seq - 1, size)
 
     def frontier(self, size: int) -> list[bytes]:
         """Return the full-subtree hashes of the first `size` leaves (for a range proof)."""
-        with self._lock:
+        with self._lock, _tiles():
             return self._tree.frontier(size)
 
     def consistency(self, first: int, second: int) -> list[bytes]:
         """Return the consistency proof between two sizes of the tree."""
         if second > self._tree.size:
             self.catch_up()  # only for a size this process has not seen yet
-        with self._lock:
+        with self._lock, _tiles():
             if not 0 <= first <= second <= self._tree.size:
                 raise ValueError(
                     f"sizes must satisfy 0 <= {first} <= {second} <= {self._tree.size}"

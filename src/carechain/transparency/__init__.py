@@ -34,7 +34,14 @@ from carechain.transparency.proofs import (
     verify_inclusion,
     verify_range,
 )
-from carechain.transparency.tiles import TILE_HEIGHT, Tile, TiledTree, TileEdge, tiles_of
+from carechain.transparency.tiles import (
+    TILE_HEIGHT,
+    Tile,
+    TileDamaged,
+    TiledTree,
+    TileEdge,
+    tiles_of,
+)
 from carechain.transparency.tree import CompactRange, MerkleTree, root_from_leaf_hashes
 
 __all__ = [
@@ -54,6 +61,7 @@ __all__ = [
     "ProofFetcher",
     "SignedTreeHead",
     "Tile",
+    "TileDamaged",
     "TileEdge",
     "TiledTree",
     "TransparencyError",

@@ -26,7 +26,16 @@ from collections.abc import Callable, Iterable, Sequence
 from carechain.transparency.hashing import HASH_SIZE, node_hash
 from carechain.transparency.tree import SubtreeHashes
 
-__all__ = ["TILE_CACHE", "TILE_HEIGHT", "Tile", "TileEdge", "TiledTree", "expand_tile", "tiles_of"]
+__all__ = [
+    "TILE_CACHE",
+    "TILE_HEIGHT",
+    "Tile",
+    "TileDamaged",
+    "TileEdge",
+    "TiledTree",
+    "expand_tile",
+    "tiles_of",
+]
 
 TILE_HEIGHT = 8  # tlog-tiles: 2**8 = 256 hashes a tile
 TILE_CACHE = 1024  # tiles a TiledTree keeps (expanded, at most 16 KiB each: 16 MiB)
@@ -47,6 +56,10 @@ def expand_tile(hashes: bytes) -> list[bytes]:
         )
         rows.append(row)
     return rows
+
+
+class TileDamaged(ValueError):
+    """A tile is missing, too narrow, or does not hash to its node in the tile above."""
 
 
 class TileEdge:
@@ -128,7 +141,9 @@ class TiledTree(SubtreeHashes):
 
     `read_tile` returns the tile's hashes as stored (b"" when there is none). The tree
     knows a size (`grow` raises it) and answers for any size up to it; tiles only grow,
-    so a tile read later serves every earlier size too.
+    so a tile read later serves every earlier size too. A full tile is checked against
+    its node in the tile above as it is read (that tile is on the way to the root
+    anyway), so damage below the right edge is found, not served: `TileDamaged`.
     """
 
     def __init__(
@@ -170,11 +185,15 @@ class TiledTree(SubtreeHashes):
         hashes = self._read(level, index)
         self.reads += 1
         if len(hashes) < needed * HASH_SIZE:
-            raise ValueError(
+            raise TileDamaged(
                 f"tile {level}/{index} holds {len(hashes) // HASH_SIZE} hashes, "
                 f"{needed} needed for a tree of {self._size}"
             )
         rows = expand_tile(hashes)
+        if len(rows) > self._height:  # a full tile: its root is the parent tile's node
+            parent = self._node(self._height * (level + 1), index)
+            if rows[self._height] != parent:
+                raise TileDamaged(f"tile {level}/{index} does not hash to its node above")
         self._tiles[key] = rows
         self._tiles.move_to_end(key)
         while len(self._tiles) > self._cache_size:

@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/growth.py [--sizes 10000,1000000,20000000]
                                      [--engine sqlite|postgresql] [--database URL]
-                                     [--push 3000] [--pages 20]
+                                     [--push 3000] [--pages 20] [--tree-only 20000000]
 
 For each size a hub (with a crew node and a vault in its directory) gets a log built
 straight into its store with the store's own bulk load (untimed): the directory's real
@@ -24,6 +24,11 @@ tree's tiles from the loaded ids, as an upgraded store's first open does. Then, 
 - disk per entry: the store's files (SQLite) or the schema's relations (PostgreSQL) over
   the number of entries, and the tiles' share of it.
 
+`--tree-only N,…` first writes only the tiles of a tree of N synthetic leaves into an empty
+SQLite store (no entries: fast to build at any size) and, in a fresh process, opens it as
+a hub does, signs a head and serves 1,000 random inclusion proofs: the tree's part of
+start-up, memory and proofs, at sizes whose full log would take too long to build here.
+
 The table ends with a year of a busy trust (5 million entries a day): the disk it needs
 at the measured bytes per entry; start-up and memory are carried over from the largest
 log, because nothing the hub does at start or per request reads a part of the log that
@@ -38,7 +43,9 @@ import asyncio
 import contextlib
 import hashlib
 import os
+import random
 import shutil
+import sqlite3
 import subprocess
 import sys
 import time
@@ -60,6 +67,7 @@ from bench._harness import (
     scratch_dir,
 )
 
+from carechain.entries import SystemClock
 from carechain.hub import TransparencyLog
 from carechain.node import Node
 from carechain.store import SqliteStore, open_store
@@ -67,7 +75,8 @@ from carechain.store.bulk import BulkStore
 from carechain.sync.client import PeerClient
 from carechain.sync.pusher import StreamPusher
 from carechain.testing import make_node, make_trust
-from carechain.trust import DIRECTORY_RECORD
+from carechain.transparency import TileEdge
+from carechain.trust import DIRECTORY_RECORD, NodeKeys
 
 BUILD_PAGE = 50_000
 PER_RECORD = 60
@@ -142,8 +151,6 @@ def disk(home: Path, database: str | None) -> tuple[int, int, int]:
         path = home / "store.db"
         total = sum(Path(f"{path}{s}").stat().st_size for s in ("", "-wal")
                     if Path(f"{path}{s}").exists())
-        import sqlite3
-
         db = sqlite3.connect(path)
         tiles = int(db.execute("SELECT coalesce(sum(length(hashes)), 0) FROM tree_tiles")
                     .fetchone()[0])
@@ -320,6 +327,48 @@ def table(rows: list[Figures]) -> None:
           f"{last.tiles_per_entry * YEAR_ENTRIES / 1e9:.0f} GB |")
 
 
+def tree_only(entries: int, work: Path) -> None:
+    """Write the tiles of a tree of `entries` synthetic leaves into an empty SQLite store
+    (no entries), then, in a fresh process, open it and serve a head and proofs."""
+    path = work / f"tree-{entries}.db"
+    store = SqliteStore(path)
+    store.close()
+    db = sqlite3.connect(path)
+    started = time.perf_counter()
+    edge = TileEdge()
+    upsert = ("INSERT INTO tree_tiles (level, idx, width, hashes) VALUES (?, ?, ?, ?) "
+              "ON CONFLICT (level, idx) DO UPDATE SET width = excluded.width, "
+              "hashes = excluded.hashes")
+    with db:
+        for start in range(0, entries, BUILD_PAGE):
+            edge.extend(hashlib.sha256(b"%d" % i).digest()
+                        for i in range(start, min(entries, start + BUILD_PAGE)))
+            db.executemany(upsert, [(lv, i, len(h) // 32, h) for lv, i, h in edge.take_changed()])
+    db.close()
+    built = time.perf_counter() - started
+    probe = subprocess.run([sys.executable, __file__, "--probe", str(path)], check=True,
+                           capture_output=True, text=True, env={**os.environ}).stdout
+    print(f"tree only, {entries:,} leaves (tiles built in {built:.0f} s, "
+          f"{path.stat().st_size / entries:.1f} B a leaf on disk): {probe.strip()}", flush=True)
+    path.unlink()
+
+
+def probe(path: str) -> None:
+    """Open a store's tiles as a hub does and serve a head and 1,000 proofs; print figures."""
+    started = time.perf_counter()
+    store = SqliteStore(path)
+    log = TransparencyLog(store, NodeKeys.generate(), SystemClock())
+    size = log.head().head.size
+    opened = time.perf_counter() - started
+    rng = random.Random(7)
+    started = time.perf_counter()
+    for _ in range(1000):
+        log.inclusion(rng.randint(1, size), size)
+    proofs = time.perf_counter() - started
+    print(f"open + signed head {opened * 1000:.0f} ms, 1,000 random inclusion proofs "
+          f"{proofs * 1000:.0f} ms, RSS {rss_mb(os.getpid()):.0f} MB")
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run the benchmark."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -328,7 +377,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--database", default=DEFAULT_PG)
     parser.add_argument("--push", type=int, default=3000)
     parser.add_argument("--pages", type=int, default=20)
+    parser.add_argument("--tree-only", default="",
+                        help="sizes of trees (tiles only, no entries) to open and prove from")
+    parser.add_argument("--probe", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.probe:
+        probe(args.probe)
+        return
     print(f"{machine()}; load average {load_average()}; engine {args.engine}", flush=True)
     print("rows: synthetic, of real entries' sizes, ids = SHA-256 of their bytes (not signed "
           "entries: the hub decodes none of them to start, prove or serve a pull page)",
@@ -336,7 +391,9 @@ def main(argv: list[str] | None = None) -> None:
     work = scratch_dir("carechain-growth-bench-")
     rows: list[Figures] = []
     try:
-        for entries in (int(s) for s in args.sizes.split(",")):
+        for leaves in (int(s) for s in args.tree_only.split(",") if s):
+            tree_only(leaves, work)
+        for entries in (int(s) for s in args.sizes.split(",") if s):
             rows.append(run(entries, args, work))
             shutil.rmtree(work / f"{entries}", ignore_errors=True)
             table(rows)

@@ -49,13 +49,10 @@ class TransparencyLog:
         self._keys = keys
         self._clock = clock
         self._lock = threading.Lock()
-        self._tree = TiledTree(store.tree_size(), self._read_tile)
+        self._tree = TiledTree(store.tree_size(), store.tile)
         self._head: SignedTreeHead | None = None
         self.log_id = log_id_from_key(keys.sign_public)
         self._check_against_seal()
-
-    def _read_tile(self, level: int, index: int) -> bytes:
-        return self._store.tile(level, index)
 
     def _check_against_seal(self) -> None:
         """Refuse to serve from tiles that disagree with the node's signed head of its log:

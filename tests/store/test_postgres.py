@@ -190,7 +190,7 @@ def test_each_migration_is_applied_by_exactly_one_of_several_openers(pg_url: str
 def test_the_schema_matches_sqlite(pg: PostgresStore, pg_url: str, tmp_path: Path) -> None:
     SqliteStore(tmp_path / "s.db").close()
     lite = sqlite3.connect(tmp_path / "s.db")
-    tables = ("entries", "meta", "access", "hub_positions", "records", "totals")
+    tables = ("entries", "meta", "access", "hub_positions", "records", "totals", "tree_tiles")
     lite_columns = {t: [r[1] for r in lite.execute(f"PRAGMA table_info({t})")] for t in tables}
     lite_keys = {
         t: sorted(r[1] for r in lite.execute(f"PRAGMA table_info({t})") if r[5]) for t in tables

@@ -26,6 +26,7 @@ from carechain.entries import Entry, canonical, decode_signed
 from carechain.node import Node, NodeHome
 from carechain.sync.heads import Alert, HeadKeeper
 from carechain.sync.wire import CBOR, decode_message
+from carechain.transparency import leaf_hash, tiles_of
 from tests.sync.harness import Chain
 
 __all__ = [
@@ -45,7 +46,8 @@ __all__ = [
 ]
 
 HUB_SECRET = "operator-secret"  # carechain.testing.make_node's default operator secret
-TRIGGERS = ("entries_append_only_update", "entries_append_only_delete")
+TRIGGERS = ("entries_append_only_update", "entries_append_only_delete",
+            "tree_tiles_grow_only", "tree_tiles_no_delete")
 
 
 @dataclass(frozen=True)
@@ -93,6 +95,7 @@ class HubDb:
         digest = hashlib.sha256(signed).digest() if fix_id else entry_id
         self.db.execute("UPDATE entries SET signed = ?, id = ? WHERE id = ?",
                         (signed, digest, entry_id))
+        self.retile()
         return digest
 
     def set_signature(self, entry_id: bytes, signature: bytes) -> None:
@@ -115,6 +118,7 @@ class HubDb:
         self.db.execute("UPDATE access SET seq = seq - 1 WHERE seq > ?", (seq,))
         self.db.execute("UPDATE sqlite_sequence SET seq = seq - 1 WHERE name = 'entries'")
         self.db.execute("COMMIT")
+        self.retile()
         return seq
 
     def insert(self, entry: Entry, *, record: bytes | None = None) -> int:
@@ -130,7 +134,23 @@ class HubDb:
         if h.cls == "grant":
             self.db.executemany("INSERT OR IGNORE INTO access (record, key, seq) VALUES (?, ?, ?)",
                                 [(record or h.record, k, seq) for k in h.recipients])
+        self.retile()
         return seq
+
+    def retile(self) -> None:
+        """Write the tree's tiles again from the entries as they now are, so the hub's tree
+        is the tree of what the attacker left (a careful attacker: the hub then signs and
+        proves the altered log, and only the nodes' own checks can catch it). The node's
+        own signed head of its log goes too: without the hub's key it cannot be signed
+        again, and the hub would refuse tiles that disagree with it."""
+        leaves = [leaf_hash(r.id) for r in self.rows()]
+        self.db.execute("BEGIN IMMEDIATE")
+        self.db.execute("DELETE FROM meta WHERE key IN ('log:head', 'log:frontier')")
+        self.db.execute("DELETE FROM tree_tiles")
+        self.db.executemany(
+            "INSERT INTO tree_tiles (level, idx, width, hashes) VALUES (?, ?, ?, ?)",
+            [(lv, i, len(h) // 32, h) for (lv, i), h in tiles_of(leaves).items()])
+        self.db.execute("COMMIT")
 
 
 def rewrite_signed(signed: bytes, **fields: Any) -> bytes:

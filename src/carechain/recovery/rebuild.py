@@ -35,7 +35,7 @@ from carechain.recovery.report import HeadCheck, Missing, RebuildReport
 from carechain.recovery.sources import Survivor, decode_row
 from carechain.sync.heads import HeadKeeper
 from carechain.sync.receive import Delivery, Received, receive
-from carechain.transparency import MerkleTree, leaf_hash, log_id_from_key
+from carechain.transparency import TiledTree, log_id_from_key
 
 __all__ = ["BATCH", "Progress", "SurvivorsDisagree", "rebuild_hub"]
 
@@ -380,17 +380,13 @@ def _walk(
 
 def _prove(node: Node, report: RebuildReport) -> None:
     """Check each survivor's head against the rebuilt log: same root at its size."""
-    tree = MerkleTree()
-    while True:
-        ids = node.store.ids(tree.size, 50_000)
-        if not ids:
-            break
-        tree.extend(leaf_hash(i) for i in ids)
+    store = node.store
+    tree = TiledTree(store.tree_size(), store.tile)  # the tiles written with the entries
     report.size = tree.size
     report.heads = [
         HeadCheck(h.holder, h.head, _same(tree, h.head.size, h.head.root)) for h in report.heads
     ]
 
 
-def _same(tree: MerkleTree, size: int, root: bytes) -> bool:
+def _same(tree: TiledTree, size: int, root: bytes) -> bool:
     return size <= tree.size and tree.root(size) == root

@@ -24,6 +24,7 @@ from psycopg.rows import TupleRow
 from carechain.errors import StoreError
 from carechain.store._pg_partitions import PARTITION_ENTRIES, ensure_partitions
 from carechain.store._pg_schema import lock_key
+from carechain.store._pg_tiles import write_pg_tiles
 from carechain.store._summary import DENSE, REBUILD
 from carechain.store.bulk import ENTRY_COLUMNS
 
@@ -117,7 +118,7 @@ class PgBulkLoad:
             # not data; the loaded meta overwrites it (or leaves it, to be sealed on open).
             used = [
                 t
-                for t in ("entries", "meta", "access")
+                for t in ("entries", "meta", "access", "tree_tiles")
                 if self._scalar(f"SELECT EXISTS (SELECT 1 FROM {t}{_BESIDES.get(t, '')})")
             ]
             if used:
@@ -203,6 +204,7 @@ class PgBulkLoad:
                 raise StoreError(f"the loaded entries are not numbered 1 to {size} densely")
             for statement in REBUILD:
                 self._conn.execute(statement)
+            write_pg_tiles(self._conn, size or 0)  # the loaded log's tree, once
             self._conn.commit()
         except StoreError:
             self.rollback()

@@ -136,6 +136,36 @@ MIGRATIONS: list[Migration] = [
            FOR EACH STATEMENT EXECUTE FUNCTION entries_summarize()""",
         *REBUILD,
     ],
+    [
+        # The log's Merkle tree, cut into tlog-tiles tiles (store/_tiles.py), written with
+        # the entries it covers under the append lock. A store filled before this is
+        # covered when a process of this version next opens it.
+        """CREATE TABLE tree_tiles (
+            level int NOT NULL CHECK (level >= 0),
+            idx bigint NOT NULL CHECK (idx >= 0),
+            width int NOT NULL CHECK (width BETWEEN 1 AND 256),
+            hashes bytea NOT NULL CHECK (length(hashes) = 32 * width),
+            PRIMARY KEY (level, idx)
+        )""",
+        "CREATE INDEX tree_tiles_edge ON tree_tiles (level) WHERE width < 256",
+        # A tile only grows: a full tile never changes, a partial one only gains hashes.
+        """CREATE FUNCTION tree_tiles_grow_only() RETURNS trigger LANGUAGE plpgsql AS $$
+           BEGIN
+               IF TG_OP <> 'UPDATE' THEN
+                   RAISE EXCEPTION 'tree tiles only grow';
+               END IF;
+               IF old.width = 256 OR new.width < old.width
+                  OR substr(new.hashes, 1, length(old.hashes)) <> old.hashes THEN
+                   RAISE EXCEPTION 'tree tiles only grow';
+               END IF;
+               RETURN new;
+           END
+           $$""",
+        """CREATE TRIGGER tree_tiles_grow_only BEFORE UPDATE OR DELETE ON tree_tiles
+           FOR EACH ROW EXECUTE FUNCTION tree_tiles_grow_only()""",
+        """CREATE TRIGGER tree_tiles_no_truncate BEFORE TRUNCATE ON tree_tiles
+           FOR EACH STATEMENT EXECUTE FUNCTION tree_tiles_grow_only()""",
+    ],
     # PostgreSQL only (SQLite's list has a no-op here): see store/_pg_partitions.py.
     _partition,
 ]

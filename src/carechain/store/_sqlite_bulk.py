@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from carechain.errors import StoreError
+from carechain.store._sqlite_tiles import write_sqlite_tiles
 from carechain.store._summary import DENSE, REBUILD
 from carechain.store.bulk import ENTRY_COLUMNS
 
@@ -124,7 +125,7 @@ class SqliteBulkLoad:
             # not data; the loaded meta overwrites it (or leaves it, to be sealed on open).
             used = [
                 t
-                for t in ("entries", "meta", "access")
+                for t in ("entries", "meta", "access", "tree_tiles")
                 if self._db.execute(
                     f"SELECT EXISTS (SELECT 1 FROM {t}{_BESIDES.get(t, '')})"
                 ).fetchone()[0]
@@ -173,6 +174,7 @@ class SqliteBulkLoad:
                 raise StoreError(f"the loaded entries are not numbered 1 to {size} densely")
             for statement in REBUILD:
                 self._db.execute(statement)
+            write_sqlite_tiles(self._db, size or 0)  # the loaded log's tree, once
             self._db.execute("COMMIT")
         except StoreError:
             self.rollback()

@@ -72,6 +72,25 @@ MIGRATIONS: list[list[str]] = [
         )""",
         *REBUILD,
     ],
+    [
+        # The log's Merkle tree, cut into tlog-tiles tiles (store/_tiles.py), written with
+        # the entries it covers. A store filled before this is covered when it next opens.
+        """CREATE TABLE tree_tiles (
+            level INTEGER NOT NULL CHECK (level >= 0),
+            idx INTEGER NOT NULL CHECK (idx >= 0),
+            width INTEGER NOT NULL CHECK (width BETWEEN 1 AND 256),
+            hashes BLOB NOT NULL CHECK (length(hashes) = 32 * width),
+            PRIMARY KEY (level, idx)
+        )""",
+        "CREATE INDEX tree_tiles_edge ON tree_tiles (level) WHERE width < 256",
+        # A tile only grows: a full tile never changes, a partial one only gains hashes.
+        """CREATE TRIGGER tree_tiles_grow_only BEFORE UPDATE ON tree_tiles
+           WHEN old.width = 256 OR new.width < old.width
+             OR substr(new.hashes, 1, length(old.hashes)) <> old.hashes
+           BEGIN SELECT RAISE(ABORT, 'tree tiles only grow'); END""",
+        """CREATE TRIGGER tree_tiles_no_delete BEFORE DELETE ON tree_tiles
+           BEGIN SELECT RAISE(ABORT, 'tree tiles only grow'); END""",
+    ],
     # Version 7 on PostgreSQL partitions the entries table (store/_pg_partitions.py); one
     # SQLite file is one machine's log, so here it changes nothing: the versions stay equal.
     [],

@@ -144,6 +144,14 @@ class Store(Protocol):
         """Return the number of entries: the largest seq (entries are numbered densely)."""
         ...
 
+    def tree_size(self) -> int:
+        """Return how many entries the log's Merkle tree tiles cover (`store/_tiles.py`)."""
+        ...
+
+    def tile(self, level: int, index: int) -> bytes:
+        """Return the hashes of one tile of the log's Merkle tree (b"" if there is none)."""
+        ...
+
     def record_count(self) -> int:
         """Return the number of records in the log."""
         ...

@@ -43,6 +43,7 @@ from carechain.store._pg_schema import (
     lock_key,
     migrate,
 )
+from carechain.store._pg_tiles import PgTiles, write_pg_tiles
 from carechain.store.base import (
     _JOINED,
     Positioned,
@@ -72,7 +73,7 @@ _COPY_IDS = "COPY entry_ids (id, seq) FROM STDIN (FORMAT BINARY)"
 _BY_ID = "entry_ids i JOIN entries e ON e.seq = i.seq"
 _RAW_PAGE = 1000
 
-class PostgresStore:
+class PostgresStore(PgTiles):
     """An append-only entry log in one schema of a PostgreSQL database.
 
     One connection guarded by a re-entrant lock, like the SQLite engine; a lost connection
@@ -98,6 +99,7 @@ class PostgresStore:
         except psycopg.Error as exc:
             self._conn.close()
             raise StoreError(f"migrating the PostgreSQL store failed: {exc}") from exc
+        self._cover_backlog()
 
     @contextmanager
     def _using(self, what: str) -> Iterator[Connection]:
@@ -196,8 +198,10 @@ class PostgresStore:
                         "unnest(%s::bytea[], %s::bytea[], %s::int8[]) ON CONFLICT DO NOTHING",
                         ([r for r, _ in grants], [k for _, k in grants], list(grants.values())),
                     )
+                added = list(dict.fromkeys(e.id for e in entries if seqs[e.id] > before))
+                write_pg_tiles(conn, before, added)
                 if self._seal is not None:
-                    self._write_seal(conn, before, [e.id for e in entries if seqs[e.id] > before])
+                    self._write_seal(conn, before, added)
                 conn.execute("SELECT pg_notify(%s, %s)", (self.channel, str(top)))
         return out
 
@@ -210,7 +214,7 @@ class PostgresStore:
             row = conn.execute("SELECT value FROM meta WHERE key = %s", (key,)).fetchone()
             return None if row is None else bytes(row[0])
 
-        sealed = self._seal(read, before, list(dict.fromkeys(added)))
+        sealed = self._seal(read, before, added)
         if sealed:
             conn.cursor().executemany(
                 "INSERT INTO meta (key, value) VALUES (%s, %s) "

@@ -17,6 +17,7 @@ from carechain.entries import HLC, Entry, decode_signed
 from carechain.errors import StoreError
 from carechain.store._sqlite_bulk import SqliteBulkLoad, SqliteSnapshot, copy_database
 from carechain.store._sqlite_schema import MIGRATIONS
+from carechain.store._sqlite_tiles import SqliteTiles
 from carechain.store._summary import add_sqlite
 from carechain.store.base import (
     _JOINED,
@@ -61,15 +62,16 @@ def connect_sqlite(path: Path | str) -> sqlite3.Connection:
     return db
 
 
-class SqliteStore:
+class SqliteStore(SqliteTiles):
     """An append-only entry log in one SQLite file (or in memory, for tests)."""
 
     def __init__(self, path: Path | str) -> None:
         self.path = str(path)
         self._lock = threading.RLock()
-        self._db = connect_sqlite(path)
+        self._db: sqlite3.Connection = connect_sqlite(path)
         self._seal: Seal | None = None
         self._migrate()
+        self._cover_backlog()
 
     def set_sealer(self, seal: Seal | None) -> None:
         """Have every append also write what `seal` returns, in the same transaction."""
@@ -159,9 +161,10 @@ class SqliteStore:
                     )
                 if rows:
                     add_sqlite(self._db, rows)
+                    added = _once([e.id for e in entries if seqs[e.id] > before])
+                    self._write_tiles(before, added)
                 if self._seal is not None and rows:
-                    added = [e.id for e in entries if seqs[e.id] > before]
-                    sealed = self._seal(self._meta_in_transaction, before, _once(added))
+                    sealed = self._seal(self._meta_in_transaction, before, added)
                     self._db.executemany(
                         "INSERT INTO meta (key, value) VALUES (?, ?) "
                         "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
@@ -297,11 +300,6 @@ class SqliteStore:
             ).fetchall()
         for seq, id_, record, signed, sig in rows:
             yield RawRow(int(seq), bytes(id_), bytes(record), bytes(signed), bytes(sig))
-
-    def count(self) -> int:
-        """Return the number of entries: the largest seq (they are numbered densely)."""
-        with self._lock:
-            return int(self._db.execute("SELECT coalesce(max(seq), 0) FROM entries").fetchone()[0])
 
     def record_count(self) -> int:
         """Return the number of records in the log."""

@@ -34,6 +34,14 @@ from carechain.transparency.proofs import (
     verify_inclusion,
     verify_range,
 )
+from carechain.transparency.tiles import (
+    TILE_HEIGHT,
+    Tile,
+    TileDamaged,
+    TiledTree,
+    TileEdge,
+    tiles_of,
+)
 from carechain.transparency.tree import CompactRange, MerkleTree, root_from_leaf_hashes
 
 __all__ = [
@@ -41,6 +49,7 @@ __all__ = [
     "HEAD_ENCODING_SIZE",
     "HEAD_MAGIC",
     "SIGNATURE_SIZE",
+    "TILE_HEIGHT",
     "CompactRange",
     "GossipResult",
     "HeadSignatureError",
@@ -51,6 +60,10 @@ __all__ = [
     "ProofError",
     "ProofFetcher",
     "SignedTreeHead",
+    "Tile",
+    "TileDamaged",
+    "TileEdge",
+    "TiledTree",
     "TransparencyError",
     "TreeHead",
     "check_extension",
@@ -63,6 +76,7 @@ __all__ = [
     "root_from_inclusion_proof",
     "root_from_leaf_hashes",
     "sign_head",
+    "tiles_of",
     "verify_consistency",
     "verify_head",
     "verify_inclusion",

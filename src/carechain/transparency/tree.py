@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 
 from carechain.transparency.hashing import HASH_SIZE, empty_root, node_hash
 
-__all__ = ["CompactRange", "MerkleTree", "root_from_leaf_hashes"]
+__all__ = ["CompactRange", "MerkleTree", "SubtreeHashes", "root_from_leaf_hashes"]
 
 
 def _check_hash(value: bytes, what: str) -> None:
@@ -100,13 +100,15 @@ def root_from_leaf_hashes(hashes: Iterable[bytes]) -> bytes:
     return compact.root()
 
 
-class MerkleTree:
-    """An append-only Merkle tree that serves roots and proofs at any past size in O(log n)."""
+class SubtreeHashes:
+    """Roots and proofs at any past size, over a store of full-subtree hashes.
 
-    def __init__(self, leaf_hashes: Iterable[bytes] = ()) -> None:
-        self._size = 0
-        self._levels: list[bytearray] = [bytearray()]
-        self.extend(leaf_hashes)
+    A subclass says where the hash of the full subtree at (height, index) is kept
+    (`_node`): in memory (`MerkleTree`) or in tiles on disk (`tiles.TiledTree`). Everything
+    the RFC algorithms need is one such node or a fold of at most log2(n) of them.
+    """
+
+    _size = 0
 
     def __len__(self) -> int:
         return self._size
@@ -116,29 +118,8 @@ class MerkleTree:
         """Return the number of leaves in the tree."""
         return self._size
 
-    def append(self, leaf_hash: bytes) -> int:
-        """Append one leaf hash and return its index."""
-        _check_hash(leaf_hash, "leaf hash")
-        levels = self._levels
-        levels[0] += leaf_hash
-        size = self._size + 1
-        height = 0
-        # Level `height` holds size >> height nodes; when that count becomes even the last
-        # two nodes there have just become a full pair, so their parent is now known.
-        while (size >> height) & 1 == 0:
-            level = levels[height]
-            parent = node_hash(bytes(level[-2 * HASH_SIZE : -HASH_SIZE]), bytes(level[-HASH_SIZE:]))
-            if height + 1 == len(levels):
-                levels.append(bytearray())
-            levels[height + 1] += parent
-            height += 1
-        self._size = size
-        return size - 1
-
-    def extend(self, leaf_hashes: Iterable[bytes]) -> None:
-        """Append several leaf hashes in order."""
-        for value in leaf_hashes:
-            self.append(value)
+    def _node(self, height: int, index: int) -> bytes:
+        raise NotImplementedError
 
     def leaf_hash(self, index: int) -> bytes:
         """Return the stored hash of leaf `index`."""
@@ -217,10 +198,6 @@ class MerkleTree:
             raise ValueError(f"size {size} outside 0..{self._size}")
         return size
 
-    def _node(self, height: int, index: int) -> bytes:
-        start = index * HASH_SIZE
-        return bytes(self._levels[height][start : start + HASH_SIZE])
-
     def _range_hash(self, lo: int, hi: int) -> bytes:
         """Return MTH(D[lo:hi]) for a range that starts on a boundary of its own size class."""
         # D[lo:hi] splits into full subtrees of decreasing size, one per set bit of hi - lo;
@@ -241,3 +218,40 @@ class MerkleTree:
             position += 1 << height
             count -= 1 << height
         return _fold_right(pieces)
+
+
+class MerkleTree(SubtreeHashes):
+    """An append-only Merkle tree that serves roots and proofs at any past size in O(log n)."""
+
+    def __init__(self, leaf_hashes: Iterable[bytes] = ()) -> None:
+        self._size = 0
+        self._levels: list[bytearray] = [bytearray()]
+        self.extend(leaf_hashes)
+
+    def append(self, leaf_hash: bytes) -> int:
+        """Append one leaf hash and return its index."""
+        _check_hash(leaf_hash, "leaf hash")
+        levels = self._levels
+        levels[0] += leaf_hash
+        size = self._size + 1
+        height = 0
+        # Level `height` holds size >> height nodes; when that count becomes even the last
+        # two nodes there have just become a full pair, so their parent is now known.
+        while (size >> height) & 1 == 0:
+            level = levels[height]
+            parent = node_hash(bytes(level[-2 * HASH_SIZE : -HASH_SIZE]), bytes(level[-HASH_SIZE:]))
+            if height + 1 == len(levels):
+                levels.append(bytearray())
+            levels[height + 1] += parent
+            height += 1
+        self._size = size
+        return size - 1
+
+    def extend(self, leaf_hashes: Iterable[bytes]) -> None:
+        """Append several leaf hashes in order."""
+        for value in leaf_hashes:
+            self.append(value)
+
+    def _node(self, height: int, index: int) -> bytes:
+        start = index * HASH_SIZE
+        return bytes(self._levels[height][start : start + HASH_SIZE])

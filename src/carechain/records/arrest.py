@@ -12,8 +12,10 @@ them before handover. Survival to discharge is the hospital's and is not listed.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
+
+from carechain.records._items import EARLIEST, items_of, when
 
 __all__ = ["UTSTEIN_CORE", "arrest_summary"]
 
@@ -34,19 +36,6 @@ UTSTEIN_CORE: tuple[str, ...] = (
 _SHOCKABLE = frozenset({"vf", "pvt", "aed-shockable"})
 _NOT_SHOCKABLE = frozenset({"pea", "asystole", "aed-non-shockable"})
 _ENDINGS = frozenset({"resuscitation-stopped", "life-extinct"})
-_EARLIEST = datetime.min.replace(tzinfo=UTC)
-
-
-def _when(value: object) -> datetime:
-    try:
-        return datetime.fromisoformat(str(value)) if value else _EARLIEST
-    except ValueError:
-        return _EARLIEST
-
-
-def _list(state: Mapping[str, Any], name: str) -> list[Mapping[str, Any]]:
-    found = state.get("items", {}).get(name, [])
-    return [i for i in found if isinstance(i, Mapping)] if isinstance(found, list) else []
 
 
 def _timeline(state: Mapping[str, Any], start: datetime) -> list[dict[str, Any]]:
@@ -57,15 +46,15 @@ def _timeline(state: Mapping[str, Any], start: datetime) -> list[dict[str, Any]]
         # Ties in time are shown in the order they were recorded (HLC time, then entry).
         rows.append((at, f"{item.get('recorded_at', '')} {item.get('entry', '')}", row))
 
-    for tap in _list(state, "arrest_events"):
-        add(_when(tap.get("at")), tap, {k: tap[k] for k in keep if k in tap})
-    for med in _list(state, "medications"):
-        at = _when(med.get("given_at"))
+    for tap in items_of(state, "arrest_events"):
+        add(when(tap.get("at")), tap, {k: tap[k] for k in keep if k in tap})
+    for med in items_of(state, "medications"):
+        at = when(med.get("given_at"))
         if at >= start:
             row = {k: med[k] for k in ("drug", "dose", "unit", "route", "entry") if k in med}
             add(at, med, {"event": "drug", "at": med.get("given_at"), **row})
-    for airway in _list(state, "airways"):
-        at = _when(airway.get("performed_at"))
+    for airway in items_of(state, "airways"):
+        at = when(airway.get("performed_at"))
         if at >= start:
             row = {k: airway[k] for k in ("device", "size", "successful", "entry") if k in airway}
             add(at, airway, {"event": "airway", "at": airway["performed_at"], **row})
@@ -89,12 +78,12 @@ def arrest_summary(state: Mapping[str, Any]) -> dict[str, Any] | None:
     """Return the arrest's timeline, outcome and Utstein core, or None without an arrest."""
     sections = state.get("sections", {})
     arrest: Mapping[str, Any] = sections.get("arrest", {}) if isinstance(sections, dict) else {}
-    taps = sorted(_list(state, "arrest_events"), key=lambda t: _when(t.get("at")))
+    taps = sorted(items_of(state, "arrest_events"), key=lambda t: when(t.get("at")))
     if not arrest and not taps:
         return None
-    starts = [_when(arrest.get("arrest_at"))] if arrest.get("arrest_at") else []
-    starts += [_when(t.get("at")) for t in taps[:1]]
-    timeline = _timeline(state, min(starts) if starts else _EARLIEST)
+    starts = [when(arrest.get("arrest_at"))] if arrest.get("arrest_at") else []
+    starts += [when(t.get("at")) for t in taps[:1]]
+    timeline = _timeline(state, min(starts) if starts else EARLIEST)
     shocks = [t for t in taps if t.get("event") == "shock"]
     cpr = [str(t["at"]) for t in taps if t.get("event") == "cpr-started"]
     if arrest.get("bystander_cpr_at"):
@@ -112,7 +101,7 @@ def arrest_summary(state: Mapping[str, Any]) -> dict[str, Any] | None:
     core: dict[str, Any] = {name: arrest.get(name) for name in UTSTEIN_CORE if name in arrest}
     core.update(
         call_at=incident.get("call_received") if isinstance(incident, Mapping) else None,
-        first_cpr_at=min(cpr, key=_when) if cpr else None,
+        first_cpr_at=min(cpr, key=when) if cpr else None,
         first_shock_at=first_shock,
         rosc=bool(rosc) if rosc or outcome in _ENDINGS else None,
     )

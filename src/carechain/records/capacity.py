@@ -11,12 +11,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from carechain.records._items import items_of
+
 __all__ = ["consent_summary"]
-
-
-def _list(state: Mapping[str, Any], name: str) -> list[Mapping[str, Any]]:
-    found = state.get("items", {}).get(name, [])
-    return [i for i in found if isinstance(i, Mapping)] if isinstance(found, list) else []
 
 
 def _advice(rule: str, text: str) -> dict[str, str]:
@@ -28,10 +25,10 @@ def consent_summary(state: Mapping[str, Any]) -> dict[str, Any] | None:
 
     The prompts have the decision-support prompts' shape (rule, severity, text); the state
     lists them with the others, so the crew's record page and the hospital show them."""
-    assessments = _list(state, "capacity")
-    refusals = _list(state, "refusals")
-    safeguarding = _list(state, "safeguarding")
-    if not (assessments or refusals or safeguarding or _list(state, "referrals")):
+    assessments = items_of(state, "capacity")
+    refusals = items_of(state, "refusals")
+    safeguarding = items_of(state, "safeguarding")
+    if not (assessments or refusals or safeguarding or items_of(state, "referrals")):
         return None
     prompts: list[dict[str, str]] = []
     if refusals and not assessments:
@@ -41,7 +38,7 @@ def consent_summary(state: Mapping[str, Any]) -> dict[str, Any] | None:
                 "A refusal is recorded without a capacity assessment.",
             )
         )
-    if refusals and not _list(state, "signatures"):
+    if refusals and not items_of(state, "signatures"):
         prompts.append(
             _advice(
                 "consent.refusal-not-signed",

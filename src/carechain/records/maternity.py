@@ -13,29 +13,16 @@ rules are `carechain.clinical.obstetric`'s.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from typing import Any
 
 from carechain.clinical.errors import ClinicalValueError
 from carechain.clinical.obstetric import classify_postpartum_loss, score_apgar
 from carechain.errors import FieldInvalid
+from carechain.records._items import items_of, when
 
 __all__ = ["check_written_on", "is_pregnant", "maternity_summary"]
 
-_EARLIEST = datetime.min.replace(tzinfo=UTC)
 _PPH_WORDS = {"minor": "minor", "moderate": "major (moderate)", "severe": "major (severe)"}
-
-
-def _when(value: object) -> datetime:
-    try:
-        return datetime.fromisoformat(str(value)) if value else _EARLIEST
-    except ValueError:
-        return _EARLIEST
-
-
-def _list(state: Mapping[str, Any], name: str) -> list[Mapping[str, Any]]:
-    found = state.get("items", {}).get(name, [])
-    return [i for i in found if isinstance(i, Mapping)] if isinstance(found, list) else []
 
 
 def _section(state: Mapping[str, Any], name: str) -> Mapping[str, Any]:
@@ -47,7 +34,7 @@ def _section(state: Mapping[str, Any], name: str) -> Mapping[str, Any]:
 def is_pregnant(state: Mapping[str, Any]) -> bool | None:
     """Tell whether the record is of a pregnant (or just delivered) woman: a pregnancy, a
     labour or a birth recorded says so whatever the patient section's `pregnant` flag says."""
-    if _section(state, "pregnancy") or _list(state, "births") or _list(state, "labour"):
+    if _section(state, "pregnancy") or items_of(state, "births") or items_of(state, "labour"):
         return True
     pregnant = _section(state, "patient").get("pregnant")
     return pregnant if isinstance(pregnant, bool) else None
@@ -55,7 +42,7 @@ def is_pregnant(state: Mapping[str, Any]) -> bool | None:
 
 def _blood_loss(state: Mapping[str, Any]) -> dict[str, Any]:
     latest: dict[str, Mapping[str, Any]] = {}
-    for item in sorted(_list(state, "blood_loss"), key=lambda i: _when(i.get("estimated_at"))):
+    for item in sorted(items_of(state, "blood_loss"), key=lambda i: when(i.get("estimated_at"))):
         latest[str(item.get("stage"))] = item
     stages = {stage: int(item.get("estimated_ml", 0)) for stage, item in latest.items()}
     postpartum = stages.get("postpartum")
@@ -68,7 +55,7 @@ def _blood_loss(state: Mapping[str, Any]) -> dict[str, Any]:
 
 def _apgar(state: Mapping[str, Any]) -> list[dict[str, Any]]:
     scores = []
-    for item in _list(state, "apgar"):
+    for item in items_of(state, "apgar"):
         signs = {k: item.get(k) for k in ("appearance", "pulse", "grimace", "activity",
                                           "respiration")}
         try:
@@ -107,11 +94,11 @@ def maternity_summary(state: Mapping[str, Any]) -> dict[str, Any] | None:
     """Return the record's maternity summary and prompts, or None when it holds nothing of
     a pregnancy, a birth or a newborn."""
     pregnancy = dict(_section(state, "pregnancy"))
-    labour = sorted(_list(state, "labour"), key=lambda i: _when(i.get("assessed_at")))
-    births = sorted(_list(state, "births"), key=lambda i: _when(i.get("born_at")))
-    links = _list(state, "links")
+    labour = sorted(items_of(state, "labour"), key=lambda i: when(i.get("assessed_at")))
+    births = sorted(items_of(state, "births"), key=lambda i: when(i.get("born_at")))
+    links = items_of(state, "links")
     apgar = _apgar(state)
-    losses = _list(state, "blood_loss")
+    losses = items_of(state, "blood_loss")
     if not (pregnancy or labour or births or links or apgar or losses):
         return None
     loss = _blood_loss(state)
@@ -132,8 +119,8 @@ def check_written_on(kind: str, state: Mapping[str, Any]) -> None:
     baby linked): it belongs on the baby's own record (hazard H-053)."""
     if kind != "apgar.scored":
         return
-    babies = [x for x in _list(state, "links") if x.get("relation") == "baby"]
-    if babies or _list(state, "births"):
+    babies = [x for x in items_of(state, "links") if x.get("relation") == "baby"]
+    if babies or items_of(state, "births"):
         raise FieldInvalid(
             "kind", "an Apgar score is the baby's: write it on the baby's own record, "
             "opened by the birth")

@@ -129,9 +129,9 @@ def source() -> Iterator[PostgresStore]:
 
 
 def _unpartitioned(url: str, source: PostgresStore, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Make a store as migrations 1–5 left it (unpartitioned), holding `source`'s rows."""
+    """Make a store as migrations 1–6 left it (unpartitioned), holding `source`'s rows."""
     with monkeypatch.context() as m:
-        m.setattr(_pg_schema, "MIGRATIONS", _pg_schema.MIGRATIONS[:5])
+        m.setattr(_pg_schema, "MIGRATIONS", _pg_schema.MIGRATIONS[:6])
         PostgresStore(url).close()
     other = source.schema
     for table in ("entries", "access", "hub_positions"):  # entries: the summary trigger runs
@@ -180,7 +180,7 @@ def test_an_unpartitioned_table_is_converted_with_every_row_in_order(
             (1, False), (2, False), (3, False), (46, True), (47, True), (48, True), (49, True),
         ]
         assert new.record_count() == 5
-        assert _sql(pg_url, "SELECT max(version) FROM schema_migrations") == [(6,)]
+        assert _sql(pg_url, "SELECT max(version) FROM schema_migrations") == [(7,)]
     finally:
         new.close()
 

@@ -14,6 +14,7 @@ to append leaves and read the current root, not to serve proofs.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
 
 from carechain.transparency.hashing import HASH_SIZE, empty_root, node_hash
@@ -100,7 +101,7 @@ def root_from_leaf_hashes(hashes: Iterable[bytes]) -> bytes:
     return compact.root()
 
 
-class SubtreeHashes:
+class SubtreeHashes(ABC):
     """Roots and proofs at any past size, over a store of full-subtree hashes.
 
     A subclass says where the hash of the full subtree at (height, index) is kept
@@ -118,8 +119,9 @@ class SubtreeHashes:
         """Return the number of leaves in the tree."""
         return self._size
 
+    @abstractmethod
     def _node(self, height: int, index: int) -> bytes:
-        raise NotImplementedError
+        """Return the hash of the full subtree of 2**height leaves at `index`."""
 
     def leaf_hash(self, index: int) -> bytes:
         """Return the stored hash of leaf `index`."""

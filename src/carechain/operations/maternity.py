@@ -51,8 +51,10 @@ def record_birth(
     if "baby_record" in data:
         raise FieldInvalid("data.baby_record", "is named by the birth itself; leave it out")
     node = door.node
-    placeholder = "0" * 32  # checked first, with the real id filled in below
-    birth = kinds.validate_body("birth.recorded", {**data, "baby_record": placeholder})
+    # The baby's record id exists only once its record is opened: the body is checked
+    # first with a well-formed stand-in id, so that a bad body opens no record at all.
+    stand_in = "0" * 32
+    birth = kinds.validate_body("birth.recorded", {**data, "baby_record": stand_in})
     state = node.state(mother)
     # The birth's times first: a time in the future names its own field, not the baby's.
     check_entry_times("birth.recorded", birth, now_ms=node.clock_ms(), state=lambda: state)
